@@ -1,0 +1,3 @@
+from shanhai.cli import main
+
+main()

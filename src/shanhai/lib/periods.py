@@ -1,0 +1,104 @@
+"""Periods with DHIS2-style ids: 2025 (year), 2025Q3 (quarter), 202507 (month), plus spans of whole
+years such as 2021-2025 (a five-year plan, 十四五) that reports quote for cumulative figures."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class PeriodType(StrEnum):
+    YEARLY = "yearly"
+    QUARTERLY = "quarterly"
+    MONTHLY = "monthly"
+    MULTI_YEAR = "multi_year"
+
+
+class PeriodFormatError(ValueError):
+    """The text is not a period id."""
+
+
+_PATTERNS = (
+    (re.compile(r"(?P<y>\d{4})"), PeriodType.YEARLY),
+    (re.compile(r"(?P<y>\d{4})Q(?P<q>[1-4])"), PeriodType.QUARTERLY),
+    (re.compile(r"(?P<y>\d{4})(?P<m>0[1-9]|1[0-2])"), PeriodType.MONTHLY),
+    (re.compile(r"(?P<y>\d{4})-(?P<y2>\d{4})"), PeriodType.MULTI_YEAR),
+)
+
+FIVE_YEAR_PLANS = {2021: "十四五", 2026: "十五五", 2016: "十三五"}
+
+
+@dataclass(frozen=True)
+class Period:
+    id: str
+    type: PeriodType
+    start: date
+    end: date
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    @property
+    def name(self) -> str:
+        """The Chinese label: 2025年, 2025年第三季度, 2025年7月, 2021—2025年（十四五）."""
+        if self.type is PeriodType.YEARLY:
+            return f"{self.year}年"
+        if self.type is PeriodType.QUARTERLY:
+            return f"{self.year}年第{'一二三四'[(self.start.month - 1) // 3]}季度"
+        if self.type is PeriodType.MONTHLY:
+            return f"{self.year}年{self.start.month}月"
+        plan = FIVE_YEAR_PLANS.get(self.year) if self.end.year - self.year == 4 else None
+        label = f"{self.year}—{self.end.year}年"
+        return f"{label}（“{plan}”时期）" if plan else label
+
+
+def parse(period_id: str) -> Period:
+    """Parse a period id; raises PeriodFormatError naming the bad id."""
+    for pattern, kind in _PATTERNS:
+        match = pattern.fullmatch(period_id.strip())
+        if not match:
+            continue
+        year = int(match.group("y"))
+        if kind is PeriodType.YEARLY:
+            return Period(period_id, kind, date(year, 1, 1), date(year, 12, 31))
+        if kind is PeriodType.QUARTERLY:
+            first = (int(match.group("q")) - 1) * 3 + 1
+            last = first + 2
+            return Period(
+                period_id, kind, date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])
+            )
+        if kind is PeriodType.MONTHLY:
+            month = int(match.group("m"))
+            return Period(
+                period_id, kind, date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+            )
+        end_year = int(match.group("y2"))
+        if end_year <= year:
+            break
+        return Period(period_id, kind, date(year, 1, 1), date(end_year, 12, 31))
+    raise PeriodFormatError(f"无效的期间编码：{period_id!r}（应为 2025、2025Q3、202507 或 2021-2025）")
+
+
+def parent(period: Period) -> Period | None:
+    """Month → quarter, quarter → year, year → None."""
+    if period.type is PeriodType.MONTHLY:
+        return parse(f"{period.year}Q{(period.start.month - 1) // 3 + 1}")
+    if period.type is PeriodType.QUARTERLY:
+        return parse(str(period.year))
+    return None
+
+
+def previous_year(period: Period) -> Period:
+    """The same period one year earlier: 2025Q3 → 2024Q3, 202507 → 202407, 2021-2025 → 2016-2020."""
+    if period.type is PeriodType.YEARLY:
+        return parse(str(period.year - 1))
+    if period.type is PeriodType.QUARTERLY:
+        return parse(f"{period.year - 1}{period.id[4:]}")
+    if period.type is PeriodType.MONTHLY:
+        return parse(f"{period.year - 1}{period.id[4:]}")
+    span = period.end.year - period.year + 1
+    return parse(f"{period.year - span}-{period.end.year - span}")
