@@ -1,0 +1,97 @@
+"""Indicator store: periods, data elements and data values (org unit × element × period × programme),
+actuals and targets side by side, each value with a source."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shanhai.db import Base, Timestamped
+from shanhai.documents.models import Source
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Programme
+
+
+class Aggregation(StrEnum):
+    SUM = "sum"
+    AVERAGE = "average"
+    LAST = "last"
+    NONE = "none"  # ratios and growth rates: never added up
+
+
+class ValueKind(StrEnum):
+    ACTUAL = "actual"
+    TARGET = "target"
+
+
+class Period(Base):
+    __tablename__ = "periods"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16))
+    start_date: Mapped[date] = mapped_column(Date, index=True)
+    end_date: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class DataElement(Base, Timestamped):
+    __tablename__ = "data_elements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    unit: Mapped[str] = mapped_column(String(16))
+    value_type: Mapped[str] = mapped_column(String(16), default="number")
+    aggregation: Mapped[str] = mapped_column(String(16), default=Aggregation.SUM.value)
+    group: Mapped[str] = mapped_column(String(32), default="", index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataValue(Base, Timestamped):
+    __tablename__ = "data_values"
+    __table_args__ = (
+        CheckConstraint("kind in ('actual', 'target')", name="kind"),
+        CheckConstraint("qualifier in ('exact', 'over', 'under', 'approx')", name="qualifier"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"))
+    data_element_id: Mapped[int] = mapped_column(
+        ForeignKey("data_elements.id", ondelete="RESTRICT"), index=True
+    )
+    period_id: Mapped[str] = mapped_column(ForeignKey("periods.id", ondelete="RESTRICT"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), default=ValueKind.ACTUAL.value)
+    value: Mapped[Decimal] = mapped_column(Numeric(24, 4))
+    qualifier: Mapped[str] = mapped_column(String(8), default="exact")
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"), index=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    data_element: Mapped[DataElement] = relationship()
+    period: Mapped[Period] = relationship()
+    programme: Mapped[Programme | None] = relationship()
+    source: Mapped[Source] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+# One value per org unit × element × period × programme × kind. The programme is optional, so the key
+# uses coalesce(programme_id, 0): NULLs would otherwise never collide. The key leads with org_unit_id so
+# that the table can later be distributed by organisation.
+Index(
+    "uq_data_values_key",
+    DataValue.org_unit_id,
+    DataValue.data_element_id,
+    DataValue.period_id,
+    func.coalesce(DataValue.programme_id, 0),
+    DataValue.kind,
+    unique=True,
+)

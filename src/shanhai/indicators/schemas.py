@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from shanhai.documents.schemas import SourceRead
+from shanhai.programmes.schemas import OrgUnitBrief
+
+
+class DataElementRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+    unit: str
+    aggregation: str
+    group: str
+
+
+class PeriodRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    type: str
+    name: str
+
+
+class ProgrammeBrief(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    short_name: str
+
+
+class ValueRead(BaseModel):
+    """One data value with its display form (1.18亿元, 超4000万元) and its source."""
+
+    id: int
+    data_element: DataElementRead
+    org_unit: OrgUnitBrief
+    period: PeriodRead
+    programme: ProgrammeBrief | None
+    kind: str
+    value: Decimal
+    qualifier: str
+    display: str
+    comment: str
+    version: int
+    source: SourceRead
+
+
+class TotalRead(BaseModel):
+    value: Decimal
+    qualifier: str
+    display: str
+    count: int

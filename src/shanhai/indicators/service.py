@@ -1,0 +1,271 @@
+"""Indicator store services: periods, data elements, data values (upsert with audit) and simple roll-ups."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from shanhai.audit.service import Action, record
+from shanhai.documents.models import Source
+from shanhai.errors import Invalid, NotFound
+from shanhai.indicators.models import Aggregation, DataElement, DataValue, Period, ValueKind
+from shanhai.lib import periods
+from shanhai.lib.changes import Change
+from shanhai.lib.cnnum import Qualifier, normalize
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Programme
+
+MODULE = "指标"
+UNIT_EQUIVALENTS = {"名": "人"}
+
+
+def same_unit(a: str, b: str) -> bool:
+    return UNIT_EQUIVALENTS.get(a, a) == UNIT_EQUIVALENTS.get(b, b)
+
+
+def ensure_period(*, session: Session, period_id: str) -> Period:
+    try:
+        info = periods.parse(period_id)
+    except periods.PeriodFormatError as exc:
+        raise Invalid(str(exc), field="period") from exc
+    period = session.get(Period, info.id)
+    if period is None:
+        period = Period(
+            id=info.id, type=info.type.value, start_date=info.start, end_date=info.end, name=info.name
+        )
+        session.add(period)
+        session.flush()
+    return period
+
+
+def get_element(*, session: Session, code: str) -> DataElement:
+    element = session.scalar(select(DataElement).where(DataElement.code == code))
+    if element is None:
+        raise NotFound(f"指标不存在：{code}", field="data_element")
+    return element
+
+
+def upsert_element(
+    *,
+    session: Session,
+    code: str,
+    name: str,
+    unit: str,
+    aggregation: Aggregation,
+    group: str,
+    description: str = "",
+) -> tuple[DataElement, Change]:
+    element = session.scalar(select(DataElement).where(DataElement.code == code))
+    fields = {
+        "name": name,
+        "unit": unit,
+        "aggregation": aggregation.value,
+        "group": group,
+        "description": description,
+    }
+    if element is None:
+        element = DataElement(code=code, **fields)
+        session.add(element)
+        session.flush()
+        return element, Change.CREATED
+    changed = any(getattr(element, k) != v for k, v in fields.items())
+    for key, value in fields.items():
+        setattr(element, key, value)
+    return element, Change.of(created=False, changed=changed)
+
+
+def find_value(
+    *,
+    session: Session,
+    org_unit: OrgUnit,
+    element: DataElement,
+    period: Period,
+    programme: Programme | None,
+    kind: ValueKind,
+) -> DataValue | None:
+    return session.scalar(
+        select(DataValue).where(
+            DataValue.org_unit_id == org_unit.id,
+            DataValue.data_element_id == element.id,
+            DataValue.period_id == period.id,
+            func.coalesce(DataValue.programme_id, 0) == (programme.id if programme else 0),
+            DataValue.kind == kind.value,
+        )
+    )
+
+
+def _snapshot(value: DataValue) -> dict[str, object]:
+    return {
+        "value": str(normalize(value.value)),
+        "qualifier": value.qualifier,
+        "source_id": value.source_id,
+        "comment": value.comment,
+    }
+
+
+def set_value(
+    *,
+    session: Session,
+    actor: str,
+    org_unit: OrgUnit,
+    element: DataElement,
+    period: Period,
+    programme: Programme | None,
+    kind: ValueKind,
+    value: Decimal,
+    qualifier: Qualifier,
+    source: Source,
+    comment: str = "",
+) -> DataValue:
+    """Insert or update one data value and record it in the audit log, in the caller's transaction."""
+    if not value.is_finite():
+        raise Invalid(f"数值无效：{value}", field="value")
+    existing = find_value(
+        session=session, org_unit=org_unit, element=element, period=period, programme=programme, kind=kind
+    )
+    label = f"{org_unit.name} · {element.name} · {period.name}" + (
+        f" · {programme.short_name}" if programme else ""
+    )
+    if existing is None:
+        data_value = DataValue(
+            org_unit=org_unit,
+            data_element=element,
+            period=period,
+            programme=programme,
+            kind=kind.value,
+            value=value,
+            qualifier=qualifier.value,
+            source=source,
+            comment=comment,
+        )
+        session.add(data_value)
+        session.flush()
+        record(
+            session=session,
+            actor=actor,
+            module=MODULE,
+            action=Action.CREATE,
+            object_type="data_value",
+            object_id=data_value.id,
+            summary=f"新增{'目标值' if kind is ValueKind.TARGET else '数值'}：{label}",
+            after=_snapshot(data_value),
+        )
+        return data_value
+    before = _snapshot(existing)
+    existing.value = value
+    existing.qualifier = qualifier.value
+    existing.source = source
+    existing.comment = comment
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        module=MODULE,
+        action=Action.UPDATE,
+        object_type="data_value",
+        object_id=existing.id,
+        summary=f"修改数值：{label}，由 {before['value']} 改为 {normalize(value)}",
+        before=before,
+        after=_snapshot(existing),
+    )
+    return existing
+
+
+@dataclass(frozen=True)
+class ValueFilter:
+    programme_id: int | None = None
+    org_unit_id: int | None = None
+    year: int | None = None  # periods that end within this year
+    kind: ValueKind | None = None
+    group: str | None = None
+
+
+def values_query(flt: ValueFilter) -> Select[DataValue]:
+    query = (
+        select(DataValue)
+        .join(DataValue.period)
+        .join(DataValue.data_element)
+        .options(
+            selectinload(DataValue.org_unit),
+            selectinload(DataValue.data_element),
+            selectinload(DataValue.period),
+            selectinload(DataValue.programme),
+            selectinload(DataValue.source).selectinload(Source.document),
+        )
+        .order_by(DataElement.group, DataElement.code, Period.start_date, DataValue.id)
+    )
+    if flt.programme_id is not None:
+        query = query.where(DataValue.programme_id == flt.programme_id)
+    if flt.org_unit_id is not None:
+        query = query.where(DataValue.org_unit_id == flt.org_unit_id)
+    if flt.year is not None:
+        query = query.where(
+            and_(Period.end_date >= date(flt.year, 1, 1), Period.end_date <= date(flt.year, 12, 31))
+        )
+    if flt.kind is not None:
+        query = query.where(DataValue.kind == flt.kind.value)
+    if flt.group is not None:
+        query = query.where(DataElement.group == flt.group)
+    return query
+
+
+def combine_qualifiers(qualifiers: Iterable[str]) -> Qualifier:
+    """The qualifier of a sum: exact parts stay exact; 'over' parts make the sum 'over' (超), 'under' parts
+    'under' (近); a mix of both, or any 'approx', makes it approximate (约)."""
+    kinds = {Qualifier(q) for q in qualifiers} - {Qualifier.EXACT}
+    if not kinds:
+        return Qualifier.EXACT
+    if len(kinds) == 1:
+        return kinds.pop()
+    return Qualifier.APPROX
+
+
+@dataclass(frozen=True)
+class Total:
+    value: Decimal
+    qualifier: Qualifier
+    count: int
+
+
+def totals(
+    *, session: Session, element_codes: Iterable[str], period_id: str, kind: ValueKind = ValueKind.ACTUAL
+) -> dict[tuple[str, int | None], Total]:
+    """Sum each element's values for one period, per programme: {(element_code, programme_id): Total}.
+    Elements that are not additive (ratios, growth rates) are left out."""
+    rows = session.execute(
+        select(DataElement.code, DataValue.programme_id, DataValue.value, DataValue.qualifier)
+        .join(DataValue.data_element)
+        .where(
+            DataElement.code.in_(list(element_codes)),
+            DataElement.aggregation == Aggregation.SUM.value,
+            DataValue.period_id == period_id,
+            DataValue.kind == kind.value,
+        )
+    ).all()
+    sums: dict[tuple[str, int | None], list[tuple[Decimal, str]]] = defaultdict(list)
+    for code, programme_id, value, qualifier in rows:
+        sums[(code, programme_id)].append((value, qualifier))
+    return {
+        key: Total(
+            value=normalize(sum((v for v, _ in parts), Decimal(0))),
+            qualifier=combine_qualifiers(q for _, q in parts),
+            count=len(parts),
+        )
+        for key, parts in sums.items()
+    }
+
+
+def latest_year(*, session: Session) -> int | None:
+    """The most recent year that has a yearly value."""
+    end = session.scalar(
+        select(func.max(Period.end_date))
+        .join(DataValue, DataValue.period_id == Period.id)
+        .where(Period.type == "yearly")
+    )
+    return end.year if end else None

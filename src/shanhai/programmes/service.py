@@ -1,0 +1,42 @@
+"""Programmes and partner places."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from shanhai.errors import NotFound
+from shanhai.programmes.models import Place, Programme
+
+
+def list_programmes(*, session: Session, kinds: tuple[str, ...] | None = None) -> list[Programme]:
+    query = select(Programme).options(selectinload(Programme.places), selectinload(Programme.lead_org_unit))
+    if kinds:
+        query = query.where(Programme.kind.in_(kinds))
+    return list(session.scalars(query.order_by(Programme.sort_order, Programme.id)))
+
+
+def get(*, session: Session, programme_id: int) -> Programme:
+    programme = session.get(
+        Programme,
+        programme_id,
+        options=[selectinload(Programme.places), selectinload(Programme.lead_org_unit)],
+    )
+    if programme is None:
+        raise NotFound(f"重点工作不存在：编号 {programme_id}", field="programme_id")
+    return programme
+
+
+def get_by_code(*, session: Session, code: str) -> Programme:
+    programme = session.scalar(select(Programme).where(Programme.code == code))
+    if programme is None:
+        raise NotFound(f"重点工作编码不存在：{code}", field="programme")
+    return programme
+
+
+def find_by_code(*, session: Session, code: str) -> Programme | None:
+    return session.scalar(select(Programme).where(Programme.code == code))
+
+
+def find_place_by_code(*, session: Session, code: str) -> Place | None:
+    return session.scalar(select(Place).where(Place.code == code))

@@ -1,0 +1,52 @@
+"""Projects: aid projects (储备→立项→开工→完工→投用) and investment leads (线索→洽谈→签约→开工→投产)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shanhai.db import Base, Timestamped
+from shanhai.documents.models import Source
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Programme
+
+
+class ProjectKind(StrEnum):
+    AID = "aid"
+    INVESTMENT = "investment"
+
+
+STAGES: dict[ProjectKind, tuple[str, ...]] = {
+    ProjectKind.AID: ("储备", "立项", "开工", "完工", "投用"),
+    ProjectKind.INVESTMENT: ("线索", "洽谈", "签约", "开工", "投产"),
+}
+
+KIND_LABELS = {ProjectKind.AID: "援建项目", ProjectKind.INVESTMENT: "招商项目"}
+
+
+class Project(Base, Timestamped):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="RESTRICT"), index=True
+    )
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
+    investment: Mapped[Decimal | None] = mapped_column(Numeric(24, 2))
+    partners: Mapped[str] = mapped_column(String(256), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    programme: Mapped[Programme | None] = relationship()
+    org_unit: Mapped[OrgUnit] = relationship()
+    source: Mapped[Source | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
