@@ -1,0 +1,48 @@
+# 山海 Shanhai — each target is a one-liner over the real commands.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SEEDS  ?= $(abspath ../shared/seeds)
+export SHANHAI_SOURCES_DIR ?= $(if $(wildcard $(SEEDS)),$(SEEDS),)
+
+.PHONY: install demo serve test lint format e2e clean
+
+# Python venv with pinned packages (requirements.lock) + front-end assets from npm (no CDN).
+install: $(VENV)/.installed src/shanhai/web/static/vendor/echarts.min.js
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+src/shanhai/web/static/vendor/echarts.min.js: frontend/package.json frontend/package-lock.json frontend/vendor.mjs
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	node frontend/vendor.mjs
+
+# Install, migrate ./data/shanhai.sqlite3, load the demo data, serve http://127.0.0.1:8000
+demo: install
+	$(BIN)/shanhai demo --serve
+
+serve: install
+	$(BIN)/shanhai serve
+
+# Lint, types, architecture contract, then the whole suite on SQLite and PostgreSQL (+ Chromium e2e).
+test: install lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff format src tests scripts bench
+	$(BIN)/ruff check --fix src tests scripts bench
+
+e2e: install
+	$(BIN)/pytest -m browser
+
+clean:
+	rm -rf $(VENV) frontend/node_modules src/shanhai/web/static/vendor

@@ -1,0 +1,104 @@
+"""The ASGI application: API, web pages, static assets, one error mapping per front door, request log."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shanhai import __version__
+from shanhai.api.routes import router as api_router
+from shanhai.config import Settings, get_settings
+from shanhai.db import make_engine, session_factory
+from shanhai.errors import ShanhaiError
+from shanhai.web.routes import render
+from shanhai.web.routes import router as web_router
+
+STATIC = Path(__file__).parent / "web" / "static"
+log = logging.getLogger("shanhai.request")
+
+HTTP_MESSAGES = {404: "页面或记录不存在", 405: "不支持的请求方法", 422: "请求参数有误"}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, code: str, message: str, field: str | None = None) -> Response:
+    if _is_api(request):
+        body: dict[str, object] = {"code": code, "message": message}
+        if field:
+            body["field"] = field
+        return JSONResponse({"error": body}, status_code=status)
+    return render(request, "error.html", status_code=status, status=status, message=message)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    vendor = STATIC / "vendor" / "echarts.min.js"
+    if not vendor.is_file():
+        raise RuntimeError(
+            "前端资源缺失 / front-end assets missing: run `make install` (npm ci + node frontend/vendor.mjs)"
+        )
+    app = FastAPI(
+        title="山海 Shanhai API",
+        version=__version__,
+        description="徐州对口支援协作合作与重点工作的规划、跟踪与报告平台。每个页面都有同源的 JSON 接口。",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.effective_database_url)
+    app.state.session_factory = session_factory(app.state.engine)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api_router)
+    app.include_router(web_router)
+
+    @app.exception_handler(ShanhaiError)
+    async def domain_error(request: Request, exc: ShanhaiError) -> Response:
+        return _error(request, exc.status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+        return _error(
+            request, exc.status_code, "not_found" if exc.status_code == 404 else "http_error", message
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(part) for part in first.get("loc", ()) if part not in ("path", "query", "body")]
+        field = ".".join(loc) or None
+        if not _is_api(request) and first.get("loc", ("",))[0] == "path":
+            return _error(
+                request, 404, "not_found", HTTP_MESSAGES[404]
+            )  # /programmes/abc is simply not there
+        return _error(request, 422, "invalid", f"参数“{field}”有误：{first.get('msg', '')}", field)
+
+    @app.middleware("http")
+    async def request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info(
+            "method=%s path=%s status=%s ms=%.1f",
+            request.method,
+            request.url.path,
+            response.status_code,
+            elapsed,
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app

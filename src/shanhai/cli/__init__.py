@@ -1,0 +1,107 @@
+"""The `shanhai` command line (Typer). Help texts are bilingual: 中文 / English."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from shanhai.config import SettingsError, get_settings
+from shanhai.db import make_engine, session_factory, transaction
+from shanhai.errors import ShanhaiError
+
+app = typer.Typer(
+    help="山海：对口支援协作合作工作平台。 / Shanhai: plan, track and report paired-assistance programmes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="数据库结构迁移。 / Database schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _engine() -> Engine:
+    return make_engine(get_settings().effective_database_url)
+
+
+@db_app.command(
+    "upgrade", help="把数据库升级到最新结构（不丢数据）。 / Upgrade the database to the newest schema."
+)
+def db_upgrade(revision: str = typer.Argument("head", help="目标版本 / target revision")) -> None:
+    from shanhai.migrations import current_revision, upgrade
+
+    engine = _engine()
+    upgrade(engine, revision)
+    typer.echo(f"数据库已升级 / database at revision {current_revision(engine)}")
+
+
+@db_app.command("current", help="显示数据库当前版本。 / Show the database's current revision.")
+def db_current() -> None:
+    from shanhai.migrations import current_revision, head_revision
+
+    typer.echo(f"current={current_revision(_engine())} head={head_revision()}")
+
+
+@app.command(
+    help="升级数据库并载入演示数据（可重复执行）。 / Upgrade the database, load the demo data (repeatable)."
+)
+def demo(
+    serve_after: bool = typer.Option(
+        False, "--serve", help="载入后启动网页服务 / start the web server afterwards"
+    ),
+) -> None:
+    from shanhai.fixtures.loader import load_demo
+    from shanhai.migrations import upgrade
+
+    settings = get_settings()
+    engine = _engine()
+    upgrade(engine)
+    with transaction(session_factory(engine)) as session:
+        stats = load_demo(session=session)
+    if stats.changed:
+        created = "，".join(f"{table} {n}" for table, n in sorted(stats.created.items())) or "无"
+        updated = "，".join(f"{table} {n}" for table, n in sorted(stats.updated.items())) or "无"
+        typer.echo(f"演示数据已载入 / demo data loaded — 新增 created: {created}；更新 updated: {updated}")
+    else:
+        typer.echo("演示数据已是最新，未做改动 / demo data already up to date, nothing changed")
+    typer.echo(f"数据库 / database: {engine.url.render_as_string(hide_password=True)}")
+    if serve_after:
+        serve(host=settings.host, port=settings.port, reload=False)
+
+
+@app.command(help="启动网页与接口服务。 / Start the web UI and JSON API server.")
+def serve(
+    host: str = typer.Option(None, help="监听地址 / host (SHANHAI_HOST, 默认 127.0.0.1)"),
+    port: int = typer.Option(None, help="端口 / port (SHANHAI_PORT, 默认 8000)"),
+    reload: bool = typer.Option(False, help="代码改动后自动重启（开发用） / reload on code changes"),
+) -> None:
+    import uvicorn
+
+    from shanhai.app import create_app
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    application = create_app(settings)
+    typer.echo(f"山海已启动 / serving at http://{host}:{port}/")
+    uvicorn.run(application, host=host, port=port, log_level=settings.log_level, access_log=False)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        app()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        sys.exit(2)
+    except OperationalError as exc:
+        typer.echo(
+            f"无法连接数据库 / cannot reach the database: {str(exc.orig).strip().splitlines()[0]}", err=True
+        )
+        sys.exit(1)
+    except ShanhaiError as exc:
+        typer.echo(f"错误 / error: {exc.message}", err=True)
+        sys.exit(1)

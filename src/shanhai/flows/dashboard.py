@@ -1,0 +1,225 @@
+"""The dashboard and programme pages: one call each, shared by the web page and its JSON twin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shanhai.documents.service import TextCache
+from shanhai.indicators import service as indicators
+from shanhai.indicators.models import DataElement, Period, ValueKind
+from shanhai.indicators.present import source_read, total_read, value_read
+from shanhai.indicators.schemas import TotalRead, ValueRead
+from shanhai.lib.cnnum import format_money, normalize
+from shanhai.pagination import Page, paginate
+from shanhai.programmes import service as programmes
+from shanhai.programmes.models import PAIRING_KINDS, Programme
+from shanhai.programmes.schemas import ProgrammeRead
+from shanhai.projects.models import KIND_LABELS, ProjectKind
+from shanhai.projects.service import list_projects
+
+FUNDS = "FUNDS"
+# Key counts on the dashboard: label → the additive elements that make it up.
+KEY_COUNTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("资金到位", "元", (FUNDS,)),
+    ("选派干部人才", "人", ("TALENT_DISPATCHED", "DOCTORS_DISPATCHED", "MED_EXPERTS", "TEACHERS_DISPATCHED")),
+    ("援建项目", "个", ("AID_PROJECTS",)),
+    ("消费帮扶销售额", "元", ("CONSUMPTION_SALES",)),
+    ("帮助就业", "人", ("LABOUR_EMPLOYMENT", "JOBS_CREATED")),
+)
+CARD_ELEMENTS = (FUNDS, "CONSUMPTION_SALES", "LABOUR_EMPLOYMENT", "JOBS_CREATED")
+
+
+class KeyCount(BaseModel):
+    label: str
+    elements: list[str]
+    total: TotalRead | None
+
+
+class ProgrammeCard(BaseModel):
+    programme: ProgrammeRead
+    funds_planned: TotalRead | None
+    funds_delivered: TotalRead | None
+    completion_rate: Decimal | None  # delivered / planned, in percent
+    on_time_in_full: bool | None
+    consumption_sales: TotalRead | None
+    jobs: TotalRead | None
+
+
+class FundsChart(BaseModel):
+    """Funds by programme in 万元, ready for an ECharts bar chart."""
+
+    categories: list[str]
+    planned: list[Decimal | None]
+    delivered: list[Decimal | None]
+
+
+class Dashboard(BaseModel):
+    year: int | None
+    years: list[int]
+    cards: list[ProgrammeCard]
+    key_counts: list[KeyCount]
+    funds_chart: FundsChart
+    values: list[ValueRead]
+
+
+class ProjectRead(BaseModel):
+    id: int
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    stage: str
+    org_unit: str
+    investment: Decimal | None
+    investment_display: str | None
+    partners: str
+    description: str
+    citation: str | None
+    sentence: str | None
+
+
+class ProgrammeDetail(BaseModel):
+    programme: ProgrammeRead
+    card: ProgrammeCard | None
+    values: list[ValueRead]
+    projects: list[ProjectRead]
+
+
+def _merge(parts: Iterable[indicators.Total]) -> indicators.Total | None:
+    parts = list(parts)
+    if not parts:
+        return None
+    return indicators.Total(
+        value=normalize(sum((p.value for p in parts), Decimal(0))),
+        qualifier=indicators.combine_qualifiers(p.qualifier.value for p in parts),
+        count=sum(p.count for p in parts),
+    )
+
+
+def _years(session: Session) -> list[int]:
+    ends = session.scalars(
+        select(Period.end_date).where(Period.type == "yearly").order_by(Period.end_date.desc())
+    )
+    return sorted({d.year for d in ends}, reverse=True)
+
+
+def _card(
+    programme: Programme,
+    actual: dict[tuple[str, int | None], indicators.Total],
+    target: dict[tuple[str, int | None], indicators.Total],
+) -> ProgrammeCard:
+    delivered = actual.get((FUNDS, programme.id))
+    planned = target.get((FUNDS, programme.id))
+    rate = None
+    if delivered and planned and planned.value:
+        rate = normalize((delivered.value / planned.value * 100).quantize(Decimal("0.1")))
+    jobs = _merge(t for (code, pid), t in actual.items() if pid == programme.id and code in CARD_ELEMENTS[2:])
+    return ProgrammeCard(
+        programme=ProgrammeRead.model_validate(programme),
+        funds_planned=total_read(planned, "元"),
+        funds_delivered=total_read(delivered, "元"),
+        completion_rate=rate,
+        on_time_in_full=(delivered.value >= planned.value) if delivered and planned else None,
+        consumption_sales=total_read(actual.get(("CONSUMPTION_SALES", programme.id)), "元"),
+        jobs=total_read(jobs, "人"),
+    )
+
+
+def _wan(total: TotalRead | None) -> Decimal | None:
+    return normalize((total.value / 10000).quantize(Decimal("0.01"))) if total else None
+
+
+def build_dashboard(*, session: Session, year: int | None, sources_dir: Path | None) -> Dashboard:
+    years = _years(session)
+    if year is None:
+        year = indicators.latest_year(session=session)
+    cards: list[ProgrammeCard] = []
+    key_counts: list[KeyCount] = []
+    values: list[ValueRead] = []
+    if year is not None:
+        period = str(year)
+        codes = {c for _, _, els in KEY_COUNTS for c in els} | set(CARD_ELEMENTS)
+        actual = indicators.totals(session=session, element_codes=codes, period_id=period)
+        target = indicators.totals(
+            session=session, element_codes=[FUNDS], period_id=period, kind=ValueKind.TARGET
+        )
+        for programme in programmes.list_programmes(
+            session=session, kinds=tuple(k.value for k in PAIRING_KINDS)
+        ):
+            card = _card(programme, actual, target)
+            if card.funds_delivered or card.funds_planned or card.consumption_sales or card.jobs:
+                cards.append(card)
+        for label, unit, elements in KEY_COUNTS:
+            merged = _merge(t for (code, _), t in actual.items() if code in elements)
+            key_counts.append(KeyCount(label=label, elements=list(elements), total=total_read(merged, unit)))
+        cache = TextCache(sources_dir)
+        query = indicators.values_query(indicators.ValueFilter(year=year))
+        values = [value_read(v, cache) for v in session.scalars(query)]
+    chart = FundsChart(
+        categories=[c.programme.short_name for c in cards],
+        planned=[_wan(c.funds_planned) for c in cards],
+        delivered=[_wan(c.funds_delivered) for c in cards],
+    )
+    return Dashboard(
+        year=year, years=years, cards=cards, key_counts=key_counts, funds_chart=chart, values=values
+    )
+
+
+def programme_detail(*, session: Session, programme_id: int, sources_dir: Path | None) -> ProgrammeDetail:
+    programme = programmes.get(session=session, programme_id=programme_id)
+    cache = TextCache(sources_dir)
+    year = indicators.latest_year(session=session)
+    card = None
+    if year is not None and programme.kind in {k.value for k in PAIRING_KINDS}:
+        actual = indicators.totals(session=session, element_codes=CARD_ELEMENTS, period_id=str(year))
+        target = indicators.totals(
+            session=session, element_codes=[FUNDS], period_id=str(year), kind=ValueKind.TARGET
+        )
+        card = _card(programme, actual, target)
+    query = indicators.values_query(indicators.ValueFilter(programme_id=programme.id))
+    values = [value_read(v, cache) for v in session.scalars(query)]
+    projects = []
+    for p in list_projects(session=session, programme_id=programme.id):
+        src = source_read(p.source, cache) if p.source else None
+        projects.append(
+            ProjectRead(
+                id=p.id,
+                code=p.code,
+                name=p.name,
+                kind=p.kind,
+                kind_label=KIND_LABELS[ProjectKind(p.kind)],
+                stage=p.stage,
+                org_unit=p.org_unit.name,
+                investment=p.investment,
+                investment_display=format_money(p.investment) if p.investment is not None else None,
+                partners=p.partners,
+                description=p.description,
+                citation=src.citation if src else None,
+                sentence=src.sentence if src else None,
+            )
+        )
+    return ProgrammeDetail(
+        programme=ProgrammeRead.model_validate(programme), card=card, values=values, projects=projects
+    )
+
+
+def list_values(
+    *, session: Session, flt: indicators.ValueFilter, offset: int, limit: int, sources_dir: Path | None
+) -> Page[ValueRead]:
+    if flt.programme_id is not None:
+        programmes.get(session=session, programme_id=flt.programme_id)
+    rows, total = paginate(session, indicators.values_query(flt), offset=offset, limit=limit)
+    cache = TextCache(sources_dir)
+    return Page[ValueRead](
+        items=[value_read(v, cache) for v in rows], total=total, offset=offset, limit=limit
+    )
+
+
+def list_elements(*, session: Session) -> list[DataElement]:
+    return list(session.scalars(select(DataElement).order_by(DataElement.group, DataElement.code)))

@@ -1,0 +1,30 @@
+// 山海 front-end behaviour: no inline scripts, data comes from <script type="application/json"> blocks.
+(function () {
+  "use strict";
+
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
+    el.addEventListener("change", function () { el.form.submit(); });
+  });
+
+  var holder = document.getElementById("funds-chart");
+  var dataEl = document.getElementById("funds-chart-data");
+  if (!holder || !dataEl || typeof echarts === "undefined") return;
+  var data = JSON.parse(dataEl.textContent);
+  var num = function (v) { return v === null ? null : Number(v); };
+  var chart = echarts.init(holder, null, { renderer: "canvas" });
+  chart.setOption({
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + " 万元"; } },
+    legend: { data: ["计划", "到位"], top: 0, right: 10 },
+    grid: { left: 60, right: 20, bottom: 60, top: 40 },
+    xAxis: { type: "category", data: data.categories, axisLabel: { interval: 0, rotate: data.categories.length > 5 ? 20 : 0 } },
+    yAxis: { type: "value", name: "万元" },
+    series: [
+      { name: "计划", type: "bar", data: data.planned.map(num), itemStyle: { color: "#9bb7d4" } },
+      { name: "到位", type: "bar", data: data.delivered.map(num), itemStyle: { color: "#c0392b" },
+        label: { show: true, position: "top", fontSize: 11 } }
+    ],
+    animation: false
+  });
+  holder.setAttribute("data-rendered", "true");
+  window.addEventListener("resize", function () { chart.resize(); });
+})();

@@ -1,0 +1,76 @@
+"""The JSON API: the dashboard's twin, programmes, values, and errors as JSON (never a 500)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_dashboard_json_shows_xinjiang_funds(client: TestClient) -> None:
+    data = client.get("/api/v1/dashboard").json()
+    assert data["year"] == 2025
+    card = next(c for c in data["cards"] if c["programme"]["short_name"] == "援疆")
+    assert card["funds_delivered"]["display"] == "1.18亿元"
+    assert card["funds_delivered"]["value"] == "118000000"
+    assert card["on_time_in_full"] is True
+    assert data["funds_chart"]["categories"][0] == "援疆"
+    assert data["funds_chart"]["delivered"][0] == "11800"
+    counts = {k["label"]: k["total"]["display"] for k in data["key_counts"]}
+    assert counts["资金到位"] == "3.37亿元"
+    assert counts["选派干部人才"] == "164人"
+
+
+def test_dashboard_values_carry_citations_and_sentences(client: TestClient) -> None:
+    values = client.get("/api/v1/dashboard").json()["values"]
+    funds = next(v for v in values if v["data_element"]["code"] == "FUNDS" and v["programme"]["code"] == "YJ")
+    source = funds["source"]
+    assert (source["start"], source["end"], source["figure_text"]) == (568, 574, "1.18亿元")
+    assert source["document"]["file_name"] == "000_81e65334f74d5525.txt"
+    assert "1.18亿元援疆资金" in source["sentence"]
+    assert source["citation"].endswith("第568–574字")
+
+
+def test_programme_detail_and_list(client: TestClient) -> None:
+    programmes = client.get("/api/v1/programmes").json()
+    yj = next(p for p in programmes if p["code"] == "YJ")
+    assert yj["places"][0]["name"] == "奎屯"
+    detail = client.get(f"/api/v1/programmes/{yj['id']}").json()
+    assert detail["card"]["funds_delivered"]["display"] == "1.18亿元"
+    assert len(detail["values"]) >= 40
+    assert {p["stage"] for p in detail["projects"]} >= {"投用", "开工"}
+
+
+def test_values_pagination_and_filters(client: TestClient) -> None:
+    page = client.get("/api/v1/values", params={"limit": 10}).json()
+    assert page["total"] >= 100 and len(page["items"]) == 10
+    rest = client.get("/api/v1/values", params={"limit": 10, "offset": page["total"] - 3}).json()
+    assert len(rest["items"]) == 3
+    targets = client.get("/api/v1/values", params={"kind": "target", "limit": 100}).json()
+    assert targets["total"] == 8 and all(v["kind"] == "target" for v in targets["items"])
+    y2022 = client.get("/api/v1/values", params={"year": 2022}).json()
+    assert {v["period"]["id"] for v in y2022["items"]} == {"2022"}
+
+
+def test_unknown_ids_give_json_errors(client: TestClient) -> None:
+    r = client.get("/api/v1/programmes/99999")
+    assert r.status_code == 404
+    assert r.json() == {
+        "error": {"code": "not_found", "message": "重点工作不存在：编号 99999", "field": "programme_id"}
+    }
+    r = client.get("/api/v1/programmes/abc")
+    assert r.status_code == 422 and r.json()["error"]["field"] == "programme_id"
+    r = client.get("/api/v1/values", params={"programme_id": 99999})
+    assert r.status_code == 404
+    r = client.get("/api/v1/values", params={"limit": 0})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "limit"
+    r = client.get("/api/v1/nothing-here")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_openapi_lists_the_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {
+        "/api/v1/dashboard",
+        "/api/v1/programmes",
+        "/api/v1/programmes/{programme_id}",
+        "/api/v1/values",
+    } <= set(paths)

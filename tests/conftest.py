@@ -1,0 +1,112 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+SHANHAI_TEST_DATABASES chooses the backends (default "sqlite,postgresql"); SHANHAI_TEST_PG_URL points at
+the PostgreSQL server (default postgresql+psycopg://postgres@127.0.0.1:5432/test). Each PostgreSQL run
+works in a schema of its own, dropped at the end. Each test runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from shanhai.api.deps import get_session
+from shanhai.app import create_app
+from shanhai.config import Settings
+from shanhai.db import make_engine
+from shanhai.fixtures.loader import load_demo
+from shanhai.migrations import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+GOLD = ROOT.parent / "shared" / "eval" / "000_81e65334f74d5525.gold.jsonl"
+PG_URL = os.environ.get("SHANHAI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = [
+    b.strip() for b in os.environ.get("SHANHAI_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()
+]
+
+
+class Database:
+    """A migrated, empty database of one backend; `url` is what the app would be configured with."""
+
+    def __init__(self, backend: str, tmp: Path) -> None:
+        self.backend = backend
+        self.schema: str | None = None
+        if backend == "sqlite":
+            self.url = f"sqlite:///{tmp / f'shanhai-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        else:
+            self.schema = f"t_{uuid.uuid4().hex[:12]}"
+            with create_engine(PG_URL, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            self.url = f"{PG_URL}?options=-csearch_path%3D{self.schema}"
+        self.engine: Engine = make_engine(self.url)
+
+    def drop(self) -> None:
+        self.engine.dispose()
+        if self.schema:
+            with create_engine(PG_URL, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def fresh_db(backend: str, tmp_path: Path) -> Iterator[Database]:
+    """An empty database (no tables) of the current backend, for migration tests."""
+    db = Database(backend, tmp_path)
+    yield db
+    db.drop()
+
+
+@pytest.fixture(scope="session")
+def demo_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A migrated database with the demo data committed, shared by the session's tests."""
+    db = Database(backend, tmp_path_factory.mktemp(backend))
+    upgrade(db.engine)
+    with Session(db.engine) as session:
+        load_demo(session=session)
+        session.commit()
+    yield db
+    db.drop()
+
+
+@pytest.fixture
+def session(demo_db: Database) -> Iterator[Session]:
+    """A session on the demo database inside a transaction that is rolled back after the test."""
+    connection = demo_db.engine.connect()
+    transaction = connection.begin()
+    db_session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield db_session
+    db_session.close()
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def settings(demo_db: Database) -> Settings:
+    return Settings(database_url=demo_db.url, sources_dir=SEEDS if SEEDS.is_dir() else None)
+
+
+@pytest.fixture
+def client(settings: Settings, session: Session) -> Iterator[TestClient]:
+    """The app, with every request using the test's rolled-back session."""
+    app = create_app(settings)
+
+    def override() -> Iterator[Session]:
+        yield session
+        session.flush()
+
+    app.dependency_overrides[get_session] = override
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.engine.dispose()

@@ -1,0 +1,98 @@
+"""A person opens the dashboard in Debian's Chromium: sees 1.18亿元 for 援疆 and a rendered chart."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, sync_playwright
+from sqlalchemy.orm import Session
+
+from shanhai.app import create_app
+from shanhai.config import Settings
+from shanhai.db import make_engine
+from shanhai.fixtures.loader import load_demo
+from shanhai.migrations import upgrade
+from tests.conftest import SEEDS
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not shutil.which("chromium"), reason="Debian chromium missing"
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data_dir = tmp_path_factory.mktemp("e2e")
+    settings = Settings(data_dir=data_dir, sources_dir=SEEDS if SEEDS.is_dir() else None)
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        load_demo(session=session)
+        session.commit()
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Page]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1280, "height": 900})
+        yield pg
+        browser.close()
+
+
+def test_dashboard_shows_xinjiang_funds_and_chart(server: str, page: Page) -> None:
+    page.goto(server + "/")
+    card = page.locator("article.card", has=page.locator("h3", has_text="援疆"))
+    assert card.locator(".funds-delivered").inner_text() == "1.18亿元"
+    page.wait_for_selector("#funds-chart[data-rendered='true'] canvas", timeout=10_000)
+    box = page.locator("#funds-chart canvas").first.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 200
+    assert page.locator("table.values mark", has_text="1.18亿元").count() >= 1
+
+
+def test_phone_width_dashboard_and_programme_page(server: str, page: Page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server + "/")
+    page.locator("article.card h3 a", has_text="援疆").click()
+    page.wait_for_url("**/programmes/*")
+    assert "对口支援新疆奎屯市" in page.locator("h1").inner_text()
+    assert (
+        page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    )  # no sideways scrolling of the page
+    page.set_viewport_size({"width": 1280, "height": 900})

@@ -1,0 +1,57 @@
+"""The command line: bilingual help, bad settings as one clear line, db upgrade and demo on a new file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SHANHAI_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "shanhai", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_help_is_chinese_and_english() -> None:
+    out = run("--help").stdout
+    assert "载入演示数据" in out and "load the demo data" in out
+
+
+def test_bad_database_url_is_one_clear_line(tmp_path: Path) -> None:
+    result = run("db", "upgrade", env={"SHANHAI_DATABASE_URL": "mysql://nobody@nowhere/db"})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SHANHAI_DATABASE_URL" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_bad_port_names_the_setting() -> None:
+    result = run("serve", env={"SHANHAI_PORT": "eighty"})
+    assert result.returncode == 2 and "SHANHAI_PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_one_clear_line() -> None:
+    result = run("db", "upgrade", env={"SHANHAI_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x"})
+    assert result.returncode == 1 and "无法连接数据库" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_twice_on_a_new_data_dir(tmp_path: Path) -> None:
+    env = {"SHANHAI_DATA_DIR": str(tmp_path / "data")}
+    first = run("demo", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "演示数据已载入" in first.stdout and (tmp_path / "data" / "shanhai.sqlite3").is_file()
+    second = run("demo", env=env)
+    assert second.returncode == 0 and "未做改动" in second.stdout
+    current = run("db", "current", env=env)
+    fields = dict(part.split("=") for part in current.stdout.split())
+    assert fields["current"] == fields["head"] != "None"
