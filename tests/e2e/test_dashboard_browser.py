@@ -33,8 +33,9 @@ ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
+    # on a developer machine without Chromium the browser tests are skipped; in CI they must run
     pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not shutil.which("chromium"), reason="Debian chromium missing"
+        not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="apt-get install chromium first"
     ),
 ]
 
