@@ -12,7 +12,7 @@ def run(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SHANHAI_")}
-    full_env.update(env or {})
+    full_env.update({"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
     return subprocess.run(
         [sys.executable, "-m", "shanhai", *args],
         capture_output=True,
