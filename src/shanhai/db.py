@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from shanhai.lib.changes import Change
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,3 +74,34 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+M = TypeVar("M", bound=Base)
+
+
+def find_one(session: Session, model: type[M], **where: Any) -> M | None:
+    """The row of `model` whose columns equal `where`, or None."""
+    return session.scalars(select(model).filter_by(**where)).one_or_none()
+
+
+def assign(obj: Any, fields: dict[str, Any]) -> bool:
+    """Set attributes; True if any value changed."""
+    changed = False
+    for key, value in fields.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def upsert(
+    session: Session, model: type[M], *, key: dict[str, Any], fields: dict[str, Any]
+) -> tuple[M, Change]:
+    """Create the row identified by `key` with `fields`, or bring an existing one up to date."""
+    obj = find_one(session, model, **key)
+    if obj is None:
+        obj = model(**key, **fields)
+        session.add(obj)
+        session.flush()
+        return obj, Change.CREATED
+    return obj, Change.of(created=False, changed=assign(obj, fields))

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shanhai.db import find_one, upsert
 from shanhai.documents.models import Document, Source, SourceKind
 from shanhai.errors import Invalid, NotFound
 from shanhai.lib.changes import Change
 
 
 def get_by_code(*, session: Session, code: str) -> Document:
-    document = session.scalar(select(Document).where(Document.code == code))
+    document = find_one(session, Document, code=code)
     if document is None:
         raise NotFound(f"文档不存在：{code}", field="document")
     return document
@@ -35,7 +35,6 @@ def upsert_document(
     note: str = "",
 ) -> tuple[Document, Change]:
     """Create the document or bring it up to date."""
-    document = session.scalar(select(Document).where(Document.code == code))
     fields = {
         "title": title,
         "publisher": publisher,
@@ -45,17 +44,7 @@ def upsert_document(
         "char_count": char_count,
         "note": note,
     }
-    if document is None:
-        document = Document(code=code, **fields)
-        session.add(document)
-        session.flush()
-        return document, Change.CREATED
-    changed = False
-    for key, value in fields.items():
-        if getattr(document, key) != value:
-            setattr(document, key, value)
-            changed = True
-    return document, Change.of(created=False, changed=changed)
+    return upsert(session, Document, key={"code": code}, fields=fields)
 
 
 def document_source(

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shanhai.audit.service import Action, record
+from shanhai.db import find_one, upsert
 from shanhai.documents.models import Source
 from shanhai.errors import Invalid, NotFound
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, Period, ValueKind
@@ -45,7 +46,7 @@ def ensure_period(*, session: Session, period_id: str) -> Period:
 
 
 def get_element(*, session: Session, code: str) -> DataElement:
-    element = session.scalar(select(DataElement).where(DataElement.code == code))
+    element = find_one(session, DataElement, code=code)
     if element is None:
         raise NotFound(f"指标不存在：{code}", field="data_element")
     return element
@@ -61,7 +62,6 @@ def upsert_element(
     group: str,
     description: str = "",
 ) -> tuple[DataElement, Change]:
-    element = session.scalar(select(DataElement).where(DataElement.code == code))
     fields = {
         "name": name,
         "unit": unit,
@@ -69,15 +69,7 @@ def upsert_element(
         "group": group,
         "description": description,
     }
-    if element is None:
-        element = DataElement(code=code, **fields)
-        session.add(element)
-        session.flush()
-        return element, Change.CREATED
-    changed = any(getattr(element, k) != v for k, v in fields.items())
-    for key, value in fields.items():
-        setattr(element, key, value)
-    return element, Change.of(created=False, changed=changed)
+    return upsert(session, DataElement, key={"code": code}, fields=fields)
 
 
 def find_value(

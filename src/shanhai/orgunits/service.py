@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from shanhai.db import find_one
 from shanhai.errors import Invalid, NotFound
 from shanhai.orgunits.models import OrgKind, OrgUnit
 
@@ -17,14 +18,10 @@ def get(*, session: Session, org_unit_id: int) -> OrgUnit:
 
 
 def get_by_code(*, session: Session, code: str) -> OrgUnit:
-    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    unit = find_one(session, OrgUnit, code=code)
     if unit is None:
         raise NotFound(f"组织单位编码不存在：{code}", field="org_unit")
     return unit
-
-
-def find_by_code(*, session: Session, code: str) -> OrgUnit | None:
-    return session.scalar(select(OrgUnit).where(OrgUnit.code == code))
 
 
 def create(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from shanhai.db import find_one
 from shanhai.errors import NotFound
-from shanhai.programmes.models import Place, Programme
+from shanhai.programmes.models import Programme
 
 
 def list_programmes(*, session: Session, kinds: tuple[str, ...] | None = None) -> list[Programme]:
@@ -28,15 +29,7 @@ def get(*, session: Session, programme_id: int) -> Programme:
 
 
 def get_by_code(*, session: Session, code: str) -> Programme:
-    programme = session.scalar(select(Programme).where(Programme.code == code))
+    programme = find_one(session, Programme, code=code)
     if programme is None:
         raise NotFound(f"重点工作编码不存在：{code}", field="programme")
     return programme
-
-
-def find_by_code(*, session: Session, code: str) -> Programme | None:
-    return session.scalar(select(Programme).where(Programme.code == code))
-
-
-def find_place_by_code(*, session: Session, code: str) -> Place | None:
-    return session.scalar(select(Place).where(Place.code == code))
