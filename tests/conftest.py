@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 
 from shanhai.api.deps import get_session
 from shanhai.app import create_app
+from shanhai.auth.models import User
+from shanhai.auth.scope import SYSTEM, Actor, actor_for
+from shanhai.auth.service import create_token
 from shanhai.config import Settings
 from shanhai.db import make_engine
 from shanhai.fixtures.loader import load_demo
@@ -97,16 +101,56 @@ def settings(demo_db: Database) -> Settings:
     return Settings(database_url=demo_db.url, sources_dir=SEEDS if SEEDS.is_dir() else None)
 
 
+PERSONAS = ("admin", "city_admin", "quanshan_officer", "jingkai_officer", "workgroup_member", "viewer")
+PASSWORD = "Shanhai-demo-2025"
+
+
 @pytest.fixture
-def client(settings: Settings, session: Session) -> Iterator[TestClient]:
+def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
     """The app, with every request using the test's rolled-back session."""
-    app = create_app(settings)
+    application = create_app(settings)
 
     def override() -> Iterator[Session]:
-        yield session
-        session.flush()
+        try:
+            yield session
+            session.flush()
+        except Exception:
+            raise
 
-    app.dependency_overrides[get_session] = override
+    application.dependency_overrides[get_session] = override
+    yield application
+    application.state.engine.dispose()
+
+
+def token_for(session: Session, username: str) -> str:
+    user = session.scalars(select(User).where(User.username == username)).one()
+    return create_token(session=session, actor=SYSTEM, user=user, name="test")
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
-    app.state.engine.dispose()
+
+
+@pytest.fixture
+def as_persona(app: FastAPI, session: Session) -> Callable[[str], TestClient]:
+    """as_persona("quanshan_officer") → a client that sends that persona's API token."""
+
+    def make(username: str) -> TestClient:
+        test_client = TestClient(app)
+        test_client.headers["Authorization"] = f"Bearer {token_for(session, username)}"
+        return test_client
+
+    return make
+
+
+@pytest.fixture
+def client(as_persona: Callable[[str], TestClient]) -> TestClient:
+    """The city administrator: sees all business data."""
+    return as_persona("city_admin")
+
+
+def actor_of(session: Session, username: str) -> Actor:
+    user = session.scalars(select(User).where(User.username == username)).one()
+    return actor_for(session=session, user=user)

@@ -6,25 +6,37 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shanhai import __version__
+from shanhai.api.admin import router as admin_api_router
 from shanhai.api.routes import router as api_router
+from shanhai.auth.scope import log_event
+from shanhai.auth.service import Unauthenticated
 from shanhai.config import Settings, get_settings
-from shanhai.db import make_engine, session_factory
-from shanhai.errors import ShanhaiError
-from shanhai.web.routes import render
+from shanhai.db import make_engine, session_factory, transaction
+from shanhai.errors import Forbidden, ShanhaiError
+from shanhai.web.admin import router as web_admin_router
+from shanhai.web.auth import router as web_auth_router
+from shanhai.web.render import render
 from shanhai.web.routes import router as web_router
 
 STATIC = Path(__file__).parent / "web" / "static"
 log = logging.getLogger("shanhai.request")
 
 HTTP_MESSAGES = {404: "页面或记录不存在", 405: "不支持的请求方法", 422: "请求参数有误"}
+# Only the app's own assets: no inline script, no CDN. ECharts needs inline styles on its canvas.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
+    "object-src 'none'"
+)
 
 
 def _is_api(request: Request) -> bool:
@@ -38,6 +50,19 @@ def _error(request: Request, status: int, code: str, message: str, field: str | 
             body["field"] = field
         return JSONResponse({"error": body}, status_code=status)
     return render(request, "error.html", status_code=status, status=status, message=message)
+
+
+def _log_refusal(request: Request, exc: ShanhaiError) -> None:
+    """Refused access is logged in a transaction of its own: the request's own transaction rolls back."""
+    with transaction(request.app.state.session_factory) as session:
+        log_event(
+            session=session,
+            username=getattr(request.state, "username", "") or "（未登录）",
+            user_id=getattr(request.state, "user_id", None),
+            ip=request.client.host if request.client else "",
+            event="拒绝访问",
+            message=f"{request.method} {request.url.path}：{exc.message}"[:500],
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -60,10 +85,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory(app.state.engine)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router)
+    app.include_router(admin_api_router)
+    app.include_router(web_auth_router)
+    app.include_router(web_admin_router)
     app.include_router(web_router)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.exception_handler(ShanhaiError)
     async def domain_error(request: Request, exc: ShanhaiError) -> Response:
+        if isinstance(exc, Unauthenticated | Forbidden):
+            _log_refusal(request, exc)
+        if isinstance(exc, Unauthenticated) and not _is_api(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         return _error(request, exc.status, exc.code, exc.message, exc.field)
 
     @app.exception_handler(StarletteHTTPException)
@@ -99,6 +136,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.url.scheme == "https":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.url.path.startswith("/api/") or request.method != "GET":
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import socket
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.orm import Session
 
 from shanhai.app import create_app
@@ -19,7 +20,7 @@ from shanhai.config import Settings
 from shanhai.db import make_engine
 from shanhai.fixtures.loader import load_demo
 from shanhai.migrations import upgrade
-from tests.conftest import SEEDS
+from tests.conftest import PASSWORD, SEEDS
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -69,16 +70,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Page]:
+def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield pg
-        browser.close()
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    yield context.new_page()
+    context.close()
+
+
+def login(page: Page, server: str, username: str, next_path: str = "/") -> None:
+    page.goto(f"{server}/login?next={next_path}")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(f"{server}{next_path}")
 
 
 def test_dashboard_shows_xinjiang_funds_and_chart(server: str, page: Page) -> None:
-    page.goto(server + "/")
+    login(page, server, "city_admin")
     card = page.locator("article.card", has=page.locator("h3", has_text="援疆"))
     assert card.locator(".funds-delivered").inner_text() == "1.18亿元"
     page.wait_for_selector("#funds-chart[data-rendered='true'] canvas", timeout=10_000)
@@ -89,11 +104,32 @@ def test_dashboard_shows_xinjiang_funds_and_chart(server: str, page: Page) -> No
 
 def test_phone_width_dashboard_and_programme_page(server: str, page: Page) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(server + "/")
+    login(page, server, "city_admin")
     page.locator("article.card h3 a", has_text="援疆").click()
     page.wait_for_url("**/programmes/*")
     assert "对口支援新疆奎屯市" in page.locator("h1").inner_text()
-    assert (
-        page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
-    )  # no sideways scrolling of the page
-    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling
+
+
+def test_district_officer_sees_only_their_district(server: str, page: Page) -> None:
+    login(page, server, "quanshan_officer")
+    # dashboard: no city-level funds, no other district's figures, the district's own figure is there
+    body = page.locator("main").inner_text()
+    assert "1.18亿元" not in body and "资金计划与到位" in body
+    counts = page.locator(".count .value").all_inner_texts()
+    assert counts and all(c == "—" for c in counts)
+    on_dashboard = page.locator("table.values td[data-label='单位']").all_inner_texts()
+    assert len(on_dashboard) == 9 and set(on_dashboard) == {"泉山区"}
+    # the list: every row is 泉山区
+    page.goto(server + "/values")
+    units = page.locator("table.values td[data-label='单位']").all_inner_texts()
+    assert len(units) == 9 and set(units) == {"泉山区"}
+    # the export: the same rows, nothing else
+    with page.expect_download() as download:
+        page.click("#export-values")
+    rows = list(csv.reader(Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()))
+    assert len(rows) == 1 + 9 and {r[3] for r in rows[1:]} == {"泉山区"}
+    # a programme page shows none of the city's or Xinjiang's figures
+    page.goto(server + "/programmes")
+    page.locator("a", has_text="援疆").first.click()
+    assert "1.18亿元" not in page.locator("main").inner_text()

@@ -16,6 +16,7 @@ from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataValue, ValueKind
 from shanhai.lib.cnnum import Qualifier
 from shanhai.orgunits import service as orgunits
+from tests.conftest import actor_of
 
 
 def _source(session: Session):
@@ -30,7 +31,7 @@ def test_set_value_writes_value_and_audit_entry_together(session: Session) -> No
     audits = session.scalar(select(func.count()).select_from(AuditLog))
     dv = indicators.set_value(
         session=session,
-        actor="测试",
+        actor=actor_of(session, "city_admin"),
         org_unit=unit,
         element=element,
         period=period,
@@ -44,7 +45,7 @@ def test_set_value_writes_value_and_audit_entry_together(session: Session) -> No
     assert session.scalar(select(func.count()).select_from(AuditLog)) == audits + 1
     dv2 = indicators.set_value(
         session=session,
-        actor="测试",
+        actor=actor_of(session, "city_admin"),
         org_unit=unit,
         element=element,
         period=period,
@@ -91,7 +92,10 @@ def test_bad_period_is_invalid_naming_the_field(session: Session) -> None:
 
 def test_totals_skip_ratios_and_combine_qualifiers(session: Session) -> None:
     totals = indicators.totals(
-        session=session, element_codes=["CONSUMPTION_SALES", "INDUSTRY_FUND_SHARE"], period_id="2025"
+        session=session,
+        actor=actor_of(session, "city_admin"),
+        element_codes=["CONSUMPTION_SALES", "INDUSTRY_FUND_SHARE"],
+        period_id="2025",
     )
     assert {code for code, _ in totals} == {"CONSUMPTION_SALES"}
     assert indicators.combine_qualifiers(["exact", "over"]) is Qualifier.OVER

@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 
-from shanhai.api.deps import SessionDep, SettingsDep
+from shanhai.api.deps import ActorDep, SessionDep, SettingsDep
+from shanhai.documents.service import TextCache
 from shanhai.flows import dashboard as flows
+from shanhai.indicators import service as indicators
 from shanhai.indicators.models import ValueKind
+from shanhai.indicators.present import value_read
 from shanhai.indicators.schemas import DataElementRead, ValueRead
 from shanhai.indicators.service import ValueFilter
+from shanhai.lib.cnnum import Qualifier
 from shanhai.pagination import MAX_LIMIT, Page
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
 
 router = APIRouter(prefix="/api/v1")
+Year = Annotated[int | None, Query(ge=1949, le=2100, description="年度")]
+
+
+class ValueCreate(BaseModel):
+    data_element: str = Field(min_length=1, max_length=64, description="指标编码")
+    org_unit_id: int
+    period: str = Field(min_length=4, max_length=16, description="期间编码：2025、2025Q3、202507")
+    programme_id: int | None = None
+    kind: ValueKind = ValueKind.ACTUAL
+    value: Decimal = Field(max_digits=20, decimal_places=4, allow_inf_nan=False)
+    qualifier: Qualifier = Qualifier.EXACT
+    comment: str = Field(default="", max_length=500)
+
+
+class ValueUpdate(BaseModel):
+    version: int
+    value: Decimal = Field(max_digits=20, decimal_places=4, allow_inf_nan=False)
+    qualifier: Qualifier = Qualifier.EXACT
+    comment: str = Field(default="", max_length=500)
 
 
 @router.get("/health", summary="健康检查")
@@ -25,22 +50,23 @@ def health() -> dict[str, str]:
 
 @router.get("/dashboard", response_model=flows.Dashboard, summary="首页概览（与 / 页面同源）")
 def dashboard(
-    session: SessionDep,
-    settings: SettingsDep,
-    year: Annotated[int | None, Query(ge=1949, le=2100, description="年度，默认为有数据的最近一年")] = None,
+    session: SessionDep, settings: SettingsDep, actor: ActorDep, year: Year = None
 ) -> flows.Dashboard:
-    return flows.build_dashboard(session=session, year=year, sources_dir=settings.sources_dir)
+    return flows.build_dashboard(session=session, actor=actor, year=year, sources_dir=settings.sources_dir)
 
 
 @router.get("/programmes", response_model=list[ProgrammeRead], summary="重点工作列表")
-def list_programmes(session: SessionDep) -> list[ProgrammeRead]:
+def list_programmes(session: SessionDep, actor: ActorDep) -> list[ProgrammeRead]:
+    actor.require("programmes:view")
     return [ProgrammeRead.model_validate(p) for p in programmes.list_programmes(session=session)]
 
 
 @router.get("/programmes/{programme_id}", response_model=flows.ProgrammeDetail, summary="重点工作详情")
-def programme_detail(programme_id: int, session: SessionDep, settings: SettingsDep) -> flows.ProgrammeDetail:
+def programme_detail(
+    programme_id: int, session: SessionDep, settings: SettingsDep, actor: ActorDep
+) -> flows.ProgrammeDetail:
     return flows.programme_detail(
-        session=session, programme_id=programme_id, sources_dir=settings.sources_dir
+        session=session, actor=actor, programme_id=programme_id, sources_dir=settings.sources_dir
     )
 
 
@@ -48,19 +74,87 @@ def programme_detail(programme_id: int, session: SessionDep, settings: SettingsD
 def list_values(
     session: SessionDep,
     settings: SettingsDep,
+    actor: ActorDep,
     programme_id: int | None = None,
     org_unit_id: int | None = None,
-    year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+    year: Year = None,
     kind: ValueKind | None = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Page[ValueRead]:
     flt = ValueFilter(programme_id=programme_id, org_unit_id=org_unit_id, year=year, kind=kind)
     return flows.list_values(
-        session=session, flt=flt, offset=offset, limit=limit, sources_dir=settings.sources_dir
+        session=session, actor=actor, flt=flt, offset=offset, limit=limit, sources_dir=settings.sources_dir
     )
 
 
+@router.get(
+    "/values/export",
+    summary="导出指标数据（CSV）",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def export_values(
+    session: SessionDep, actor: ActorDep, programme_id: int | None = None, year: Year = None
+) -> Response:
+    body = flows.export_values(
+        session=session, actor=actor, flt=ValueFilter(programme_id=programme_id, year=year)
+    )
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="shanhai-values.csv"'},
+    )
+
+
+@router.get("/values/{value_id}", response_model=ValueRead, summary="一条指标数据")
+def get_value(value_id: int, session: SessionDep, settings: SettingsDep, actor: ActorDep) -> ValueRead:
+    value = indicators.get_value(session=session, actor=actor, value_id=value_id)
+    return value_read(value, TextCache(settings.sources_dir))
+
+
+@router.post("/values", response_model=ValueRead, status_code=201, summary="录入指标数据")
+def create_value(body: ValueCreate, session: SessionDep, actor: ActorDep) -> ValueRead:
+    value = indicators.create_value(
+        session=session,
+        actor=actor,
+        element_code=body.data_element,
+        org_unit_id=body.org_unit_id,
+        period_id=body.period,
+        programme_id=body.programme_id,
+        kind=body.kind,
+        value=body.value,
+        qualifier=body.qualifier,
+        comment=body.comment,
+    )
+    return value_read(value, TextCache(None))
+
+
+@router.put(
+    "/values/{value_id}", response_model=ValueRead, summary="修改指标数据（带版本号，防止覆盖他人修改）"
+)
+def update_value(value_id: int, body: ValueUpdate, session: SessionDep, actor: ActorDep) -> ValueRead:
+    value = indicators.update_value(
+        session=session,
+        actor=actor,
+        value_id=value_id,
+        version=body.version,
+        value=body.value,
+        qualifier=body.qualifier,
+        comment=body.comment,
+    )
+    return value_read(value, TextCache(None))
+
+
+@router.delete("/values/{value_id}", status_code=204, summary="删除指标数据")
+def delete_value(
+    value_id: int, session: SessionDep, actor: ActorDep, version: Annotated[int, Query(description="版本号")]
+) -> Response:
+    indicators.delete_value(session=session, actor=actor, value_id=value_id, version=version)
+    return Response(status_code=204)
+
+
 @router.get("/data-elements", response_model=list[DataElementRead], summary="指标定义")
-def list_elements(session: SessionDep) -> list[DataElementRead]:
+def list_elements(session: SessionDep, actor: ActorDep) -> list[DataElementRead]:
+    actor.require("indicators:view")
     return [DataElementRead.model_validate(e) for e in flows.list_elements(session=session)]

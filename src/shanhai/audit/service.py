@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from shanhai.audit.models import AuditLog
@@ -51,3 +55,66 @@ def record(
 
 def recent(*, session: Session, limit: int = 50) -> list[AuditLog]:
     return list(session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    module: str | None = None
+    action: str | None = None
+    actor: str | None = None
+    since: date | None = None
+    until: date | None = None
+    text: str | None = None
+
+
+def query(flt: AuditFilter) -> Select[AuditLog]:
+    q = select(AuditLog).order_by(AuditLog.id.desc())
+    if flt.module:
+        q = q.where(AuditLog.module == flt.module)
+    if flt.action:
+        q = q.where(AuditLog.action == flt.action)
+    if flt.actor:
+        q = q.where(AuditLog.actor == flt.actor)
+    if flt.since:
+        q = q.where(AuditLog.at >= datetime.combine(flt.since, time.min, UTC))
+    if flt.until:
+        q = q.where(AuditLog.at < datetime.combine(flt.until + timedelta(days=1), time.min, UTC))
+    if flt.text:
+        q = q.where(AuditLog.summary.contains(flt.text, autoescape=True))
+    return q
+
+
+def modules(*, session: Session) -> list[str]:
+    return list(session.scalars(select(AuditLog.module).distinct().order_by(AuditLog.module)))
+
+
+def export_csv(*, session: Session, actor: str, ip: str, flt: AuditFilter) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["编号", "时间", "操作人", "IP", "模块", "操作", "对象", "对象编号", "说明"])
+    rows = list(session.scalars(query(flt)))
+    for e in rows:
+        writer.writerow(
+            [
+                e.id,
+                e.at.isoformat(timespec="seconds"),
+                e.actor,
+                e.ip,
+                e.module,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.summary,
+            ]
+        )
+    record(
+        session=session,
+        actor=actor,
+        ip=ip,
+        module="系统管理",
+        action=Action.EXPORT,
+        object_type="audit_log",
+        summary=f"导出操作日志 {len(rows)} 条",
+    )
+    return out.getvalue()

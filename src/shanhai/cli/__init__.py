@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="数据库结构迁移。 / Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+user_app = typer.Typer(help="用户与接口令牌。 / Users and API tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 def _engine() -> Engine:
@@ -53,7 +55,7 @@ def demo(
         False, "--serve", help="载入后启动网页服务 / start the web server afterwards"
     ),
 ) -> None:
-    from shanhai.fixtures.loader import load_demo
+    from shanhai.fixtures.loader import load_demo, read_fixture
     from shanhai.migrations import upgrade
 
     settings = get_settings()
@@ -68,8 +70,52 @@ def demo(
     else:
         typer.echo("演示数据已是最新，未做改动 / demo data already up to date, nothing changed")
     typer.echo(f"数据库 / database: {engine.url.render_as_string(hide_password=True)}")
+    typer.echo("演示账号 / demo logins（用户名 / 密码 / 角色）:")
+    for row in read_fixture()["users"]:
+        typer.echo(f"  {row['username']:<18} {row['password']:<20} {row['name']}")
     if serve_after:
         serve(host=settings.host, port=settings.port, reload=False)
+
+
+@user_app.command("create-admin", help="创建系统管理员。 / Create a system administrator.")
+def create_admin(
+    username: str = typer.Option(..., "--username", help="用户名 / username"),
+    password: str = typer.Option(
+        ...,
+        "--password",
+        prompt="密码 / password",
+        hide_input=True,
+        confirmation_prompt=True,
+        help="密码 / password",
+    ),
+    org_unit: str = typer.Option(None, "--org-unit", help="所属单位编码 / org unit code (default: the root)"),
+) -> None:
+    from shanhai.auth.seed import create_admin as create
+    from shanhai.migrations import upgrade
+
+    engine = _engine()
+    upgrade(engine)
+    with transaction(session_factory(engine)) as session:
+        user = create(session=session, username=username, password=password, org_unit_code=org_unit)
+        typer.echo(f"已创建系统管理员 / administrator created: {user.username}（{user.org_unit.name}）")
+
+
+@user_app.command("token", help="为用户创建接口令牌（只显示一次）。 / Issue an API token (shown once).")
+def create_token(
+    username: str = typer.Option(..., "--username", help="用户名 / username"),
+    name: str = typer.Option("cli", "--name", help="令牌名称 / token name"),
+    days: int = typer.Option(None, "--days", help="有效天数 / days valid (default: no expiry)"),
+) -> None:
+    from shanhai.auth import service as auth
+    from shanhai.auth.models import User
+    from shanhai.auth.scope import SYSTEM
+    from shanhai.db import find_one
+
+    with transaction(session_factory(_engine())) as session:
+        user = find_one(session, User, username=username)
+        if user is None:
+            raise ShanhaiError(f"用户不存在：{username}")
+        typer.echo(auth.create_token(session=session, actor=SYSTEM, user=user, name=name, days=days))
 
 
 @app.command(help="启动网页与接口服务。 / Start the web UI and JSON API server.")

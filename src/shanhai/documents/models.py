@@ -31,6 +31,7 @@ class SourceKind(StrEnum):
     DOCUMENT = "document"  # a character span of a document's text
     DESCRIBED = "described"  # a document known by description only: no text, no offsets
     RECORD = "record"  # another record of the system produced the value
+    MANUAL = "manual"  # entered by a person through the UI or the API
 
 
 class Source(Base, Timestamped):

@@ -142,10 +142,18 @@ class TextCache:
         )
 
 
+def manual_source(*, session: Session, username: str, note: str = "") -> Source:
+    source = Source(kind=SourceKind.MANUAL.value, figure_text="", note=note or f"{username} 录入")
+    session.add(source)
+    return source
+
+
 def citation_label(source: Source) -> str:
     """《标题》第568–574字, or 《标题》（无原文） for a report known only by description."""
     if source.document is None:
-        return f"记录 {source.record_table}#{source.record_id}" if source.record_table else "人工录入"
+        if source.record_table:
+            return f"记录 {source.record_table}#{source.record_id}"
+        return f"人工录入（{source.note}）" if source.note else "人工录入"
     title = f"《{source.document.title}》"
     if source.start is None:
         return f"{title}（仅有描述，无原文）"

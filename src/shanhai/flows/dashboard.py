@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -10,12 +12,14 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shanhai.documents.service import TextCache
+from shanhai.audit.service import Action, record
+from shanhai.auth.scope import Actor
+from shanhai.documents.service import TextCache, citation_label
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, Period, ValueKind
 from shanhai.indicators.present import source_read, total_read, value_read
 from shanhai.indicators.schemas import TotalRead, ValueRead
-from shanhai.lib.cnnum import format_money, normalize
+from shanhai.lib.cnnum import format_money, format_quantity, normalize
 from shanhai.pagination import Page, paginate
 from shanhai.programmes import service as programmes
 from shanhai.programmes.models import PAIRING_KINDS, Programme
@@ -135,7 +139,10 @@ def _wan(total: TotalRead | None) -> Decimal | None:
     return normalize((total.value / 10000).quantize(Decimal("0.01"))) if total else None
 
 
-def build_dashboard(*, session: Session, year: int | None, sources_dir: Path | None) -> Dashboard:
+def build_dashboard(
+    *, session: Session, actor: Actor, year: int | None, sources_dir: Path | None
+) -> Dashboard:
+    actor.require("dashboard:view")
     years = _years(session)
     if year is None:
         year = indicators.latest_year(session=session)
@@ -145,9 +152,9 @@ def build_dashboard(*, session: Session, year: int | None, sources_dir: Path | N
     if year is not None:
         period = str(year)
         codes = {c for _, _, els in KEY_COUNTS for c in els} | set(CARD_ELEMENTS)
-        actual = indicators.totals(session=session, element_codes=codes, period_id=period)
+        actual = indicators.totals(session=session, actor=actor, element_codes=codes, period_id=period)
         target = indicators.totals(
-            session=session, element_codes=[FUNDS], period_id=period, kind=ValueKind.TARGET
+            session=session, actor=actor, element_codes=[FUNDS], period_id=period, kind=ValueKind.TARGET
         )
         for programme in programmes.list_programmes(
             session=session, kinds=tuple(k.value for k in PAIRING_KINDS)
@@ -158,9 +165,10 @@ def build_dashboard(*, session: Session, year: int | None, sources_dir: Path | N
         for label, unit, elements in KEY_COUNTS:
             merged = _merge(t for (code, _), t in actual.items() if code in elements)
             key_counts.append(KeyCount(label=label, elements=list(elements), total=total_read(merged, unit)))
-        cache = TextCache(sources_dir)
-        query = indicators.values_query(indicators.ValueFilter(year=year))
-        values = [value_read(v, cache) for v in session.scalars(query)]
+        if actor.can("indicators:view"):
+            cache = TextCache(sources_dir)
+            query = indicators.values_query(indicators.ValueFilter(year=year), actor)
+            values = [value_read(v, cache) for v in session.scalars(query)]
     chart = FundsChart(
         categories=[c.programme.short_name for c in cards],
         planned=[_wan(c.funds_planned) for c in cards],
@@ -171,21 +179,33 @@ def build_dashboard(*, session: Session, year: int | None, sources_dir: Path | N
     )
 
 
-def programme_detail(*, session: Session, programme_id: int, sources_dir: Path | None) -> ProgrammeDetail:
+def programme_detail(
+    *, session: Session, actor: Actor, programme_id: int, sources_dir: Path | None
+) -> ProgrammeDetail:
+    actor.require("programmes:view")
     programme = programmes.get(session=session, programme_id=programme_id)
     cache = TextCache(sources_dir)
     year = indicators.latest_year(session=session)
     card = None
     if year is not None and programme.kind in {k.value for k in PAIRING_KINDS}:
-        actual = indicators.totals(session=session, element_codes=CARD_ELEMENTS, period_id=str(year))
+        actual = indicators.totals(
+            session=session, actor=actor, element_codes=CARD_ELEMENTS, period_id=str(year)
+        )
         target = indicators.totals(
-            session=session, element_codes=[FUNDS], period_id=str(year), kind=ValueKind.TARGET
+            session=session, actor=actor, element_codes=[FUNDS], period_id=str(year), kind=ValueKind.TARGET
         )
         card = _card(programme, actual, target)
-    query = indicators.values_query(indicators.ValueFilter(programme_id=programme.id))
-    values = [value_read(v, cache) for v in session.scalars(query)]
+    values: list[ValueRead] = []
+    if actor.can("indicators:view"):
+        query = indicators.values_query(indicators.ValueFilter(programme_id=programme.id), actor)
+        values = [value_read(v, cache) for v in session.scalars(query)]
     projects = []
-    for p in list_projects(session=session, programme_id=programme.id):
+    visible_projects = (
+        list_projects(session=session, actor=actor, programme_id=programme.id)
+        if actor.can("projects:view")
+        else []
+    )
+    for p in visible_projects:
         src = source_read(p.source, cache) if p.source else None
         projects.append(
             ProjectRead(
@@ -210,15 +230,77 @@ def programme_detail(*, session: Session, programme_id: int, sources_dir: Path |
 
 
 def list_values(
-    *, session: Session, flt: indicators.ValueFilter, offset: int, limit: int, sources_dir: Path | None
+    *,
+    session: Session,
+    actor: Actor,
+    flt: indicators.ValueFilter,
+    offset: int,
+    limit: int,
+    sources_dir: Path | None,
 ) -> Page[ValueRead]:
+    actor.require("indicators:view")
     if flt.programme_id is not None:
         programmes.get(session=session, programme_id=flt.programme_id)
-    rows, total = paginate(session, indicators.values_query(flt), offset=offset, limit=limit)
+    rows, total = paginate(session, indicators.values_query(flt, actor), offset=offset, limit=limit)
     cache = TextCache(sources_dir)
     return Page[ValueRead](
         items=[value_read(v, cache) for v in rows], total=total, offset=offset, limit=limit
     )
+
+
+EXPORT_COLUMNS = (
+    "编号",
+    "指标编码",
+    "指标",
+    "单位（地区）",
+    "重点工作",
+    "期间",
+    "类别",
+    "数值",
+    "计量单位",
+    "限定",
+    "显示",
+    "出处",
+)
+
+
+def export_values(*, session: Session, actor: Actor, flt: indicators.ValueFilter) -> str:
+    """CSV of the values the actor may see (UTF-8 with BOM so that Excel opens it in Chinese). Audited."""
+    actor.require("indicators:export")
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    rows = 0
+    for v in session.scalars(indicators.values_query(flt, actor)):
+        writer.writerow(
+            [
+                v.id,
+                v.data_element.code,
+                v.data_element.name,
+                v.org_unit.name,
+                v.programme.short_name if v.programme else "",
+                v.period.name,
+                "目标" if v.kind == "target" else "实际",
+                normalize(v.value),
+                v.data_element.unit,
+                v.qualifier,
+                format_quantity(v.value, v.data_element.unit, v.qualifier),
+                citation_label(v.source),
+            ]
+        )
+        rows += 1
+    record(
+        session=session,
+        actor=actor.username,
+        ip=actor.ip,
+        module="指标",
+        action=Action.EXPORT,
+        object_type="data_value",
+        summary=f"导出指标数据 {rows} 条",
+        after={"rows": rows},
+    )
+    return out.getvalue()
 
 
 def list_elements(*, session: Session) -> list[DataElement]:

@@ -72,6 +72,7 @@ class DataValue(Base, Timestamped):
     qualifier: Mapped[str] = mapped_column(String(8), default="exact")
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"), index=True)
     comment: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     org_unit: Mapped[OrgUnit] = relationship()

@@ -12,9 +12,11 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shanhai.audit.service import Action, record
+from shanhai.auth.scope import Actor, check_visible, visible
 from shanhai.db import find_one, upsert
 from shanhai.documents.models import Source
-from shanhai.errors import Invalid, NotFound
+from shanhai.documents.service import manual_source
+from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, Period, ValueKind
 from shanhai.lib import periods
 from shanhai.lib.changes import Change
@@ -104,7 +106,7 @@ def _snapshot(value: DataValue) -> dict[str, object]:
 def set_value(
     *,
     session: Session,
-    actor: str,
+    actor: Actor,
     org_unit: OrgUnit,
     element: DataElement,
     period: Period,
@@ -135,12 +137,14 @@ def set_value(
             qualifier=qualifier.value,
             source=source,
             comment=comment,
+            created_by_id=actor.user_id,
         )
         session.add(data_value)
         session.flush()
         record(
             session=session,
-            actor=actor,
+            actor=actor.username,
+            ip=actor.ip,
             module=MODULE,
             action=Action.CREATE,
             object_type="data_value",
@@ -157,7 +161,8 @@ def set_value(
     session.flush()
     record(
         session=session,
-        actor=actor,
+        actor=actor.username,
+        ip=actor.ip,
         module=MODULE,
         action=Action.UPDATE,
         object_type="data_value",
@@ -178,9 +183,10 @@ class ValueFilter:
     group: str | None = None
 
 
-def values_query(flt: ValueFilter) -> Select[DataValue]:
+def values_query(flt: ValueFilter, actor: Actor) -> Select[DataValue]:
     query = (
         select(DataValue)
+        .where(visible(actor, DataValue.org_unit_id, DataValue.created_by_id))
         .join(DataValue.period)
         .join(DataValue.data_element)
         .options(
@@ -226,7 +232,12 @@ class Total:
 
 
 def totals(
-    *, session: Session, element_codes: Iterable[str], period_id: str, kind: ValueKind = ValueKind.ACTUAL
+    *,
+    session: Session,
+    actor: Actor,
+    element_codes: Iterable[str],
+    period_id: str,
+    kind: ValueKind = ValueKind.ACTUAL,
 ) -> dict[tuple[str, int | None], Total]:
     """Sum each element's values for one period, per programme: {(element_code, programme_id): Total}.
     Elements that are not additive (ratios, growth rates) are left out."""
@@ -238,6 +249,7 @@ def totals(
             DataElement.aggregation == Aggregation.SUM.value,
             DataValue.period_id == period_id,
             DataValue.kind == kind.value,
+            visible(actor, DataValue.org_unit_id, DataValue.created_by_id),
         )
     ).all()
     sums: dict[tuple[str, int | None], list[tuple[Decimal, str]]] = defaultdict(list)
@@ -261,3 +273,111 @@ def latest_year(*, session: Session) -> int | None:
         .where(Period.type == "yearly")
     )
     return end.year if end else None
+
+
+def get_value(*, session: Session, actor: Actor, value_id: int) -> DataValue:
+    """One value, if it exists (NotFound) and is within the actor's scope (Forbidden)."""
+    actor.require("indicators:view")
+    value = session.get(DataValue, value_id)
+    if value is None:
+        raise NotFound(f"数据不存在：编号 {value_id}", field="value_id")
+    check_visible(actor, value.org_unit, value.created_by_id, what="数据")
+    return value
+
+
+def create_value(
+    *,
+    session: Session,
+    actor: Actor,
+    element_code: str,
+    org_unit_id: int,
+    period_id: str,
+    programme_id: int | None,
+    kind: ValueKind,
+    value: Decimal,
+    qualifier: Qualifier,
+    comment: str = "",
+) -> DataValue:
+    """Enter a value by hand: the unit must be within the actor's scope; the source names who entered it."""
+    actor.require("indicators:create")
+    element = get_element(session=session, code=element_code)
+    unit = session.get(OrgUnit, org_unit_id)
+    if unit is None:
+        raise Invalid(f"组织单位不存在：{org_unit_id}", field="org_unit_id")
+    check_visible(actor, unit, actor.user_id, what="数据")
+    programme = None
+    if programme_id is not None:
+        programme = session.get(Programme, programme_id)
+        if programme is None:
+            raise Invalid(f"重点工作不存在：{programme_id}", field="programme_id")
+    period = ensure_period(session=session, period_id=period_id)
+    if find_value(
+        session=session, org_unit=unit, element=element, period=period, programme=programme, kind=kind
+    ):
+        raise Conflict(f"{unit.name}{period.name}的“{element.name}”已有数据，请修改原数据", field="period")
+    source = manual_source(session=session, username=actor.display_name)
+    return set_value(
+        session=session,
+        actor=actor,
+        org_unit=unit,
+        element=element,
+        period=period,
+        programme=programme,
+        kind=kind,
+        value=value,
+        qualifier=qualifier,
+        source=source,
+        comment=comment,
+    )
+
+
+def update_value(
+    *,
+    session: Session,
+    actor: Actor,
+    value_id: int,
+    version: int,
+    value: Decimal,
+    qualifier: Qualifier,
+    comment: str,
+) -> DataValue:
+    """Change a value; a stale version is a Conflict (409), never a silent overwrite."""
+    actor.require("indicators:edit")
+    current = get_value(session=session, actor=actor, value_id=value_id)
+    if current.version != version:
+        raise Conflict("该数据已被他人修改，请刷新后重试", field="version")
+    source = manual_source(session=session, username=actor.display_name, note=f"{actor.display_name} 修改")
+    return set_value(
+        session=session,
+        actor=actor,
+        org_unit=current.org_unit,
+        element=current.data_element,
+        period=current.period,
+        programme=current.programme,
+        kind=ValueKind(current.kind),
+        value=value,
+        qualifier=qualifier,
+        source=source,
+        comment=comment,
+    )
+
+
+def delete_value(*, session: Session, actor: Actor, value_id: int, version: int) -> None:
+    actor.require("indicators:delete")
+    current = get_value(session=session, actor=actor, value_id=value_id)
+    if current.version != version:
+        raise Conflict("该数据已被他人修改，请刷新后重试", field="version")
+    before = _snapshot(current)
+    label = f"{current.org_unit.name} · {current.data_element.name} · {current.period.name}"
+    session.delete(current)
+    record(
+        session=session,
+        actor=actor.username,
+        ip=actor.ip,
+        module=MODULE,
+        action=Action.DELETE,
+        object_type="data_value",
+        object_id=value_id,
+        summary=f"删除数值：{label}",
+        before=before,
+    )

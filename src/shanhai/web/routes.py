@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shanhai.api.deps import SessionDep, SettingsDep
+from shanhai.api.deps import ActorDep, SessionDep, SettingsDep
+from shanhai.documents.service import TextCache
+from shanhai.errors import Invalid, ShanhaiError
 from shanhai.flows import dashboard as flows
+from shanhai.indicators import service as indicators
+from shanhai.indicators.present import value_read
 from shanhai.indicators.service import ValueFilter
+from shanhai.lib.cnnum import Qualifier
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
+from shanhai.web.render import render
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(default_response_class=HTMLResponse)
-
-
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
 
 
 @router.get("/", summary="首页概览")
@@ -28,24 +28,26 @@ def dashboard_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    actor: ActorDep,
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
 ) -> HTMLResponse:
-    data = flows.build_dashboard(session=session, year=year, sources_dir=settings.sources_dir)
+    data = flows.build_dashboard(session=session, actor=actor, year=year, sources_dir=settings.sources_dir)
     return render(request, "dashboard.html", data=data, json_url=f"/api/v1/dashboard?year={data.year or ''}")
 
 
 @router.get("/programmes", summary="重点工作")
-def programmes_page(request: Request, session: SessionDep) -> HTMLResponse:
+def programmes_page(request: Request, session: SessionDep, actor: ActorDep) -> HTMLResponse:
+    actor.require("programmes:view")
     items = [ProgrammeRead.model_validate(p) for p in programmes.list_programmes(session=session)]
     return render(request, "programmes/list.html", items=items, json_url="/api/v1/programmes")
 
 
 @router.get("/programmes/{programme_id}", summary="重点工作详情")
 def programme_page(
-    request: Request, programme_id: int, session: SessionDep, settings: SettingsDep
+    request: Request, programme_id: int, session: SessionDep, settings: SettingsDep, actor: ActorDep
 ) -> HTMLResponse:
     data = flows.programme_detail(
-        session=session, programme_id=programme_id, sources_dir=settings.sources_dir
+        session=session, actor=actor, programme_id=programme_id, sources_dir=settings.sources_dir
     )
     return render(request, "programmes/detail.html", data=data, json_url=f"/api/v1/programmes/{programme_id}")
 
@@ -55,6 +57,7 @@ def values_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    actor: ActorDep,
     programme_id: int | None = None,
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -62,7 +65,7 @@ def values_page(
 ) -> HTMLResponse:
     flt = ValueFilter(programme_id=programme_id, year=year)
     page = flows.list_values(
-        session=session, flt=flt, offset=offset, limit=limit, sources_dir=settings.sources_dir
+        session=session, actor=actor, flt=flt, offset=offset, limit=limit, sources_dir=settings.sources_dir
     )
     query = "&".join(f"{k}={v}" for k, v in (("programme_id", programme_id), ("year", year)) if v is not None)
     return render(
@@ -72,3 +75,71 @@ def values_page(
         query=query,
         json_url=f"/api/v1/values?{query}&offset={offset}&limit={limit}",
     )
+
+
+def _edit_form(
+    request: Request, session: SessionDep, actor: ActorDep, value_id: int, error: ShanhaiError | None = None
+) -> HTMLResponse:
+    value = indicators.get_value(session=session, actor=actor, value_id=value_id)
+    return render(
+        request,
+        "values_edit.html",
+        status_code=error.status if error else 200,
+        value=value_read(value, TextCache(None)),
+        qualifiers=[(q.value, label) for q, label in QUALIFIER_LABELS.items()],
+        error=error,
+        json_url=f"/api/v1/values/{value_id}",
+    )
+
+
+QUALIFIER_LABELS = {
+    Qualifier.EXACT: "准确值",
+    Qualifier.OVER: "超过（余、多、超）",
+    Qualifier.UNDER: "接近（近、不足）",
+    Qualifier.APPROX: "约数",
+}
+
+
+@router.get("/values/{value_id}/edit", summary="修改指标数据")
+def edit_value_page(value_id: int, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    actor.require("indicators:edit")
+    return _edit_form(request, session, actor, value_id)
+
+
+@router.post("/values/{value_id}/edit", summary="保存指标数据")
+def edit_value(
+    value_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    version: Annotated[int, Form()],
+    value: Annotated[str, Form(max_length=40)] = "",
+    qualifier: Annotated[str, Form()] = "exact",
+    comment: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    try:
+        try:
+            number = Decimal(value.strip().replace(",", ""))
+        except InvalidOperation as exc:
+            raise Invalid(f"“{value}”不是数字", field="value") from exc
+        if not number.is_finite():
+            raise Invalid(f"“{value}”不是数字", field="value")
+        try:
+            qual = Qualifier(qualifier)
+        except ValueError as exc:
+            raise Invalid("请选择限定词", field="qualifier") from exc
+        indicators.update_value(
+            session=session,
+            actor=actor,
+            value_id=value_id,
+            version=version,
+            value=number,
+            qualifier=qual,
+            comment=comment,
+        )
+    except ShanhaiError as exc:
+        session.rollback()
+        if exc.status in (401, 403, 404):
+            raise
+        return _edit_form(request, session, actor, value_id, exc)
+    return RedirectResponse(f"/values/{value_id}/edit?saved=1", status_code=303)

@@ -1,0 +1,249 @@
+"""JSON API for accounts and administration: me, tokens, users, roles, permissions, audit and login logs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+
+from shanhai.api.deps import ActorDep, SessionDep
+from shanhai.audit import service as audit
+from shanhai.audit.schemas import AuditRead
+from shanhai.auth import service as auth
+from shanhai.auth.models import LoginLog, Role, User
+from shanhai.auth.permissions import ACTION_LABELS, MENUS, Menu
+from shanhai.auth.schemas import (
+    LoginLogRead,
+    MeRead,
+    RoleRead,
+    RoleUpdate,
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from shanhai.pagination import MAX_LIMIT, Page, paginate
+
+router = APIRouter(prefix="/api/v1")
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+def user_read(user: User) -> UserRead:
+    read = UserRead.model_validate(user)
+    read.locked = auth.is_locked(user)
+    return read
+
+
+def role_read(role: Role) -> RoleRead:
+    return RoleRead.model_validate(
+        {
+            "id": role.id,
+            "code": role.code,
+            "name": role.name,
+            "data_scope": role.data_scope,
+            "description": role.description,
+            "version": role.version,
+            "permissions": sorted(role.permissions),
+            "custom_units": role.custom_units,
+        }
+    )
+
+
+def menu_tree(menu: Menu) -> dict[str, Any]:
+    return {
+        "code": menu.code,
+        "label": menu.label,
+        "buttons": [{"permission": f"{menu.code}:{a}", "label": ACTION_LABELS[a]} for a in menu.actions],
+        "children": [menu_tree(child) for child in menu.children],
+    }
+
+
+@router.get("/me", response_model=MeRead, summary="当前用户")
+def me(actor: ActorDep) -> MeRead:
+    return MeRead(
+        user_id=actor.user_id,
+        username=actor.username,
+        display_name=actor.display_name,
+        roles=list(actor.roles),
+        permissions=sorted(actor.permissions),
+    )
+
+
+def _me(session: SessionDep, actor: ActorDep) -> User:
+    if actor.user_id is None:
+        raise auth.Unauthenticated("请先登录")
+    return auth.get_user(session=session, user_id=actor.user_id)
+
+
+@router.get("/tokens", response_model=list[TokenRead], summary="我的接口令牌")
+def list_tokens(session: SessionDep, actor: ActorDep) -> list[TokenRead]:
+    return [TokenRead.model_validate(t) for t in auth.list_tokens(session=session, user=_me(session, actor))]
+
+
+@router.post(
+    "/tokens", response_model=TokenCreated, status_code=201, summary="创建接口令牌（明文只显示一次）"
+)
+def create_token(body: TokenCreate, session: SessionDep, actor: ActorDep) -> TokenCreated:
+    user = _me(session, actor)
+    token = auth.create_token(session=session, actor=actor, user=user, name=body.name, days=body.days)
+    row = auth.list_tokens(session=session, user=user)[-1]
+    return TokenCreated.model_validate({**TokenRead.model_validate(row).model_dump(), "token": token})
+
+
+@router.delete("/tokens/{token_id}", status_code=204, summary="吊销接口令牌")
+def revoke_token(token_id: int, session: SessionDep, actor: ActorDep) -> Response:
+    auth.revoke_token(session=session, actor=actor, token_id=token_id)
+    return Response(status_code=204)
+
+
+@router.get("/permissions", summary="菜单与按钮权限树")
+def permissions(actor: ActorDep) -> list[dict[str, Any]]:
+    actor.require("roles:view")
+    return [menu_tree(m) for m in MENUS]
+
+
+@router.get("/users", response_model=list[UserRead], summary="用户列表")
+def list_users(session: SessionDep, actor: ActorDep) -> list[UserRead]:
+    actor.require("users:view")
+    return [user_read(u) for u in auth.list_users(session=session)]
+
+
+@router.post("/users", response_model=UserRead, status_code=201, summary="新增用户")
+def create_user(body: UserCreate, session: SessionDep, actor: ActorDep) -> UserRead:
+    user = auth.create_user(
+        session=session,
+        actor=actor,
+        username=body.username,
+        display_name=body.display_name,
+        password=body.password,
+        org_unit_id=body.org_unit_id,
+        role_ids=body.role_ids,
+    )
+    return user_read(user)
+
+
+@router.get("/users/{user_id}", response_model=UserRead, summary="用户详情")
+def get_user(user_id: int, session: SessionDep, actor: ActorDep) -> UserRead:
+    actor.require("users:view")
+    return user_read(auth.get_user(session=session, user_id=user_id))
+
+
+@router.put("/users/{user_id}", response_model=UserRead, summary="修改用户（单位、角色、启用）")
+def update_user(user_id: int, body: UserUpdate, session: SessionDep, actor: ActorDep) -> UserRead:
+    user = auth.update_user(
+        session=session,
+        actor=actor,
+        user_id=user_id,
+        version=body.version,
+        display_name=body.display_name,
+        org_unit_id=body.org_unit_id,
+        role_ids=body.role_ids,
+        is_active=body.is_active,
+    )
+    return user_read(user)
+
+
+@router.post("/users/{user_id}/unlock", response_model=UserRead, summary="解锁用户")
+def unlock_user(user_id: int, session: SessionDep, actor: ActorDep) -> UserRead:
+    return user_read(auth.unlock_user(session=session, actor=actor, user_id=user_id))
+
+
+@router.get("/roles", response_model=list[RoleRead], summary="角色列表")
+def list_roles(session: SessionDep, actor: ActorDep) -> list[RoleRead]:
+    actor.require("roles:view")
+    return [role_read(r) for r in auth.list_roles(session=session)]
+
+
+@router.get("/roles/{role_id}", response_model=RoleRead, summary="角色详情")
+def get_role(role_id: int, session: SessionDep, actor: ActorDep) -> RoleRead:
+    actor.require("roles:view")
+    return role_read(auth.get_role(session=session, role_id=role_id))
+
+
+@router.put("/roles/{role_id}", response_model=RoleRead, summary="修改角色（权限与数据范围）")
+def update_role(role_id: int, body: RoleUpdate, session: SessionDep, actor: ActorDep) -> RoleRead:
+    role = auth.update_role(
+        session=session,
+        actor=actor,
+        role_id=role_id,
+        version=body.version,
+        name=body.name,
+        data_scope=body.data_scope,
+        permissions=set(body.permissions),
+        custom_unit_ids=body.custom_unit_ids,
+    )
+    return role_read(role)
+
+
+def _audit_filter(
+    module: str | None,
+    action: str | None,
+    actor_name: str | None,
+    since: date | None,
+    until: date | None,
+    q: str | None,
+) -> audit.AuditFilter:
+    return audit.AuditFilter(module=module, action=action, actor=actor_name, since=since, until=until, text=q)
+
+
+@router.get("/audit", response_model=Page[AuditRead], summary="操作日志")
+def list_audit(
+    session: SessionDep,
+    actor: ActorDep,
+    module: str | None = None,
+    action: str | None = None,
+    operator: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    q: str | None = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> Page[AuditRead]:
+    actor.require("audit:view")
+    flt = _audit_filter(module, action, operator, since, until, q)
+    rows, total = paginate(session, audit.query(flt), offset=offset, limit=limit)
+    return Page[AuditRead](
+        items=[AuditRead.model_validate(r) for r in rows], total=total, offset=offset, limit=limit
+    )
+
+
+@router.get(
+    "/audit/export",
+    summary="导出操作日志（CSV）",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def export_audit(
+    session: SessionDep,
+    actor: ActorDep,
+    module: str | None = None,
+    action: str | None = None,
+    operator: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    q: str | None = None,
+) -> Response:
+    actor.require("audit:export")
+    flt = _audit_filter(module, action, operator, since, until, q)
+    body = audit.export_csv(session=session, actor=actor.username, ip=actor.ip, flt=flt)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="shanhai-audit.csv"'},
+    )
+
+
+@router.get("/logins", response_model=Page[LoginLogRead], summary="登录日志")
+def list_logins(
+    session: SessionDep, actor: ActorDep, offset: Offset = 0, limit: Limit = 50
+) -> Page[LoginLogRead]:
+    actor.require("logins:view")
+    rows, total = paginate(session, select(LoginLog).order_by(LoginLog.id.desc()), offset=offset, limit=limit)
+    return Page[LoginLogRead](
+        items=[LoginLogRead.model_validate(r) for r in rows], total=total, offset=offset, limit=limit
+    )

@@ -1,0 +1,63 @@
+"""Permissions: module × action, arranged as the menu-and-button tree that admins tick for a role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ACTION_LABELS = {
+    "view": "查看",
+    "create": "新增",
+    "edit": "修改",
+    "delete": "删除",
+    "export": "导出",
+    "import": "导入",
+    "approve": "审核",
+}
+
+
+@dataclass(frozen=True)
+class Menu:
+    code: str
+    label: str
+    actions: tuple[str, ...] = ()
+    children: tuple[Menu, ...] = field(default_factory=tuple)
+
+    def permissions(self) -> list[str]:
+        own = [f"{self.code}:{a}" for a in self.actions]
+        return own + [p for child in self.children for p in child.permissions()]
+
+
+MENUS: tuple[Menu, ...] = (
+    Menu("dashboard", "概览", ("view",)),
+    Menu("programmes", "重点工作", ("view",)),
+    Menu("indicators", "指标数据", ("view", "create", "edit", "delete", "export", "import", "approve")),
+    Menu("projects", "项目", ("view", "create", "edit", "delete", "export")),
+    Menu(
+        "system",
+        "系统管理",
+        (),
+        (
+            Menu("users", "用户管理", ("view", "create", "edit", "delete")),
+            Menu("roles", "角色管理", ("view", "edit")),
+            Menu("audit", "操作日志", ("view", "export")),
+            Menu("logins", "登录日志", ("view",)),
+        ),
+    ),
+)
+
+ALL_PERMISSIONS: frozenset[str] = frozenset(p for menu in MENUS for p in menu.permissions())
+BUSINESS_VIEW = frozenset({"dashboard:view", "programmes:view", "indicators:view", "projects:view"})
+
+
+def label(permission: str) -> str:
+    module, _, action = permission.partition(":")
+    names = {m.code: m.label for menu in MENUS for m in (menu, *menu.children)}
+    return f"{names.get(module, module)} · {ACTION_LABELS.get(action, action)}"
+
+
+def check_known(permissions: set[str]) -> None:
+    unknown = permissions - ALL_PERMISSIONS
+    if unknown:
+        from shanhai.errors import Invalid
+
+        raise Invalid(f"未知的权限：{'、'.join(sorted(unknown))}", field="permissions")

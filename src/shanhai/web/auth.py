@@ -1,0 +1,162 @@
+"""Login, logout, change password, API tokens — the account pages."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from shanhai.api.deps import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    ActorDep,
+    SessionDep,
+    check_login_csrf,
+    client_ip,
+)
+from shanhai.auth import service as auth
+from shanhai.errors import ShanhaiError
+from shanhai.web.render import render
+
+router = APIRouter(default_response_class=HTMLResponse)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths of this site: never an absolute URL to somewhere else (open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return "/"
+    return target
+
+
+def _login_form(
+    request: Request, next_url: str, error: str = "", username: str = "", status: int = 200
+) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "auth/login.html",
+        status_code=status,
+        login_csrf=token,
+        next_url=next_url,
+        error=error,
+        username=username,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https"
+    )
+    return response
+
+
+@router.get("/login", summary="登录")
+def login_page(request: Request, session: SessionDep, next: str | None = None) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie and auth.resolve_session(session=session, token=cookie):
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _login_form(request, _safe_next(next))
+
+
+@router.post("/login", summary="登录")
+def login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_login_csrf(request, csrf_token)
+    target = _safe_next(next)
+    if not username or not password:
+        return _login_form(request, target, "请输入用户名和密码", username, status=400)
+    try:
+        user = auth.authenticate(session=session, username=username, password=password, ip=client_ip(request))
+    except auth.Unauthenticated as exc:
+        return _login_form(request, target, exc.message, username, status=401)
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:  # whatever session id the browser brought is dropped: a fresh one is issued (no fixation)
+        auth.end_session(session=session, token=old, ip=client_ip(request))
+    token, _ = auth.start_session(session=session, user=user, ip=client_ip(request))
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        max_age=auth.SESSION_HOURS * 3600,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout", summary="退出登录")
+def logout(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        auth.end_session(session=session, token=token, ip=actor.ip)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/account", summary="我的账号")
+def account_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    user = auth.get_user(session=session, user_id=actor.user_id or 0)
+    tokens = auth.list_tokens(session=session, user=user)
+    return render(request, "auth/account.html", user=user, tokens=tokens, json_url="/api/v1/me")
+
+
+@router.post("/account/password", summary="修改密码")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    old_password: Annotated[str, Form(max_length=256)] = "",
+    new_password: Annotated[str, Form(max_length=256)] = "",
+    confirm_password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    user = auth.get_user(session=session, user_id=actor.user_id or 0)
+    try:
+        if new_password != confirm_password:
+            from shanhai.errors import Invalid
+
+            raise Invalid("两次输入的新密码不一致", field="confirm_password")
+        auth.change_password(session=session, user=user, old=old_password, new=new_password, ip=actor.ip)
+    except ShanhaiError as exc:
+        session.rollback()
+        tokens = auth.list_tokens(session=session, user=user)
+        return render(
+            request, "auth/account.html", status_code=exc.status, user=user, tokens=tokens, error=exc
+        )
+    token, _ = auth.start_session(session=session, user=user, ip=actor.ip)  # other sessions were ended
+    response = RedirectResponse("/account?changed=1", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )
+    return response
+
+
+@router.post("/account/tokens", summary="创建接口令牌")
+def create_token(
+    request: Request, session: SessionDep, actor: ActorDep, name: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    user = auth.get_user(session=session, user_id=actor.user_id or 0)
+    try:
+        token = auth.create_token(session=session, actor=actor, user=user, name=name)
+    except ShanhaiError as exc:
+        session.rollback()
+        tokens = auth.list_tokens(session=session, user=user)
+        return render(
+            request, "auth/account.html", status_code=exc.status, user=user, tokens=tokens, error=exc
+        )
+    tokens = auth.list_tokens(session=session, user=user)
+    return render(request, "auth/account.html", user=user, tokens=tokens, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke", summary="吊销接口令牌")
+def revoke_token(token_id: int, session: SessionDep, actor: ActorDep) -> Response:
+    auth.revoke_token(session=session, actor=actor, token_id=token_id)
+    return RedirectResponse("/account", status_code=303)

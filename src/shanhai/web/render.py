@@ -1,0 +1,28 @@
+"""Template rendering for every page: the actor (for the menu and the buttons it may use) and the CSRF
+token (for forms) are always in the context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from shanhai.auth.models import DATA_SCOPE_LABELS, DataScope
+from shanhai.auth.permissions import ACTION_LABELS
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.globals.update(
+    ACTION_LABELS=ACTION_LABELS,
+    DATA_SCOPES=[(s.value, DATA_SCOPE_LABELS[s]) for s in DataScope],
+    DATA_SCOPE_LABELS={s.value: label for s, label in DATA_SCOPE_LABELS.items()},
+)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("actor", getattr(request.state, "actor", None))
+    context.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
+    response: HTMLResponse = TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+    return response
