@@ -111,13 +111,15 @@ def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
     application = create_app(settings)
 
     def override() -> Iterator[Session]:
-        try:
-            yield session
-            session.flush()
-        except Exception:
-            raise
+        yield session
+        session.flush()
 
     application.dependency_overrides[get_session] = override
+    # side transactions (the log of refused requests) join the test's connection, so they roll back too
+    connection = session.connection()
+    application.state.session_factory = lambda: Session(
+        bind=connection, join_transaction_mode="create_savepoint"
+    )
     yield application
     application.state.engine.dispose()
 

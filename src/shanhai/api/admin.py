@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
 
 from shanhai.api.deps import ActorDep, SessionDep
+from shanhai.api.errors import ERROR_RESPONSES
 from shanhai.audit import service as audit
 from shanhai.audit.schemas import AuditRead
 from shanhai.auth import service as auth
@@ -26,10 +27,13 @@ from shanhai.auth.schemas import (
     UserRead,
     UserUpdate,
 )
+from shanhai.lib.types import MAX_ID, Text
 from shanhai.pagination import MAX_LIMIT, Page, paginate
 
-router = APIRouter(prefix="/api/v1")
-Offset = Annotated[int, Query(ge=0)]
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+Filter = Annotated[Text | None, Query(max_length=100)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
@@ -96,7 +100,7 @@ def create_token(body: TokenCreate, session: SessionDep, actor: ActorDep) -> Tok
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="吊销接口令牌")
-def revoke_token(token_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def revoke_token(token_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
     auth.revoke_token(session=session, actor=actor, token_id=token_id)
     return Response(status_code=204)
 
@@ -128,13 +132,13 @@ def create_user(body: UserCreate, session: SessionDep, actor: ActorDep) -> UserR
 
 
 @router.get("/users/{user_id}", response_model=UserRead, summary="用户详情")
-def get_user(user_id: int, session: SessionDep, actor: ActorDep) -> UserRead:
+def get_user(user_id: IdPath, session: SessionDep, actor: ActorDep) -> UserRead:
     actor.require("users:view")
     return user_read(auth.get_user(session=session, user_id=user_id))
 
 
 @router.put("/users/{user_id}", response_model=UserRead, summary="修改用户（单位、角色、启用）")
-def update_user(user_id: int, body: UserUpdate, session: SessionDep, actor: ActorDep) -> UserRead:
+def update_user(user_id: IdPath, body: UserUpdate, session: SessionDep, actor: ActorDep) -> UserRead:
     user = auth.update_user(
         session=session,
         actor=actor,
@@ -149,7 +153,7 @@ def update_user(user_id: int, body: UserUpdate, session: SessionDep, actor: Acto
 
 
 @router.post("/users/{user_id}/unlock", response_model=UserRead, summary="解锁用户")
-def unlock_user(user_id: int, session: SessionDep, actor: ActorDep) -> UserRead:
+def unlock_user(user_id: IdPath, session: SessionDep, actor: ActorDep) -> UserRead:
     return user_read(auth.unlock_user(session=session, actor=actor, user_id=user_id))
 
 
@@ -160,13 +164,13 @@ def list_roles(session: SessionDep, actor: ActorDep) -> list[RoleRead]:
 
 
 @router.get("/roles/{role_id}", response_model=RoleRead, summary="角色详情")
-def get_role(role_id: int, session: SessionDep, actor: ActorDep) -> RoleRead:
+def get_role(role_id: IdPath, session: SessionDep, actor: ActorDep) -> RoleRead:
     actor.require("roles:view")
     return role_read(auth.get_role(session=session, role_id=role_id))
 
 
 @router.put("/roles/{role_id}", response_model=RoleRead, summary="修改角色（权限与数据范围）")
-def update_role(role_id: int, body: RoleUpdate, session: SessionDep, actor: ActorDep) -> RoleRead:
+def update_role(role_id: IdPath, body: RoleUpdate, session: SessionDep, actor: ActorDep) -> RoleRead:
     role = auth.update_role(
         session=session,
         actor=actor,
@@ -195,12 +199,12 @@ def _audit_filter(
 def list_audit(
     session: SessionDep,
     actor: ActorDep,
-    module: str | None = None,
-    action: str | None = None,
-    operator: str | None = None,
+    module: Filter = None,
+    action: Filter = None,
+    operator: Filter = None,
     since: date | None = None,
     until: date | None = None,
-    q: str | None = None,
+    q: Filter = None,
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Page[AuditRead]:
@@ -221,12 +225,12 @@ def list_audit(
 def export_audit(
     session: SessionDep,
     actor: ActorDep,
-    module: str | None = None,
-    action: str | None = None,
-    operator: str | None = None,
+    module: Filter = None,
+    action: Filter = None,
+    operator: Filter = None,
     since: date | None = None,
     until: date | None = None,
-    q: str | None = None,
+    q: Filter = None,
 ) -> Response:
     actor.require("audit:export")
     flt = _audit_filter(module, action, operator, since, until, q)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from shanhai.api.deps import ActorDep, SessionDep, SettingsDep
+from shanhai.api.errors import ERROR_RESPONSES
 from shanhai.documents.service import TextCache
 from shanhai.flows import dashboard as flows
 from shanhai.indicators import service as indicators
@@ -17,30 +18,42 @@ from shanhai.indicators.present import value_read
 from shanhai.indicators.schemas import DataElementRead, ValueRead
 from shanhai.indicators.service import ValueFilter
 from shanhai.lib.cnnum import Qualifier
+from shanhai.lib.types import MAX_ID, DbId, Text, Version
 from shanhai.pagination import MAX_LIMIT, Page
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 Year = Annotated[int | None, Query(ge=1949, le=2100, description="年度")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+MAX_VALUE = Decimal("1e19")  # data_values.value is NUMERIC(24, 4)
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=10**9)]
 
 
 class ValueCreate(BaseModel):
-    data_element: str = Field(min_length=1, max_length=64, description="指标编码")
-    org_unit_id: int
-    period: str = Field(min_length=4, max_length=16, description="期间编码：2025、2025Q3、202507")
-    programme_id: int | None = None
+    data_element: Text = Field(min_length=1, max_length=64, description="指标编码")
+    org_unit_id: DbId
+    period: Text = Field(
+        pattern=r"^\d{4}(Q[1-4]|0[1-9]|1[0-2]|-\d{4})?$",
+        description="期间编码：2025、2025Q3、202507、2021-2025",
+    )
+    programme_id: DbId | None = None
     kind: ValueKind = ValueKind.ACTUAL
-    value: Decimal = Field(max_digits=20, decimal_places=4, allow_inf_nan=False)
+    value: Decimal = Field(
+        ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False, description="数值（保留4位小数）"
+    )
     qualifier: Qualifier = Qualifier.EXACT
-    comment: str = Field(default="", max_length=500)
+    comment: Text = Field(default="", max_length=500)
 
 
 class ValueUpdate(BaseModel):
-    version: int
-    value: Decimal = Field(max_digits=20, decimal_places=4, allow_inf_nan=False)
+    version: Version
+    value: Decimal = Field(
+        ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False, description="数值（保留4位小数）"
+    )
     qualifier: Qualifier = Qualifier.EXACT
-    comment: str = Field(default="", max_length=500)
+    comment: Text = Field(default="", max_length=500)
 
 
 @router.get("/health", summary="健康检查")
@@ -63,7 +76,7 @@ def list_programmes(session: SessionDep, actor: ActorDep) -> list[ProgrammeRead]
 
 @router.get("/programmes/{programme_id}", response_model=flows.ProgrammeDetail, summary="重点工作详情")
 def programme_detail(
-    programme_id: int, session: SessionDep, settings: SettingsDep, actor: ActorDep
+    programme_id: IdPath, session: SessionDep, settings: SettingsDep, actor: ActorDep
 ) -> flows.ProgrammeDetail:
     return flows.programme_detail(
         session=session, actor=actor, programme_id=programme_id, sources_dir=settings.sources_dir
@@ -75,11 +88,11 @@ def list_values(
     session: SessionDep,
     settings: SettingsDep,
     actor: ActorDep,
-    programme_id: int | None = None,
-    org_unit_id: int | None = None,
+    programme_id: IdQuery = None,
+    org_unit_id: IdQuery = None,
     year: Year = None,
     kind: ValueKind | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Page[ValueRead]:
     flt = ValueFilter(programme_id=programme_id, org_unit_id=org_unit_id, year=year, kind=kind)
@@ -95,7 +108,7 @@ def list_values(
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def export_values(
-    session: SessionDep, actor: ActorDep, programme_id: int | None = None, year: Year = None
+    session: SessionDep, actor: ActorDep, programme_id: IdQuery = None, year: Year = None
 ) -> Response:
     body = flows.export_values(
         session=session, actor=actor, flt=ValueFilter(programme_id=programme_id, year=year)
@@ -108,7 +121,7 @@ def export_values(
 
 
 @router.get("/values/{value_id}", response_model=ValueRead, summary="一条指标数据")
-def get_value(value_id: int, session: SessionDep, settings: SettingsDep, actor: ActorDep) -> ValueRead:
+def get_value(value_id: IdPath, session: SessionDep, settings: SettingsDep, actor: ActorDep) -> ValueRead:
     value = indicators.get_value(session=session, actor=actor, value_id=value_id)
     return value_read(value, TextCache(settings.sources_dir))
 
@@ -133,7 +146,7 @@ def create_value(body: ValueCreate, session: SessionDep, actor: ActorDep) -> Val
 @router.put(
     "/values/{value_id}", response_model=ValueRead, summary="修改指标数据（带版本号，防止覆盖他人修改）"
 )
-def update_value(value_id: int, body: ValueUpdate, session: SessionDep, actor: ActorDep) -> ValueRead:
+def update_value(value_id: IdPath, body: ValueUpdate, session: SessionDep, actor: ActorDep) -> ValueRead:
     value = indicators.update_value(
         session=session,
         actor=actor,
@@ -148,7 +161,10 @@ def update_value(value_id: int, body: ValueUpdate, session: SessionDep, actor: A
 
 @router.delete("/values/{value_id}", status_code=204, summary="删除指标数据")
 def delete_value(
-    value_id: int, session: SessionDep, actor: ActorDep, version: Annotated[int, Query(description="版本号")]
+    value_id: IdPath,
+    session: SessionDep,
+    actor: ActorDep,
+    version: Annotated[int, Query(ge=1, le=MAX_ID, description="版本号")],
 ) -> Response:
     indicators.delete_value(session=session, actor=actor, value_id=value_id, version=version)
     return Response(status_code=204)

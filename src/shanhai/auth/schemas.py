@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from shanhai.auth.models import DataScope
+from shanhai.lib.types import DbId, Text, Version
 from shanhai.programmes.schemas import OrgUnitBrief
 
 
@@ -25,11 +26,11 @@ class RoleRead(RoleBrief):
 
 
 class RoleUpdate(BaseModel):
-    version: int
-    name: str = Field(min_length=1, max_length=64)
+    version: Version
+    name: Text = Field(min_length=1, max_length=64)
     data_scope: DataScope
-    permissions: list[str]
-    custom_unit_ids: list[int] = []
+    permissions: list[Text] = Field(max_length=200)
+    custom_unit_ids: list[DbId] = Field(default=[], max_length=500)
 
 
 class UserRead(BaseModel):
@@ -47,18 +48,18 @@ class UserRead(BaseModel):
 
 
 class UserCreate(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    display_name: str = Field(default="", max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-    org_unit_id: int
-    role_ids: list[int] = []
+    username: Text = Field(min_length=1, max_length=64)
+    display_name: Text = Field(default="", max_length=64)
+    password: Text = Field(min_length=8, max_length=256)
+    org_unit_id: DbId
+    role_ids: list[DbId] = Field(default=[], max_length=50)
 
 
 class UserUpdate(BaseModel):
-    version: int
-    display_name: str = Field(default="", max_length=64)
-    org_unit_id: int
-    role_ids: list[int] = []
+    version: Version
+    display_name: Text = Field(default="", max_length=64)
+    org_unit_id: DbId
+    role_ids: list[DbId] = Field(default=[], max_length=50)
     is_active: bool = True
 
 
@@ -71,7 +72,7 @@ class MeRead(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=64)
+    name: Text = Field(min_length=1, max_length=64)
     days: int | None = Field(default=None, ge=1, le=3650)
 
 

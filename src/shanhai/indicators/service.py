@@ -118,8 +118,9 @@ def set_value(
     comment: str = "",
 ) -> DataValue:
     """Insert or update one data value and record it in the audit log, in the caller's transaction."""
-    if not value.is_finite():
+    if not value.is_finite() or abs(value) >= Decimal("1e20"):
         raise Invalid(f"数值无效：{value}", field="value")
+    value = value.quantize(Decimal("0.0001"))  # the column keeps 4 decimal places
     existing = find_value(
         session=session, org_unit=org_unit, element=element, period=period, programme=programme, kind=kind
     )

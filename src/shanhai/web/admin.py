@@ -19,7 +19,7 @@ from shanhai.orgunits.models import OrgUnit
 from shanhai.pagination import paginate
 from shanhai.web.render import render
 
-router = APIRouter(prefix="/admin", default_response_class=HTMLResponse)
+router = APIRouter(prefix="/admin", default_response_class=HTMLResponse, include_in_schema=False)
 
 
 def _units(session: SessionDep) -> list[OrgUnit]:

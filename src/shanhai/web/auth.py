@@ -21,7 +21,7 @@ from shanhai.auth import service as auth
 from shanhai.errors import ShanhaiError
 from shanhai.web.render import render
 
-router = APIRouter(default_response_class=HTMLResponse)
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:

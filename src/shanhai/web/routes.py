@@ -20,7 +20,7 @@ from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
 from shanhai.web.render import render
 
-router = APIRouter(default_response_class=HTMLResponse)
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
 
 @router.get("/", summary="首页概览")

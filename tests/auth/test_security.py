@@ -1,0 +1,298 @@
+"""Security: password hashing, lockout, CSRF, session fixation, tokens, headers, redirects, audit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shanhai.audit.models import AuditLog
+from shanhai.auth import service as auth
+from shanhai.auth.models import ApiToken, DataScope, LoginLog, User, UserSession
+from shanhai.indicators.models import DataValue
+from tests.conftest import PASSWORD, actor_of, token_for
+
+
+def _user(session: Session, username: str) -> User:
+    return session.scalars(select(User).where(User.username == username)).one()
+
+
+def _login_form(client: TestClient) -> str:
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match
+    return match.group(1)
+
+
+def _login(client: TestClient, username: str, password: str = PASSWORD, csrf: str | None = None):
+    token = _login_form(client) if csrf is None else csrf
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+
+
+def _events(session: Session, username: str) -> list[str]:
+    rows = session.scalars(select(LoginLog).where(LoginLog.username == username).order_by(LoginLog.id))
+    return [r.event for r in rows]
+
+
+def test_passwords_are_stored_as_argon2_hashes(session: Session) -> None:
+    user = _user(session, "viewer")
+    assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+    assert auth.verify_password(user.password_hash, PASSWORD)
+    assert not auth.verify_password(user.password_hash, PASSWORD + "x")
+    assert not auth.verify_password("not-a-hash", PASSWORD)
+
+
+def test_login_sets_a_safe_cookie_and_logs_in(anonymous: TestClient, session: Session) -> None:
+    r = _login(anonymous, "viewer")
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    cookie = r.headers["set-cookie"]
+    assert "shanhai_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert anonymous.get("/").status_code == 200
+    assert _events(session, "viewer")[-1] == "登录成功"
+
+
+def test_wrong_password_then_lockout_then_admin_unlock(anonymous: TestClient, session: Session) -> None:
+    for attempt in range(1, auth.MAX_FAILED_LOGINS + 1):
+        r = _login(anonymous, "viewer", "wrong-password-1")
+        assert r.status_code == 401
+        if attempt < auth.MAX_FAILED_LOGINS:
+            assert "用户名或密码错误" in r.text
+    assert "账号已锁定" in r.text
+    r = _login(anonymous, "viewer")  # the right password no longer helps
+    assert r.status_code == 401 and "账号已锁定" in r.text
+    assert _events(session, "viewer")[-2:] == ["账号锁定", "登录失败"]
+    user = _user(session, "viewer")
+    assert auth.is_locked(user)
+    # a locked user's API token stops working too
+    token = token_for(session, "viewer")
+    assert anonymous.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    auth.unlock_user(session=session, actor=actor_of(session, "admin"), user_id=user.id)
+    assert _login(anonymous, "viewer").status_code == 303
+
+
+def test_login_without_or_with_a_forged_csrf_token_is_refused(
+    anonymous: TestClient, session: Session
+) -> None:
+    _login_form(anonymous)
+    r = _login(anonymous, "viewer", csrf="forged")
+    assert r.status_code == 403 and "CSRF" in r.text
+    fresh = TestClient(anonymous.app)
+    r = fresh.post("/login", data={"username": "viewer", "password": PASSWORD, "csrf_token": "x"})
+    assert r.status_code == 403
+    assert "登录成功" not in _events(session, "viewer")
+
+
+def test_form_posts_need_the_session_csrf_token(anonymous: TestClient, session: Session) -> None:
+    assert _login(anonymous, "city_admin").status_code == 303
+    value = session.scalars(select(DataValue).order_by(DataValue.id)).first()
+    assert value is not None
+    before = value.version
+    form = {"version": str(value.version), "value": "5", "qualifier": "exact"}
+    r = anonymous.post(f"/values/{value.id}/edit", data=form, follow_redirects=False)
+    assert r.status_code == 403 and "CSRF" in r.text
+    r = anonymous.post(
+        f"/values/{value.id}/edit", data={**form, "csrf_token": "forged"}, follow_redirects=False
+    )
+    assert r.status_code == 403
+    session.refresh(value)
+    assert value.version == before
+    page = anonymous.get(f"/values/{value.id}/edit")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf
+    r = anonymous.post(
+        f"/values/{value.id}/edit", data={**form, "csrf_token": csrf.group(1)}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    session.refresh(value)
+    assert value.version == before + 1
+    # an API call authenticated by the cookie needs the header too
+    assert (
+        anonymous.put(f"/api/v1/values/{value.id}", json={"version": value.version, "value": "6"}).status_code
+        == 403
+    )
+    ok = anonymous.put(
+        f"/api/v1/values/{value.id}",
+        json={"version": value.version, "value": "6"},
+        headers={"X-CSRF-Token": csrf.group(1)},
+    )
+    assert ok.status_code == 200
+
+
+def test_session_fixation_a_planted_session_id_is_never_used(anonymous: TestClient, session: Session) -> None:
+    anonymous.cookies.set("shanhai_session", "planted-by-attacker")
+    r = _login(anonymous, "viewer")
+    issued = r.cookies.get("shanhai_session")
+    assert issued and issued != "planted-by-attacker"
+    attacker = TestClient(anonymous.app, cookies={"shanhai_session": "planted-by-attacker"})
+    assert attacker.get("/api/v1/me").status_code == 401
+    assert TestClient(anonymous.app, cookies={"shanhai_session": issued}).get("/api/v1/me").status_code == 200
+
+
+def test_logout_ends_the_session(anonymous: TestClient, session: Session) -> None:
+    _login(anonymous, "viewer")
+    cookie = anonymous.cookies.get("shanhai_session")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', anonymous.get("/account").text)
+    assert csrf and cookie
+    assert (
+        anonymous.post("/logout", data={"csrf_token": csrf.group(1)}, follow_redirects=False).status_code
+        == 303
+    )
+    assert TestClient(anonymous.app, cookies={"shanhai_session": cookie}).get("/api/v1/me").status_code == 401
+    assert session.scalars(select(UserSession).join(User).where(User.username == "viewer")).first() is None
+
+
+def test_tokens_are_hashed_revocable_and_expire(anonymous: TestClient, session: Session) -> None:
+    token = token_for(session, "viewer")
+    row = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).first()
+    assert row is not None and token not in (row.token_hash, row.prefix) and row.token_hash != token
+    headers = {"Authorization": f"Bearer {token}"}
+    assert anonymous.get("/api/v1/me", headers=headers).json()["username"] == "viewer"
+    auth.revoke_token(session=session, actor=actor_of(session, "viewer"), token_id=row.id)
+    r = anonymous.get("/api/v1/me", headers=headers)
+    assert r.status_code == 401 and r.json()["error"]["message"] == "接口令牌无效、已过期或已吊销"
+    assert _events(session, "（未登录）")[-1] == "拒绝访问"
+    expiring = auth.create_token(
+        session=session,
+        actor=actor_of(session, "viewer"),
+        user=_user(session, "viewer"),
+        name="short",
+        days=1,
+    )
+    latest = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).first()
+    assert latest is not None and latest.expires_at is not None
+    latest.expires_at = latest.created_at.replace(year=2000)
+    session.flush()
+    assert anonymous.get("/api/v1/me", headers={"Authorization": f"Bearer {expiring}"}).status_code == 401
+    assert anonymous.get("/api/v1/me", headers={"Authorization": "Bearer shk_nonsense"}).status_code == 401
+
+
+def test_another_districts_record_is_refused_and_logged(
+    as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    jingkai_value = session.scalars(
+        select(DataValue).join(DataValue.org_unit).where(DataValue.kind == "target")
+    ).all()
+    target = next(v for v in jingkai_value if v.org_unit.code == "XZ-JK")
+    client = as_persona("quanshan_officer")
+    r = client.get(f"/api/v1/values/{target.id}")
+    assert r.status_code == 403 and r.json()["error"]["message"] == "无权访问徐州经济技术开发区的数据"
+    r = client.put(f"/api/v1/values/{target.id}", json={"version": target.version, "value": "99"})
+    assert r.status_code == 403
+    session.refresh(target)
+    assert target.value == 2
+    assert _events(session, "quanshan_officer")[-2:] == ["拒绝访问", "拒绝访问"]
+    html = client.get(f"/values/{target.id}/edit")
+    assert html.status_code == 403 and "无权访问" in html.text
+
+
+def test_writes_are_audited_with_before_and_after(client: TestClient, session: Session) -> None:
+    value = session.scalars(select(DataValue).order_by(DataValue.id)).first()
+    assert value is not None
+    r = client.put(
+        f"/api/v1/values/{value.id}", json={"version": value.version, "value": "12.5", "comment": "更正"}
+    )
+    assert r.status_code == 200
+    entry = session.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
+    assert entry is not None and entry.actor == "city_admin" and entry.action == "修改" and entry.ip
+    assert entry.after is not None and entry.after["value"] == "12.5" and entry.before is not None
+    stale = client.put(f"/api/v1/values/{value.id}", json={"version": value.version - 1, "value": "1"})
+    assert stale.status_code == 409 and "已被他人修改" in stale.json()["error"]["message"]
+
+
+def test_audit_rows_cannot_be_changed_through_the_application(app) -> None:
+    from tests.auth.test_scope_matrix import app_routes
+
+    writes = {(m, p) for m, p in app_routes(app) if m in {"POST", "PUT", "PATCH", "DELETE"}}
+    assert not [p for _, p in writes if "audit" in p or "logins" in p]
+
+
+def test_security_headers(anonymous: TestClient) -> None:
+    r = anonymous.get("/login")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in r.text  # no inline script: the CSP would block it
+
+
+def test_login_redirects_only_within_the_site(anonymous: TestClient) -> None:
+    token = _login_form(anonymous)
+    r = anonymous.post(
+        "/login",
+        data={
+            "username": "viewer",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "https://evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_anonymous_pages_redirect_to_login_and_api_says_401(anonymous: TestClient) -> None:
+    r = anonymous.get("/values?year=2025", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/values")
+    r = anonymous.get("/api/v1/values")
+    assert r.status_code == 401 and r.json()["error"]["message"] == "请先登录"
+
+
+def test_self_scope_sees_only_own_entries(as_persona: Callable[[str], TestClient], session: Session) -> None:
+    role = auth.upsert_role(
+        session=session,
+        code="own_only",
+        name="仅本人",
+        data_scope=DataScope.SELF,
+        permissions={"indicators:view", "indicators:create"},
+        units=[],
+    )
+    user = _user(session, "jingkai_officer")
+    user.roles = [role]
+    session.flush()
+    client = as_persona("jingkai_officer")
+    assert client.get("/api/v1/values").json()["total"] == 0
+    unit_id = user.org_unit_id
+    created = client.post(
+        "/api/v1/values",
+        json={"data_element": "GAZELLE_FIRMS", "org_unit_id": unit_id, "period": "2026", "value": "4"},
+    )
+    assert created.status_code == 201
+    listed = client.get("/api/v1/values").json()
+    assert [v["id"] for v in listed["items"]] == [created.json()["id"]]
+
+
+def test_role_and_user_administration_is_audited(
+    as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    admin = as_persona("admin")
+    roles = {r["code"]: r for r in admin.get("/api/v1/roles").json()}
+    viewer = roles["viewer"]
+    r = admin.put(
+        f"/api/v1/roles/{viewer['id']}",
+        json={
+            "version": viewer["version"],
+            "name": "只读用户",
+            "data_scope": "all",
+            "permissions": ["dashboard:view"],
+        },
+    )
+    assert r.status_code == 200 and r.json()["permissions"] == ["dashboard:view"]
+    bad = admin.put(
+        f"/api/v1/roles/{viewer['id']}",
+        json={"version": r.json()["version"], "name": "x", "data_scope": "all", "permissions": ["nope:do"]},
+    )
+    assert bad.status_code == 422 and "未知的权限" in bad.json()["error"]["message"]
+    new = admin.post(
+        "/api/v1/users",
+        json={"username": "li_si", "display_name": "李四", "password": "short", "org_unit_id": 1},
+    )
+    assert new.status_code == 422 and new.json()["error"]["field"] == "password"
+    assert session.scalars(select(User).where(User.username == "li_si")).first() is None
+    summaries = [a.summary for a in session.scalars(select(AuditLog).where(AuditLog.action == "授权"))]
+    assert any(s.startswith("修改角色 只读用户") for s in summaries)
