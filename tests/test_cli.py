@@ -55,3 +55,16 @@ def test_demo_twice_on_a_new_data_dir(tmp_path: Path) -> None:
     current = run("db", "current", env=env)
     fields = dict(part.split("=") for part in current.stdout.split())
     assert fields["current"] == fields["head"] != "None"
+
+
+def test_create_admin_and_issue_a_token(tmp_path: Path) -> None:
+    env = {"SHANHAI_DATA_DIR": str(tmp_path / "data")}
+    weak = run("user", "create-admin", "--username", "boss", "--password", "short", env=env)
+    assert weak.returncode == 1 and "密码至少" in weak.stderr
+    made = run("user", "create-admin", "--username", "boss", "--password", "Strong-pass-1", env=env)
+    assert made.returncode == 0, made.stderr
+    assert "boss" in made.stdout
+    again = run("user", "create-admin", "--username", "boss", "--password", "Strong-pass-1", env=env)
+    assert again.returncode == 1 and "已存在" in again.stderr
+    token = run("user", "token", "--username", "boss", env=env)
+    assert token.returncode == 0 and token.stdout.strip().startswith("shk_")
