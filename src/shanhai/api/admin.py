@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from shanhai.api.deps import ActorDep, SessionDep
 from shanhai.api.errors import ERROR_RESPONSES
+from shanhai.api.responses import CSV_RESPONSES, csv_response
 from shanhai.audit import service as audit
 from shanhai.audit.schemas import AuditRead
 from shanhai.auth import service as auth
@@ -220,7 +221,7 @@ def list_audit(
     "/audit/export",
     summary="导出操作日志（CSV）",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses=CSV_RESPONSES,
 )
 def export_audit(
     session: SessionDep,
@@ -234,12 +235,8 @@ def export_audit(
 ) -> Response:
     actor.require("audit:export")
     flt = _audit_filter(module, action, operator, since, until, q)
-    body = audit.export_csv(session=session, actor=actor.username, ip=actor.ip, flt=flt)
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="shanhai-audit.csv"'},
-    )
+    body = audit.export_csv(session=session, actor=actor, flt=flt)
+    return csv_response(body, "shanhai-audit.csv")
 
 
 @router.get("/logins", response_model=Page[LoginLogRead], summary="登录日志")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from shanhai.api.deps import ActorDep, SessionDep, SettingsDep
 from shanhai.api.errors import ERROR_RESPONSES
+from shanhai.api.responses import CSV_RESPONSES, csv_response
 from shanhai.documents.service import TextCache
 from shanhai.flows import dashboard as flows
 from shanhai.indicators import service as indicators
@@ -105,7 +106,7 @@ def list_values(
     "/values/export",
     summary="导出指标数据（CSV）",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses=CSV_RESPONSES,
 )
 def export_values(
     session: SessionDep, actor: ActorDep, programme_id: IdQuery = None, year: Year = None
@@ -113,11 +114,7 @@ def export_values(
     body = flows.export_values(
         session=session, actor=actor, flt=ValueFilter(programme_id=programme_id, year=year)
     )
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="shanhai-values.csv"'},
-    )
+    return csv_response(body, "shanhai-values.csv")
 
 
 @router.get("/values/{value_id}", response_model=ValueRead, summary="一条指标数据")

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -25,10 +25,20 @@ class Action(StrEnum):
     REVIEW = "审核"
 
 
+class Who(Protocol):
+    """Whoever acts: an `Actor` of the auth package, or anything with a username and an IP."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def ip(self) -> str: ...
+
+
 def record(
     *,
     session: Session,
-    actor: str,
+    actor: Who | str,
     module: str,
     action: Action,
     object_type: str,
@@ -38,8 +48,10 @@ def record(
     after: dict[str, Any] | None = None,
     ip: str = "",
 ) -> AuditLog:
+    if not isinstance(actor, str):
+        ip = ip or actor.ip
     entry = AuditLog(
-        actor=actor,
+        actor=actor if isinstance(actor, str) else actor.username,
         ip=ip,
         module=module,
         action=action.value,
@@ -88,7 +100,7 @@ def modules(*, session: Session) -> list[str]:
     return list(session.scalars(select(AuditLog.module).distinct().order_by(AuditLog.module)))
 
 
-def export_csv(*, session: Session, actor: str, ip: str, flt: AuditFilter) -> str:
+def export_csv(*, session: Session, actor: Who, flt: AuditFilter) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
@@ -111,7 +123,6 @@ def export_csv(*, session: Session, actor: str, ip: str, flt: AuditFilter) -> st
     record(
         session=session,
         actor=actor,
-        ip=ip,
         module="系统管理",
         action=Action.EXPORT,
         object_type="audit_log",

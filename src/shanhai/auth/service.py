@@ -163,8 +163,7 @@ def create_token(*, session: Session, actor: Actor, user: User, name: str, days:
     session.flush()
     record(
         session=session,
-        actor=actor.username,
-        ip=actor.ip,
+        actor=actor,
         module=MODULE,
         action=Action.GRANT,
         object_type="api_token",
@@ -199,8 +198,7 @@ def revoke_token(*, session: Session, actor: Actor, token_id: int) -> ApiToken:
         row.revoked_at = utcnow()
         record(
             session=session,
-            actor=actor.username,
-            ip=actor.ip,
+            actor=actor,
             module=MODULE,
             action=Action.GRANT,
             object_type="api_token",
@@ -307,8 +305,7 @@ def create_user(
     session.flush()
     record(
         session=session,
-        actor=actor.username,
-        ip=actor.ip,
+        actor=actor,
         module=MODULE,
         action=Action.CREATE,
         object_type="user",
@@ -344,8 +341,7 @@ def update_user(
     changes = "；".join(f"{k}：{before[k]} → {after[k]}" for k in before if before[k] != after[k]) or "无变化"
     record(
         session=session,
-        actor=actor.username,
-        ip=actor.ip,
+        actor=actor,
         module=MODULE,
         action=Action.GRANT,
         object_type="user",
@@ -364,8 +360,7 @@ def unlock_user(*, session: Session, actor: Actor, user_id: int) -> User:
     user.failed_logins = 0
     record(
         session=session,
-        actor=actor.username,
-        ip=actor.ip,
+        actor=actor,
         module=MODULE,
         action=Action.UPDATE,
         object_type="user",
@@ -421,8 +416,7 @@ def update_role(
         summary += f"；增加 {len(added)} 项、移除 {len(removed)} 项权限"
     record(
         session=session,
-        actor=actor.username,
-        ip=actor.ip,
+        actor=actor,
         module=MODULE,
         action=Action.GRANT,
         object_type="role",

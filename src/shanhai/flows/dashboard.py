@@ -292,8 +292,7 @@ def export_values(*, session: Session, actor: Actor, flt: indicators.ValueFilter
         rows += 1
     record(
         session=session,
-        actor=actor.username,
-        ip=actor.ip,
+        actor=actor,
         module="指标",
         action=Action.EXPORT,
         object_type="data_value",

@@ -144,8 +144,7 @@ def set_value(
         session.flush()
         record(
             session=session,
-            actor=actor.username,
-            ip=actor.ip,
+            actor=actor,
             module=MODULE,
             action=Action.CREATE,
             object_type="data_value",
@@ -162,8 +161,7 @@ def set_value(
     session.flush()
     record(
         session=session,
-        actor=actor.username,
-        ip=actor.ip,
+        actor=actor,
         module=MODULE,
         action=Action.UPDATE,
         object_type="data_value",
@@ -373,8 +371,7 @@ def delete_value(*, session: Session, actor: Actor, value_id: int, version: int)
     session.delete(current)
     record(
         session=session,
-        actor=actor.username,
-        ip=actor.ip,
+        actor=actor,
         module=MODULE,
         action=Action.DELETE,
         object_type="data_value",
