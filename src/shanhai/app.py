@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shanhai import __version__
 from shanhai.api.admin import router as admin_api_router
+from shanhai.api.analytics import router as analytics_api_router
 from shanhai.api.routes import router as api_router
 from shanhai.auth.scope import log_event
 from shanhai.auth.service import Unauthenticated
@@ -23,6 +24,7 @@ from shanhai.config import Settings, get_settings
 from shanhai.db import make_engine, session_factory, transaction
 from shanhai.errors import Forbidden, ShanhaiError
 from shanhai.web.admin import router as web_admin_router
+from shanhai.web.analytics import router as web_analytics_router
 from shanhai.web.auth import router as web_auth_router
 from shanhai.web.render import render
 from shanhai.web.routes import router as web_router
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router)
     app.include_router(admin_api_router)
+    app.include_router(analytics_api_router)
+    app.include_router(web_analytics_router)
     app.include_router(web_auth_router)
     app.include_router(web_admin_router)
     app.include_router(web_router)

@@ -1,5 +1,6 @@
 """Import every domain's models so that Base.metadata knows the whole schema (Alembic, tests)."""
 
+from shanhai.analytics.models import AnalyticsValue
 from shanhai.audit.models import AuditLog
 from shanhai.auth.models import (
     ApiToken,
@@ -11,20 +12,32 @@ from shanhai.auth.models import (
     role_units,
     user_roles,
 )
+from shanhai.datasets.models import (
+    DataSet,
+    DataSetElement,
+    SavedView,
+    Submission,
+    ValidationRule,
+    data_set_units,
+)
 from shanhai.db import Base
 from shanhai.documents.models import Document, Source
-from shanhai.indicators.models import DataElement, DataValue, Period
+from shanhai.indicators.models import DataElement, DataValue, Indicator, Period
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Place, Programme, programme_places
 from shanhai.projects.models import Project
 
 __all__ = [
+    "AnalyticsValue",
     "ApiToken",
     "AuditLog",
     "Base",
     "DataElement",
+    "DataSet",
+    "DataSetElement",
     "DataValue",
     "Document",
+    "Indicator",
     "LoginLog",
     "OrgUnit",
     "Period",
@@ -33,9 +46,13 @@ __all__ = [
     "Project",
     "Role",
     "RolePermission",
+    "SavedView",
     "Source",
+    "Submission",
     "User",
     "UserSession",
+    "ValidationRule",
+    "data_set_units",
     "programme_places",
     "role_units",
     "user_roles",

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.auth.models import DataScope, Role, User
+from shanhai.datasets.models import DataSet, Submission
 from shanhai.indicators.models import DataValue
 from shanhai.orgunits.models import OrgUnit
 from tests.conftest import PERSONAS
@@ -383,6 +384,138 @@ def public(method: str, url: str, ok: tuple[int, ...] = (200,)) -> Callable[[Ctx
     return check
 
 
+# --- analytics and data entry ------------------------------------------------------------------------
+
+
+def analytics_api(ctx: Ctx) -> None:
+    r = ctx.client.get(
+        "/api/v1/analytics", params={"dx": "FUNDS;CONSUMPTION_SALES", "ou": "XZ", "pe": "2025"}
+    )
+    if not ctx.allowed("indicators:view"):
+        assert r.status_code == 403
+        return
+    visible = visible_values(ctx.session, ctx.persona)
+    for code in ("FUNDS", "CONSUMPTION_SALES"):
+        expected = sum(
+            (
+                v.value
+                for v in ctx.session.scalars(select(DataValue))
+                if v.id in visible
+                and v.period_id == "2025"
+                and v.data_element.code == code
+                and v.kind == "actual"
+            ),
+            Decimal(0),
+        )
+        got = [Decimal(row[3]) for row in r.json()["rows"] if row[0] == code]
+        assert (got[0] if got else Decimal(0)) == expected, (ctx.persona, code)
+
+
+def _data_set(ctx: Ctx) -> DataSet:
+    return ctx.session.scalars(select(DataSet)).one()
+
+
+def _entry_units(ctx: Ctx) -> tuple[OrgUnit | None, OrgUnit | None]:
+    """A data-set unit inside the persona's scope and one outside it (None where there is none)."""
+    units = visible_units(ctx.session, ctx.persona)
+    members = _data_set(ctx).units
+    inside = next((u for u in members if units is None or u.id in units), None)
+    outside = next((u for u in members if units is not None and u.id not in units), None)
+    return inside, outside
+
+
+def entry_case(ctx: Ctx, method: str, api: bool) -> None:
+    data_set = _data_set(ctx)
+    for unit in _entry_units(ctx):
+        if unit is None:
+            continue
+        inside = unit.id in (visible_units(ctx.session, ctx.persona) or {unit.id})
+        base = f"/api/v1/datasets/{data_set.id}/entry" if api else f"/datasets/{data_set.id}/entry"
+        params = {"org_unit_id": unit.id, "period": "202601"}
+        before = len(list(ctx.session.scalars(select(DataValue.id))))
+        if method == "GET":
+            r = ctx.client.get(base, params=params)
+            ok = 200
+            allowed = inside and ctx.allowed("indicators:view")
+        elif api:
+            r = ctx.client.put(
+                base, params=params, json={"values": {"MONTHLY_TRAINED": "10", "MONTHLY_PLACED": "4"}}
+            )
+            ok, allowed = 200, inside and ctx.allowed("indicators:edit")
+        else:
+            r = ctx.client.post(
+                base,
+                params=params,
+                data={"v_MONTHLY_TRAINED": "10", "v_MONTHLY_PLACED": "4", "action": "draft"},
+                follow_redirects=False,
+            )
+            ok, allowed = 303, inside and ctx.allowed("indicators:edit")
+        assert r.status_code == (ok if allowed else 403), (
+            ctx.persona,
+            unit.code,
+            r.status_code,
+            r.text[:200],
+        )
+        after = len(list(ctx.session.scalars(select(DataValue.id))))
+        assert after == before + (2 if allowed and method != "GET" else 0)
+
+
+def overdue_case(ctx: Ctx) -> None:
+    r = ctx.client.get("/api/v1/datasets/overdue")
+    if not ctx.allowed("indicators:view"):
+        assert r.status_code == 403
+        return
+    units = visible_units(ctx.session, ctx.persona)
+    expected = {u.code for u in _data_set(ctx).units if units is None or u.id in units}
+    assert {row["org_unit"] for row in r.json()} == expected
+
+
+def _submitted(ctx: Ctx, unit: OrgUnit) -> Submission:
+    from shanhai.indicators.service import ensure_period
+
+    ensure_period(session=ctx.session, period_id="202601")
+    submission = Submission(
+        data_set_id=_data_set(ctx).id, org_unit_id=unit.id, period_id="202601", status="submitted"
+    )
+    ctx.session.add(submission)
+    ctx.session.flush()
+    return submission
+
+
+def pending_case(ctx: Ctx) -> None:
+    for unit in _entry_units(ctx):
+        if unit is not None:
+            _submitted(ctx, unit)
+    r = ctx.client.get("/api/v1/submissions")
+    units = visible_units(ctx.session, ctx.persona)
+    expected = {u.code for u in _entry_units(ctx) if u is not None and (units is None or u.id in units)}
+    assert {row["org_unit"] for row in r.json()} == expected
+
+
+def decide_case(ctx: Ctx, verb: str, api: bool) -> None:
+    for unit in _entry_units(ctx):
+        if unit is None:
+            continue
+        submission = _submitted(ctx, unit)
+        inside = unit.id in (visible_units(ctx.session, ctx.persona) or {unit.id})
+        allowed = inside and ctx.allowed("indicators:approve")
+        url = f"{'/api/v1' if api else ''}/submissions/{submission.id}/{verb}"
+        if api:
+            r = ctx.client.post(url, json={"comment": "请核实"} if verb == "return" else None)
+        else:
+            r = ctx.client.post(url, data={"comment": "请核实"}, follow_redirects=False)
+        assert r.status_code == ((200 if api else 303) if allowed else 403), (
+            ctx.persona,
+            unit.code,
+            r.text[:200],
+        )
+        ctx.session.refresh(submission)
+        expected = {"approve": "approved", "return": "returned"}[verb] if allowed else "submitted"
+        assert submission.status == expected
+        ctx.session.delete(submission)
+        ctx.session.flush()
+
+
 CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/api/v1/health"): public("GET", "/api/v1/health"),
     ("GET", "/favicon.ico"): public("GET", "/favicon.ico", ok=(204,)),
@@ -449,6 +582,22 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/login"): public("GET", "/login", ok=(200, 303)),
     ("POST", "/login"): lambda ctx: None,  # covered by test_security (CSRF, fixation, lockout)
     ("POST", "/logout"): lambda ctx: None,  # covered by test_security
+    ("GET", "/api/v1/analytics"): analytics_api,
+    ("GET", "/analytics"): gated("GET", "/analytics?dx=FUNDS&ou=XZ&pe=2025", "indicators:view"),
+    ("GET", "/api/v1/datasets"): gated("GET", "/api/v1/datasets", "indicators:view"),
+    ("GET", "/datasets"): gated("GET", "/datasets", "indicators:view"),
+    ("GET", "/api/v1/datasets/overdue"): overdue_case,
+    ("GET", "/api/v1/datasets/{data_set_id}/entry"): lambda ctx: entry_case(ctx, "GET", api=True),
+    ("PUT", "/api/v1/datasets/{data_set_id}/entry"): lambda ctx: entry_case(ctx, "PUT", api=True),
+    ("GET", "/datasets/{data_set_id}/entry"): lambda ctx: entry_case(ctx, "GET", api=False),
+    ("POST", "/datasets/{data_set_id}/entry"): lambda ctx: entry_case(ctx, "POST", api=False),
+    ("GET", "/api/v1/submissions"): pending_case,
+    ("POST", "/api/v1/submissions/{submission_id}/approve"): lambda ctx: decide_case(
+        ctx, "approve", api=True
+    ),
+    ("POST", "/api/v1/submissions/{submission_id}/return"): lambda ctx: decide_case(ctx, "return", api=True),
+    ("POST", "/submissions/{submission_id}/approve"): lambda ctx: decide_case(ctx, "approve", api=False),
+    ("POST", "/submissions/{submission_id}/return"): lambda ctx: decide_case(ctx, "return", api=False),
 }
 
 

@@ -133,3 +133,43 @@ def test_district_officer_sees_only_their_district(server: str, page: Page) -> N
     page.goto(server + "/programmes")
     page.locator("a", has_text="援疆").first.click()
     assert "1.18亿元" not in page.locator("main").inner_text()
+
+
+def test_district_enters_a_month_the_city_approves_and_the_pivot_total_changes(
+    server: str, browser: Browser
+) -> None:
+    pivot = "/analytics?dx=MONTHLY_TRAINED&ou=XZ&pe=202601&chart=bar"
+
+    def city_total(page: Page) -> str:
+        page.goto(server + pivot)
+        page.wait_for_selector("#pivot-chart[data-rendered='true'] canvas")
+        return page.locator("#pivot tbody tr td.num").first.inner_text()
+
+    district = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    city = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    login(city, server, "city_admin", "/datasets")
+    login(district, server, "quanshan_officer", "/datasets")
+    before = city_total(city)
+    assert before == "—"
+    # the district opens January 2026 and enters the month; a broken cross-field rule is refused first
+    district.goto(server + "/datasets")
+    district.select_option("select[name=period]", "202601")
+    district.click("text=打开报表")
+    district.fill("#v_MONTHLY_TRAINED", "120")
+    district.fill("#v_MONTHLY_PLACED", "150")
+    district.click("button[value=submit]")
+    assert "培训后就业人数不能多于培训人数" in district.locator("main").inner_text()
+    district.fill("#v_MONTHLY_PLACED", "80")
+    district.fill("#v_MONTHLY_LEADS", "3")
+    district.click("button[value=submit]")
+    assert district.locator("#status").inner_text() == "已提交"
+    assert city_total(city) == "—"  # submitted but not approved: not yet in the city's figures
+    # the city office approves it from the queue and the total changes
+    city.goto(server + "/datasets")
+    row = city.locator("#pending tr", has_text="泉山区")
+    row.locator("button", has_text="审核通过").click()
+    city.wait_for_url("**/datasets?decided=approved")
+    assert city_total(city) == "120人"
+    district.reload()
+    assert district.locator("#status").inner_text() == "已审核"
+    assert district.locator("#v_MONTHLY_TRAINED").get_attribute("readonly") is not None

@@ -41,3 +41,23 @@ def test_downgrade_to_base_and_back(fresh_db: Database) -> None:
     assert not (set(Base.metadata.tables) & set(inspect(fresh_db.engine).get_table_names()))
     upgrade(fresh_db.engine)
     assert current_revision(fresh_db.engine) == head_revision()
+
+
+def test_stepping_back_and_forward_over_the_newest_migration_keeps_the_data(fresh_db: Database) -> None:
+    from alembic.script import ScriptDirectory
+
+    from shanhai.analytics.models import AnalyticsValue
+    from shanhai.migrations import alembic_config
+
+    upgrade(fresh_db.engine)
+    with Session(fresh_db.engine) as session:
+        load_demo(session=session)
+        session.commit()
+        values = session.scalar(select(func.count()).select_from(DataValue))
+    head = ScriptDirectory.from_config(alembic_config()).get_revision("head")
+    assert head is not None and head.down_revision is not None
+    downgrade(fresh_db.engine, str(head.down_revision))
+    upgrade(fresh_db.engine)
+    with Session(fresh_db.engine) as session:
+        assert session.scalar(select(func.count()).select_from(DataValue)) == values
+        assert session.scalar(select(func.count()).select_from(AnalyticsValue)) == values  # backfilled

@@ -118,6 +118,34 @@ def create_token(
         typer.echo(auth.create_token(session=session, actor=SYSTEM, user=user, name=name, days=days))
 
 
+@app.command("analytics", help="分析查询（dx×ou×pe），输出表格或 CSV。 / Run an analytics query.")
+def analytics_command(
+    dx: str = typer.Option(..., "--dx", help="指标，分号分隔 / data elements or indicators, ';'-separated"),
+    ou: str = typer.Option("XZ", "--ou", help="单位，可加 LEVEL-2 / org units, LEVEL-n, CHILDREN"),
+    pe: str = typer.Option("THIS_YEAR", "--pe", help="期间或相对期间 / periods or relative periods"),
+    username: str = typer.Option(..., "--username", help="以此用户的数据范围查询 / whose data scope applies"),
+    as_csv: bool = typer.Option(False, "--csv", help="输出 CSV / print CSV"),
+) -> None:
+    from shanhai.analytics.query import analytics
+    from shanhai.api.analytics import analytics_csv
+    from shanhai.auth.models import User
+    from shanhai.auth.scope import actor_for
+    from shanhai.db import find_one
+
+    with transaction(session_factory(_engine())) as session:
+        user = find_one(session, User, username=username)
+        if user is None:
+            raise ShanhaiError(f"用户不存在：{username}")
+        result = analytics(session=session, actor=actor_for(session=session, user=user), dx=dx, ou=ou, pe=pe)
+        if as_csv:
+            typer.echo(analytics_csv(result).lstrip("\ufeff"), nl=False)
+            return
+        for dx_code, ou_code, pe_id, value in result.rows:
+            typer.echo(f"{result.names[dx_code]}\t{result.names[ou_code]}\t{result.names[pe_id]}\t{value}")
+        if not result.rows:
+            typer.echo("（无数据 / no data）")
+
+
 @app.command(help="启动网页与接口服务。 / Start the web UI and JSON API server.")
 def serve(
     host: str = typer.Option(None, help="监听地址 / host (SHANHAI_HOST, 默认 127.0.0.1)"),

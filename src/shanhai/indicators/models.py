@@ -51,6 +51,20 @@ class DataElement(Base, Timestamped):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
+class Indicator(Base, Timestamped):
+    """A formula over data elements: #{CODE}, #{CODE.target}, #{CODE.last_year}, numbers, + - * / ( )."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    formula: Mapped[str] = mapped_column(String(512))
+    unit: Mapped[str] = mapped_column(String(16), default="")
+    decimals: Mapped[int] = mapped_column(Integer, default=1)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
 class DataValue(Base, Timestamped):
     __tablename__ = "data_values"
     __table_args__ = (

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from shanhai.analytics.sync import remove_value, sync_value
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_visible, visible
 from shanhai.db import find_one, upsert
@@ -142,6 +143,7 @@ def set_value(
         )
         session.add(data_value)
         session.flush()
+        sync_value(session=session, value=data_value)
         record(
             session=session,
             actor=actor,
@@ -159,6 +161,7 @@ def set_value(
     existing.source = source
     existing.comment = comment
     session.flush()
+    sync_value(session=session, value=existing)
     record(
         session=session,
         actor=actor,
@@ -368,6 +371,7 @@ def delete_value(*, session: Session, actor: Actor, value_id: int, version: int)
         raise Conflict("该数据已被他人修改，请刷新后重试", field="version")
     before = _snapshot(current)
     label = f"{current.org_unit.name} · {current.data_element.name} · {current.period.name}"
+    remove_value(session=session, value_id=value_id)
     session.delete(current)
     record(
         session=session,

@@ -138,8 +138,8 @@ def edit_value(
             comment=comment,
         )
     except ShanhaiError as exc:
-        session.rollback()
         if exc.status in (401, 403, 404):
-            raise
+            raise  # the request's transaction is rolled back by the error handler's caller
+        session.rollback()
         return _edit_form(request, session, actor, value_id, exc)
     return RedirectResponse(f"/values/{value_id}/edit?saved=1", status_code=303)

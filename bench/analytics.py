@@ -1,0 +1,239 @@
+"""Analytics benchmark: 10,000,000 values, four dashboard queries, three engines.
+
+    .venv/bin/python bench/analytics.py [--rows 10000000] [--repeat 7] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+Generates a 4-level tree of about 2,100 units (1 city, 10 districts, 200 towns, 1,890 villages), 200
+elements and 60 months (2021–2025), as rows of Shanhai's analytics table (ancestors by level, period
+buckets). Loads them into PostgreSQL (a schema of its own, dropped at the end) and into a DuckDB file,
+then times:
+
+  Q1  total per district of one element for one year
+  Q2  12 months × 10 elements for one district's subtree
+  Q3  year-on-year growth per district (an indicator formula)
+  Q4  the full district × element × year cube
+
+through Shanhai's own analytics function (shanhai.analytics.query.run) on PostgreSQL and on DuckDB, and beside
+it, on the same data in the same run, a hand-written PostgreSQL GROUP BY and a hand-written DuckDB query.
+Prints p50 and min per query and engine and the ratio of Shanhai to the fastest raw engine.
+Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlalchemy import create_engine, text
+from sqlalchemy.dialects import postgresql
+
+from shanhai.analytics.query import Item, Request, run
+from shanhai.auth.scope import SYSTEM
+from shanhai.indicators import formula
+from shanhai.indicators.models import DataElement, Indicator
+from shanhai.lib import periods
+from shanhai.orgunits.models import OrgUnit
+
+DISTRICTS, TOWNS_PER_DISTRICT, VILLAGES = 10, 20, 1890
+ELEMENTS, MONTHS = 200, 60
+LEAF0 = 1 + DISTRICTS + DISTRICTS * TOWNS_PER_DISTRICT + 1  # first village id (ids start at 1)
+
+COLUMNS = """data_value_id BIGINT PRIMARY KEY, data_element_id INTEGER, programme_id INTEGER, kind VARCHAR(8),
+org_unit_id INTEGER, ou_l1 INTEGER, ou_l2 INTEGER, ou_l3 INTEGER, ou_l4 INTEGER, ou_l5 INTEGER, ou_l6 INTEGER,
+period_id VARCHAR(16), period_rank INTEGER, start_date DATE, end_date DATE, year INTEGER, quarter INTEGER,
+month INTEGER, value NUMERIC(24, 4), created_by_id INTEGER, approved BOOLEAN"""
+INDEXES = [
+    "CREATE INDEX ix_av_element_year ON analytics_values (data_element_id, year, kind)",
+    "CREATE INDEX ix_av_l2_element ON analytics_values (ou_l2, data_element_id, year)",
+    "CREATE INDEX ix_av_org_unit ON analytics_values (org_unit_id)",
+]
+
+
+def generate(con: duckdb.DuckDBPyConnection, rows: int) -> None:
+    """Rows of the analytics table, deterministic: village × month × element, 10M ≈ 88 elements each."""
+    towns = DISTRICTS * TOWNS_PER_DISTRICT
+    con.execute(f"""
+        CREATE TABLE analytics_values AS
+        WITH g AS (SELECT i, i % {VILLAGES} AS v, (i // {VILLAGES}) % {MONTHS} AS m,
+                          (i // ({VILLAGES} * {MONTHS})) % {ELEMENTS} AS e FROM range({rows}) t(i))
+        SELECT i + 1 AS data_value_id, e + 1 AS data_element_id, NULL::INTEGER AS programme_id,
+               'actual' AS kind, {LEAF0} + v AS org_unit_id, 1 AS ou_l1,
+               2 + (v % {towns}) // {TOWNS_PER_DISTRICT} AS ou_l2, 2 + {DISTRICTS} + (v % {towns}) AS ou_l3,
+               {LEAF0} + v AS ou_l4, NULL::INTEGER AS ou_l5, NULL::INTEGER AS ou_l6,
+               strftime(make_date(2021 + m // 12, m % 12 + 1, 1), '%Y%m') AS period_id, 1 AS period_rank,
+               make_date(2021 + m // 12, m % 12 + 1, 1) AS start_date,
+               last_day(make_date(2021 + m // 12, m % 12 + 1, 1)) AS end_date,
+               2021 + m // 12 AS year, (m % 12) // 3 + 1 AS quarter, m % 12 + 1 AS month,
+               CAST(((i * 7919) % 100000) / 100.0 AS DECIMAL(24, 4)) AS value,
+               NULL::INTEGER AS created_by_id, TRUE AS approved
+        FROM g""")
+
+
+def districts() -> list[OrgUnit]:
+    return [
+        OrgUnit(id=2 + d, code=f"D{d}", name=f"区{d}", level=2, path=f"/1/{2 + d}/") for d in range(DISTRICTS)
+    ]
+
+
+def elements() -> list[DataElement]:
+    return [
+        DataElement(id=i + 1, code=f"E{i + 1}", name=f"指标{i + 1}", unit="个", aggregation="sum")
+        for i in range(ELEMENTS)
+    ]
+
+
+def shanhai_requests() -> dict[str, Request]:
+    ds = districts()
+    els = elements()
+    growth = Indicator(
+        code="G", name="同比增长", formula="(#{E1} - #{E1.last_year}) / #{E1.last_year} * 100", decimals=2
+    )
+    tree = formula.parse(growth.formula)
+    item = lambda e: Item(e.code, e.name, e)  # noqa: E731
+    years = [periods.parse(str(y)) for y in range(2021, 2026)]
+    return {
+        "Q1": Request(dx=[item(els[0])], ou=ds, pe=[periods.parse("2025")]),
+        "Q2": Request(
+            dx=[item(e) for e in els[:10]],
+            ou=[ds[0]],
+            pe=[periods.parse(f"2025{m:02d}") for m in range(1, 13)],
+        ),
+        "Q3": Request(
+            dx=[Item("G", growth.name, indicator=growth, tree=tree)],
+            ou=ds,
+            pe=[periods.parse("2025")],
+            formula_elements={"E1": els[0]},
+        ),
+        "Q4": Request(dx=[item(e) for e in els], ou=ds, pe=years),
+    }
+
+
+RAW = {
+    "Q1": "SELECT ou_l2, SUM(value) FROM analytics_values WHERE data_element_id = 1 AND year = 2025 "
+    "AND kind = 'actual' GROUP BY ou_l2",
+    "Q2": "SELECT data_element_id, month, SUM(value) FROM analytics_values WHERE ou_l2 = 2 AND year = 2025 "
+    "AND data_element_id BETWEEN 1 AND 10 AND kind = 'actual' GROUP BY data_element_id, month",
+    "Q3": "SELECT ou_l2, (SUM(value) FILTER (WHERE year = 2025) - SUM(value) FILTER (WHERE year = 2024)) "
+    "* 100 / NULLIF(SUM(value) FILTER (WHERE year = 2024), 0) FROM analytics_values "
+    "WHERE data_element_id = 1 AND year IN (2024, 2025) AND kind = 'actual' GROUP BY ou_l2",
+    "Q4": "SELECT ou_l2, data_element_id, year, SUM(value) FROM analytics_values WHERE kind = 'actual' "
+    "GROUP BY ou_l2, data_element_id, year",
+}
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
+    result = fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), min(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("SHANHAI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    )
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="shanhai-bench-"))
+    duck = duckdb.connect(str(workdir / "analytics.duckdb"), config={"threads": 2, "memory_limit": "3GB"})
+    t0 = time.perf_counter()
+    generate(duck, args.rows)
+    duck_build = time.perf_counter() - t0
+    count = duck.execute("SELECT count(*) FROM analytics_values").fetchone()
+    print(
+        f"rows: {count[0]:,} · units: {LEAF0 + VILLAGES - 1:,} (4 levels) · "
+        f"elements: {ELEMENTS} · months: {MONTHS}"
+    )
+    print(f"DuckDB: generated and stored in {duck_build:.1f} s")
+
+    csv_path = workdir / "values.csv"
+    duck.execute(f"COPY analytics_values TO '{csv_path}' (HEADER false)")
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(f"{args.pg}?options=-csearch_path%3D{schema}")
+    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE TABLE analytics_values ({COLUMNS})"))
+            raw = conn.connection.driver_connection
+            copy_sql = "COPY analytics_values FROM STDIN WITH (FORMAT csv)"
+            with raw.cursor() as cur, cur.copy(copy_sql) as copy, open(csv_path, "rb") as f:
+                while chunk := f.read(8 << 20):
+                    copy.write(chunk)
+            for ddl in INDEXES:
+                conn.execute(text(ddl))
+            conn.execute(text("ANALYZE analytics_values"))
+        pg_build = time.perf_counter() - t0
+        print(f"PostgreSQL: COPY + primary key + indexes + ANALYZE in {pg_build:.1f} s  (target < 60 s)")
+
+        def pg_exec(stmt: Any) -> Any:
+            with engine.connect() as conn:
+                return conn.execute(stmt).all()
+
+        def duck_exec(stmt: Any) -> Any:
+            sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+            return duck.execute(sql).fetchall()
+
+        def raw_pg(sql: str) -> Callable[[], Any]:
+            return lambda: pg_exec(text(sql))
+
+        requests = shanhai_requests()
+        table = []
+        for name in ("Q1", "Q2", "Q3", "Q4"):
+            req = requests[name]
+            s_pg = timed(lambda req=req: run(request=req, actor=SYSTEM, execute=pg_exec), args.repeat)
+            s_duck = timed(lambda req=req: run(request=req, actor=SYSTEM, execute=duck_exec), args.repeat)
+            r_pg = timed(raw_pg(RAW[name]), args.repeat)
+            r_duck = timed(lambda name=name: duck.execute(RAW[name]).fetchall(), args.repeat)
+            assert len(s_pg[2].rows) == len(s_duck[2].rows), name
+            table.append((name, s_pg, s_duck, r_pg, r_duck))
+        print()
+        print(
+            "query | Shanhai on PostgreSQL p50/min | Shanhai on DuckDB p50/min | raw PostgreSQL p50/min | "
+            "raw DuckDB p50/min | Shanhai best ÷ fastest raw (p50)"
+        )
+        print("---|---:|---:|---:|---:|---:")
+        for name, s_pg, s_duck, r_pg, r_duck in table:
+            best = min(s_pg[0], s_duck[0])
+            fastest = min(r_pg[0], r_duck[0])
+            print(
+                f"{name} | {s_pg[0]:.1f} / {s_pg[1]:.1f} ms | {s_duck[0]:.1f} / {s_duck[1]:.1f} ms | "
+                f"{r_pg[0]:.1f} / {r_pg[1]:.1f} ms | {r_duck[0]:.1f} / {r_duck[1]:.1f} ms | "
+                f"{best / fastest:.2f}×"
+            )
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"\npeak memory of this process (DuckDB in process): {rss:,.0f} MiB (target < 4 GiB); "
+            f"machine: {os.cpu_count()} cores"
+        )
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        duck.close()
+        for p in workdir.iterdir():
+            p.unlink()
+        workdir.rmdir()
+
+
+if __name__ == "__main__":
+    main()

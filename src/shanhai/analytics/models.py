@@ -1,0 +1,51 @@
+"""The analytics table: one row per data value, denormalised with the unit's ancestors by level and the
+period's buckets, so that a roll-up to any level and any period type is one GROUP BY without joins.
+It is written in the same transaction as the value it mirrors, so a changed value is visible at once."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shanhai.db import Base
+
+MAX_LEVELS = 6
+PERIOD_RANK = {"monthly": 1, "quarterly": 2, "yearly": 3, "multi_year": 4}
+
+
+class AnalyticsValue(Base):
+    __tablename__ = "analytics_values"
+
+    data_value_id: Mapped[int] = mapped_column(
+        ForeignKey("data_values.id", ondelete="CASCADE"), primary_key=True
+    )
+    data_element_id: Mapped[int] = mapped_column(Integer)
+    programme_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))
+    org_unit_id: Mapped[int] = mapped_column(Integer)
+    ou_l1: Mapped[int | None] = mapped_column(Integer)
+    ou_l2: Mapped[int | None] = mapped_column(Integer)
+    ou_l3: Mapped[int | None] = mapped_column(Integer)
+    ou_l4: Mapped[int | None] = mapped_column(Integer)
+    ou_l5: Mapped[int | None] = mapped_column(Integer)
+    ou_l6: Mapped[int | None] = mapped_column(Integer)
+    period_id: Mapped[str] = mapped_column(String(16))
+    period_rank: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int | None] = mapped_column(Integer)
+    month: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[Decimal] = mapped_column(Numeric(24, 4))
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    # values entered through a data set count once their report is approved
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (
+        Index("ix_analytics_values_element_year", "data_element_id", "year", "kind"),
+        Index("ix_analytics_values_l2_element", "ou_l2", "data_element_id", "year"),
+        Index("ix_analytics_values_org_unit", "org_unit_id"),
+    )

@@ -1,0 +1,426 @@
+"""One analytics query model, as in DHIS2: dx (data elements, indicators), ou (units, LEVEL-n, CHILDREN),
+pe (fixed ids and relative periods). Roll-ups follow each element's aggregation and the actor's scope.
+
+The SQL runs on the analytics table of the main database (SQLite or PostgreSQL) through SQLAlchemy, or —
+the same statement compiled for PostgreSQL — on a DuckDB copy of that table (see analytics.duckdb)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy.orm import Session
+
+from shanhai.analytics.models import PERIOD_RANK, AnalyticsValue
+from shanhai.auth.scope import Actor, visible
+from shanhai.errors import Invalid
+from shanhai.indicators import formula
+from shanhai.indicators.models import Aggregation, DataElement, Indicator
+from shanhai.lib import periods
+from shanhai.lib.cnnum import normalize
+from shanhai.orgunits.models import OrgUnit
+
+RELATIVE_PERIODS = (
+    "THIS_YEAR", "LAST_YEAR", "LAST_5_YEARS", "THIS_QUARTER", "LAST_QUARTER", "QUARTERS_THIS_YEAR",
+    "THIS_MONTH", "LAST_MONTH", "LAST_12_MONTHS", "MONTHS_THIS_YEAR",
+)  # fmt: skip
+
+Executor = Callable[[Any], Sequence[Any]]  # runs a SQLAlchemy select, returns its rows
+
+
+def _month(year: int, month: int) -> periods.Period:
+    while month < 1:
+        year, month = year - 1, month + 12
+    return periods.parse(f"{year}{month:02d}")
+
+
+def _quarter(year: int, quarter: int) -> periods.Period:
+    while quarter < 1:
+        year, quarter = year - 1, quarter + 4
+    return periods.parse(f"{year}Q{quarter}")
+
+
+def relative(name: str, today: date) -> list[periods.Period]:
+    y, m, q = today.year, today.month, (today.month - 1) // 3 + 1
+    table: dict[str, Callable[[], list[periods.Period]]] = {
+        "THIS_YEAR": lambda: [periods.parse(str(y))],
+        "LAST_YEAR": lambda: [periods.parse(str(y - 1))],
+        "LAST_5_YEARS": lambda: [periods.parse(str(y - i)) for i in range(5, 0, -1)],
+        "THIS_QUARTER": lambda: [_quarter(y, q)],
+        "LAST_QUARTER": lambda: [_quarter(y, q - 1)],
+        "QUARTERS_THIS_YEAR": lambda: [_quarter(y, i) for i in range(1, 5)],
+        "THIS_MONTH": lambda: [_month(y, m)],
+        "LAST_MONTH": lambda: [_month(y, m - 1)],
+        "LAST_12_MONTHS": lambda: [_month(y, m - i) for i in range(12, 0, -1)],
+        "MONTHS_THIS_YEAR": lambda: [_month(y, i) for i in range(1, 13)],
+    }
+    return table[name]()
+
+
+def parse_periods(pe: str, today: date) -> list[periods.Period]:
+    out: list[periods.Period] = []
+    for item in _items(pe, "pe"):
+        if item.upper() in RELATIVE_PERIODS:
+            out.extend(relative(item.upper(), today))
+        else:
+            try:
+                out.append(periods.parse(item))
+            except periods.PeriodFormatError as exc:
+                raise Invalid(f"{exc}；或使用相对期间 {'、'.join(RELATIVE_PERIODS)}", field="pe") from exc
+    return list(dict.fromkeys(out))
+
+
+def _items(text: str, name: str) -> list[str]:
+    items = [part.strip() for part in (text or "").split(";") if part.strip()]
+    if not items:
+        raise Invalid(f"缺少维度 {name}", field=name)
+    if len(items) > 200:
+        raise Invalid(f"维度 {name} 的项目过多（最多 200 个）", field=name)
+    return items
+
+
+@dataclass(frozen=True)
+class Item:
+    """A dx item: a data element (actual or target) or an indicator."""
+
+    code: str
+    name: str
+    element: DataElement | None = None
+    kind: str = "actual"
+    indicator: Indicator | None = None
+    tree: Any = None
+
+
+@dataclass
+class Request:
+    dx: list[Item]
+    ou: list[OrgUnit]
+    pe: list[periods.Period]
+    formula_elements: dict[str, DataElement] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    headers: list[str]
+    rows: list[list[Any]]
+    names: dict[str, str] = field(default_factory=dict)
+    dimensions: dict[str, list[str]] = field(default_factory=dict)
+
+    def value(self, dx: str, ou: str, pe: str) -> Decimal | None:
+        for row in self.rows:
+            if row[0] == dx and row[1] == ou and row[2] == pe:
+                return Decimal(row[3])
+        return None
+
+
+def parse_request(*, session: Session, dx: str, ou: str, pe: str, today: date | None = None) -> Request:
+    today = today or date.today()
+    elements = {e.code: e for e in session.scalars(select(DataElement))}
+    indicators = {i.code: i for i in session.scalars(select(Indicator))}
+    items: list[Item] = []
+    for code in _items(dx, "dx"):
+        base, _, modifier = code.partition(".")
+        if base in elements and modifier in ("", "target"):
+            element = elements[base]
+            items.append(
+                Item(code, element.name + ("（目标）" if modifier else ""), element, modifier or "actual")
+            )
+        elif base in indicators and not modifier:
+            ind = indicators[base]
+            items.append(
+                Item(code, ind.name, indicator=ind, tree=compile_indicator(ind, indicators, elements))
+            )
+        else:
+            raise Invalid(f"未知的指标：{code}", field="dx")
+    used = {o.code for item in items if item.tree is not None for o in formula.operands(item.tree)}
+    return Request(
+        dx=items,
+        ou=_parse_units(session, ou),
+        pe=parse_periods(pe, today),
+        formula_elements={code: elements[code] for code in used},
+    )
+
+
+def compile_indicator(
+    ind: Indicator, indicators: dict[str, Indicator], elements: dict[str, DataElement]
+) -> Any:
+    """Parse the formula and inline referenced indicators; a reference cycle is an error."""
+
+    def expand(node: Any, trail: tuple[str, ...]) -> Any:
+        if node[0] == "ref":
+            operand = node[1]
+            if operand.code in indicators:
+                if operand.code in trail:
+                    raise Invalid(f"指标公式循环引用：{' → '.join((*trail, operand.code))}", field="formula")
+                if operand.modifier:
+                    raise Invalid(f"指标 {operand.code} 不能带修饰 .{operand.modifier}", field="formula")
+                return expand(formula.parse(indicators[operand.code].formula), (*trail, operand.code))
+            if operand.code not in elements:
+                raise Invalid(f"公式引用了未知的指标：{operand.code}", field="formula")
+            return node
+        if node[0] == "num":
+            return node
+        return (node[0], *(expand(child, trail) for child in node[1:]))
+
+    return expand(formula.parse(ind.formula), (ind.code,))
+
+
+def _parse_units(session: Session, ou: str) -> list[OrgUnit]:
+    roots: list[OrgUnit] = []
+    level: int | None = None
+    children = False
+    for item in _items(ou, "ou"):
+        upper = item.upper()
+        if upper.startswith("LEVEL-"):
+            try:
+                level = int(upper[6:])
+            except ValueError as exc:
+                raise Invalid(f"无效的层级：{item}", field="ou") from exc
+            if not 1 <= level <= 6:
+                raise Invalid(f"无效的层级：{item}（1–6）", field="ou")
+        elif upper == "CHILDREN":
+            children = True
+        else:
+            unit = session.scalar(select(OrgUnit).where(OrgUnit.code == item))
+            if unit is None:
+                raise Invalid(f"未知的组织单位：{item}", field="ou")
+            roots.append(unit)
+    if not roots:
+        roots = list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id)))
+    if level is None and not children:
+        return roots
+    out: list[OrgUnit] = []
+    for root in roots:
+        query = select(OrgUnit).where(OrgUnit.path.startswith(root.path, autoescape=True))
+        query = query.where(OrgUnit.parent_id == root.id) if children else query.where(OrgUnit.level == level)
+        out.extend(session.scalars(query.order_by(OrgUnit.sort_order, OrgUnit.id)))
+    return list({u.id: u for u in out}.values())
+
+
+# --- the SQL ------------------------------------------------------------------------------------------
+
+_BUCKETS = {"yearly": ("year",), "quarterly": ("year", "quarter"), "monthly": ("year", "month")}
+
+
+def _bucket_key(p: periods.Period) -> tuple[int, ...]:
+    if p.type is periods.PeriodType.QUARTERLY:
+        return (p.year, (p.start.month - 1) // 3 + 1)
+    if p.type is periods.PeriodType.MONTHLY:
+        return (p.year, p.start.month)
+    return (p.year,)
+
+
+def element_statements(
+    *, actor: Actor, elements: Iterable[tuple[int, str]], units: list[OrgUnit], pes: list[periods.Period]
+) -> list[tuple[str, dict[tuple[int, ...], str], Select[Any], int]]:
+    """GROUP BY statements for the requested (element, kind) pairs, units and periods: one per kind,
+    unit level and period type, each returned with its kind, its bucket → period id map and the bucket's
+    width. Each row: element id, unit id, bucket columns, sum, count, avg, min."""
+    av = AnalyticsValue
+    statements: list[tuple[str, dict[tuple[int, ...], str], Select[Any], int]] = []
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for element_id, kind in elements:
+        by_kind[kind].append(element_id)
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for unit in units:
+        by_level[unit.level].append(unit.id)
+    by_type: dict[str, list[periods.Period]] = defaultdict(list)
+    for p in pes:
+        by_type[p.type.value].append(p)
+    for kind, element_ids in by_kind.items():
+        for level, unit_ids in by_level.items():
+            ou_col = getattr(av, f"ou_l{level}")
+            for ptype, plist in by_type.items():
+                rank = PERIOD_RANK[ptype]
+                where = [
+                    av.approved.is_(True),
+                    av.kind == kind,
+                    av.data_element_id.in_(element_ids),
+                    ou_col.in_(unit_ids),
+                    av.period_rank <= rank,
+                    visible(actor, av.org_unit_id, av.created_by_id),
+                ]
+                if ptype in _BUCKETS:
+                    cols = [getattr(av, c) for c in _BUCKETS[ptype]]
+                    keys = {_bucket_key(p): p.id for p in plist}
+                    if len(cols) == 1:
+                        where.append(cols[0].in_([k[0] for k in keys]))
+                    else:
+                        where.append(tuple_(*cols).in_(list(keys)))
+                else:  # spans of years: one statement per span
+                    for p in plist:
+                        span = and_(av.start_date >= p.start, av.end_date <= p.end)
+                        stmt = (
+                            select(
+                                av.data_element_id,
+                                ou_col,
+                                func.sum(av.value),
+                                func.count(),
+                                func.avg(av.value),
+                                func.min(av.value),
+                            )
+                            .where(*where, span)
+                            .group_by(av.data_element_id, ou_col)
+                        )
+                        statements.append((kind, {(): p.id}, stmt, 0))
+                    continue
+                stmt = (
+                    select(
+                        av.data_element_id,
+                        ou_col,
+                        *cols,
+                        func.sum(av.value),
+                        func.count(),
+                        func.avg(av.value),
+                        func.min(av.value),
+                    )
+                    .where(*where)
+                    .group_by(av.data_element_id, ou_col, *cols)
+                )
+                statements.append((kind, keys, stmt, len(cols)))
+    return statements
+
+
+def _last_values(
+    execute: Executor,
+    actor: Actor,
+    element_ids: list[int],
+    kind: str,
+    units: list[OrgUnit],
+    p: periods.Period,
+) -> dict[tuple[int, int], Decimal]:
+    """'Last value in period': each leaf unit's latest value within the period, summed per requested unit."""
+    av = AnalyticsValue
+    out: dict[tuple[int, int], Decimal] = {}
+    for unit in units:
+        ou_col = getattr(av, f"ou_l{unit.level}")
+        rows = execute(
+            select(av.data_element_id, av.org_unit_id, av.start_date, av.value).where(
+                av.approved.is_(True),
+                av.kind == kind,
+                av.data_element_id.in_(element_ids),
+                ou_col == unit.id,
+                av.period_rank <= PERIOD_RANK[p.type.value],
+                av.start_date >= p.start,
+                av.end_date <= p.end,
+                visible(actor, av.org_unit_id, av.created_by_id),
+            )
+        )
+        latest: dict[tuple[int, int], tuple[date, Decimal]] = {}
+        for element_id, leaf, start, value in rows:
+            start = date.fromisoformat(start) if isinstance(start, str) else start
+            if (element_id, leaf) not in latest or start > latest[(element_id, leaf)][0]:
+                latest[(element_id, leaf)] = (start, Decimal(value))
+        for (element_id, _leaf), (_start, value) in latest.items():
+            out[(element_id, unit.id)] = out.get((element_id, unit.id), Decimal(0)) + value
+    return out
+
+
+def element_values(
+    execute: Executor,
+    actor: Actor,
+    wanted: set[tuple[int, str, str]],
+    units: list[OrgUnit],
+    pes: list[periods.Period],
+    elements: dict[int, DataElement],
+) -> dict[tuple[int, str, int, str], Decimal]:
+    """{(element id, kind, unit id, period id): value} for the wanted (element id, kind, aggregation)."""
+    out: dict[tuple[int, str, int, str], Decimal] = {}
+    plain = [(e, k) for e, k, agg in wanted if agg != Aggregation.LAST.value]
+    for kind, keys, stmt, width in element_statements(actor=actor, elements=plain, units=units, pes=pes):
+        for row in execute(stmt):
+            element_id, unit_id = row[0], row[1]
+            bucket = tuple(int(x) for x in row[2 : 2 + width])
+            total, count, avg, minimum = row[2 + width :]
+            agg = elements[element_id].aggregation
+            if agg == Aggregation.AVERAGE.value:
+                value = avg
+            elif agg == Aggregation.NONE.value:
+                if count != 1:
+                    continue  # a ratio cannot be added up: only a single value is meaningful
+                value = minimum
+            elif agg == "count":
+                value = count
+            else:
+                value = total
+            if value is not None:
+                out[(element_id, kind, unit_id, keys[bucket])] = normalize(Decimal(str(value)))
+    lasts = [(e, k) for e, k, agg in wanted if agg == Aggregation.LAST.value]
+    for element_id, kind in lasts:
+        for p in pes:
+            for (eid, unit_id), value in _last_values(execute, actor, [element_id], kind, units, p).items():
+                out[(eid, kind, unit_id, p.id)] = normalize(value)
+    return out
+
+
+def run(*, request: Request, actor: Actor, execute: Executor) -> Result:
+    """Evaluate a parsed request. `execute` runs a SQLAlchemy select and returns its rows."""
+    formula_elements = request.formula_elements
+    elements: dict[int, DataElement] = {e.id: e for e in formula_elements.values()}
+    wanted: set[tuple[int, str, str]] = set()
+    need_last_year = False
+    for item in request.dx:
+        if item.element is not None:
+            elements[item.element.id] = item.element
+            wanted.add((item.element.id, item.kind, item.element.aggregation))
+        else:
+            for o in formula.operands(item.tree):
+                element = formula_elements[o.code]
+                wanted.add(
+                    (element.id, "target" if o.modifier == "target" else "actual", element.aggregation)
+                )
+                need_last_year |= o.modifier == "last_year"
+    pes = list(request.pe)
+    previous = {p.id: periods.previous_year(p) for p in request.pe} if need_last_year else {}
+    pes_all = list(dict.fromkeys([*pes, *previous.values()]))
+    values = element_values(execute, actor, wanted, request.ou, pes_all, elements) if wanted else {}
+
+    rows: list[list[Any]] = []
+    for item in request.dx:
+        for unit in request.ou:
+            for p in request.pe:
+                if item.element is not None:
+                    value = values.get((item.element.id, item.kind, unit.id, p.id))
+                else:
+
+                    def lookup(o: formula.Operand, unit_id: int = unit.id, pid: str = p.id) -> Decimal | None:
+                        element = formula_elements[o.code]
+                        period_id = previous[pid].id if o.modifier == "last_year" else pid
+                        kind = "target" if o.modifier == "target" else "actual"
+                        return values.get((element.id, kind, unit_id, period_id))
+
+                    value = formula.evaluate(item.tree, lookup)
+                    if value is not None and item.indicator is not None:
+                        value = value.quantize(Decimal(1).scaleb(-item.indicator.decimals))
+                if value is not None:
+                    rows.append([item.code, unit.code, p.id, str(normalize(value))])
+    names = {i.code: i.name for i in request.dx} | {u.code: u.name for u in request.ou}
+    names |= {p.id: p.name for p in request.pe}
+    return Result(
+        headers=["dx", "ou", "pe", "value"],
+        rows=rows,
+        names=names,
+        dimensions={
+            "dx": [i.code for i in request.dx],
+            "ou": [u.code for u in request.ou],
+            "pe": [p.id for p in request.pe],
+        },
+    )
+
+
+def session_executor(session: Session) -> Executor:
+    return lambda stmt: session.execute(stmt).all()
+
+
+def analytics(
+    *, session: Session, actor: Actor, dx: str, ou: str, pe: str, today: date | None = None
+) -> Result:
+    """The analytics function every front door (API, CLI, pivot page, dashboard) calls."""
+    actor.require("indicators:view")
+    request = parse_request(session=session, dx=dx, ou=ou, pe=pe, today=today)
+    return run(request=request, actor=actor, execute=session_executor(session))

@@ -1,0 +1,223 @@
+"""Analytics and data entry over JSON: /api/v1/analytics (JSON or CSV), data sets, entry, approval."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from shanhai.analytics.query import Result, analytics
+from shanhai.api.deps import ActorDep, SessionDep
+from shanhai.api.errors import ERROR_RESPONSES
+from shanhai.api.responses import csv_response
+from shanhai.datasets import service as datasets
+from shanhai.lib.types import MAX_ID, Text
+
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+Dim = Annotated[Text, Query(min_length=1, max_length=2000)]
+
+
+class AnalyticsRead(BaseModel):
+    headers: list[str]
+    rows: list[list[Any]]
+    names: dict[str, str]
+    dimensions: dict[str, list[str]]
+
+
+def analytics_csv(result: Result) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["指标", "单位", "期间", "数值", "dx", "ou", "pe"])
+    for dx, ou, pe, value in result.rows:
+        writer.writerow(
+            [result.names.get(dx, dx), result.names.get(ou, ou), result.names.get(pe, pe), value, dx, ou, pe]
+        )
+    return out.getvalue()
+
+
+@router.get(
+    "/analytics",
+    response_model=AnalyticsRead,
+    summary="分析查询（dx 指标 × ou 单位 × pe 期间；format=csv 导出）",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def get_analytics(
+    session: SessionDep,
+    actor: ActorDep,
+    dx: Dim,
+    ou: Dim,
+    pe: Dim,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    result = analytics(session=session, actor=actor, dx=dx, ou=ou, pe=pe)
+    if format == "csv":
+        return csv_response(analytics_csv(result), "shanhai-analytics.csv")
+    return AnalyticsRead(
+        headers=result.headers, rows=result.rows, names=result.names, dimensions=result.dimensions
+    )
+
+
+class DataSetRead(BaseModel):
+    id: int
+    code: str
+    name: str
+    period_type: str
+    due_day: int
+    elements: list[dict[str, Any]]
+    units: list[str]
+    rules: list[str]
+
+
+class EntryRead(BaseModel):
+    data_set: str
+    org_unit: str
+    period: str
+    status: str
+    status_label: str
+    editable: bool
+    submission_id: int | None
+    values: dict[str, str]
+
+
+class EntryWrite(BaseModel):
+    values: dict[Annotated[Text, Field(max_length=64)], Annotated[Text, Field(max_length=40)]] = Field(
+        max_length=100
+    )
+    submit: bool = False
+
+
+class DecisionWrite(BaseModel):
+    comment: Text = Field(default="", max_length=500)
+
+
+class SubmissionRead(BaseModel):
+    id: int
+    data_set: str
+    org_unit: str
+    period: str
+    status: str
+    comment: str
+
+
+class OverdueRead(BaseModel):
+    data_set: str
+    org_unit: str
+    period: str
+    due: date
+    status: str
+
+
+def entry_read(form: datasets.EntryForm) -> EntryRead:
+    return EntryRead(
+        data_set=form.data_set.code,
+        org_unit=form.unit.code,
+        period=form.period.id,
+        status=form.status,
+        status_label=form.status_label,
+        editable=form.editable,
+        submission_id=form.submission.id if form.submission else None,
+        values=form.values,
+    )
+
+
+def submission_read(s: Any) -> SubmissionRead:
+    return SubmissionRead(
+        id=s.id,
+        data_set=s.data_set.code,
+        org_unit=s.org_unit.code,
+        period=s.period_id,
+        status=s.status,
+        comment=s.comment,
+    )
+
+
+@router.get("/datasets", response_model=list[DataSetRead], summary="填报报表")
+def list_data_sets(session: SessionDep, actor: ActorDep) -> list[DataSetRead]:
+    return [
+        DataSetRead(
+            id=d.id,
+            code=d.code,
+            name=d.name,
+            period_type=d.period_type,
+            due_day=d.due_day,
+            elements=[
+                {"code": e.data_element.code, "name": e.data_element.name, "required": e.required}
+                for e in d.elements
+            ],
+            units=[u.code for u in d.units],
+            rules=[r.message for r in d.rules],
+        )
+        for d in datasets.list_data_sets(session=session, actor=actor)
+    ]
+
+
+@router.get("/datasets/overdue", response_model=list[OverdueRead], summary="逾期未报")
+def overdue(session: SessionDep, actor: ActorDep) -> list[OverdueRead]:
+    return [
+        OverdueRead(
+            data_set=o.data_set.code, org_unit=o.unit.code, period=o.period.id, due=o.due, status=o.status
+        )
+        for o in datasets.overdue(session=session, actor=actor, today=date.today())
+    ]
+
+
+@router.get("/datasets/{data_set_id}/entry", response_model=EntryRead, summary="读取一张报表")
+def get_entry(
+    data_set_id: IdPath,
+    session: SessionDep,
+    actor: ActorDep,
+    org_unit_id: Annotated[int, Query(ge=1, le=MAX_ID)],
+    period: Annotated[Text, Query(max_length=16)],
+) -> EntryRead:
+    form = datasets.entry_form(
+        session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period
+    )
+    return entry_read(form)
+
+
+@router.put("/datasets/{data_set_id}/entry", response_model=EntryRead, summary="暂存或提交一张报表")
+def put_entry(
+    data_set_id: IdPath,
+    body: EntryWrite,
+    session: SessionDep,
+    actor: ActorDep,
+    org_unit_id: Annotated[int, Query(ge=1, le=MAX_ID)],
+    period: Annotated[Text, Query(max_length=16)],
+) -> EntryRead:
+    form = datasets.save(
+        session=session,
+        actor=actor,
+        data_set_id=data_set_id,
+        org_unit_id=org_unit_id,
+        period_id=period,
+        raw=body.values,
+        submit=body.submit,
+    )
+    return entry_read(form)
+
+
+@router.get("/submissions", response_model=list[SubmissionRead], summary="待审核的报表")
+def pending(session: SessionDep, actor: ActorDep) -> list[SubmissionRead]:
+    return [submission_read(s) for s in datasets.pending(session=session, actor=actor)]
+
+
+@router.post("/submissions/{submission_id}/approve", response_model=SubmissionRead, summary="审核通过")
+def approve(submission_id: IdPath, session: SessionDep, actor: ActorDep) -> SubmissionRead:
+    return submission_read(datasets.approve(session=session, actor=actor, submission_id=submission_id))
+
+
+@router.post("/submissions/{submission_id}/return", response_model=SubmissionRead, summary="退回修改")
+def return_submission(
+    submission_id: IdPath, body: DecisionWrite, session: SessionDep, actor: ActorDep
+) -> SubmissionRead:
+    return submission_read(
+        datasets.return_for_correction(
+            session=session, actor=actor, submission_id=submission_id, comment=body.comment
+        )
+    )

@@ -1,0 +1,356 @@
+"""Data entry: one grid per data set × unit × period, validated, saved as draft or submitted; approved or
+returned with a comment by the city office; overdue reports listed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shanhai.analytics.sync import set_approved
+from shanhai.audit.service import Action, record
+from shanhai.auth.scope import Actor, check_visible, unit_visible
+from shanhai.datasets.models import STATUS_LABELS, DataSet, Submission, SubmissionStatus
+from shanhai.db import find_one, utcnow
+from shanhai.documents.service import manual_source
+from shanhai.errors import Conflict, Invalid, NotFound
+from shanhai.indicators import formula
+from shanhai.indicators import service as indicators
+from shanhai.indicators.models import DataValue, ValueKind
+from shanhai.lib import periods
+from shanhai.lib.cnnum import Qualifier, normalize
+from shanhai.orgunits.models import OrgUnit
+
+MODULE = "数据填报"
+OPERATORS = {"<=": "≤", ">=": "≥", "<": "<", ">": ">", "==": "="}
+LOCKED = (SubmissionStatus.SUBMITTED.value, SubmissionStatus.APPROVED.value)
+
+
+def get_data_set(*, session: Session, data_set_id: int) -> DataSet:
+    data_set = session.get(DataSet, data_set_id)
+    if data_set is None:
+        raise NotFound(f"报表不存在：{data_set_id}", field="data_set_id")
+    return data_set
+
+
+def list_data_sets(*, session: Session, actor: Actor) -> list[DataSet]:
+    actor.require("indicators:view")
+    return list(session.scalars(select(DataSet).order_by(DataSet.id)))
+
+
+def due_date(data_set: DataSet, period: periods.Period) -> date:
+    return period.end + timedelta(days=data_set.due_day)
+
+
+@dataclass
+class EntryForm:
+    data_set: DataSet
+    unit: OrgUnit
+    period: periods.Period
+    submission: Submission | None
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    rule_errors: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.submission.status if self.submission else SubmissionStatus.DRAFT.value
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[SubmissionStatus(self.status)]
+
+    @property
+    def editable(self) -> bool:
+        return self.status not in LOCKED
+
+
+def _unit(session: Session, actor: Actor, data_set: DataSet, org_unit_id: int) -> OrgUnit:
+    unit = session.get(OrgUnit, org_unit_id)
+    if unit is None or unit not in data_set.units:
+        raise Invalid(f"单位不在报表“{data_set.name}”的填报范围内：{org_unit_id}", field="org_unit_id")
+    check_visible(actor, unit, what="报表")
+    return unit
+
+
+def _period(data_set: DataSet, period_id: str) -> periods.Period:
+    try:
+        period = periods.parse(period_id)
+    except periods.PeriodFormatError as exc:
+        raise Invalid(str(exc), field="period") from exc
+    if period.type.value != data_set.period_type:
+        raise Invalid(
+            f"报表“{data_set.name}”按{data_set.period_type}填报，期间 {period_id} 不符", field="period"
+        )
+    return period
+
+
+def _submission(session: Session, data_set: DataSet, unit: OrgUnit, period_id: str) -> Submission | None:
+    return find_one(session, Submission, data_set_id=data_set.id, org_unit_id=unit.id, period_id=period_id)
+
+
+def entry_form(
+    *, session: Session, actor: Actor, data_set_id: int, org_unit_id: int, period_id: str
+) -> EntryForm:
+    actor.require("indicators:view")
+    data_set = get_data_set(session=session, data_set_id=data_set_id)
+    unit = _unit(session, actor, data_set, org_unit_id)
+    period = _period(data_set, period_id)
+    values = {}
+    for dse in data_set.elements:
+        dv = session.scalar(
+            select(DataValue).where(
+                DataValue.org_unit_id == unit.id,
+                DataValue.data_element_id == dse.data_element_id,
+                DataValue.period_id == period.id,
+                DataValue.programme_id.is_(None),
+                DataValue.kind == "actual",
+            )
+        )
+        if dv is not None:
+            values[dse.data_element.code] = str(normalize(dv.value))
+    return EntryForm(data_set, unit, period, _submission(session, data_set, unit, period.id), values)
+
+
+def validate(
+    data_set: DataSet, raw: dict[str, str], *, complete: bool
+) -> tuple[dict[str, Decimal], dict[str, str], list[str]]:
+    """Types, min/max, required (when submitting) and cross-field rules → (numbers, errors, rule errors)."""
+    numbers: dict[str, Decimal] = {}
+    errors: dict[str, str] = {}
+    for dse in data_set.elements:
+        code, name = dse.data_element.code, dse.data_element.name
+        text = (raw.get(code) or "").strip().replace(",", "")
+        if not text:
+            if complete and dse.required:
+                errors[code] = f"“{name}”为必填项"
+            continue
+        try:
+            number = Decimal(text)
+            if not number.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            errors[code] = f"“{name}”应为数字，而不是“{text[:20]}”"
+            continue
+        if dse.integer_only and number != number.to_integral_value():
+            errors[code] = f"“{name}”应为整数"
+        elif dse.min_value is not None and number < dse.min_value:
+            errors[code] = f"“{name}”不能小于 {normalize(dse.min_value)}"
+        elif dse.max_value is not None and number > dse.max_value:
+            errors[code] = f"“{name}”不能大于 {normalize(dse.max_value)}"
+        else:
+            numbers[code] = number
+    rule_errors = []
+    for rule in data_set.rules:
+        left = formula.evaluate(formula.parse(rule.left), lambda o: numbers.get(o.code))
+        right = formula.evaluate(formula.parse(rule.right), lambda o: numbers.get(o.code))
+        if left is None or right is None:
+            continue  # a rule over empty fields is checked once they are filled
+        ok = {
+            "<=": left <= right,
+            ">=": left >= right,
+            "<": left < right,
+            ">": left > right,
+            "==": left == right,
+        }
+        if not ok[rule.operator]:
+            rule_errors.append(
+                f"{rule.message}（{normalize(left)} {OPERATORS[rule.operator]} {normalize(right)} 不成立）"
+            )
+    return numbers, errors, rule_errors
+
+
+def save(
+    *,
+    session: Session,
+    actor: Actor,
+    data_set_id: int,
+    org_unit_id: int,
+    period_id: str,
+    raw: dict[str, str],
+    submit: bool,
+) -> EntryForm:
+    """Save the grid as a draft, or submit it. Nothing is written unless every check passes."""
+    actor.require("indicators:edit")
+    form = entry_form(
+        session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period_id
+    )
+    if not form.editable:
+        raise Conflict(f"该报表已{form.status_label}，不能再修改；如需更正请由审核人退回", field="status")
+    numbers, errors, rule_errors = validate(form.data_set, raw, complete=submit)
+    form.values = {k: v for k, v in raw.items() if v}
+    if errors or rule_errors:
+        form.errors, form.rule_errors = errors, rule_errors
+        first = next(iter(errors.values()), None) or rule_errors[0]
+        raise EntryInvalid(first, form)
+    period = indicators.ensure_period(session=session, period_id=form.period.id)
+    source = manual_source(session=session, username=actor.display_name, note=f"{form.data_set.name} 填报")
+    written = []
+    for dse in form.data_set.elements:
+        code = dse.data_element.code
+        if code in numbers:
+            value = indicators.set_value(
+                session=session,
+                actor=actor,
+                org_unit=form.unit,
+                element=dse.data_element,
+                period=period,
+                programme=None,
+                kind=ValueKind.ACTUAL,
+                value=numbers[code],
+                qualifier=Qualifier.EXACT,
+                source=source,
+            )
+            written.append(value.id)
+    set_approved(session=session, value_ids=written, approved=False)
+    submission = form.submission
+    if submission is None:
+        submission = Submission(data_set_id=form.data_set.id, org_unit_id=form.unit.id, period_id=period.id)
+        session.add(submission)
+    submission.status = (SubmissionStatus.SUBMITTED if submit else SubmissionStatus.DRAFT).value
+    if submit:
+        submission.submitted_at = utcnow()
+    session.flush()
+    form.submission = submission
+    record(
+        session=session,
+        actor=actor,
+        module=MODULE,
+        action=Action.UPDATE,
+        object_type="submission",
+        object_id=submission.id,
+        summary=f"{'提交' if submit else '暂存'}{form.unit.name}{form.period.name}《{form.data_set.name}》",
+    )
+    return form
+
+
+class EntryInvalid(Invalid):
+    """The grid did not validate; carries the form with its errors for re-display."""
+
+    def __init__(self, message: str, form: EntryForm) -> None:
+        super().__init__(message, field=next(iter(form.errors), "rules"))
+        self.form = form
+
+
+def _decide(*, session: Session, actor: Actor, submission_id: int, approve: bool, comment: str) -> Submission:
+    actor.require("indicators:approve")
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound(f"填报记录不存在：{submission_id}", field="submission_id")
+    check_visible(actor, submission.org_unit, what="报表")
+    if submission.status != SubmissionStatus.SUBMITTED.value:
+        label = STATUS_LABELS[SubmissionStatus(submission.status)]
+        raise Conflict(f"只有已提交的报表可以审核或退回，当前状态：{label}", field="status")
+    if not approve and not comment.strip():
+        raise Invalid("退回时请填写原因", field="comment")
+    before = submission.status
+    if approve:
+        set_approved(session=session, value_ids=_report_value_ids(session, submission), approved=True)
+    submission.status = (SubmissionStatus.APPROVED if approve else SubmissionStatus.RETURNED).value
+    submission.comment = comment.strip()
+    submission.decided_at = utcnow()
+    submission.decided_by = actor.username
+    session.flush()
+    verb = "审核通过" if approve else f"退回（{comment.strip()}）"
+    record(
+        session=session,
+        actor=actor,
+        module=MODULE,
+        action=Action.REVIEW,
+        object_type="submission",
+        object_id=submission.id,
+        before={"status": before},
+        after={"status": submission.status},
+        summary=f"{verb}：{submission.org_unit.name}{submission.period_id}《{submission.data_set.name}》，"
+        f"将状态从{STATUS_LABELS[SubmissionStatus(before)]}改为{STATUS_LABELS[SubmissionStatus(submission.status)]}",
+    )
+    return submission
+
+
+def _report_value_ids(session: Session, submission: Submission) -> list[int]:
+    element_ids = [e.data_element_id for e in submission.data_set.elements]
+    return list(
+        session.scalars(
+            select(DataValue.id).where(
+                DataValue.org_unit_id == submission.org_unit_id,
+                DataValue.period_id == submission.period_id,
+                DataValue.data_element_id.in_(element_ids),
+                DataValue.programme_id.is_(None),
+                DataValue.kind == "actual",
+            )
+        )
+    )
+
+
+def approve(*, session: Session, actor: Actor, submission_id: int) -> Submission:
+    return _decide(session=session, actor=actor, submission_id=submission_id, approve=True, comment="")
+
+
+def return_for_correction(*, session: Session, actor: Actor, submission_id: int, comment: str) -> Submission:
+    return _decide(session=session, actor=actor, submission_id=submission_id, approve=False, comment=comment)
+
+
+def pending(*, session: Session, actor: Actor) -> list[Submission]:
+    actor.require("indicators:view")
+    rows = session.scalars(
+        select(Submission)
+        .where(Submission.status == SubmissionStatus.SUBMITTED.value)
+        .order_by(Submission.id)
+    )
+    return [s for s in rows if unit_visible(actor, s.org_unit)]
+
+
+@dataclass(frozen=True)
+class Overdue:
+    data_set: DataSet
+    unit: OrgUnit
+    period: periods.Period
+    due: date
+    status: str
+
+
+def recent_periods(data_set: DataSet, today: date, count: int = 12) -> list[periods.Period]:
+    """The data set's last `count` periods that have ended, newest first."""
+    out: list[periods.Period] = []
+    current = periods.parse(f"{today.year}{today.month:02d}") if data_set.period_type == "monthly" else None
+    if data_set.period_type == "quarterly":
+        current = periods.parse(f"{today.year}Q{(today.month - 1) // 3 + 1}")
+    if data_set.period_type == "yearly":
+        current = periods.parse(str(today.year))
+    assert current is not None
+    p = current
+    while len(out) < count:
+        p = _previous(p)
+        out.append(p)
+    return out
+
+
+def _previous(p: periods.Period) -> periods.Period:
+    day_before = p.start - timedelta(days=1)
+    if p.type is periods.PeriodType.MONTHLY:
+        return periods.parse(f"{day_before.year}{day_before.month:02d}")
+    if p.type is periods.PeriodType.QUARTERLY:
+        return periods.parse(f"{day_before.year}Q{(day_before.month - 1) // 3 + 1}")
+    return periods.parse(str(day_before.year))
+
+
+def overdue(*, session: Session, actor: Actor, today: date, lookback: int = 3) -> list[Overdue]:
+    """Reports past their due date and not yet submitted (drafts and returned ones included), within scope."""
+    actor.require("indicators:view")
+    out = []
+    for data_set in session.scalars(select(DataSet).order_by(DataSet.id)):
+        for period in recent_periods(data_set, today, lookback):
+            due = due_date(data_set, period)
+            if due >= today:
+                continue
+            for unit in data_set.units:
+                if not unit_visible(actor, unit):
+                    continue
+                submission = _submission(session, data_set, unit, period.id)
+                if submission is None or submission.status not in LOCKED:
+                    status = submission.status if submission else "missing"
+                    out.append(Overdue(data_set, unit, period, due, status))
+    return out

@@ -1,0 +1,190 @@
+"""The pivot table (analytics), the data sets with their entry grid, and the approval queue."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from shanhai.analytics.query import RELATIVE_PERIODS, analytics
+from shanhai.api.deps import ActorDep, SessionDep
+from shanhai.datasets import service as datasets
+from shanhai.datasets.models import STATUS_LABELS
+from shanhai.errors import ShanhaiError
+from shanhai.indicators.models import DataElement, Indicator
+from shanhai.lib.cnnum import format_quantity
+from shanhai.orgunits.models import OrgUnit
+from shanhai.web.render import render
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+CHARTS = {"bar": "柱状图", "line": "折线图", "pie": "饼图"}
+
+
+def _pivot(result: Any, units: dict[str, str]) -> dict[str, Any]:
+    """Rows: dx × ou; columns: pe. Cells show the figure the Chinese way."""
+    cells = {(dx, ou, pe): value for dx, ou, pe, value in result.rows}
+    rows = []
+    for dx in result.dimensions["dx"]:
+        for ou in result.dimensions["ou"]:
+            values = [cells.get((dx, ou, pe)) for pe in result.dimensions["pe"]]
+            shown = [format_quantity(v, units.get(dx, ""), "exact") if v is not None else "" for v in values]
+            rows.append(
+                {
+                    "dx": result.names[dx],
+                    "ou": result.names[ou],
+                    "values": values,
+                    "shown": shown,
+                    "key": f"{dx}|{ou}",
+                }
+            )
+    return {"columns": [result.names[p] for p in result.dimensions["pe"]], "rows": rows}
+
+
+@router.get("/analytics", summary="数据分析")
+def analytics_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    dx: Annotated[str, Query(max_length=2000)] = "FUNDS;CONSUMPTION_SALES",
+    ou: Annotated[str, Query(max_length=2000)] = "XZ",
+    pe: Annotated[str, Query(max_length=2000)] = "2025",
+    chart: str = "bar",
+) -> Response:
+    actor.require("indicators:view")
+    units = {e.code: e.unit for e in session.scalars(select(DataElement))}
+    units |= {i.code: i.unit for i in session.scalars(select(Indicator))}
+    units |= {f"{code}.target": unit for code, unit in list(units.items())}
+    error = None
+    pivot = None
+    try:
+        result = analytics(session=session, actor=actor, dx=dx, ou=ou, pe=pe)
+        pivot = _pivot(result, units)
+    except ShanhaiError as exc:
+        error = exc
+    query = f"dx={dx}&ou={ou}&pe={pe}"
+    return render(
+        request,
+        "analytics.html",
+        status_code=error.status if error else 200,
+        pivot=pivot,
+        error=error,
+        dx=dx,
+        ou=ou,
+        pe=pe,
+        chart=chart if chart in CHARTS else "bar",
+        charts=CHARTS,
+        relative=RELATIVE_PERIODS,
+        elements=session.scalars(select(DataElement).order_by(DataElement.group, DataElement.code)).all(),
+        indicators=session.scalars(select(Indicator).order_by(Indicator.code)).all(),
+        units=session.scalars(select(OrgUnit).where(OrgUnit.level <= 2).order_by(OrgUnit.path)).all(),
+        query=query,
+        json_url=f"/api/v1/analytics?{query}",
+    )
+
+
+@router.get("/datasets", summary="数据填报")
+def datasets_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    today = date.today()
+    sets = datasets.list_data_sets(session=session, actor=actor)
+    periods = {d.id: datasets.recent_periods(d, today, 12) for d in sets}
+    return render(
+        request,
+        "datasets/list.html",
+        data_sets=sets,
+        periods=periods,
+        overdue=datasets.overdue(session=session, actor=actor, today=today),
+        pending=datasets.pending(session=session, actor=actor),
+        status_labels=STATUS_LABELS,
+        visible_units={d.id: [u for u in d.units if _can_see(actor, u)] for d in sets},
+        json_url="/api/v1/datasets",
+    )
+
+
+def _can_see(actor: Any, unit: OrgUnit) -> bool:
+    from shanhai.auth.scope import unit_visible
+
+    return unit_visible(actor, unit)
+
+
+def _entry(request: Request, form: datasets.EntryForm, status: int = 200, error: Any = None) -> Response:
+    return render(
+        request,
+        "datasets/entry.html",
+        status_code=status,
+        form=form,
+        error=error,
+        json_url=f"/api/v1/datasets/{form.data_set.id}/entry?org_unit_id={form.unit.id}&period={form.period.id}",
+    )
+
+
+@router.get("/datasets/{data_set_id}/entry", summary="填报")
+def entry_page(
+    data_set_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    org_unit_id: Annotated[int, Query()],
+    period: Annotated[str, Query(max_length=16)],
+) -> Response:
+    form = datasets.entry_form(
+        session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period
+    )
+    return _entry(request, form)
+
+
+@router.post("/datasets/{data_set_id}/entry", summary="保存填报")
+async def save_entry(
+    data_set_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    org_unit_id: Annotated[int, Query()],
+    period: Annotated[str, Query(max_length=16)],
+) -> Response:
+    form_data = await request.form()
+    raw = {k[2:]: str(v) for k, v in form_data.items() if k.startswith("v_")}
+    submit = form_data.get("action") == "submit"
+    try:
+        datasets.save(
+            session=session,
+            actor=actor,
+            data_set_id=data_set_id,
+            org_unit_id=org_unit_id,
+            period_id=period,
+            raw=raw,
+            submit=submit,
+        )
+    except datasets.EntryInvalid as exc:
+        session.rollback()
+        return _entry(request, exc.form, status=422, error=exc)
+    except ShanhaiError as exc:
+        if exc.status in (401, 403, 404):
+            raise  # the request's transaction is rolled back by the error handler's caller
+        session.rollback()
+        form = datasets.entry_form(
+            session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period
+        )
+        return _entry(request, form, status=exc.status, error=exc)
+    saved = "submitted" if submit else "draft"
+    url = f"/datasets/{data_set_id}/entry?org_unit_id={org_unit_id}&period={period}&saved={saved}"
+    return RedirectResponse(url, status_code=303)
+
+
+@router.post("/submissions/{submission_id}/approve", summary="审核通过")
+def approve(submission_id: int, session: SessionDep, actor: ActorDep) -> Response:
+    datasets.approve(session=session, actor=actor, submission_id=submission_id)
+    return RedirectResponse("/datasets?decided=approved", status_code=303)
+
+
+@router.post("/submissions/{submission_id}/return", summary="退回")
+def return_submission(
+    submission_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    comment: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    datasets.return_for_correction(session=session, actor=actor, submission_id=submission_id, comment=comment)
+    return RedirectResponse("/datasets?decided=returned", status_code=303)

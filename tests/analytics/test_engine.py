@@ -1,0 +1,192 @@
+"""The analytics engine against a naive Python roll-up: random small trees, values with gaps, scoped
+actors — on SQLite and PostgreSQL. Plus relative periods, formulas and bad input."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+
+from shanhai.analytics.query import analytics, parse_periods
+from shanhai.auth.scope import SYSTEM
+from shanhai.documents.service import manual_source
+from shanhai.errors import Invalid
+from shanhai.indicators import service as indicators
+from shanhai.indicators.models import Aggregation, DataElement, Indicator, ValueKind
+from shanhai.lib.cnnum import Qualifier
+from shanhai.orgunits import service as orgunits
+from shanhai.orgunits.models import OrgKind, OrgUnit
+
+MONTHS = [f"2030{m:02d}" for m in range(1, 7)]
+
+trees = st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=7)  # parent picks
+cells = st.dictionaries(
+    st.tuples(st.integers(0, 7), st.integers(0, 1), st.sampled_from(MONTHS)),
+    st.decimals(min_value=-1000, max_value=100000, places=2, allow_nan=False, allow_infinity=False),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+)
+@given(parents=trees, values=cells, scope_pick=st.integers(0, 8))
+def test_engine_equals_naive_rollup(
+    session: Session, parents: list[int], values: dict, scope_pick: int
+) -> None:
+    nested = session.begin_nested()
+    try:
+        _check(session, parents, values, scope_pick)
+    finally:
+        nested.rollback()
+
+
+def _check(session: Session, parents: list[int], values: dict, scope_pick: int) -> None:
+    root = orgunits.create(session=session, code="T-ROOT", name="测试根", kind=OrgKind.CITY, parent=None)
+    units: list[OrgUnit] = [root]
+    parent_of: dict[int, int | None] = {root.id: None}
+    for i, pick in enumerate(parents):
+        parent = units[pick % len(units)]
+        if parent.level >= 4:
+            parent = root
+        unit = orgunits.create(
+            session=session, code=f"T-{i}", name=f"单位{i}", kind=OrgKind.UNIT, parent=parent
+        )
+        units.append(unit)
+        parent_of[unit.id] = parent.id
+    elements = []
+    for code, agg in (("T_SUM", Aggregation.SUM), ("T_AVG", Aggregation.AVERAGE)):
+        element, _ = indicators.upsert_element(
+            session=session, code=code, name=code, unit="个", aggregation=agg, group="测试"
+        )
+        elements.append(element)
+    source = manual_source(session=session, username="测试")
+    stored: dict[tuple[int, int, str], Decimal] = {}
+    for (u, e, month), value in values.items():
+        unit, element = units[u % len(units)], elements[e]
+        period = indicators.ensure_period(session=session, period_id=month)
+        indicators.set_value(
+            session=session,
+            actor=SYSTEM,
+            org_unit=unit,
+            element=element,
+            period=period,
+            programme=None,
+            kind=ValueKind.ACTUAL,
+            value=value,
+            qualifier=Qualifier.EXACT,
+            source=source,
+        )
+        stored[(unit.id, element.id, month)] = value.quantize(Decimal("0.0001"))
+
+    def under(unit_id: int, top_id: int) -> bool:
+        current: int | None = unit_id
+        while current is not None:
+            if current == top_id:
+                return True
+            current = parent_of[current]
+        return False
+
+    scope_root = units[scope_pick % len(units)]
+    actor = (
+        SYSTEM
+        if scope_pick >= len(units)
+        else replace(SYSTEM, scope_all=False, subtree_paths=(scope_root.path,))
+    )
+    periods = {"2030": MONTHS, "2030Q1": MONTHS[:3], "2030Q2": MONTHS[3:], "203002": ["203002"]}
+    result = analytics(
+        session=session, actor=actor, dx="T_SUM;T_AVG", ou="T-ROOT;LEVEL-2", pe=";".join(periods)
+    )
+    result_root = analytics(session=session, actor=actor, dx="T_SUM;T_AVG", ou="T-ROOT", pe=";".join(periods))
+    level2 = [u for u in units if u.level == 2]
+    for target_units, res in ((level2, result), ([root], result_root)):
+        for ou in target_units:
+            for element in elements:
+                for pe, months in periods.items():
+                    parts = [
+                        v
+                        for (uid, eid, m), v in stored.items()
+                        if eid == element.id
+                        and m in months
+                        and under(uid, ou.id)
+                        and (actor.scope_all or under(uid, scope_root.id))
+                    ]
+                    got = res.value(element.code, ou.code, pe)
+                    if not parts:
+                        assert got is None, (element.code, ou.code, pe, got)
+                    elif element.aggregation == "sum":
+                        assert got == sum(parts, Decimal(0)), (element.code, ou.code, pe)
+                    else:
+                        assert got is not None
+                        assert abs(got - sum(parts, Decimal(0)) / len(parts)) < Decimal("0.001")
+
+
+def test_relative_periods() -> None:
+    today = date(2026, 2, 15)
+    assert [p.id for p in parse_periods("THIS_YEAR;LAST_QUARTER", today)] == ["2026", "2025Q4"]
+    months = [p.id for p in parse_periods("LAST_12_MONTHS", today)]
+    assert months[0] == "202502" and months[-1] == "202601" and len(months) == 12
+
+
+def test_formula_indicator_and_division_by_zero(session: Session) -> None:
+    result = analytics(session=session, actor=SYSTEM, dx="FUNDS_RATE", ou="XZ", pe="2025")
+    assert result.value("FUNDS_RATE", "XZ", "2025") == Decimal("100.0")
+    session.add(Indicator(code="ZERO_DIV", name="除零", formula="#{FUNDS} / (#{FUNDS} - #{FUNDS})", unit="%"))
+    session.flush()
+    result = analytics(session=session, actor=SYSTEM, dx="ZERO_DIV;FUNDS", ou="XZ", pe="2025")
+    assert result.value("ZERO_DIV", "XZ", "2025") is None  # empty, not an error
+    assert result.value("FUNDS", "XZ", "2025") == Decimal("336930000")
+
+
+def test_self_referencing_formula_is_rejected(session: Session) -> None:
+    session.add(Indicator(code="LOOP_A", name="循环A", formula="#{LOOP_B} + 1"))
+    session.add(Indicator(code="LOOP_B", name="循环B", formula="#{LOOP_A} * 2"))
+    session.flush()
+    with pytest.raises(Invalid, match="循环引用"):
+        analytics(session=session, actor=SYSTEM, dx="LOOP_A", ou="XZ", pe="2025")
+
+
+@pytest.mark.parametrize(
+    ("dx", "ou", "pe", "field"),
+    [
+        ("NOPE", "XZ", "2025", "dx"),
+        ("FUNDS", "NOWHERE", "2025", "ou"),
+        ("FUNDS", "XZ", "2025Q7", "pe"),
+        ("FUNDS", "XZ;LEVEL-9", "2025", "ou"),
+        ("", "XZ", "2025", "dx"),
+        ("FUNDS.bogus", "XZ", "2025", "dx"),
+    ],
+)
+def test_bad_dimensions_name_the_item(session: Session, dx: str, ou: str, pe: str, field: str) -> None:
+    with pytest.raises(Invalid) as info:
+        analytics(session=session, actor=SYSTEM, dx=dx, ou=ou, pe=pe)
+    assert info.value.field == field
+
+
+def test_a_changed_value_shows_at_once(session: Session) -> None:
+    before = analytics(session=session, actor=SYSTEM, dx="GAZELLE_FIRMS", ou="XZ", pe="2025").value(
+        "GAZELLE_FIRMS", "XZ", "2025"
+    )
+    unit = session.query(OrgUnit).filter_by(code="XZ-GL").one()
+    element = session.query(DataElement).filter_by(code="GAZELLE_FIRMS").one()
+    indicators.set_value(
+        session=session,
+        actor=SYSTEM,
+        org_unit=unit,
+        element=element,
+        period=indicators.ensure_period(session=session, period_id="2025"),
+        programme=None,
+        kind=ValueKind.ACTUAL,
+        value=Decimal(7),
+        qualifier=Qualifier.EXACT,
+        source=manual_source(session=session, username="测试"),
+    )
+    after = analytics(session=session, actor=SYSTEM, dx="GAZELLE_FIRMS", ou="XZ", pe="2025").value(
+        "GAZELLE_FIRMS", "XZ", "2025"
+    )
+    assert before is not None and after == before + 7
