@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SEEDS  ?= $(abspath ../shared/seeds)
 export SHANHAI_SOURCES_DIR ?= $(if $(wildcard $(SEEDS)),$(SEEDS),)
 
-.PHONY: install demo serve test lint format e2e clean
+.PHONY: install demo serve test lint format e2e bench clean
 
 # Python venv with pinned packages (requirements.lock) + front-end assets from npm (no CDN).
 install: $(VENV)/.installed src/shanhai/web/static/vendor/echarts.min.js
@@ -43,6 +43,10 @@ format: install
 
 e2e: install
 	$(BIN)/pytest -m browser
+
+# 10M-value analytics benchmark against hand-written PostgreSQL and DuckDB queries (minutes; not a test)
+bench: install
+	$(BIN)/python bench/analytics.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules src/shanhai/web/static/vendor

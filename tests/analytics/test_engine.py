@@ -190,3 +190,23 @@ def test_a_changed_value_shows_at_once(session: Session) -> None:
         "GAZELLE_FIRMS", "XZ", "2025"
     )
     assert before is not None and after == before + 7
+
+
+def test_a_pinned_view_appears_on_the_owners_dashboard_within_scope(as_persona, session: Session) -> None:
+    officer = as_persona("quanshan_officer")
+    r = officer.post(
+        "/api/v1/views",
+        json={
+            "name": "泉山科技贷款",
+            "dx": "TECH_LOANS;HNTE_VALID",
+            "ou": "XZ",
+            "pe": "2025;2024-2025",
+            "pinned": True,
+        },
+    )
+    assert r.status_code == 201
+    html = officer.get("/").text
+    assert "泉山科技贷款" in html and 'class="chart pivot-chart"' in html
+    bad = officer.post("/api/v1/views", json={"name": "坏", "dx": "NOPE", "ou": "XZ", "pe": "2025"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "dx"
+    assert "泉山科技贷款" not in as_persona("city_admin").get("/").text  # views are private to their owner

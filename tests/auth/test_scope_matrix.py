@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.auth.models import DataScope, Role, User
-from shanhai.datasets.models import DataSet, Submission
+from shanhai.datasets.models import DataSet, SavedView, Submission
 from shanhai.indicators.models import DataValue
 from shanhai.orgunits.models import OrgUnit
 from tests.conftest import PERSONAS
@@ -516,6 +516,37 @@ def decide_case(ctx: Ctx, verb: str, api: bool) -> None:
         ctx.session.flush()
 
 
+def _others_view(ctx: Ctx) -> SavedView:
+    owner = "viewer" if ctx.persona != "viewer" else "admin"
+    user_id = ctx.session.scalars(select(User.id).where(User.username == owner)).one()
+    view = SavedView(
+        name="别人的视图", query="dx=FUNDS&ou=XZ&pe=2025", chart="bar", pinned=True, owner_id=user_id
+    )
+    ctx.session.add(view)
+    ctx.session.flush()
+    return view
+
+
+def views_case(ctx: Ctx, action: str) -> None:
+    other = _others_view(ctx)
+    body = {"name": "我的视图", "dx": "FUNDS", "ou": "XZ", "pe": "2025", "pinned": True}
+    if action == "list":
+        r = ctx.client.get("/api/v1/views")
+        assert r.status_code == 200 and other.id not in {v["id"] for v in r.json()}
+    elif action == "create_api":
+        r = ctx.client.post("/api/v1/views", json=body)
+        assert r.status_code == (201 if ctx.allowed("indicators:view") else 403)
+    elif action == "create_web":
+        r = ctx.client.post("/analytics/views", data=body | {"pinned": "1"}, follow_redirects=False)
+        assert r.status_code == (303 if ctx.allowed("indicators:view") else 403)
+    else:  # another user's view can be neither seen nor deleted
+        url = f"/api/v1/views/{other.id}" if action == "delete_api" else f"/analytics/views/{other.id}/delete"
+        r = ctx.client.delete(url) if action == "delete_api" else ctx.client.post(url, follow_redirects=False)
+        assert r.status_code == 404
+        ctx.session.expire_all()
+        assert ctx.session.get(SavedView, other.id) is not None
+
+
 CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/api/v1/health"): public("GET", "/api/v1/health"),
     ("GET", "/favicon.ico"): public("GET", "/favicon.ico", ok=(204,)),
@@ -583,6 +614,11 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", "/login"): lambda ctx: None,  # covered by test_security (CSRF, fixation, lockout)
     ("POST", "/logout"): lambda ctx: None,  # covered by test_security
     ("GET", "/api/v1/analytics"): analytics_api,
+    ("GET", "/api/v1/views"): lambda ctx: views_case(ctx, "list"),
+    ("POST", "/api/v1/views"): lambda ctx: views_case(ctx, "create_api"),
+    ("DELETE", "/api/v1/views/{view_id}"): lambda ctx: views_case(ctx, "delete_api"),
+    ("POST", "/analytics/views"): lambda ctx: views_case(ctx, "create_web"),
+    ("POST", "/analytics/views/{view_id}/delete"): lambda ctx: views_case(ctx, "delete_web"),
     ("GET", "/analytics"): gated("GET", "/analytics?dx=FUNDS&ou=XZ&pe=2025", "indicators:view"),
     ("GET", "/api/v1/datasets"): gated("GET", "/api/v1/datasets", "indicators:view"),
     ("GET", "/datasets"): gated("GET", "/datasets", "indicators:view"),

@@ -7,9 +7,10 @@ import io
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
+from shanhai.analytics import views
 from shanhai.analytics.query import Result, analytics
 from shanhai.api.deps import ActorDep, SessionDep
 from shanhai.api.errors import ERROR_RESPONSES
@@ -221,3 +222,50 @@ def return_submission(
             session=session, actor=actor, submission_id=submission_id, comment=body.comment
         )
     )
+
+
+class ViewWrite(BaseModel):
+    name: Text = Field(min_length=1, max_length=128)
+    dx: Text = Field(min_length=1, max_length=2000)
+    ou: Text = Field(min_length=1, max_length=2000)
+    pe: Text = Field(min_length=1, max_length=2000)
+    chart: Literal["bar", "line", "pie"] = "bar"
+    pinned: bool = False
+
+
+class ViewRead(BaseModel):
+    id: int
+    name: str
+    query: str
+    chart: str
+    pinned: bool
+
+
+def view_read(view: Any) -> ViewRead:
+    return ViewRead(id=view.id, name=view.name, query=view.query, chart=view.chart, pinned=view.pinned)
+
+
+@router.get("/views", response_model=list[ViewRead], summary="我的分析视图")
+def list_views(session: SessionDep, actor: ActorDep) -> list[ViewRead]:
+    return [view_read(v) for v in views.list_views(session=session, actor=actor)]
+
+
+@router.post("/views", response_model=ViewRead, status_code=201, summary="保存分析视图（可固定到首页）")
+def create_view(body: ViewWrite, session: SessionDep, actor: ActorDep) -> ViewRead:
+    view = views.create_view(
+        session=session,
+        actor=actor,
+        name=body.name,
+        dx=body.dx,
+        ou=body.ou,
+        pe=body.pe,
+        chart=body.chart,
+        pinned=body.pinned,
+    )
+    return view_read(view)
+
+
+@router.delete("/views/{view_id}", status_code=204, summary="删除分析视图")
+def delete_view(view_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
+    views.delete_view(session=session, actor=actor, view_id=view_id)
+    return Response(status_code=204)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from shanhai.analytics import views
 from shanhai.analytics.query import RELATIVE_PERIODS, analytics
 from shanhai.api.deps import ActorDep, SessionDep
 from shanhai.datasets import service as datasets
@@ -21,6 +23,12 @@ from shanhai.web.render import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 CHARTS = {"bar": "柱状图", "line": "折线图", "pie": "饼图"}
+
+
+def _element_units(session: SessionDep) -> dict[str, str]:
+    units = {e.code: e.unit for e in session.scalars(select(DataElement))}
+    units |= {i.code: i.unit for i in session.scalars(select(Indicator))}
+    return units | {f"{code}.target": unit for code, unit in list(units.items())}
 
 
 def _pivot(result: Any, units: dict[str, str]) -> dict[str, Any]:
@@ -54,9 +62,7 @@ def analytics_page(
     chart: str = "bar",
 ) -> Response:
     actor.require("indicators:view")
-    units = {e.code: e.unit for e in session.scalars(select(DataElement))}
-    units |= {i.code: i.unit for i in session.scalars(select(Indicator))}
-    units |= {f"{code}.target": unit for code, unit in list(units.items())}
+    units = _element_units(session)
     error = None
     pivot = None
     try:
@@ -83,6 +89,49 @@ def analytics_page(
         query=query,
         json_url=f"/api/v1/analytics?{query}",
     )
+
+
+@router.post("/analytics/views", summary="保存分析视图")
+def save_view(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    name: Annotated[str, Form(max_length=128)] = "",
+    dx: Annotated[str, Form(max_length=2000)] = "",
+    ou: Annotated[str, Form(max_length=2000)] = "",
+    pe: Annotated[str, Form(max_length=2000)] = "",
+    chart: Annotated[str, Form(max_length=8)] = "bar",
+    pinned: Annotated[str, Form()] = "",
+) -> Response:
+    views.create_view(
+        session=session, actor=actor, name=name, dx=dx, ou=ou, pe=pe, chart=chart, pinned=bool(pinned)
+    )
+    return RedirectResponse(
+        f"/analytics?{urlencode({'dx': dx, 'ou': ou, 'pe': pe, 'chart': chart})}&saved=1", status_code=303
+    )
+
+
+@router.post("/analytics/views/{view_id}/delete", summary="删除分析视图")
+def delete_view(view_id: int, session: SessionDep, actor: ActorDep) -> Response:
+    views.delete_view(session=session, actor=actor, view_id=view_id)
+    return RedirectResponse("/analytics", status_code=303)
+
+
+def pinned_panels(session: SessionDep, actor: Any) -> list[dict[str, Any]]:
+    """The actor's pinned views, each run afresh within the actor's scope (for the dashboard)."""
+    units = _element_units(session)
+    panels = []
+    for view in views.list_views(session=session, actor=actor, pinned_only=True):
+        try:
+            panels.append(
+                {
+                    "view": view,
+                    "pivot": _pivot(views.run_view(session=session, actor=actor, view=view), units),
+                }
+            )
+        except ShanhaiError as exc:  # e.g. an element deleted since: show why instead of failing the page
+            panels.append({"view": view, "pivot": None, "error": exc.message})
+    return panels
 
 
 @router.get("/datasets", summary="数据填报")

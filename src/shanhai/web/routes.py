@@ -18,6 +18,7 @@ from shanhai.indicators.service import ValueFilter
 from shanhai.lib.cnnum import Qualifier
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
+from shanhai.web.analytics import pinned_panels
 from shanhai.web.render import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -32,7 +33,14 @@ def dashboard_page(
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
 ) -> HTMLResponse:
     data = flows.build_dashboard(session=session, actor=actor, year=year, sources_dir=settings.sources_dir)
-    return render(request, "dashboard.html", data=data, json_url=f"/api/v1/dashboard?year={data.year or ''}")
+    panels = pinned_panels(session, actor) if actor.can("indicators:view") else []
+    return render(
+        request,
+        "dashboard.html",
+        data=data,
+        panels=panels,
+        json_url=f"/api/v1/dashboard?year={data.year or ''}",
+    )
 
 
 @router.get("/programmes", summary="重点工作")

@@ -29,36 +29,38 @@
   window.addEventListener("resize", function () { chart.resize(); });
 })();
 
-// the pivot page's chart
+// pivot charts: the analytics page and the views pinned to the dashboard
 (function () {
   "use strict";
-  var holder = document.getElementById("pivot-chart");
-  var dataEl = document.getElementById("pivot-chart-data");
-  if (!holder || !dataEl || typeof echarts === "undefined") return;
-  var data = JSON.parse(dataEl.textContent);
+  if (typeof echarts === "undefined") return;
   var num = function (v) { return v === null || v === undefined ? null : Number(v); };
-  var chart = echarts.init(holder, null, { renderer: "canvas" });
-  var option;
-  if (data.chart === "pie") {
-    option = {
-      tooltip: { trigger: "item" },
-      series: [{ type: "pie", radius: "65%",
-        data: data.rows.map(function (r) { return { name: r.ou + " · " + r.dx, value: num(r.values[0]) }; }) }]
-    };
-  } else {
-    option = {
-      tooltip: { trigger: "axis" },
-      legend: { top: 0, type: "scroll" },
-      grid: { left: 70, right: 20, bottom: 40, top: 40 },
-      xAxis: { type: "category", data: data.columns },
-      yAxis: { type: "value" },
-      series: data.rows.map(function (r) {
-        return { name: r.dx + " · " + r.ou, type: data.chart, data: r.values.map(num) };
-      })
-    };
-  }
-  option.animation = false;
-  chart.setOption(option);
-  holder.setAttribute("data-rendered", "true");
-  window.addEventListener("resize", function () { chart.resize(); });
+  document.querySelectorAll(".pivot-chart").forEach(function (holder) {
+    var dataEl = document.getElementById(holder.getAttribute("data-source"));
+    if (!dataEl) return;
+    var data = JSON.parse(dataEl.textContent);
+    var chart = echarts.init(holder, null, { renderer: "canvas" });
+    var option;
+    if (data.chart === "pie") {
+      option = {
+        tooltip: { trigger: "item" },
+        series: [{ type: "pie", radius: "65%",
+          data: data.rows.map(function (r) { return { name: r.ou + " · " + r.dx, value: num(r.values[0]) }; }) }]
+      };
+    } else {
+      option = {
+        tooltip: { trigger: "axis" },
+        legend: { top: 0, type: "scroll" },
+        grid: { left: 70, right: 20, bottom: 40, top: 40 },
+        xAxis: { type: "category", data: data.columns },
+        yAxis: { type: "value" },
+        series: data.rows.map(function (r) {
+          return { name: r.dx + " · " + r.ou, type: data.chart, data: r.values.map(num) };
+        })
+      };
+    }
+    option.animation = false;
+    chart.setOption(option);
+    holder.setAttribute("data-rendered", "true");
+    window.addEventListener("resize", function () { chart.resize(); });
+  });
 })();
