@@ -46,11 +46,12 @@ DISTRICTS, TOWNS_PER_DISTRICT, VILLAGES = 10, 20, 1890
 ELEMENTS, MONTHS = 200, 60
 LEAF0 = 1 + DISTRICTS + DISTRICTS * TOWNS_PER_DISTRICT + 1  # first village id (ids start at 1)
 
-COLUMNS = """data_value_id BIGINT PRIMARY KEY, data_element_id INTEGER, programme_id INTEGER, kind VARCHAR(8),
+COLUMNS = """data_value_id BIGINT, data_element_id INTEGER, programme_id INTEGER, kind VARCHAR(8),
 org_unit_id INTEGER, ou_l1 INTEGER, ou_l2 INTEGER, ou_l3 INTEGER, ou_l4 INTEGER, ou_l5 INTEGER, ou_l6 INTEGER,
 period_id VARCHAR(16), period_rank INTEGER, start_date DATE, end_date DATE, year INTEGER, quarter INTEGER,
 month INTEGER, value NUMERIC(24, 4), created_by_id INTEGER, approved BOOLEAN"""
 INDEXES = [
+    "ALTER TABLE analytics_values ADD PRIMARY KEY (data_value_id)",
     "CREATE INDEX ix_av_element_year ON analytics_values (data_element_id, year, kind)",
     "CREATE INDEX ix_av_l2_element ON analytics_values (ou_l2, data_element_id, year)",
     "CREATE INDEX ix_av_org_unit ON analytics_values (org_unit_id)",
@@ -173,6 +174,7 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         with engine.begin() as conn:
+            conn.execute(text("SET maintenance_work_mem = '512MB'"))
             conn.execute(text(f"CREATE TABLE analytics_values ({COLUMNS})"))
             raw = conn.connection.driver_connection
             copy_sql = "COPY analytics_values FROM STDIN WITH (FORMAT csv)"
@@ -183,7 +185,9 @@ def main() -> None:
                 conn.execute(text(ddl))
             conn.execute(text("ANALYZE analytics_values"))
         pg_build = time.perf_counter() - t0
-        print(f"PostgreSQL: COPY + primary key + indexes + ANALYZE in {pg_build:.1f} s  (target < 60 s)")
+        print(
+            f"PostgreSQL: COPY, then primary key + 3 indexes + ANALYZE, in {pg_build:.1f} s  (target < 60 s)"
+        )
 
         def pg_exec(stmt: Any) -> Any:
             with engine.connect() as conn:

@@ -215,74 +215,74 @@ def _bucket_key(p: periods.Period) -> tuple[int, ...]:
     return (p.year,)
 
 
+def _aggregate(aggregation: str) -> Any:
+    av = AnalyticsValue
+    if aggregation == Aggregation.AVERAGE.value:
+        return func.avg(av.value)
+    if aggregation == "count":
+        return func.count()
+    if aggregation == Aggregation.NONE.value:
+        return func.min(av.value)  # with HAVING count(*) = 1: a ratio is never added up
+    return func.sum(av.value)
+
+
+def _bucket_filter(cols: list[Any], keys: Iterable[tuple[int, ...]]) -> Any:
+    keys = list(keys)
+    if len(cols) == 1:
+        return cols[0].in_([k[0] for k in keys])
+    years, seconds = sorted({k[0] for k in keys}), sorted({k[1] for k in keys})
+    if len(keys) == len(years) * len(seconds):  # a full grid (e.g. 12 months of one year): two plain INs
+        return and_(cols[0].in_(years), cols[1].in_(seconds))
+    return and_(cols[0].in_(years), tuple_(*cols).in_(keys))
+
+
 def element_statements(
-    *, actor: Actor, elements: Iterable[tuple[int, str]], units: list[OrgUnit], pes: list[periods.Period]
+    *, actor: Actor, elements: Iterable[tuple[int, str, str]], units: list[OrgUnit], pes: list[periods.Period]
 ) -> list[tuple[str, dict[tuple[int, ...], str], Select[Any], int]]:
-    """GROUP BY statements for the requested (element, kind) pairs, units and periods: one per kind,
-    unit level and period type, each returned with its kind, its bucket → period id map and the bucket's
-    width. Each row: element id, unit id, bucket columns, sum, count, avg, min."""
+    """GROUP BY statements for the requested (element id, kind, aggregation), units and periods: one per
+    kind × aggregation × unit level × period type, each returned with its kind, its bucket → period id map
+    and the bucket's width. Each row: element id, unit id, bucket columns, value."""
     av = AnalyticsValue
     statements: list[tuple[str, dict[tuple[int, ...], str], Select[Any], int]] = []
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    for element_id, kind in elements:
-        by_kind[kind].append(element_id)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for element_id, kind, aggregation in elements:
+        groups[(kind, aggregation)].append(element_id)
     by_level: dict[int, list[int]] = defaultdict(list)
     for unit in units:
         by_level[unit.level].append(unit.id)
     by_type: dict[str, list[periods.Period]] = defaultdict(list)
     for p in pes:
         by_type[p.type.value].append(p)
-    for kind, element_ids in by_kind.items():
+    for (kind, aggregation), element_ids in groups.items():
+        value = _aggregate(aggregation)
         for level, unit_ids in by_level.items():
             ou_col = getattr(av, f"ou_l{level}")
             for ptype, plist in by_type.items():
-                rank = PERIOD_RANK[ptype]
                 where = [
-                    av.approved.is_(True),
-                    av.kind == kind,
                     av.data_element_id.in_(element_ids),
                     ou_col.in_(unit_ids),
-                    av.period_rank <= rank,
+                    av.kind == kind,
+                    av.approved.is_(True),
+                    av.period_rank <= PERIOD_RANK[ptype],
                     visible(actor, av.org_unit_id, av.created_by_id),
                 ]
                 if ptype in _BUCKETS:
                     cols = [getattr(av, c) for c in _BUCKETS[ptype]]
                     keys = {_bucket_key(p): p.id for p in plist}
-                    if len(cols) == 1:
-                        where.append(cols[0].in_([k[0] for k in keys]))
-                    else:
-                        where.append(tuple_(*cols).in_(list(keys)))
+                    spans = [(keys, [_bucket_filter(cols, keys)], cols)]
                 else:  # spans of years: one statement per span
-                    for p in plist:
-                        span = and_(av.start_date >= p.start, av.end_date <= p.end)
-                        stmt = (
-                            select(
-                                av.data_element_id,
-                                ou_col,
-                                func.sum(av.value),
-                                func.count(),
-                                func.avg(av.value),
-                                func.min(av.value),
-                            )
-                            .where(*where, span)
-                            .group_by(av.data_element_id, ou_col)
-                        )
-                        statements.append((kind, {(): p.id}, stmt, 0))
-                    continue
-                stmt = (
-                    select(
-                        av.data_element_id,
-                        ou_col,
-                        *cols,
-                        func.sum(av.value),
-                        func.count(),
-                        func.avg(av.value),
-                        func.min(av.value),
+                    spans = [
+                        ({(): p.id}, [av.start_date >= p.start, av.end_date <= p.end], []) for p in plist
+                    ]
+                for bucket_map, extra, group_cols in spans:
+                    stmt = (
+                        select(av.data_element_id, ou_col, *group_cols, value)
+                        .where(*where, *extra)
+                        .group_by(av.data_element_id, ou_col, *group_cols)
                     )
-                    .where(*where)
-                    .group_by(av.data_element_id, ou_col, *cols)
-                )
-                statements.append((kind, keys, stmt, len(cols)))
+                    if aggregation == Aggregation.NONE.value:
+                        stmt = stmt.having(func.count() == 1)
+                    statements.append((kind, bucket_map, stmt, len(group_cols)))
     return statements
 
 
@@ -331,23 +331,11 @@ def element_values(
 ) -> dict[tuple[int, str, int, str], Decimal]:
     """{(element id, kind, unit id, period id): value} for the wanted (element id, kind, aggregation)."""
     out: dict[tuple[int, str, int, str], Decimal] = {}
-    plain = [(e, k) for e, k, agg in wanted if agg != Aggregation.LAST.value]
+    plain = [(e, k, agg) for e, k, agg in wanted if agg != Aggregation.LAST.value]
     for kind, keys, stmt, width in element_statements(actor=actor, elements=plain, units=units, pes=pes):
         for row in execute(stmt):
-            element_id, unit_id = row[0], row[1]
+            element_id, unit_id, value = row[0], row[1], row[-1]
             bucket = tuple(int(x) for x in row[2 : 2 + width])
-            total, count, avg, minimum = row[2 + width :]
-            agg = elements[element_id].aggregation
-            if agg == Aggregation.AVERAGE.value:
-                value = avg
-            elif agg == Aggregation.NONE.value:
-                if count != 1:
-                    continue  # a ratio cannot be added up: only a single value is meaningful
-                value = minimum
-            elif agg == "count":
-                value = count
-            else:
-                value = total
             if value is not None:
                 out[(element_id, kind, unit_id, keys[bucket])] = normalize(Decimal(str(value)))
     lasts = [(e, k) for e, k, agg in wanted if agg == Aggregation.LAST.value]
