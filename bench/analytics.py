@@ -174,10 +174,13 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         with engine.begin() as conn:
-            conn.execute(text("SET maintenance_work_mem = '512MB'"))
+            conn.execute(text("SET maintenance_work_mem = '1GB'"))
+            conn.execute(text("SET max_parallel_maintenance_workers = 2"))
             conn.execute(text(f"CREATE TABLE analytics_values ({COLUMNS})"))
             raw = conn.connection.driver_connection
-            copy_sql = "COPY analytics_values FROM STDIN WITH (FORMAT csv)"
+            copy_sql = (
+                "COPY analytics_values FROM STDIN WITH (FORMAT csv, FREEZE)"  # table made in this transaction
+            )
             with raw.cursor() as cur, cur.copy(copy_sql) as copy, open(csv_path, "rb") as f:
                 while chunk := f.read(8 << 20):
                     copy.write(chunk)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -54,13 +54,8 @@ def _sha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes: read them as UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def is_locked(user: User, now: datetime | None = None) -> bool:
-    until = _aware(user.locked_until)
+    until = user.locked_until
     return until is not None and until > (now or utcnow())
 
 
@@ -135,7 +130,7 @@ def start_session(*, session: Session, user: User, ip: str) -> tuple[str, UserSe
 
 def resolve_session(*, session: Session, token: str) -> UserSession | None:
     row = find_one(session, UserSession, token_hash=_sha(token))
-    if row is None or (_aware(row.expires_at) or utcnow()) <= utcnow() or not row.user.is_active:
+    if row is None or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row
 
@@ -177,7 +172,7 @@ def resolve_token(*, session: Session, token: str) -> User | None:
     row = find_one(session, ApiToken, token_hash=_sha(token))
     if row is None or row.revoked_at is not None:
         return None
-    expires = _aware(row.expires_at)
+    expires = row.expires_at
     if expires is not None and expires <= utcnow():
         return None
     if not row.user.is_active or is_locked(row.user):
