@@ -70,7 +70,7 @@ def demo(
     else:
         typer.echo("演示数据已是最新，未做改动 / demo data already up to date, nothing changed")
     typer.echo(f"数据库 / database: {engine.url.render_as_string(hide_password=True)}")
-    typer.echo("演示账号 / demo logins（用户名 / 密码 / 角色）:")
+    typer.echo("演示账号 / demo logins（用户名 / 密码 / 姓名）:")
     for row in read_fixture()["users"]:
         typer.echo(f"  {row['username']:<18} {row['password']:<20} {row['name']}")
     if serve_after:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 from alembic import context
 
 from shanhai.config import get_settings
 from shanhai.db import make_engine
 from shanhai.models import Base
 
+# SQLite's batch mode cannot reflect the expression index on data_values; 0002 recreates it explicitly.
+warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based index")
 config = context.config
 target_metadata = Base.metadata
 
