@@ -210,3 +210,60 @@ def test_a_pinned_view_appears_on_the_owners_dashboard_within_scope(as_persona, 
     bad = officer.post("/api/v1/views", json={"name": "坏", "dx": "NOPE", "ou": "XZ", "pe": "2025"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "dx"
     assert "泉山科技贷款" not in as_persona("city_admin").get("/").text  # views are private to their owner
+
+
+def test_category_options_add_up_and_can_be_asked_for_one_by_one(as_persona, session: Session) -> None:
+    city = as_persona("city_admin")
+    unit = session.query(OrgUnit).filter_by(code="XZ-QS").one()
+    for option, number in (("男", "30"), ("女", "25")):
+        body = {
+            "data_element": "MONTHLY_MIGRANT_WORKERS",
+            "org_unit_id": unit.id,
+            "period": "202603",
+            "category_option": option,
+            "value": number,
+        }
+        assert city.post("/api/v1/values", json=body).status_code == 201
+    wrong = city.post(
+        "/api/v1/values",
+        json={
+            "data_element": "MONTHLY_MIGRANT_WORKERS",
+            "org_unit_id": unit.id,
+            "period": "202603",
+            "category_option": "其他",
+            "value": "1",
+        },
+    )
+    assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "category_option"
+    r = city.get(
+        "/api/v1/analytics",
+        params={"dx": "MONTHLY_MIGRANT_WORKERS;MONTHLY_MIGRANT_WORKERS:女", "ou": "XZ", "pe": "2026Q1"},
+    )
+    cells = {row[0]: row[3] for row in r.json()["rows"]}
+    assert cells == {"MONTHLY_MIGRANT_WORKERS": "55", "MONTHLY_MIGRANT_WORKERS:女": "25"}
+    assert r.json()["names"]["MONTHLY_MIGRANT_WORKERS:女"] == "外出务工就业人数（女）"
+    bad = city.get(
+        "/api/v1/analytics", params={"dx": "MONTHLY_MIGRANT_WORKERS:其他", "ou": "XZ", "pe": "2026"}
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "dx"
+
+
+def test_the_entry_grid_takes_one_input_per_option(as_persona, session: Session) -> None:
+    officer = as_persona("quanshan_officer")
+    unit = session.query(OrgUnit).filter_by(code="XZ-QS").one()
+    data_set = officer.get("/api/v1/datasets").json()[0]
+    url = f"/api/v1/datasets/{data_set['id']}/entry"
+    params = {"org_unit_id": unit.id, "period": "202602"}
+    values = {
+        "MONTHLY_TRAINED": "50",
+        "MONTHLY_PLACED": "40",
+        "MONTHLY_MIGRANT_WORKERS:男": "12",
+        "MONTHLY_MIGRANT_WORKERS:女": "9",
+    }
+    r = officer.put(url, params=params, json={"values": values, "submit": True})
+    assert r.status_code == 200 and r.json()["status"] == "submitted"
+    assert officer.get(url, params=params).json()["values"] == values
+    again = officer.put(url, params=params, json={"values": values})
+    assert again.status_code == 409 and "不能再修改" in again.json()["error"]["message"]
+    html = officer.get(f"/datasets/{data_set['id']}/entry", params=params).text
+    assert 'id="v_MONTHLY_MIGRANT_WORKERS:男"' in html and "外出务工就业人数（女）" in html

@@ -25,6 +25,7 @@ class AnalyticsValue(Base):
     data_element_id: Mapped[int] = mapped_column(Integer)
     programme_id: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(8))
+    category_option: Mapped[str] = mapped_column(String(32), default="", server_default="")
     org_unit_id: Mapped[int] = mapped_column(Integer)
     ou_l1: Mapped[int | None] = mapped_column(Integer)
     ou_l2: Mapped[int | None] = mapped_column(Integer)

@@ -92,6 +92,7 @@ class Item:
     name: str
     element: DataElement | None = None
     kind: str = "actual"
+    option: str = ""  # a category option (CODE:男); empty for the total over all options
     indicator: Indicator | None = None
     tree: Any = None
 
@@ -124,13 +125,15 @@ def parse_request(*, session: Session, dx: str, ou: str, pe: str, today: date | 
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
     items: list[Item] = []
     for code in _items(dx, "dx"):
-        base, _, modifier = code.partition(".")
+        head, _, option = code.partition(":")
+        base, _, modifier = head.partition(".")
         if base in elements and modifier in ("", "target"):
             element = elements[base]
-            items.append(
-                Item(code, element.name + ("（目标）" if modifier else ""), element, modifier or "actual")
-            )
-        elif base in indicators and not modifier:
+            if option and option not in element.options:
+                raise Invalid(f"“{element.name}”没有分类选项“{option}”", field="dx")
+            name = element.name + (f"（{option}）" if option else "") + ("（目标）" if modifier else "")
+            items.append(Item(code, name, element, modifier or "actual", option))
+        elif base in indicators and not modifier and not option:
             ind = indicators[base]
             items.append(
                 Item(code, ind.name, indicator=ind, tree=compile_indicator(ind, indicators, elements))
@@ -237,23 +240,27 @@ def _bucket_filter(cols: list[Any], keys: Iterable[tuple[int, ...]]) -> Any:
 
 
 def element_statements(
-    *, actor: Actor, elements: Iterable[tuple[int, str, str]], units: list[OrgUnit], pes: list[periods.Period]
-) -> list[tuple[str, dict[tuple[int, ...], str], Select[Any], int]]:
+    *,
+    actor: Actor,
+    elements: Iterable[tuple[int, str, str, str]],
+    units: list[OrgUnit],
+    pes: list[periods.Period],
+) -> list[tuple[tuple[str, str], dict[tuple[int, ...], str], Select[Any], int]]:
     """GROUP BY statements for the requested (element id, kind, aggregation), units and periods: one per
     kind × aggregation × unit level × period type, each returned with its kind, its bucket → period id map
     and the bucket's width. Each row: element id, unit id, bucket columns, value."""
     av = AnalyticsValue
-    statements: list[tuple[str, dict[tuple[int, ...], str], Select[Any], int]] = []
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for element_id, kind, aggregation in elements:
-        groups[(kind, aggregation)].append(element_id)
+    statements: list[tuple[tuple[str, str], dict[tuple[int, ...], str], Select[Any], int]] = []
+    groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for element_id, kind, aggregation, option in elements:
+        groups[(kind, aggregation, option)].append(element_id)
     by_level: dict[int, list[int]] = defaultdict(list)
     for unit in units:
         by_level[unit.level].append(unit.id)
     by_type: dict[str, list[periods.Period]] = defaultdict(list)
     for p in pes:
         by_type[p.type.value].append(p)
-    for (kind, aggregation), element_ids in groups.items():
+    for (kind, aggregation, option), element_ids in groups.items():
         value = _aggregate(aggregation)
         for level, unit_ids in by_level.items():
             ou_col = getattr(av, f"ou_l{level}")
@@ -266,6 +273,8 @@ def element_statements(
                     av.period_rank <= PERIOD_RANK[ptype],
                     visible(actor, av.org_unit_id, av.created_by_id),
                 ]
+                if option:
+                    where.append(av.category_option == option)
                 if ptype in _BUCKETS:
                     cols = [getattr(av, c) for c in _BUCKETS[ptype]]
                     keys = {_bucket_key(p): p.id for p in plist}
@@ -282,7 +291,7 @@ def element_statements(
                     )
                     if aggregation == Aggregation.NONE.value:
                         stmt = stmt.having(func.count() == 1)
-                    statements.append((kind, bucket_map, stmt, len(group_cols)))
+                    statements.append(((kind, option), bucket_map, stmt, len(group_cols)))
     return statements
 
 
@@ -291,6 +300,7 @@ def _last_values(
     actor: Actor,
     element_ids: list[int],
     kind: str,
+    option: str,
     units: list[OrgUnit],
     p: periods.Period,
 ) -> dict[tuple[int, int], Decimal]:
@@ -309,6 +319,7 @@ def _last_values(
                 av.start_date >= p.start,
                 av.end_date <= p.end,
                 visible(actor, av.org_unit_id, av.created_by_id),
+                *([av.category_option == option] if option else []),
             )
         )
         latest: dict[tuple[int, int], tuple[date, Decimal]] = {}
@@ -329,21 +340,32 @@ def element_values(
     pes: list[periods.Period],
     elements: dict[int, DataElement],
 ) -> dict[tuple[int, str, int, str], Decimal]:
-    """{(element id, kind, unit id, period id): value} for the wanted (element id, kind, aggregation)."""
+    """{(element id, key, unit id, period id): value} for the wanted (element id, key, aggregation), where
+    key is the kind, or kind:option for one category option ("actual", "target", "actual:男")."""
     out: dict[tuple[int, str, int, str], Decimal] = {}
-    plain = [(e, k, agg) for e, k, agg in wanted if agg != Aggregation.LAST.value]
-    for kind, keys, stmt, width in element_statements(actor=actor, elements=plain, units=units, pes=pes):
+    split = [(e, key.partition(":")[0], agg, key.partition(":")[2]) for e, key, agg in wanted]
+    plain = [row for row in split if row[2] != Aggregation.LAST.value]
+    for (kind, option), keys, stmt, width in element_statements(
+        actor=actor, elements=plain, units=units, pes=pes
+    ):
+        key = f"{kind}:{option}" if option else kind
         for row in execute(stmt):
             element_id, unit_id, value = row[0], row[1], row[-1]
             bucket = tuple(int(x) for x in row[2 : 2 + width])
             if value is not None:
-                out[(element_id, kind, unit_id, keys[bucket])] = normalize(Decimal(str(value)))
-    lasts = [(e, k) for e, k, agg in wanted if agg == Aggregation.LAST.value]
-    for element_id, kind in lasts:
+                out[(element_id, key, unit_id, keys[bucket])] = normalize(Decimal(str(value)))
+    for element_id, kind, _agg, option in (row for row in split if row[2] == Aggregation.LAST.value):
+        key = f"{kind}:{option}" if option else kind
         for p in pes:
-            for (eid, unit_id), value in _last_values(execute, actor, [element_id], kind, units, p).items():
-                out[(eid, kind, unit_id, p.id)] = normalize(value)
+            for (eid, unit_id), value in _last_values(
+                execute, actor, [element_id], kind, option, units, p
+            ).items():
+                out[(eid, key, unit_id, p.id)] = normalize(value)
     return out
+
+
+def _key(item: Item) -> str:
+    return f"{item.kind}:{item.option}" if item.option else item.kind
 
 
 def run(*, request: Request, actor: Actor, execute: Executor) -> Result:
@@ -355,7 +377,7 @@ def run(*, request: Request, actor: Actor, execute: Executor) -> Result:
     for item in request.dx:
         if item.element is not None:
             elements[item.element.id] = item.element
-            wanted.add((item.element.id, item.kind, item.element.aggregation))
+            wanted.add((item.element.id, _key(item), item.element.aggregation))
         else:
             for o in formula.operands(item.tree):
                 element = formula_elements[o.code]
@@ -373,7 +395,7 @@ def run(*, request: Request, actor: Actor, execute: Executor) -> Result:
         for unit in request.ou:
             for p in request.pe:
                 if item.element is not None:
-                    value = values.get((item.element.id, item.kind, unit.id, p.id))
+                    value = values.get((item.element.id, _key(item), unit.id, p.id))
                 else:
 
                     def lookup(o: formula.Operand, unit_id: int = unit.id, pid: str = p.id) -> Decimal | None:

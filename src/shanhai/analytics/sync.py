@@ -24,6 +24,7 @@ def row_fields(value: DataValue) -> dict[str, object]:
         "data_element_id": value.data_element_id,
         "programme_id": value.programme_id,
         "kind": value.kind,
+        "category_option": value.category_option,
         "org_unit_id": value.org_unit_id,
         **{f"ou_l{i + 1}": levels[i] for i in range(MAX_LEVELS)},
         "period_id": period.id,

@@ -41,6 +41,7 @@ class ValueCreate(BaseModel):
     )
     programme_id: DbId | None = None
     kind: ValueKind = ValueKind.ACTUAL
+    category_option: Text = Field(default="", max_length=32, description="分类选项，如“男”；空为不分类")
     value: Decimal = Field(
         ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False, description="数值（保留4位小数）"
     )
@@ -136,6 +137,7 @@ def create_value(body: ValueCreate, session: SessionDep, actor: ActorDep) -> Val
         value=body.value,
         qualifier=body.qualifier,
         comment=body.comment,
+        category_option=body.category_option,
     )
     return value_read(value, TextCache(None))
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from shanhai.analytics.sync import set_approved
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_visible, unit_visible
-from shanhai.datasets.models import STATUS_LABELS, DataSet, Submission, SubmissionStatus
+from shanhai.datasets.models import STATUS_LABELS, DataSet, DataSetElement, Submission, SubmissionStatus
 from shanhai.db import find_one, utcnow
 from shanhai.documents.service import manual_source
 from shanhai.errors import Conflict, Invalid, NotFound
@@ -41,6 +41,19 @@ def list_data_sets(*, session: Session, actor: Actor) -> list[DataSet]:
     return list(session.scalars(select(DataSet).order_by(DataSet.id)))
 
 
+def fields(data_set: DataSet) -> list[tuple[str, str, DataSetElement]]:
+    """The grid's inputs: (key, label, element); a disaggregated element gives one input per option
+    ("MONTHLY_MIGRANT_WORKERS:男")."""
+    out: list[tuple[str, str, DataSetElement]] = []
+    for dse in data_set.elements:
+        element = dse.data_element
+        if element.options:
+            out.extend((f"{element.code}:{o}", f"{element.name}（{o}）", dse) for o in element.options)
+        else:
+            out.append((element.code, element.name, dse))
+    return out
+
+
 def due_date(data_set: DataSet, period: periods.Period) -> date:
     return period.end + timedelta(days=data_set.due_day)
 
@@ -62,6 +75,10 @@ class EntryForm:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[SubmissionStatus(self.status)]
+
+    @property
+    def fields(self) -> list[tuple[str, str, DataSetElement]]:
+        return fields(self.data_set)
 
     @property
     def editable(self) -> bool:
@@ -100,18 +117,18 @@ def entry_form(
     unit = _unit(session, actor, data_set, org_unit_id)
     period = _period(data_set, period_id)
     values = {}
-    for dse in data_set.elements:
-        dv = session.scalar(
-            select(DataValue).where(
-                DataValue.org_unit_id == unit.id,
-                DataValue.data_element_id == dse.data_element_id,
-                DataValue.period_id == period.id,
-                DataValue.programme_id.is_(None),
-                DataValue.kind == "actual",
-            )
+    stored = session.scalars(
+        select(DataValue).where(
+            DataValue.org_unit_id == unit.id,
+            DataValue.data_element_id.in_([d.data_element_id for d in data_set.elements]),
+            DataValue.period_id == period.id,
+            DataValue.programme_id.is_(None),
+            DataValue.kind == "actual",
         )
-        if dv is not None:
-            values[dse.data_element.code] = str(normalize(dv.value))
+    )
+    for dv in stored:
+        key = f"{dv.data_element.code}:{dv.category_option}" if dv.category_option else dv.data_element.code
+        values[key] = str(normalize(dv.value))
     return EntryForm(data_set, unit, period, _submission(session, data_set, unit, period.id), values)
 
 
@@ -121,8 +138,7 @@ def validate(
     """Types, min/max, required (when submitting) and cross-field rules → (numbers, errors, rule errors)."""
     numbers: dict[str, Decimal] = {}
     errors: dict[str, str] = {}
-    for dse in data_set.elements:
-        code, name = dse.data_element.code, dse.data_element.name
+    for code, name, dse in fields(data_set):
         text = (raw.get(code) or "").strip().replace(",", "")
         if not text:
             if complete and dse.required:
@@ -143,10 +159,18 @@ def validate(
             errors[code] = f"“{name}”不能大于 {normalize(dse.max_value)}"
         else:
             numbers[code] = number
+
+    def operand(o: formula.Operand) -> Decimal | None:
+        """#{CODE} is the field, or for a disaggregated element the sum of its options that are filled."""
+        if o.code in numbers:
+            return numbers[o.code]
+        parts = [v for key, v in numbers.items() if key.partition(":")[0] == o.code and ":" in key]
+        return sum(parts, Decimal(0)) if parts else None
+
     rule_errors = []
     for rule in data_set.rules:
-        left = formula.evaluate(formula.parse(rule.left), lambda o: numbers.get(o.code))
-        right = formula.evaluate(formula.parse(rule.right), lambda o: numbers.get(o.code))
+        left = formula.evaluate(formula.parse(rule.left), operand)
+        right = formula.evaluate(formula.parse(rule.right), operand)
         if left is None or right is None:
             continue  # a rule over empty fields is checked once they are filled
         ok = {
@@ -189,9 +213,8 @@ def save(
     period = indicators.ensure_period(session=session, period_id=form.period.id)
     source = manual_source(session=session, username=actor.display_name, note=f"{form.data_set.name} 填报")
     written = []
-    for dse in form.data_set.elements:
-        code = dse.data_element.code
-        if code in numbers:
+    for key, _label, dse in fields(form.data_set):
+        if key in numbers:
             value = indicators.set_value(
                 session=session,
                 actor=actor,
@@ -200,9 +223,10 @@ def save(
                 period=period,
                 programme=None,
                 kind=ValueKind.ACTUAL,
-                value=numbers[code],
+                value=numbers[key],
                 qualifier=Qualifier.EXACT,
                 source=source,
+                category_option=key.partition(":")[2],
             )
             written.append(value.id)
     set_approved(session=session, value_ids=written, approved=False)

@@ -49,6 +49,13 @@ class DataElement(Base, Timestamped):
     aggregation: Mapped[str] = mapped_column(String(16), default=Aggregation.SUM.value)
     group: Mapped[str] = mapped_column(String(32), default="", index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # disaggregation by one category, e.g. 性别 with options 男,女 (empty: not disaggregated)
+    category: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    category_options: Mapped[str] = mapped_column(String(256), default="", server_default="")
+
+    @property
+    def options(self) -> list[str]:
+        return [o for o in self.category_options.split(",") if o]
 
 
 class Indicator(Base, Timestamped):
@@ -82,6 +89,7 @@ class DataValue(Base, Timestamped):
         ForeignKey("programmes.id", ondelete="RESTRICT"), index=True
     )
     kind: Mapped[str] = mapped_column(String(8), default=ValueKind.ACTUAL.value)
+    category_option: Mapped[str] = mapped_column(String(32), default="", server_default="")
     value: Mapped[Decimal] = mapped_column(Numeric(24, 4))
     qualifier: Mapped[str] = mapped_column(String(8), default="exact")
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"), index=True)
@@ -98,9 +106,9 @@ class DataValue(Base, Timestamped):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
-# One value per org unit × element × period × programme × kind. The programme is optional, so the key
-# uses coalesce(programme_id, 0): NULLs would otherwise never collide. The key leads with org_unit_id so
-# that the table can later be distributed by organisation.
+# One value per org unit × element × period × programme × kind × category option. The programme is
+# optional, so the key uses coalesce(programme_id, 0): NULLs would otherwise never collide. The key
+# leads with org_unit_id so that the table can later be distributed by organisation.
 Index(
     "uq_data_values_key",
     DataValue.org_unit_id,
@@ -108,5 +116,6 @@ Index(
     DataValue.period_id,
     func.coalesce(DataValue.programme_id, 0),
     DataValue.kind,
+    DataValue.category_option,
     unique=True,
 )

@@ -43,6 +43,7 @@ def value_read(value: DataValue, cache: TextCache) -> ValueRead:
         period=PeriodRead.model_validate(value.period),
         programme=ProgrammeBrief.model_validate(value.programme) if value.programme else None,
         kind=value.kind,
+        category_option=value.category_option,
         value=normalize(value.value),
         qualifier=value.qualifier,
         display=format_quantity(value.value, value.data_element.unit, value.qualifier),

@@ -17,6 +17,8 @@ class DataElementRead(BaseModel):
     unit: str
     aggregation: str
     group: str
+    category: str = ""
+    category_options: str = ""
 
 
 class PeriodRead(BaseModel):
@@ -44,6 +46,7 @@ class ValueRead(BaseModel):
     period: PeriodRead
     programme: ProgrammeBrief | None
     kind: str
+    category_option: str = ""
     value: Decimal
     qualifier: str
     display: str

@@ -64,6 +64,8 @@ def upsert_element(
     aggregation: Aggregation,
     group: str,
     description: str = "",
+    category: str = "",
+    options: list[str] | None = None,
 ) -> tuple[DataElement, Change]:
     fields = {
         "name": name,
@@ -71,6 +73,8 @@ def upsert_element(
         "aggregation": aggregation.value,
         "group": group,
         "description": description,
+        "category": category,
+        "category_options": ",".join(options or []),
     }
     return upsert(session, DataElement, key={"code": code}, fields=fields)
 
@@ -83,6 +87,7 @@ def find_value(
     period: Period,
     programme: Programme | None,
     kind: ValueKind,
+    category_option: str = "",
 ) -> DataValue | None:
     return session.scalar(
         select(DataValue).where(
@@ -91,6 +96,7 @@ def find_value(
             DataValue.period_id == period.id,
             func.coalesce(DataValue.programme_id, 0) == (programme.id if programme else 0),
             DataValue.kind == kind.value,
+            DataValue.category_option == category_option,
         )
     )
 
@@ -117,17 +123,29 @@ def set_value(
     qualifier: Qualifier,
     source: Source,
     comment: str = "",
+    category_option: str = "",
 ) -> DataValue:
     """Insert or update one data value and record it in the audit log, in the caller's transaction."""
     if not value.is_finite() or abs(value) >= Decimal("1e20"):
         raise Invalid(f"数值无效：{value}", field="value")
+    if category_option and category_option not in element.options:
+        choices = "、".join(element.options) or "无"
+        raise Invalid(
+            f"“{element.name}”没有分类“{category_option}”（可选：{choices}）", field="category_option"
+        )
     value = value.quantize(Decimal("0.0001"))  # the column keeps 4 decimal places
     existing = find_value(
-        session=session, org_unit=org_unit, element=element, period=period, programme=programme, kind=kind
+        session=session,
+        org_unit=org_unit,
+        element=element,
+        period=period,
+        programme=programme,
+        kind=kind,
+        category_option=category_option,
     )
-    label = f"{org_unit.name} · {element.name} · {period.name}" + (
-        f" · {programme.short_name}" if programme else ""
-    )
+    option = f"（{category_option}）" if category_option else ""
+    label = f"{org_unit.name} · {element.name}{option} · {period.name}"
+    label += f" · {programme.short_name}" if programme else ""
     if existing is None:
         data_value = DataValue(
             org_unit=org_unit,
@@ -140,6 +158,7 @@ def set_value(
             source=source,
             comment=comment,
             created_by_id=actor.user_id,
+            category_option=category_option,
         )
         session.add(data_value)
         session.flush()
@@ -299,6 +318,7 @@ def create_value(
     value: Decimal,
     qualifier: Qualifier,
     comment: str = "",
+    category_option: str = "",
 ) -> DataValue:
     """Enter a value by hand: the unit must be within the actor's scope; the source names who entered it."""
     actor.require("indicators:create")
@@ -314,7 +334,13 @@ def create_value(
             raise Invalid(f"重点工作不存在：{programme_id}", field="programme_id")
     period = ensure_period(session=session, period_id=period_id)
     if find_value(
-        session=session, org_unit=unit, element=element, period=period, programme=programme, kind=kind
+        session=session,
+        org_unit=unit,
+        element=element,
+        period=period,
+        programme=programme,
+        kind=kind,
+        category_option=category_option,
     ):
         raise Conflict(f"{unit.name}{period.name}的“{element.name}”已有数据，请修改原数据", field="period")
     source = manual_source(session=session, username=actor.display_name)
@@ -330,6 +356,7 @@ def create_value(
         qualifier=qualifier,
         source=source,
         comment=comment,
+        category_option=category_option,
     )
 
 
@@ -357,6 +384,7 @@ def update_value(
         period=current.period,
         programme=current.programme,
         kind=ValueKind(current.kind),
+        category_option=current.category_option,
         value=value,
         qualifier=qualifier,
         source=source,
