@@ -19,7 +19,8 @@ CHARTS = ("bar", "line", "pie")
 
 def split_query(query: str) -> tuple[str, str, str]:
     params = parse_qs(query)
-    return tuple(params.get(k, [""])[0] for k in ("dx", "ou", "pe"))  # type: ignore[return-value]
+    dx, ou, pe = (params.get(k, [""])[0] for k in ("dx", "ou", "pe"))
+    return dx, ou, pe
 
 
 def create_view(

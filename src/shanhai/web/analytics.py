@@ -13,6 +13,7 @@ from sqlalchemy import select
 from shanhai.analytics import views
 from shanhai.analytics.query import RELATIVE_PERIODS, analytics
 from shanhai.api.deps import ActorDep, SessionDep
+from shanhai.auth.scope import unit_visible
 from shanhai.datasets import service as datasets
 from shanhai.datasets.models import STATUS_LABELS
 from shanhai.errors import ShanhaiError
@@ -147,15 +148,9 @@ def datasets_page(request: Request, session: SessionDep, actor: ActorDep) -> Res
         overdue=datasets.overdue(session=session, actor=actor, today=today),
         pending=datasets.pending(session=session, actor=actor),
         status_labels=STATUS_LABELS,
-        visible_units={d.id: [u for u in d.units if _can_see(actor, u)] for d in sets},
+        visible_units={d.id: [u for u in d.units if unit_visible(actor, u)] for d in sets},
         json_url="/api/v1/datasets",
     )
-
-
-def _can_see(actor: Any, unit: OrgUnit) -> bool:
-    from shanhai.auth.scope import unit_visible
-
-    return unit_visible(actor, unit)
 
 
 def _entry(request: Request, form: datasets.EntryForm, status: int = 200, error: Any = None) -> Response:
