@@ -17,7 +17,7 @@ from shanhai.auth.permissions import MENUS
 from shanhai.errors import Invalid, ShanhaiError
 from shanhai.orgunits.models import OrgUnit
 from shanhai.pagination import paginate
-from shanhai.web.render import render
+from shanhai.web.render import recoverable, render
 
 router = APIRouter(prefix="/admin", default_response_class=HTMLResponse, include_in_schema=False)
 
@@ -84,7 +84,7 @@ def create_user(
             role_ids=role_ids or [],
         )
     except ShanhaiError as exc:
-        session.rollback()
+        recoverable(exc, session)
         return _user_form(request, session, None, exc)
     return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
 
@@ -119,7 +119,7 @@ def update_user(
             is_active=bool(is_active),
         )
     except ShanhaiError as exc:
-        session.rollback()
+        recoverable(exc, session)
         return _user_form(request, session, auth.get_user(session=session, user_id=user_id), exc)
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
@@ -187,7 +187,7 @@ def update_role(
             custom_unit_ids=custom_unit_ids or [],
         )
     except ShanhaiError as exc:
-        session.rollback()
+        recoverable(exc, session)
         return _role_form(request, session, role_id, exc)
     return RedirectResponse(f"/admin/roles/{role_id}?saved=1", status_code=303)
 

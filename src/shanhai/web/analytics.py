@@ -20,7 +20,7 @@ from shanhai.errors import ShanhaiError
 from shanhai.indicators.models import DataElement, Indicator
 from shanhai.lib.cnnum import format_quantity
 from shanhai.orgunits.models import OrgUnit
-from shanhai.web.render import render
+from shanhai.web.render import recoverable, render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 CHARTS = {"bar": "柱状图", "line": "折线图", "pie": "饼图"}
@@ -205,9 +205,7 @@ async def save_entry(
         session.rollback()
         return _entry(request, exc.form, status=422, error=exc)
     except ShanhaiError as exc:
-        if exc.status in (401, 403, 404):
-            raise  # the request's transaction is rolled back by the error handler's caller
-        session.rollback()
+        recoverable(exc, session)
         form = datasets.entry_form(
             session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period
         )

@@ -19,7 +19,7 @@ from shanhai.api.deps import (
 )
 from shanhai.auth import service as auth
 from shanhai.errors import ShanhaiError
-from shanhai.web.render import render
+from shanhai.web.render import recoverable, render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
@@ -126,7 +126,7 @@ def change_password(
             raise Invalid("两次输入的新密码不一致", field="confirm_password")
         auth.change_password(session=session, user=user, old=old_password, new=new_password, ip=actor.ip)
     except ShanhaiError as exc:
-        session.rollback()
+        recoverable(exc, session)
         tokens = auth.list_tokens(session=session, user=user)
         return render(
             request, "auth/account.html", status_code=exc.status, user=user, tokens=tokens, error=exc
@@ -147,7 +147,7 @@ def create_token(
     try:
         token = auth.create_token(session=session, actor=actor, user=user, name=name)
     except ShanhaiError as exc:
-        session.rollback()
+        recoverable(exc, session)
         tokens = auth.list_tokens(session=session, user=user)
         return render(
             request, "auth/account.html", status_code=exc.status, user=user, tokens=tokens, error=exc

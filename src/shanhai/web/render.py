@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from shanhai.auth.models import DATA_SCOPE_LABELS, DataScope
 from shanhai.auth.permissions import ACTION_LABELS
+from shanhai.errors import ShanhaiError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals.update(
@@ -26,3 +28,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
     response: HTMLResponse = TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
     return response
+
+
+def recoverable(exc: ShanhaiError, session: Session) -> None:
+    """A form error the user can correct is shown beside the form (after undoing the partial work); a
+    refusal or a missing record goes on to the app's error handler, which logs refusals."""
+    if exc.status in (401, 403, 404):
+        raise exc
+    session.rollback()

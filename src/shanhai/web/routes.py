@@ -19,7 +19,7 @@ from shanhai.lib.cnnum import Qualifier
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
 from shanhai.web.analytics import pinned_panels
-from shanhai.web.render import render
+from shanhai.web.render import recoverable, render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
@@ -146,8 +146,6 @@ def edit_value(
             comment=comment,
         )
     except ShanhaiError as exc:
-        if exc.status in (401, 403, 404):
-            raise  # the request's transaction is rolled back by the error handler's caller
-        session.rollback()
+        recoverable(exc, session)
         return _edit_form(request, session, actor, value_id, exc)
     return RedirectResponse(f"/values/{value_id}/edit?saved=1", status_code=303)
