@@ -39,3 +39,24 @@ def test_month_previous_year_and_parents_nest(year: int, month: int) -> None:
     assert previous_year(m).start == date(year - 1, month, 1)
     quarter = parent(m)
     assert quarter is not None and quarter.start <= m.start and m.end <= quarter.end
+
+
+def test_containing_and_shift() -> None:
+    from shanhai.lib.periods import containing, shift
+
+    assert containing(date(2026, 2, 15), PeriodType.QUARTERLY).id == "2026Q1"
+    assert shift(parse("202501"), -1).id == "202412"
+    assert shift(parse("2025Q1"), -5).id == "2023Q4"
+    assert shift(parse("2025"), 2).id == "2027"
+    with pytest.raises(PeriodFormatError):
+        shift(parse("2021-2025"), 1)
+
+
+@given(
+    st.integers(min_value=1901, max_value=2999), st.integers(min_value=1, max_value=12), st.integers(-60, 60)
+)
+def test_shifting_months_there_and_back(year: int, month: int, steps: int) -> None:
+    from shanhai.lib.periods import shift
+
+    m = parse(f"{year}{month:02d}")
+    assert shift(shift(m, steps), -steps) == m

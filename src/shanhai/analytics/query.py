@@ -33,31 +33,22 @@ RELATIVE_PERIODS = (
 Executor = Callable[[Any], Sequence[Any]]  # runs a SQLAlchemy select, returns its rows
 
 
-def _month(year: int, month: int) -> periods.Period:
-    while month < 1:
-        year, month = year - 1, month + 12
-    return periods.parse(f"{year}{month:02d}")
-
-
-def _quarter(year: int, quarter: int) -> periods.Period:
-    while quarter < 1:
-        year, quarter = year - 1, quarter + 4
-    return periods.parse(f"{year}Q{quarter}")
-
-
 def relative(name: str, today: date) -> list[periods.Period]:
-    y, m, q = today.year, today.month, (today.month - 1) // 3 + 1
+    month = periods.containing(today, periods.PeriodType.MONTHLY)
+    quarter = periods.containing(today, periods.PeriodType.QUARTERLY)
+    year = periods.containing(today, periods.PeriodType.YEARLY)
+    january, first_quarter = periods.parse(f"{today.year}01"), periods.parse(f"{today.year}Q1")
     table: dict[str, Callable[[], list[periods.Period]]] = {
-        "THIS_YEAR": lambda: [periods.parse(str(y))],
-        "LAST_YEAR": lambda: [periods.parse(str(y - 1))],
-        "LAST_5_YEARS": lambda: [periods.parse(str(y - i)) for i in range(5, 0, -1)],
-        "THIS_QUARTER": lambda: [_quarter(y, q)],
-        "LAST_QUARTER": lambda: [_quarter(y, q - 1)],
-        "QUARTERS_THIS_YEAR": lambda: [_quarter(y, i) for i in range(1, 5)],
-        "THIS_MONTH": lambda: [_month(y, m)],
-        "LAST_MONTH": lambda: [_month(y, m - 1)],
-        "LAST_12_MONTHS": lambda: [_month(y, m - i) for i in range(12, 0, -1)],
-        "MONTHS_THIS_YEAR": lambda: [_month(y, i) for i in range(1, 13)],
+        "THIS_YEAR": lambda: [year],
+        "LAST_YEAR": lambda: [periods.shift(year, -1)],
+        "LAST_5_YEARS": lambda: [periods.shift(year, -i) for i in range(5, 0, -1)],
+        "THIS_QUARTER": lambda: [quarter],
+        "LAST_QUARTER": lambda: [periods.shift(quarter, -1)],
+        "QUARTERS_THIS_YEAR": lambda: [periods.shift(first_quarter, i) for i in range(4)],
+        "THIS_MONTH": lambda: [month],
+        "LAST_MONTH": lambda: [periods.shift(month, -1)],
+        "LAST_12_MONTHS": lambda: [periods.shift(month, -i) for i in range(12, 0, -1)],
+        "MONTHS_THIS_YEAR": lambda: [periods.shift(january, i) for i in range(12)],
     }
     return table[name]()
 

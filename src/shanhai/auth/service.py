@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action, record
 from shanhai.auth.models import ApiToken, DataScope, Role, RolePermission, User, UserSession
 from shanhai.auth.permissions import check_known
-from shanhai.auth.scope import Actor, actor_for, log_event
+from shanhai.auth.scope import Actor, log_event
 from shanhai.db import find_one, utcnow
 from shanhai.errors import Conflict, Invalid, NotFound, ShanhaiError
 from shanhai.orgunits.models import OrgUnit
@@ -445,7 +445,3 @@ def upsert_role(
         role.custom_units = units
     session.flush()
     return role
-
-
-def actor_from_user(*, session: Session, user: User, ip: str) -> Actor:
-    return actor_for(session=session, user=user, ip=ip)

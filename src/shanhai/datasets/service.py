@@ -338,27 +338,8 @@ class Overdue:
 
 def recent_periods(data_set: DataSet, today: date, count: int = 12) -> list[periods.Period]:
     """The data set's last `count` periods that have ended, newest first."""
-    out: list[periods.Period] = []
-    current = periods.parse(f"{today.year}{today.month:02d}") if data_set.period_type == "monthly" else None
-    if data_set.period_type == "quarterly":
-        current = periods.parse(f"{today.year}Q{(today.month - 1) // 3 + 1}")
-    if data_set.period_type == "yearly":
-        current = periods.parse(str(today.year))
-    assert current is not None
-    p = current
-    while len(out) < count:
-        p = _previous(p)
-        out.append(p)
-    return out
-
-
-def _previous(p: periods.Period) -> periods.Period:
-    day_before = p.start - timedelta(days=1)
-    if p.type is periods.PeriodType.MONTHLY:
-        return periods.parse(f"{day_before.year}{day_before.month:02d}")
-    if p.type is periods.PeriodType.QUARTERLY:
-        return periods.parse(f"{day_before.year}Q{(day_before.month - 1) // 3 + 1}")
-    return periods.parse(str(day_before.year))
+    current = periods.containing(today, periods.PeriodType(data_set.period_type))
+    return [periods.shift(current, -i) for i in range(1, count + 1)]
 
 
 def overdue(*, session: Session, actor: Actor, today: date, lookback: int = 3) -> list[Overdue]:

@@ -102,3 +102,27 @@ def previous_year(period: Period) -> Period:
         return parse(f"{period.year - 1}{period.id[4:]}")
     span = period.end.year - period.year + 1
     return parse(f"{period.year - span}-{period.end.year - span}")
+
+
+def containing(day: date, period_type: PeriodType) -> Period:
+    """The month, quarter or year that contains `day`."""
+    if period_type is PeriodType.MONTHLY:
+        return parse(f"{day.year}{day.month:02d}")
+    if period_type is PeriodType.QUARTERLY:
+        return parse(f"{day.year}Q{(day.month - 1) // 3 + 1}")
+    if period_type is PeriodType.YEARLY:
+        return parse(str(day.year))
+    raise PeriodFormatError(f"无法按{period_type.value}取期间")
+
+
+def shift(period: Period, steps: int) -> Period:
+    """The period `steps` months, quarters or years later (earlier when negative): 202501, -1 → 202412."""
+    if period.type is PeriodType.MONTHLY:
+        index = period.year * 12 + period.start.month - 1 + steps
+        return parse(f"{index // 12}{index % 12 + 1:02d}")
+    if period.type is PeriodType.QUARTERLY:
+        index = period.year * 4 + (period.start.month - 1) // 3 + steps
+        return parse(f"{index // 4}Q{index % 4 + 1}")
+    if period.type is PeriodType.YEARLY:
+        return parse(str(period.year + steps))
+    raise PeriodFormatError(f"多年期间 {period.id} 不能逐期移动")

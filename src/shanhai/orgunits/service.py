@@ -42,10 +42,6 @@ def subtree_query(root: OrgUnit) -> Select[OrgUnit]:
     return select(OrgUnit).where(OrgUnit.path.startswith(root.path, autoescape=True)).order_by(OrgUnit.path)
 
 
-def subtree_ids(root: OrgUnit) -> Select[int]:
-    return select(OrgUnit.id).where(OrgUnit.path.startswith(root.path, autoescape=True))
-
-
 def ancestors(*, session: Session, unit: OrgUnit) -> list[OrgUnit]:
     """Root first, the unit itself last."""
     ids = [int(part) for part in unit.path.strip("/").split("/") if part]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -36,7 +34,3 @@ def list_projects(*, session: Session, actor: Actor, programme_id: int | None = 
     if programme_id is not None:
         query = query.where(Project.programme_id == programme_id)
     return list(session.scalars(query.order_by(Project.kind, Project.id)))
-
-
-def stage_counts(projects: list[Project]) -> dict[str, int]:
-    return dict(Counter(p.stage for p in projects))
