@@ -296,3 +296,17 @@ def test_role_and_user_administration_is_audited(
     assert session.scalars(select(User).where(User.username == "li_si")).first() is None
     summaries = [a.summary for a in session.scalars(select(AuditLog).where(AuditLog.action == "授权"))]
     assert any(s.startswith("修改角色 只读用户") for s in summaries)
+
+
+def test_audit_filters_blank_fields_mean_no_filter_and_bad_dates_are_named(
+    as_persona: Callable[[str], TestClient],
+) -> None:
+    admin = as_persona("admin")
+    blank = {"module": "", "action": "", "operator": "", "since": "", "until": "", "q": ""}
+    assert admin.get("/admin/audit", params=blank).status_code == 200
+    everything = admin.get("/api/v1/audit").json()["total"]
+    assert admin.get("/api/v1/audit", params=blank).json()["total"] == everything > 0
+    narrowed = admin.get("/api/v1/audit", params={"module": "指标", "since": "2000-01-01"}).json()
+    assert 0 < narrowed["total"] < everything
+    bad = admin.get("/api/v1/audit", params={"since": "2025-13-01"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "since"

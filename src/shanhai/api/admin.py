@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BeforeValidator
 from sqlalchemy import select
 
 from shanhai.api.deps import ActorDep, SessionDep
@@ -185,32 +186,41 @@ def update_role(role_id: IdPath, body: RoleUpdate, session: SessionDep, actor: A
     return role_read(role)
 
 
-def _audit_filter(
-    module: str | None,
-    action: str | None,
-    actor_name: str | None,
-    since: date | None,
-    until: date | None,
-    q: str | None,
+def _blank_is_none(value: object) -> object:
+    return value or None
+
+
+# a filter form sends empty fields as "": they mean "no filter", not a bad date
+OptionalDate = Annotated[date | None, BeforeValidator(_blank_is_none)]
+
+
+def audit_filter(
+    module: Filter = None,
+    action: Filter = None,
+    operator: Filter = None,
+    since: OptionalDate = None,
+    until: OptionalDate = None,
+    q: Filter = None,
 ) -> audit.AuditFilter:
-    return audit.AuditFilter(module=module, action=action, actor=actor_name, since=since, until=until, text=q)
+    """The operation-log filter shared by the API list, its CSV export and the web page."""
+    return audit.AuditFilter(
+        module=module or None,
+        action=action or None,
+        actor=operator or None,
+        since=since,
+        until=until,
+        text=q or None,
+    )
+
+
+AuditFilterDep = Annotated[audit.AuditFilter, Depends(audit_filter)]
 
 
 @router.get("/audit", response_model=Page[AuditRead], summary="操作日志")
 def list_audit(
-    session: SessionDep,
-    actor: ActorDep,
-    module: Filter = None,
-    action: Filter = None,
-    operator: Filter = None,
-    since: date | None = None,
-    until: date | None = None,
-    q: Filter = None,
-    offset: Offset = 0,
-    limit: Limit = 50,
+    session: SessionDep, actor: ActorDep, flt: AuditFilterDep, offset: Offset = 0, limit: Limit = 50
 ) -> Page[AuditRead]:
     actor.require("audit:view")
-    flt = _audit_filter(module, action, operator, since, until, q)
     rows, total = paginate(session, audit.query(flt), offset=offset, limit=limit)
     return Page[AuditRead](
         items=[AuditRead.model_validate(r) for r in rows], total=total, offset=offset, limit=limit
@@ -223,18 +233,8 @@ def list_audit(
     response_class=Response,
     responses=CSV_RESPONSES,
 )
-def export_audit(
-    session: SessionDep,
-    actor: ActorDep,
-    module: Filter = None,
-    action: Filter = None,
-    operator: Filter = None,
-    since: date | None = None,
-    until: date | None = None,
-    q: Filter = None,
-) -> Response:
+def export_audit(session: SessionDep, actor: ActorDep, flt: AuditFilterDep) -> Response:
     actor.require("audit:export")
-    flt = _audit_filter(module, action, operator, since, until, q)
     body = audit.export_csv(session=session, actor=actor, flt=flt)
     return csv_response(body, "shanhai-audit.csv")
 

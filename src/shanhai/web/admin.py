@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from shanhai.api.admin import AuditFilterDep
 from shanhai.api.deps import ActorDep, SessionDep
 from shanhai.audit import service as audit
 from shanhai.auth import service as auth
@@ -197,33 +198,20 @@ def audit_page(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    module: str | None = None,
-    action: str | None = None,
-    operator: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    q: str | None = None,
+    flt: AuditFilterDep,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     actor.require("audit:view")
-    flt = audit.AuditFilter(
-        module=module or None,
-        action=action or None,
-        actor=operator or None,
-        since=since,
-        until=until,
-        text=q or None,
-    )
     rows, total = paginate(session, audit.query(flt), offset=offset, limit=50)
     params = {
-        "module": module,
-        "action": action,
-        "operator": operator,
-        "since": since,
-        "until": until,
-        "q": q,
+        "module": flt.module,
+        "action": flt.action,
+        "operator": flt.actor,
+        "since": flt.since,
+        "until": flt.until,
+        "q": flt.text,
     }
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
+    query = urlencode({k: v for k, v in params.items() if v})
     return render(
         request,
         "admin/audit.html",
