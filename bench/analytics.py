@@ -4,17 +4,19 @@
 
 Generates a 4-level tree of about 2,100 units (1 city, 10 districts, 200 towns, 1,890 villages), 200
 elements and 60 months (2021–2025), as rows of Shanhai's analytics table (ancestors by level, period
-buckets). Loads them into PostgreSQL (a schema of its own, dropped at the end) and into a DuckDB file,
-then times:
+buckets). Loads them into PostgreSQL (a schema of its own, dropped at the end) and into a DuckDB file; then
+builds Shanhai's DuckDB replica from PostgreSQL as the app does (SHANHAI_ANALYTICS_ENGINE=duckdb), and times:
 
   Q1  total per district of one element for one year
   Q2  12 months × 10 elements for one district's subtree
   Q3  year-on-year growth per district (an indicator formula)
   Q4  the full district × element × year cube
 
-through Shanhai's own analytics function (shanhai.analytics.query.run) on PostgreSQL and on DuckDB, and beside
-it, on the same data in the same run, a hand-written PostgreSQL GROUP BY and a hand-written DuckDB query.
-Prints p50 and min per query and engine and the ratio of Shanhai to the fastest raw engine.
+through Shanhai's own analytics function (shanhai.analytics.query.run) on PostgreSQL and on the replica
+(whose store() reads the change feed in PostgreSQL every 0.5 s, as in the app), and beside it, on the
+same data in the same run, a hand-written PostgreSQL GROUP BY and a hand-written DuckDB query (on the DuckDB
+file and on the replica's own table). Prints p50 and min per query and engine and the ratio of Shanhai to
+the fastest raw one.
 Not part of the test suite.
 """
 
@@ -33,9 +35,10 @@ from typing import Any
 
 import duckdb
 from sqlalchemy import create_engine, text
-from sqlalchemy.dialects import postgresql
 
 from shanhai.analytics.query import Item, Request, run
+from shanhai.analytics.replica import Replica
+from shanhai.analytics.store import Store
 from shanhai.auth.scope import SYSTEM
 from shanhai.indicators import formula
 from shanhai.indicators.models import DataElement, Indicator
@@ -47,11 +50,13 @@ ELEMENTS, MONTHS = 200, 60
 LEAF0 = 1 + DISTRICTS + DISTRICTS * TOWNS_PER_DISTRICT + 1  # first village id (ids start at 1)
 
 COLUMNS = """data_value_id BIGINT, data_element_id INTEGER, programme_id INTEGER, kind VARCHAR(8),
-org_unit_id INTEGER, ou_l1 INTEGER, ou_l2 INTEGER, ou_l3 INTEGER, ou_l4 INTEGER, ou_l5 INTEGER, ou_l6 INTEGER,
+category_option VARCHAR(32), org_unit_id INTEGER, ou_l1 INTEGER, ou_l2 INTEGER, ou_l3 INTEGER, ou_l4 INTEGER,
+ou_l5 INTEGER, ou_l6 INTEGER,
 period_id VARCHAR(16), period_rank INTEGER, start_date DATE, end_date DATE, year INTEGER, quarter INTEGER,
 month INTEGER, value NUMERIC(24, 4), created_by_id INTEGER, approved BOOLEAN"""
 INDEXES = [
     "ALTER TABLE analytics_values ADD PRIMARY KEY (data_value_id)",
+    "CREATE TABLE analytics_changes (id SERIAL PRIMARY KEY, data_value_id INTEGER NOT NULL)",  # the feed
     "CREATE INDEX ix_av_element_year ON analytics_values (data_element_id, year, kind)",
     "CREATE INDEX ix_av_l2_element ON analytics_values (ou_l2, data_element_id, year)",
     "CREATE INDEX ix_av_org_unit ON analytics_values (org_unit_id)",
@@ -66,7 +71,7 @@ def generate(con: duckdb.DuckDBPyConnection, rows: int) -> None:
         WITH g AS (SELECT i, i % {VILLAGES} AS v, (i // {VILLAGES}) % {MONTHS} AS m,
                           (i // ({VILLAGES} * {MONTHS})) % {ELEMENTS} AS e FROM range({rows}) t(i))
         SELECT i + 1 AS data_value_id, e + 1 AS data_element_id, NULL::INTEGER AS programme_id,
-               'actual' AS kind, {LEAF0} + v AS org_unit_id, 1 AS ou_l1,
+               'actual' AS kind, '' AS category_option, {LEAF0} + v AS org_unit_id, 1 AS ou_l1,
                2 + (v % {towns}) // {TOWNS_PER_DISTRICT} AS ou_l2, 2 + {DISTRICTS} + (v % {towns}) AS ou_l3,
                {LEAF0} + v AS ou_l4, NULL::INTEGER AS ou_l5, NULL::INTEGER AS ou_l6,
                strftime(make_date(2021 + m // 12, m % 12 + 1, 1), '%Y%m') AS period_id, 1 AS period_rank,
@@ -192,41 +197,46 @@ def main() -> None:
             f"PostgreSQL: COPY, then primary key + 3 indexes + ANALYZE, in {pg_build:.1f} s  (target < 60 s)"
         )
 
+        t0 = time.perf_counter()
+        replica = Replica(engine, threads=2)
+        replica.load()
+        print(
+            f"DuckDB replica: {replica.rows:,} rows loaded from PostgreSQL (COPY out, DuckDB COPY in) "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
+
         def pg_exec(stmt: Any) -> Any:
             with engine.connect() as conn:
                 return conn.execute(stmt).all()
 
-        def duck_exec(stmt: Any) -> Any:
-            sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-            return duck.execute(sql).fetchall()
-
         def raw_pg(sql: str) -> Callable[[], Any]:
             return lambda: pg_exec(text(sql))
 
+        pg_store = Store(execute=pg_exec)
         requests = shanhai_requests()
         table = []
         for name in ("Q1", "Q2", "Q3", "Q4"):
             req = requests[name]
-            s_pg = timed(lambda req=req: run(request=req, actor=SYSTEM, execute=pg_exec), args.repeat)
-            s_duck = timed(lambda req=req: run(request=req, actor=SYSTEM, execute=duck_exec), args.repeat)
+            s_pg = timed(lambda req=req: run(request=req, actor=SYSTEM, store=pg_store), args.repeat)
+            s_duck = timed(lambda req=req: run(request=req, actor=SYSTEM, store=replica.store()), args.repeat)
             r_pg = timed(raw_pg(RAW[name]), args.repeat)
-            r_duck = timed(lambda name=name: duck.execute(RAW[name]).fetchall(), args.repeat)
-            assert len(s_pg[2].rows) == len(s_duck[2].rows), name
-            table.append((name, s_pg, s_duck, r_pg, r_duck))
+            r_file = timed(lambda name=name: duck.execute(RAW[name]).fetchall(), args.repeat)
+            r_mem = timed(lambda name=name: replica.execute_sql(RAW[name]), args.repeat)
+            assert sorted(s_pg[2].rows) == sorted(s_duck[2].rows), name
+            table.append((name, s_pg, s_duck, r_pg, r_file, r_mem))
         print()
         print(
-            "query | Shanhai on PostgreSQL p50/min | Shanhai on DuckDB p50/min | raw PostgreSQL p50/min | "
-            "raw DuckDB p50/min | Shanhai best ÷ fastest raw (p50)"
+            "query | Shanhai on PostgreSQL | Shanhai on DuckDB replica | raw PostgreSQL | raw DuckDB file | "
+            "raw DuckDB replica table | Shanhai best ÷ fastest raw (p50)"
         )
-        print("---|---:|---:|---:|---:|---:")
-        for name, s_pg, s_duck, r_pg, r_duck in table:
-            best = min(s_pg[0], s_duck[0])
-            fastest = min(r_pg[0], r_duck[0])
-            print(
-                f"{name} | {s_pg[0]:.1f} / {s_pg[1]:.1f} ms | {s_duck[0]:.1f} / {s_duck[1]:.1f} ms | "
-                f"{r_pg[0]:.1f} / {r_pg[1]:.1f} ms | {r_duck[0]:.1f} / {r_duck[1]:.1f} ms | "
-                f"{best / fastest:.2f}×"
-            )
+        print("---|---:|---:|---:|---:|---:|---:")
+        for name, *timings in table:
+            cells = " | ".join(f"{p50:.1f} / {low:.1f} ms" for p50, low, _ in timings)
+            best = min(t[0] for t in timings[:2])
+            fastest = min(t[0] for t in timings[2:])
+            print(f"{name} | {cells} | {best / fastest:.2f}×")
+        print("(each cell: p50 / min)")
+        replica.close()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"\npeak memory of this process (DuckDB in process): {rss:,.0f} MiB (target < 4 GiB); "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
+    analytics_engine: Literal["database", "duckdb"] = Field(
+        default="database",
+        description="分析查询引擎：database（主数据库）或 duckdb（进程内副本，千万级数据时更快）",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,6 +1,6 @@
 """Import every domain's models so that Base.metadata knows the whole schema (Alembic, tests)."""
 
-from shanhai.analytics.models import AnalyticsValue
+from shanhai.analytics.models import AnalyticsChange, AnalyticsValue
 from shanhai.audit.models import AuditLog
 from shanhai.auth.models import (
     ApiToken,
@@ -28,6 +28,7 @@ from shanhai.programmes.models import Place, Programme, programme_places
 from shanhai.projects.models import Project
 
 __all__ = [
+    "AnalyticsChange",
     "AnalyticsValue",
     "ApiToken",
     "AuditLog",

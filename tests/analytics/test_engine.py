@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from shanhai.analytics.query import analytics, parse_periods
+from shanhai.analytics.replica import Replica
 from shanhai.auth.scope import SYSTEM
 from shanhai.documents.service import manual_source
 from shanhai.errors import Invalid
@@ -36,17 +37,27 @@ cells = st.dictionaries(
     max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
 )
 @given(parents=trees, values=cells, scope_pick=st.integers(0, 8))
+@pytest.mark.parametrize("engine", ["database", "duckdb"])
 def test_engine_equals_naive_rollup(
-    session: Session, parents: list[int], values: dict, scope_pick: int
+    session: Session, engine: str, parents: list[int], values: dict, scope_pick: int
 ) -> None:
+    """On the main database, and on a DuckDB replica loaded before the values are written (so they reach
+    it through the change feed)."""
     nested = session.begin_nested()
+    replica = Replica(session.connection()) if engine == "duckdb" else None
     try:
-        _check(session, parents, values, scope_pick)
+        if replica is not None:
+            replica.load()
+        _check(session, parents, values, scope_pick, replica)
     finally:
+        if replica is not None:
+            replica.close()
         nested.rollback()
 
 
-def _check(session: Session, parents: list[int], values: dict, scope_pick: int) -> None:
+def _check(
+    session: Session, parents: list[int], values: dict, scope_pick: int, replica: Replica | None
+) -> None:
     root = orgunits.create(session=session, code="T-ROOT", name="测试根", kind=OrgKind.CITY, parent=None)
     units: list[OrgUnit] = [root]
     parent_of: dict[int, int | None] = {root.id: None}
@@ -99,10 +110,10 @@ def _check(session: Session, parents: list[int], values: dict, scope_pick: int) 
         else replace(SYSTEM, scope_all=False, subtree_paths=(scope_root.path,))
     )
     periods = {"2030": MONTHS, "2030Q1": MONTHS[:3], "2030Q2": MONTHS[3:], "203002": ["203002"]}
-    result = analytics(
-        session=session, actor=actor, dx="T_SUM;T_AVG", ou="T-ROOT;LEVEL-2", pe=";".join(periods)
-    )
-    result_root = analytics(session=session, actor=actor, dx="T_SUM;T_AVG", ou="T-ROOT", pe=";".join(periods))
+    store = replica.store() if replica is not None else None
+    dims = {"dx": "T_SUM;T_AVG", "pe": ";".join(periods)}
+    result = analytics(session=session, actor=actor, ou="T-ROOT;LEVEL-2", store=store, **dims)
+    result_root = analytics(session=session, actor=actor, ou="T-ROOT", store=store, **dims)
     level2 = [u for u in units if u.level == 2]
     for target_units, res in ((level2, result), ([root], result_root)):
         for ou in target_units:

@@ -11,9 +11,13 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, Strin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shanhai.db import Base
+from shanhai.orgunits.models import MAX_DEPTH
 
-MAX_LEVELS = 6
+MAX_LEVELS = MAX_DEPTH  # one ancestor column per level of the org tree
 PERIOD_RANK = {"monthly": 1, "quarterly": 2, "yearly": 3, "multi_year": 4}
+# A row's bucket columns are filled only as far as its period type reaches: a monthly value has year, quarter
+# and month; a quarterly one year and quarter; a yearly one the year; a span of years (2021—2025) none. So a
+# filter on the bucket columns of a period type also keeps out the coarser values, with no extra predicate.
 
 
 class AnalyticsValue(Base):
@@ -37,7 +41,7 @@ class AnalyticsValue(Base):
     period_rank: Mapped[int] = mapped_column(Integer)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int | None] = mapped_column(Integer)  # empty for spans of years (十四五), see PERIOD_RANK
     quarter: Mapped[int | None] = mapped_column(Integer)
     month: Mapped[int | None] = mapped_column(Integer)
     value: Mapped[Decimal] = mapped_column(Numeric(24, 4))
@@ -50,3 +54,13 @@ class AnalyticsValue(Base):
         Index("ix_analytics_values_l2_element", "ou_l2", "data_element_id", "year"),
         Index("ix_analytics_values_org_unit", "org_unit_id"),
     )
+
+
+class AnalyticsChange(Base):
+    """The change feed of the analytics table: one row per data value written, approved, returned or deleted,
+    in the same transaction. A DuckDB replica (analytics.replica) reads it to catch up before each query."""
+
+    __tablename__ = "analytics_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    data_value_id: Mapped[int] = mapped_column(Integer)

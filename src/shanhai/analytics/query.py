@@ -2,7 +2,8 @@
 pe (fixed ids and relative periods). Roll-ups follow each element's aggregation and the actor's scope.
 
 The SQL runs on the analytics table of the main database (SQLite or PostgreSQL) through SQLAlchemy, or —
-the same statement compiled for PostgreSQL — on a DuckDB copy of that table (see analytics.duckdb)."""
+the same statements compiled once for DuckDB — on an in-process DuckDB replica of that table
+(analytics.replica, chosen with SHANHAI_ANALYTICS_ENGINE=duckdb)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
-from shanhai.analytics.models import PERIOD_RANK, AnalyticsValue
-from shanhai.auth.scope import Actor, visible
+from shanhai.analytics.models import MAX_LEVELS, AnalyticsValue
+from shanhai.analytics.replica import replica_store
+from shanhai.analytics.store import Store
+from shanhai.auth.scope import Actor
 from shanhai.errors import Invalid
 from shanhai.indicators import formula
 from shanhai.indicators.models import Aggregation, DataElement, Indicator
@@ -29,8 +33,6 @@ RELATIVE_PERIODS = (
     "THIS_YEAR", "LAST_YEAR", "LAST_5_YEARS", "THIS_QUARTER", "LAST_QUARTER", "QUARTERS_THIS_YEAR",
     "THIS_MONTH", "LAST_MONTH", "LAST_12_MONTHS", "MONTHS_THIS_YEAR",
 )  # fmt: skip
-
-Executor = Callable[[Any], Sequence[Any]]  # runs a SQLAlchemy select, returns its rows
 
 
 def relative(name: str, today: date) -> list[periods.Period]:
@@ -198,6 +200,34 @@ def _parse_units(session: Session, ou: str) -> list[OrgUnit]:
 
 # --- the SQL ------------------------------------------------------------------------------------------
 
+
+ScopeKey = tuple[bool, tuple[str, ...], tuple[int, ...], int | None]
+
+
+def scope_key(actor: Actor) -> ScopeKey:
+    """What of the actor decides the rows it sees: everything, subtrees, units, its own rows."""
+    return (actor.scope_all, actor.subtree_paths, actor.units, actor.user_id if actor.own_rows else None)
+
+
+def in_scope(scope: ScopeKey) -> ColumnElement[bool]:
+    """The data scope on the analytics table, without a join: a subtree is one ancestor column
+    (本单位及下级 of 泉山区 at level 2 → ou_l2 = its id), so the same predicate runs on a replica."""
+    av = AnalyticsValue
+    scope_all, subtree_paths, units, own_rows_of = scope
+    if scope_all:
+        return true()
+    conditions: list[ColumnElement[bool]] = []
+    for path in subtree_paths:
+        ids = [int(part) for part in path.strip("/").split("/") if part]
+        if 1 <= len(ids) <= MAX_LEVELS:
+            conditions.append(getattr(av, f"ou_l{len(ids)}") == ids[-1])
+    if units:
+        conditions.append(av.org_unit_id.in_(units))
+    if own_rows_of is not None:
+        conditions.append(av.created_by_id == own_rows_of)
+    return or_(*conditions) if conditions else false()
+
+
 _BUCKETS = {"yearly": ("year",), "quarterly": ("year", "quarter"), "monthly": ("year", "month")}
 
 
@@ -223,11 +253,14 @@ def _aggregate(aggregation: str) -> Any:
 def _bucket_filter(cols: list[Any], keys: Iterable[tuple[int, ...]]) -> Any:
     keys = list(keys)
     if len(cols) == 1:
-        return cols[0].in_([k[0] for k in keys])
+        return _in(cols[0], [k[0] for k in keys])
     years, seconds = sorted({k[0] for k in keys}), sorted({k[1] for k in keys})
     if len(keys) == len(years) * len(seconds):  # a full grid (e.g. 12 months of one year): two plain INs
-        return and_(cols[0].in_(years), cols[1].in_(seconds))
-    return and_(cols[0].in_(years), tuple_(*cols).in_(keys))
+        return and_(_in(cols[0], years), _in(cols[1], seconds))
+    return and_(_in(cols[0], years), tuple_(*cols).in_(keys))
+
+
+Statement = tuple[tuple[str, str], dict[tuple[int, ...], str], Select[Any], int]
 
 
 def element_statements(
@@ -236,18 +269,37 @@ def element_statements(
     elements: Iterable[tuple[int, str, str, str]],
     units: list[OrgUnit],
     pes: list[periods.Period],
-) -> list[tuple[tuple[str, str], dict[tuple[int, ...], str], Select[Any], int]]:
-    """GROUP BY statements for the requested (element id, kind, aggregation), units and periods: one per
-    kind × aggregation × unit level × period type, each returned with its kind, its bucket → period id map
-    and the bucket's width. Each row: element id, unit id, bucket columns, value."""
+    approved_only: bool = False,
+) -> tuple[Statement, ...]:
+    """GROUP BY statements for the requested (element id, kind, aggregation, option), units and periods: one
+    per kind × aggregation × option × unit level × period type, each returned with its kind and option, its
+    bucket → period id map and the bucket's width. Each row: element id, unit id, bucket columns, value.
+    The same request gives the same statement objects (cached), so a store can compile each once."""
+    return _statements(
+        scope_key(actor),
+        tuple(sorted(set(elements))),
+        tuple((u.level, u.id) for u in units),
+        tuple(pes),
+        approved_only,
+    )
+
+
+@lru_cache(maxsize=512)
+def _statements(
+    scope: ScopeKey,
+    elements: tuple[tuple[int, str, str, str], ...],
+    units: tuple[tuple[int, int], ...],
+    pes: tuple[periods.Period, ...],
+    approved_only: bool,
+) -> tuple[Statement, ...]:
     av = AnalyticsValue
-    statements: list[tuple[tuple[str, str], dict[tuple[int, ...], str], Select[Any], int]] = []
+    statements: list[Statement] = []
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for element_id, kind, aggregation, option in elements:
         groups[(kind, aggregation, option)].append(element_id)
     by_level: dict[int, list[int]] = defaultdict(list)
-    for unit in units:
-        by_level[unit.level].append(unit.id)
+    for level, unit_id in units:
+        by_level[level].append(unit_id)
     by_type: dict[str, list[periods.Period]] = defaultdict(list)
     for p in pes:
         by_type[p.type.value].append(p)
@@ -257,15 +309,13 @@ def element_statements(
             ou_col = getattr(av, f"ou_l{level}")
             for ptype, plist in by_type.items():
                 where = [
-                    av.data_element_id.in_(element_ids),
-                    ou_col.in_(unit_ids),
+                    _in(av.data_element_id, element_ids),
+                    _in(ou_col, unit_ids),
                     av.kind == kind,
-                    av.approved.is_(True),
-                    av.period_rank <= PERIOD_RANK[ptype],
-                    visible(actor, av.org_unit_id, av.created_by_id),
+                    in_scope(scope),
+                    *([] if approved_only else [av.approved.is_(True)]),
+                    *([av.category_option == option] if option else []),
                 ]
-                if option:
-                    where.append(av.category_option == option)
                 if ptype in _BUCKETS:
                     cols = [getattr(av, c) for c in _BUCKETS[ptype]]
                     keys = {_bucket_key(p): p.id for p in plist}
@@ -275,19 +325,42 @@ def element_statements(
                         ({(): p.id}, [av.start_date >= p.start, av.end_date <= p.end], []) for p in plist
                     ]
                 for bucket_map, extra, group_cols in spans:
+                    # a column with one requested value is selected as that value and not grouped by
+                    # (narrower hash keys); the unit column is always grouped, so no match gives no row
+                    known = [(av.data_element_id, {e for e in element_ids})]
+                    known += [(col, {k[i] for k in bucket_map}) for i, col in enumerate(group_cols)]
+                    outputs = [_constant(col, values) for col, values in known]
+                    grouped = [col for col, values in known if len(values) > 1]
                     stmt = (
-                        select(av.data_element_id, ou_col, *group_cols, value)
+                        select(outputs[0], ou_col, *outputs[1:], value)
                         .where(*where, *extra)
-                        .group_by(av.data_element_id, ou_col, *group_cols)
+                        .group_by(ou_col, *grouped)
                     )
                     if aggregation == Aggregation.NONE.value:
                         stmt = stmt.having(func.count() == 1)
                     statements.append(((kind, option), bucket_map, stmt, len(group_cols)))
-    return statements
+    return tuple(statements)
+
+
+def _constant(column: Any, values: set[Any]) -> Any:
+    return literal(next(iter(values)), column.type).label(column.key) if len(values) == 1 else column
+
+
+def _in(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """column = v, a BETWEEN for a run of consecutive integers (ids 1…10, months 1…12: a range scan uses the
+    min/max kept per block), else IN."""
+    condition: ColumnElement[bool]
+    if len(values) == 1:
+        condition = column == values[0]
+    elif all(isinstance(v, int) for v in values) and max(values) - min(values) + 1 == len(set(values)):
+        condition = column.between(min(values), max(values))
+    else:
+        condition = column.in_(values)
+    return condition
 
 
 def _last_values(
-    execute: Executor,
+    store: Store,
     actor: Actor,
     element_ids: list[int],
     kind: str,
@@ -300,16 +373,15 @@ def _last_values(
     out: dict[tuple[int, int], Decimal] = {}
     for unit in units:
         ou_col = getattr(av, f"ou_l{unit.level}")
-        rows = execute(
+        rows = store.execute(
             select(av.data_element_id, av.org_unit_id, av.start_date, av.value).where(
-                av.approved.is_(True),
+                *([] if store.approved_only else [av.approved.is_(True)]),
                 av.kind == kind,
-                av.data_element_id.in_(element_ids),
+                _in(av.data_element_id, element_ids),
                 ou_col == unit.id,
-                av.period_rank <= PERIOD_RANK[p.type.value],
-                av.start_date >= p.start,
+                av.start_date >= p.start,  # a coarser period never fits inside a finer one's dates
                 av.end_date <= p.end,
-                visible(actor, av.org_unit_id, av.created_by_id),
+                in_scope(scope_key(actor)),
                 *([av.category_option == option] if option else []),
             )
         )
@@ -324,7 +396,7 @@ def _last_values(
 
 
 def element_values(
-    execute: Executor,
+    store: Store,
     actor: Actor,
     wanted: set[tuple[int, str, str]],
     units: list[OrgUnit],
@@ -337,10 +409,10 @@ def element_values(
     split = [(e, key.partition(":")[0], agg, key.partition(":")[2]) for e, key, agg in wanted]
     plain = [row for row in split if row[2] != Aggregation.LAST.value]
     for (kind, option), keys, stmt, width in element_statements(
-        actor=actor, elements=plain, units=units, pes=pes
+        actor=actor, elements=plain, units=units, pes=pes, approved_only=store.approved_only
     ):
         key = f"{kind}:{option}" if option else kind
-        for row in execute(stmt):
+        for row in store.execute(stmt):
             element_id, unit_id, value = row[0], row[1], row[-1]
             bucket = tuple(int(x) for x in row[2 : 2 + width])
             if value is not None:
@@ -349,7 +421,7 @@ def element_values(
         key = f"{kind}:{option}" if option else kind
         for p in pes:
             for (eid, unit_id), value in _last_values(
-                execute, actor, [element_id], kind, option, units, p
+                store, actor, [element_id], kind, option, units, p
             ).items():
                 out[(eid, key, unit_id, p.id)] = normalize(value)
     return out
@@ -359,8 +431,8 @@ def _key(item: Item) -> str:
     return f"{item.kind}:{item.option}" if item.option else item.kind
 
 
-def run(*, request: Request, actor: Actor, execute: Executor) -> Result:
-    """Evaluate a parsed request. `execute` runs a SQLAlchemy select and returns its rows."""
+def run(*, request: Request, actor: Actor, store: Store) -> Result:
+    """Evaluate a parsed request against a store of the analytics table."""
     formula_elements = request.formula_elements
     elements: dict[int, DataElement] = {e.id: e for e in formula_elements.values()}
     wanted: set[tuple[int, str, str]] = set()
@@ -379,7 +451,7 @@ def run(*, request: Request, actor: Actor, execute: Executor) -> Result:
     pes = list(request.pe)
     previous = {p.id: periods.previous_year(p) for p in request.pe} if need_last_year else {}
     pes_all = list(dict.fromkeys([*pes, *previous.values()]))
-    values = element_values(execute, actor, wanted, request.ou, pes_all, elements) if wanted else {}
+    values = element_values(store, actor, wanted, request.ou, pes_all, elements) if wanted else {}
 
     rows: list[list[Any]] = []
     for item in request.dx:
@@ -414,14 +486,25 @@ def run(*, request: Request, actor: Actor, execute: Executor) -> Result:
     )
 
 
-def session_executor(session: Session) -> Executor:
-    return lambda stmt: session.execute(stmt).all()
+def session_store(session: Session) -> Store:
+    """The analytics table of the main database, read in the caller's transaction."""
+    return Store(execute=lambda stmt: session.execute(stmt).all())
 
 
 def analytics(
-    *, session: Session, actor: Actor, dx: str, ou: str, pe: str, today: date | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    dx: str,
+    ou: str,
+    pe: str,
+    today: date | None = None,
+    store: Store | None = None,
 ) -> Result:
-    """The analytics function every front door (API, CLI, pivot page, dashboard) calls."""
+    """The analytics function every front door (API, CLI, pivot page, dashboard) calls. It reads the
+    DuckDB replica attached to the session's engine if there is one, else the main database."""
     actor.require("indicators:view")
     request = parse_request(session=session, dx=dx, ou=ou, pe=pe, today=today)
-    return run(request=request, actor=actor, execute=session_executor(session))
+    if store is None:
+        store = replica_store(session) or session_store(session)
+    return run(request=request, actor=actor, store=store)

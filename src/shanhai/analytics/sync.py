@@ -1,11 +1,12 @@
-"""Keep the analytics table in step with data values, inside the same transaction as the change."""
+"""Keep the analytics table in step with data values, inside the same transaction as the change, and note
+each change in the feed that DuckDB replicas read."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, event, insert, update
 from sqlalchemy.orm import Session
 
-from shanhai.analytics.models import MAX_LEVELS, PERIOD_RANK, AnalyticsValue
+from shanhai.analytics.models import MAX_LEVELS, PERIOD_RANK, AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import DataValue
 
 
@@ -31,7 +32,7 @@ def row_fields(value: DataValue) -> dict[str, object]:
         "period_rank": PERIOD_RANK[period.type],
         "start_date": period.start_date,
         "end_date": period.end_date,
-        "year": period.start_date.year,
+        "year": period.start_date.year if period.type != "multi_year" else None,
         "quarter": quarter,
         "month": month,
         "value": value.value,
@@ -47,6 +48,33 @@ def sync_value(*, session: Session, value: DataValue) -> None:
     else:
         for key, field_value in fields.items():
             setattr(row, key, field_value)
+    _changed(session, [value.id])
+
+
+def _changed(session: Session, value_ids: list[int]) -> None:
+    session.execute(insert(AnalyticsChange), [{"data_value_id": i} for i in value_ids])
+    session.info[_WROTE] = True
+
+
+_WROTE = "shanhai.analytics.changed"
+_commits = [0]  # analytics-changing commits made by this process
+
+
+def local_commits() -> int:
+    """How many transactions of this process have committed analytics changes: a replica that has seen
+    fewer catches up before its next query, so a user always sees their own change."""
+    return _commits[0]
+
+
+@event.listens_for(Session, "after_commit")
+def _count_commit(session: Session) -> None:
+    if session.info.pop(_WROTE, False):
+        _commits[0] += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def set_approved(*, session: Session, value_ids: list[int], approved: bool) -> None:
@@ -57,7 +85,9 @@ def set_approved(*, session: Session, value_ids: list[int], approved: bool) -> N
             .where(AnalyticsValue.data_value_id.in_(value_ids))
             .values(approved=approved)
         )
+        _changed(session, value_ids)
 
 
 def remove_value(*, session: Session, value_id: int) -> None:
     session.execute(delete(AnalyticsValue).where(AnalyticsValue.data_value_id == value_id))
+    _changed(session, [value_id])

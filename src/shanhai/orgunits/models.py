@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shanhai.db import Base, Timestamped
 
+MAX_DEPTH = 6  # levels of the tree: 市 → 区 → 街道/乡镇 → 村/社区 → … (the analytics table has a column each)
+
 
 class OrgKind(StrEnum):
     CITY = "city"
