@@ -1,6 +1,6 @@
 """Analytics benchmark: 10,000,000 values, four dashboard queries, three engines.
 
-    .venv/bin/python bench/analytics.py [--rows 10000000] [--repeat 7] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+    .venv/bin/python bench/analytics.py [--rows 10000000] [--repeat 31] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Generates a 4-level tree of about 2,100 units (1 city, 10 districts, 200 towns, 1,890 villages), 200
 elements and 60 months (2021–2025), as rows of Shanhai's analytics table (ancestors by level, period
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import resource
 import statistics
 import tempfile
@@ -135,14 +136,24 @@ RAW = {
 }
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
-    result = fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), min(times), result
+def timed(fns: list[Callable[[], Any]], repeat: int, budget: float = 20.0) -> list[tuple[float, float, Any]]:
+    """p50, min (ms) and last result of each function, run in rounds after one warm-up round, in a new random
+    order each round (so that a slow spell of the machine, or PostgreSQL's parallel workers winding down
+    after a query, hits every engine alike); `repeat` rounds, fewer (at least 5) past `budget` seconds."""
+    results = [fn() for fn in fns]
+    times: list[list[float]] = [[] for _ in fns]
+    order = list(range(len(fns)))
+    shuffle = random.Random(2025).shuffle
+    started = time.perf_counter()
+    for round_no in range(repeat):
+        shuffle(order)
+        for i in order:
+            start = time.perf_counter()
+            results[i] = fns[i]()
+            times[i].append((time.perf_counter() - start) * 1000)
+        if round_no >= 4 and time.perf_counter() - started > budget:
+            break
+    return [(statistics.median(t), min(t), r) for t, r in zip(times, results, strict=True)]
 
 
 def main() -> None:
@@ -150,7 +161,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=31)
     parser.add_argument(
         "--pg",
         default=os.environ.get("SHANHAI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
@@ -217,11 +228,16 @@ def main() -> None:
         table = []
         for name in ("Q1", "Q2", "Q3", "Q4"):
             req = requests[name]
-            s_pg = timed(lambda req=req: run(request=req, actor=SYSTEM, store=pg_store), args.repeat)
-            s_duck = timed(lambda req=req: run(request=req, actor=SYSTEM, store=replica.store()), args.repeat)
-            r_pg = timed(raw_pg(RAW[name]), args.repeat)
-            r_file = timed(lambda name=name: duck.execute(RAW[name]).fetchall(), args.repeat)
-            r_mem = timed(lambda name=name: replica.execute_sql(RAW[name]), args.repeat)
+            s_pg, s_duck, r_pg, r_file, r_mem = timed(
+                [
+                    lambda req=req: run(request=req, actor=SYSTEM, store=pg_store),
+                    lambda req=req: run(request=req, actor=SYSTEM, store=replica.store()),
+                    raw_pg(RAW[name]),
+                    lambda name=name: duck.execute(RAW[name]).fetchall(),
+                    lambda name=name: replica.execute_sql(RAW[name]),
+                ],
+                args.repeat,
+            )
             assert sorted(s_pg[2].rows) == sorted(s_duck[2].rows), name
             table.append((name, s_pg, s_duck, r_pg, r_file, r_mem))
         print()

@@ -413,10 +413,10 @@ def element_values(
     ):
         key = f"{kind}:{option}" if option else kind
         for row in store.execute(stmt):
-            element_id, unit_id, value = row[0], row[1], row[-1]
-            bucket = tuple(int(x) for x in row[2 : 2 + width])
+            value = row[-1]
             if value is not None:
-                out[(element_id, key, unit_id, keys[bucket])] = normalize(Decimal(str(value)))
+                period_id = keys[tuple(map(int, row[2 : 2 + width]))]
+                out[(row[0], key, row[1], period_id)] = normalize(_decimal(value))
     for element_id, kind, _agg, option in (row for row in split if row[2] == Aggregation.LAST.value):
         key = f"{kind}:{option}" if option else kind
         for p in pes:
@@ -425,6 +425,10 @@ def element_values(
             ).items():
                 out[(eid, key, unit_id, p.id)] = normalize(value)
     return out
+
+
+def _decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))  # SQLite's avg() is a float
 
 
 def _key(item: Item) -> str:
@@ -454,24 +458,30 @@ def run(*, request: Request, actor: Actor, store: Store) -> Result:
     values = element_values(store, actor, wanted, request.ou, pes_all, elements) if wanted else {}
 
     rows: list[list[Any]] = []
+    units = [(u.id, u.code) for u in request.ou]  # plain values: no ORM attribute access in the loop
     for item in request.dx:
-        for unit in request.ou:
+        if item.element is not None:
+            element_id, key = item.element.id, _key(item)
+            for unit_id, unit_code in units:
+                for p in request.pe:
+                    found = values.get((element_id, key, unit_id, p.id))
+                    if found is not None:
+                        rows.append([item.code, unit_code, p.id, str(found)])  # normalised already
+            continue
+        for unit_id, unit_code in units:
             for p in request.pe:
-                if item.element is not None:
-                    value = values.get((item.element.id, _key(item), unit.id, p.id))
-                else:
 
-                    def lookup(o: formula.Operand, unit_id: int = unit.id, pid: str = p.id) -> Decimal | None:
-                        element = formula_elements[o.code]
-                        period_id = previous[pid].id if o.modifier == "last_year" else pid
-                        kind = "target" if o.modifier == "target" else "actual"
-                        return values.get((element.id, kind, unit_id, period_id))
+                def lookup(o: formula.Operand, unit_id: int = unit_id, pid: str = p.id) -> Decimal | None:
+                    element = formula_elements[o.code]
+                    period_id = previous[pid].id if o.modifier == "last_year" else pid
+                    kind = "target" if o.modifier == "target" else "actual"
+                    return values.get((element.id, kind, unit_id, period_id))
 
-                    value = formula.evaluate(item.tree, lookup)
-                    if value is not None and item.indicator is not None:
-                        value = value.quantize(Decimal(1).scaleb(-item.indicator.decimals))
+                value = formula.evaluate(item.tree, lookup)
+                if value is not None and item.indicator is not None:
+                    value = value.quantize(Decimal(1).scaleb(-item.indicator.decimals))
                 if value is not None:
-                    rows.append([item.code, unit.code, p.id, str(normalize(value))])
+                    rows.append([item.code, unit_code, p.id, str(normalize(value))])
     names = {i.code: i.name for i in request.dx} | {u.code: u.name for u in request.ou}
     names |= {p.id: p.name for p in request.pe}
     return Result(
