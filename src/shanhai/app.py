@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shanhai import __version__
-from shanhai.analytics.replica import attach
+from shanhai.analytics.replica import attach, use_replica
 from shanhai.api.admin import router as admin_api_router
 from shanhai.api.analytics import router as analytics_api_router
 from shanhai.api.routes import router as api_router
@@ -86,8 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.effective_database_url)
     app.state.session_factory = session_factory(app.state.engine)
-    if settings.analytics_engine == "duckdb":
-        attach(app.state.engine)
+    app.state.replica = (
+        attach(app.state.engine) if use_replica(app.state.engine, settings.analytics_engine) else None
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router)
     app.include_router(admin_api_router)

@@ -27,9 +27,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
-    analytics_engine: Literal["database", "duckdb"] = Field(
-        default="database",
-        description="分析查询引擎：database（主数据库）或 duckdb（进程内副本，千万级数据时更快）",
+    analytics_engine: Literal["auto", "database", "duckdb"] = Field(
+        default="auto",
+        description=(
+            "分析查询引擎：database（主数据库）、duckdb（进程内副本，数据量大时更快）或 auto"
+            "（启动时分析表达到 10 万行则用 duckdb）"
+        ),
     )
 
     @field_validator("database_url")

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from shanhai.analytics import replica as replica_module
 from shanhai.analytics.models import AnalyticsChange, AnalyticsValue
 from shanhai.analytics.query import analytics, session_store
-from shanhai.analytics.replica import POLL_SECONDS, Replica, detach
+from shanhai.analytics.replica import POLL_SECONDS, Replica, detach, use_replica
 from shanhai.analytics.sync import set_approved
 from shanhai.app import create_app
 from shanhai.auth import service as auth
@@ -176,3 +177,13 @@ def test_the_app_on_the_duckdb_engine_shows_a_committed_change_in_the_next_query
     finally:
         detach(app.state.engine)
         app.state.engine.dispose()
+
+
+def test_auto_builds_a_replica_only_for_a_large_analytics_table(
+    demo_db: Database, fresh_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert not use_replica(demo_db.engine, "auto")  # the demo's hundred values: the main database
+    assert use_replica(demo_db.engine, "duckdb") and not use_replica(demo_db.engine, "database")
+    assert not use_replica(fresh_db.engine, "auto")  # not migrated yet: nothing to replicate
+    monkeypatch.setattr(replica_module, "AUTO_ROWS", 50)
+    assert use_replica(demo_db.engine, "auto")

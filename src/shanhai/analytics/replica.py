@@ -35,6 +35,7 @@ from shanhai.analytics.models import AnalyticsChange, AnalyticsValue
 from shanhai.analytics.store import Store
 from shanhai.analytics.sync import local_commits
 
+AUTO_ROWS = 100_000  # SHANHAI_ANALYTICS_ENGINE=auto: a replica from this many analytics rows (measured)
 POLL_SECONDS = 0.5  # changes committed by other processes are read at most this long after the last read
 GAP_SECONDS = 300.0  # how long a missing feed id is waited for before it is taken as rolled back
 GAP_WINDOW = 10_000  # at load, feed ids this far below the newest are checked for gaps
@@ -244,6 +245,20 @@ class Replica:
 
 
 _REPLICAS: weakref.WeakKeyDictionary[Engine, Replica] = weakref.WeakKeyDictionary()
+
+
+def use_replica(engine: Engine, setting: str) -> bool:
+    """SHANHAI_ANALYTICS_ENGINE: duckdb → yes; database → no; auto → yes once the analytics table holds
+    AUTO_ROWS rows (below that the main database answers in a few milliseconds and a replica only costs
+    memory and start-up time; above it DuckDB is several times faster, see bench/analytics.py)."""
+    if setting != "auto":
+        return setting == "duckdb"
+    try:
+        with engine.connect() as conn:
+            rows = conn.scalar(select(func.count()).select_from(AnalyticsValue)) or 0
+    except DBAPIError:  # no schema yet (before `shanhai db upgrade`): nothing to replicate
+        return False
+    return rows >= AUTO_ROWS
 
 
 def attach(engine: Engine, *, threads: int | None = None) -> Replica:
