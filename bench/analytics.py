@@ -53,7 +53,7 @@ LEAF0 = 1 + DISTRICTS + DISTRICTS * TOWNS_PER_DISTRICT + 1  # first village id (
 COLUMNS = """data_value_id BIGINT, data_element_id INTEGER, programme_id INTEGER, kind VARCHAR(8),
 category_option VARCHAR(32), org_unit_id INTEGER, ou_l1 INTEGER, ou_l2 INTEGER, ou_l3 INTEGER, ou_l4 INTEGER,
 ou_l5 INTEGER, ou_l6 INTEGER,
-period_id VARCHAR(16), period_rank INTEGER, start_date DATE, end_date DATE, year INTEGER, quarter INTEGER,
+period_id VARCHAR(16), start_date DATE, end_date DATE, year INTEGER, quarter INTEGER,
 month INTEGER, value NUMERIC(24, 4), created_by_id INTEGER, approved BOOLEAN"""
 INDEXES = [
     "ALTER TABLE analytics_values ADD PRIMARY KEY (data_value_id)",
@@ -75,7 +75,7 @@ def generate(con: duckdb.DuckDBPyConnection, rows: int) -> None:
                'actual' AS kind, '' AS category_option, {LEAF0} + v AS org_unit_id, 1 AS ou_l1,
                2 + (v % {towns}) // {TOWNS_PER_DISTRICT} AS ou_l2, 2 + {DISTRICTS} + (v % {towns}) AS ou_l3,
                {LEAF0} + v AS ou_l4, NULL::INTEGER AS ou_l5, NULL::INTEGER AS ou_l6,
-               strftime(make_date(2021 + m // 12, m % 12 + 1, 1), '%Y%m') AS period_id, 1 AS period_rank,
+               strftime(make_date(2021 + m // 12, m % 12 + 1, 1), '%Y%m') AS period_id,
                make_date(2021 + m // 12, m % 12 + 1, 1) AS start_date,
                last_day(make_date(2021 + m // 12, m % 12 + 1, 1)) AS end_date,
                2021 + m // 12 AS year, (m % 12) // 3 + 1 AS quarter, m % 12 + 1 AS month,

@@ -16,6 +16,7 @@ from shanhai.analytics import replica as replica_module
 from shanhai.analytics.models import AnalyticsChange, AnalyticsValue
 from shanhai.analytics.query import analytics, session_store
 from shanhai.analytics.replica import POLL_SECONDS, Replica, detach, use_replica
+from shanhai.analytics.store import Store
 from shanhai.analytics.sync import set_approved
 from shanhai.app import create_app
 from shanhai.auth import service as auth
@@ -25,7 +26,7 @@ from shanhai.config import Settings
 from shanhai.db import find_one
 from shanhai.fixtures.loader import load_demo
 from shanhai.indicators import service as indicators
-from shanhai.indicators.models import DataElement, ValueKind
+from shanhai.indicators.models import DataElement, DataValue, ValueKind
 from shanhai.lib.cnnum import Qualifier
 from shanhai.migrations import upgrade
 from shanhai.orgunits.models import OrgUnit
@@ -43,9 +44,9 @@ def replica(session: Session) -> Iterator[Replica]:
     rep.close()
 
 
-def _ask(session: Session, store: object, username: str | None = None, **dims: str) -> list[list[str]]:
+def _ask(session: Session, store: Store, username: str | None = None, **dims: str) -> list[list[str]]:
     actor = actor_of(session, username) if username else SYSTEM
-    return sorted(analytics(session=session, actor=actor, store=store, **dims).rows)  # type: ignore[arg-type]
+    return sorted(analytics(session=session, actor=actor, store=store, **dims).rows)
 
 
 @pytest.mark.parametrize("username", [None, "quanshan_officer", "workgroup_member", "viewer"])
@@ -59,17 +60,14 @@ def test_the_replica_answers_as_the_main_database(
     assert _ask(session, replica.store(), username, **dims) == main
 
 
-def _gazelles(session: Session, store: object) -> Decimal | None:
-    result = analytics(session=session, actor=SYSTEM, dx="GAZELLE_FIRMS", ou="XZ", pe="2025", store=store)  # type: ignore[arg-type]
+def _gazelles(session: Session, store: Store) -> Decimal | None:
+    result = analytics(session=session, actor=SYSTEM, dx="GAZELLE_FIRMS", ou="XZ", pe="2025", store=store)
     return result.value("GAZELLE_FIRMS", "XZ", "2025")
 
 
-def test_writes_approvals_and_deletes_reach_the_replica_before_the_next_query(
-    session: Session, replica: Replica
-) -> None:
-    before = _gazelles(session, replica.store())
-    assert before is not None
-    value = indicators.create_value(
+def _add_gazelles(session: Session, count: int) -> DataValue:
+    """A new 2025 value of 瞪羚企业 for 鼓楼区 (which the demo has none of)."""
+    return indicators.create_value(
         session=session,
         actor=SYSTEM,
         element_code="GAZELLE_FIRMS",
@@ -77,9 +75,17 @@ def test_writes_approvals_and_deletes_reach_the_replica_before_the_next_query(
         period_id="2025",
         programme_id=None,
         kind=ValueKind.ACTUAL,
-        value=Decimal(7),
+        value=Decimal(count),
         qualifier=Qualifier.EXACT,
     )
+
+
+def test_writes_approvals_and_deletes_reach_the_replica_before_the_next_query(
+    session: Session, replica: Replica
+) -> None:
+    before = _gazelles(session, replica.store())
+    assert before is not None
+    value = _add_gazelles(session, 7)
     assert _gazelles(session, replica.store()) == before + 7
     set_approved(session=session, value_ids=[value.id], approved=False)  # a report sent back
     assert _gazelles(session, replica.store()) == before
@@ -104,17 +110,7 @@ def test_a_feed_id_that_commits_late_is_waited_for(session: Session, replica: Re
     """PostgreSQL may commit feed id n+2 before n+1: the replica keeps n+1 as a gap and applies it when it
     appears, instead of stepping over it for good. (On PostgreSQL, ids of rolled-back transactions of earlier
     tests are gaps too: sequences do not roll back.)"""
-    value = indicators.create_value(
-        session=session,
-        actor=SYSTEM,
-        element_code="GAZELLE_FIRMS",
-        org_unit_id=find_one_unit(session, "XZ-GL"),
-        period_id="2025",
-        programme_id=None,
-        kind=ValueKind.ACTUAL,
-        value=Decimal(5),
-        qualifier=Qualifier.EXACT,
-    )
+    value = _add_gazelles(session, 5)
     replica.refresh()
     base = session.scalar(select(func.max(AnalyticsChange.id)))
     assert base is not None

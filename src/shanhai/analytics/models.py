@@ -14,7 +14,6 @@ from shanhai.db import Base
 from shanhai.orgunits.models import MAX_DEPTH
 
 MAX_LEVELS = MAX_DEPTH  # one ancestor column per level of the org tree
-PERIOD_RANK = {"monthly": 1, "quarterly": 2, "yearly": 3, "multi_year": 4}
 # A row's bucket columns are filled only as far as its period type reaches: a monthly value has year, quarter
 # and month; a quarterly one year and quarter; a yearly one the year; a span of years (2021—2025) none. So a
 # filter on the bucket columns of a period type also keeps out the coarser values, with no extra predicate.
@@ -38,10 +37,9 @@ class AnalyticsValue(Base):
     ou_l5: Mapped[int | None] = mapped_column(Integer)
     ou_l6: Mapped[int | None] = mapped_column(Integer)
     period_id: Mapped[str] = mapped_column(String(16))
-    period_rank: Mapped[int] = mapped_column(Integer)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
-    year: Mapped[int | None] = mapped_column(Integer)  # empty for spans of years (十四五), see PERIOD_RANK
+    year: Mapped[int | None] = mapped_column(Integer)  # empty for a span of years (see above)
     quarter: Mapped[int | None] = mapped_column(Integer)
     month: Mapped[int | None] = mapped_column(Integer)
     value: Mapped[Decimal] = mapped_column(Numeric(24, 4))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, event, insert, update
 from sqlalchemy.orm import Session
 
-from shanhai.analytics.models import MAX_LEVELS, PERIOD_RANK, AnalyticsChange, AnalyticsValue
+from shanhai.analytics.models import MAX_LEVELS, AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import DataValue
 
 
@@ -29,7 +29,6 @@ def row_fields(value: DataValue) -> dict[str, object]:
         "org_unit_id": value.org_unit_id,
         **{f"ou_l{i + 1}": levels[i] for i in range(MAX_LEVELS)},
         "period_id": period.id,
-        "period_rank": PERIOD_RANK[period.type],
         "start_date": period.start_date,
         "end_date": period.end_date,
         "year": period.start_date.year if period.type != "multi_year" else None,
