@@ -122,6 +122,20 @@ def test_a_feed_id_that_commits_late_is_waited_for(session: Session, replica: Re
     assert replica.refresh() == 1 and base + 1 not in replica.waiting
 
 
+def test_only_the_newest_gaps_are_kept(
+    session: Session, replica: Replica, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replica_module, "MAX_GAPS", 2)
+    value = _add_gazelles(session, 3)
+    replica.refresh()
+    base = session.scalar(select(func.max(AnalyticsChange.id)))
+    assert base is not None
+    session.add(AnalyticsChange(id=base + 5, data_value_id=value.id))  # ids base+1 … base+4 not (yet) seen
+    session.flush()
+    replica.refresh()
+    assert replica.waiting == [base + 3, base + 4]
+
+
 def test_the_app_on_the_duckdb_engine_shows_a_committed_change_in_the_next_query(fresh_db: Database) -> None:
     """The whole path with real commits: the app builds the replica at start, the API writes a value, the
     next analytics request sees it."""

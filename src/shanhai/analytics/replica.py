@@ -9,8 +9,9 @@ half a second). Queries in between cost no round trip to the main database.
 
 PostgreSQL hands out feed ids in the order transactions start, not the order they commit: a missing id
 below the newest one seen is kept as a gap and asked for again, until it appears or GAP_SECONDS pass (a
-rolled-back transaction leaves its id unused for ever). Statements are compiled once per statement object (the
-query module caches them per request shape), with values inlined, and run under one lock per replica.
+rolled-back transaction leaves its id unused for ever; at most MAX_GAPS are kept, the newest). Statements
+are compiled once per statement object (the query module caches them per request shape), with values
+inlined, and run under one lock per replica.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from shanhai.analytics.sync import local_commits
 AUTO_ROWS = 100_000  # SHANHAI_ANALYTICS_ENGINE=auto: a replica from this many analytics rows (measured)
 POLL_SECONDS = 0.5  # changes committed by other processes are read at most this long after the last read
 GAP_SECONDS = 300.0  # how long a missing feed id is waited for before it is taken as rolled back
-GAP_WINDOW = 10_000  # at load, feed ids this far below the newest are checked for gaps
+GAP_WINDOW = 1_000  # at load, feed ids this far below the newest are checked for gaps
+MAX_GAPS = 10_000  # beyond this many missing ids the oldest are given up (a large import that rolled back)
 BATCH = 1_000  # value ids per IN list when catching up
 _DIALECT = make_url("postgresql://").get_dialect()()  # DuckDB reads PostgreSQL's SQL, values inlined
 
@@ -186,6 +188,8 @@ class Replica:
         for missing, since in list(self._gaps.items()):
             if now - since > GAP_SECONDS:
                 del self._gaps[missing]
+        for missing in sorted(self._gaps)[: max(0, len(self._gaps) - MAX_GAPS)]:
+            del self._gaps[missing]
         if value_ids:
             self.rows = self._count()
         return len(value_ids)
