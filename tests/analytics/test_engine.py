@@ -27,7 +27,7 @@ MONTHS = [f"2030{m:02d}" for m in range(1, 7)]
 
 trees = st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=7)  # parent picks
 cells = st.dictionaries(
-    st.tuples(st.integers(0, 7), st.integers(0, 1), st.sampled_from(MONTHS)),
+    st.tuples(st.integers(0, 7), st.integers(0, 2), st.sampled_from(MONTHS)),
     st.decimals(min_value=-1000, max_value=100000, places=2, allow_nan=False, allow_infinity=False),
     max_size=25,
 )
@@ -71,7 +71,11 @@ def _check(
         units.append(unit)
         parent_of[unit.id] = parent.id
     elements = []
-    for code, agg in (("T_SUM", Aggregation.SUM), ("T_AVG", Aggregation.AVERAGE)):
+    for code, agg in (
+        ("T_SUM", Aggregation.SUM),
+        ("T_AVG", Aggregation.AVERAGE),
+        ("T_CNT", Aggregation.COUNT),
+    ):
         element, _ = indicators.upsert_element(
             session=session, code=code, name=code, unit="个", aggregation=agg, group="测试"
         )
@@ -111,7 +115,7 @@ def _check(
     )
     periods = {"2030": MONTHS, "2030Q1": MONTHS[:3], "2030Q2": MONTHS[3:], "203002": ["203002"]}
     store = replica.store() if replica is not None else None
-    dims = {"dx": "T_SUM;T_AVG", "pe": ";".join(periods)}
+    dims = {"dx": "T_SUM;T_AVG;T_CNT", "pe": ";".join(periods)}
     result = analytics(session=session, actor=actor, ou="T-ROOT;LEVEL-2", store=store, **dims)
     result_root = analytics(session=session, actor=actor, ou="T-ROOT", store=store, **dims)
     level2 = [u for u in units if u.level == 2]
@@ -132,6 +136,8 @@ def _check(
                         assert got is None, (element.code, ou.code, pe, got)
                     elif element.aggregation == "sum":
                         assert got == sum(parts, Decimal(0)), (element.code, ou.code, pe)
+                    elif element.aggregation == "count":
+                        assert got == len(parts), (element.code, ou.code, pe)
                     else:
                         assert got is not None
                         assert abs(got - sum(parts, Decimal(0)) / len(parts)) < Decimal("0.001")

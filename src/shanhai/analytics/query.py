@@ -243,7 +243,7 @@ def _aggregate(aggregation: str) -> Any:
     av = AnalyticsValue
     if aggregation == Aggregation.AVERAGE.value:
         return func.avg(av.value)
-    if aggregation == "count":
+    if aggregation == Aggregation.COUNT.value:
         return func.count()
     if aggregation == Aggregation.NONE.value:
         return func.min(av.value)  # with HAVING count(*) = 1: a ratio is never added up

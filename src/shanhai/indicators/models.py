@@ -20,6 +20,7 @@ class Aggregation(StrEnum):
     SUM = "sum"
     AVERAGE = "average"
     LAST = "last"
+    COUNT = "count"  # how many values were reported (e.g. units that held an event)
     NONE = "none"  # ratios and growth rates: never added up
 
 
