@@ -86,9 +86,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.effective_database_url)
     app.state.session_factory = session_factory(app.state.engine)
-    app.state.replica = (
-        attach(app.state.engine) if use_replica(app.state.engine, settings.analytics_engine) else None
-    )
+    app.state.replica = None
+    if use_replica(app.state.engine, settings.analytics_engine):
+        started = time.perf_counter()
+        app.state.replica = attach(app.state.engine)
+        logging.getLogger("shanhai.analytics").info(
+            "分析引擎 / analytics engine: DuckDB 副本 replica, %s 行 rows, %.1f s",
+            f"{app.state.replica.rows:,}",
+            time.perf_counter() - started,
+        )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router)
     app.include_router(admin_api_router)
