@@ -27,10 +27,16 @@ NAMING_CONVENTION = {
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Timestamps stored with time zone; SQLite hands them back naive, so read those as UTC."""
+    """Timestamps stored with time zone. SQLite keeps no offset, so every value is turned to UTC on the way
+    in (a Beijing-time bound, 2031-01-02 00:00+08:00, compares as 2031-01-01 16:00) and read back as UTC."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:

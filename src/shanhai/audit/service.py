@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -13,6 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from shanhai.audit.models import AuditLog
+from shanhai.lib.beijing import beijing, day_start
 
 
 class Action(StrEnum):
@@ -88,9 +89,9 @@ def query(flt: AuditFilter) -> Select[AuditLog]:
     if flt.actor:
         q = q.where(AuditLog.actor == flt.actor)
     if flt.since:
-        q = q.where(AuditLog.at >= datetime.combine(flt.since, time.min, UTC))
+        q = q.where(AuditLog.at >= day_start(flt.since))  # days are Beijing days, as on the page
     if flt.until:
-        q = q.where(AuditLog.at < datetime.combine(flt.until + timedelta(days=1), time.min, UTC))
+        q = q.where(AuditLog.at < day_start(flt.until + timedelta(days=1)))
     if flt.text:
         q = q.where(AuditLog.summary.contains(flt.text, autoescape=True))
     return q
@@ -104,13 +105,13 @@ def export_csv(*, session: Session, actor: Who, flt: AuditFilter) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(["编号", "时间", "操作人", "IP", "模块", "操作", "对象", "对象编号", "说明"])
+    writer.writerow(["编号", "时间（北京时间）", "操作人", "IP", "模块", "操作", "对象", "对象编号", "说明"])
     rows = list(session.scalars(query(flt)))
     for e in rows:
         writer.writerow(
             [
                 e.id,
-                e.at.isoformat(timespec="seconds"),
+                beijing(e.at, "%Y-%m-%d %H:%M:%S"),
                 e.actor,
                 e.ip,
                 e.module,

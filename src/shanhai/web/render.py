@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from shanhai.auth.models import DATA_SCOPE_LABELS, DataScope
 from shanhai.auth.permissions import ACTION_LABELS
 from shanhai.errors import ShanhaiError
+from shanhai.lib.beijing import beijing
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals.update(
@@ -21,6 +22,7 @@ TEMPLATES.env.globals.update(
     DATA_SCOPES=[(s.value, DATA_SCOPE_LABELS[s]) for s in DataScope],
     DATA_SCOPE_LABELS={s.value: label for s, label in DATA_SCOPE_LABELS.items()},
 )
+TEMPLATES.env.filters["beijing"] = beijing  # {{ row.at | beijing }}: stored UTC, shown in Beijing time
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
