@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shanhai.auth.models import DataScope, Role, User
+from shanhai.auth.models import DataScope, Role, User, UserSession
 from shanhai.datasets.models import DataSet, SavedView, Submission
 from shanhai.indicators.models import DataValue
 from shanhai.orgunits.models import OrgUnit
@@ -280,7 +280,10 @@ def admin_write(kind: str) -> Callable[[Ctx], None]:
         user = ctx.session.get(User, other_user_id(ctx))
         assert user is not None
         role = viewer_role(ctx)
-        before_user, before_role = (user.display_name, user.version), (role.name, role.version)
+        before_user, before_role = (
+            (user.display_name, user.version, user.password_hash),
+            (role.name, role.version),
+        )
         if kind == "put_user":
             r = ctx.client.put(
                 f"/api/v1/users/{user.id}",
@@ -304,6 +307,16 @@ def admin_write(kind: str) -> Callable[[Ctx], None]:
             perm, ok = "users:edit", 200
         elif kind == "unlock_form":
             r = ctx.client.post(f"/admin/users/{user.id}/unlock", follow_redirects=False)
+            perm, ok = "users:edit", 303
+        elif kind == "reset_password":
+            r = ctx.client.post(f"/api/v1/users/{user.id}/password", json={"new_password": "Reset-2026"})
+            perm, ok = "users:edit", 200
+        elif kind == "reset_password_form":
+            r = ctx.client.post(
+                f"/admin/users/{user.id}/password",
+                data={"new_password": "Reset-2026"},
+                follow_redirects=False,
+            )
             perm, ok = "users:edit", 303
         elif kind == "put_role":
             r = ctx.client.put(
@@ -336,7 +349,7 @@ def admin_write(kind: str) -> Callable[[Ctx], None]:
         if not allowed:
             ctx.session.refresh(user)
             ctx.session.refresh(role)
-            assert (user.display_name, user.version) == before_user
+            assert (user.display_name, user.version, user.password_hash) == before_user
             assert (role.name, role.version) == before_role
             assert ctx.session.scalars(select(User).where(User.username == "newbie")).first() is None
 
@@ -367,6 +380,24 @@ def own_tokens(ctx: Ctx, action: str) -> None:
         assert r.status_code == (204 if allowed else 404)
         ctx.session.refresh(other)
         assert (other.revoked_at is not None) == allowed
+
+
+def own_session(ctx: Ctx) -> None:
+    """Anyone may sign out one of their own browsers; another user's session is not found and stays."""
+    from shanhai.auth import service as auth
+
+    me = ctx.session.scalars(select(User).where(User.username == ctx.persona)).one()
+    other = ctx.session.scalars(select(User).where(User.username != ctx.persona)).first()
+    assert other is not None
+    _, mine = auth.start_session(session=ctx.session, user=me, ip="10.0.0.1")
+    _, theirs = auth.start_session(session=ctx.session, user=other, ip="10.0.0.2")
+    assert ctx.client.post(f"/account/sessions/{theirs.id}/end").status_code == 404
+    r = ctx.client.post(f"/account/sessions/{mine.id}/end", follow_redirects=False)
+    assert r.status_code == 303, (ctx.persona, r.status_code)
+    remaining = set(
+        ctx.session.scalars(select(UserSession.id).where(UserSession.id.in_([mine.id, theirs.id])))
+    )
+    assert remaining == {theirs.id}
 
 
 def web_form(url: str, data: dict[str, str], ok: int = 303) -> Callable[[Ctx], None]:
@@ -578,6 +609,7 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     )(ctx),
     ("PUT", "/api/v1/users/{user_id}"): admin_write("put_user"),
     ("POST", "/api/v1/users/{user_id}/unlock"): admin_write("unlock"),
+    ("POST", "/api/v1/users/{user_id}/password"): admin_write("reset_password"),
     ("GET", "/api/v1/roles"): gated("GET", "/api/v1/roles", "roles:view"),
     ("GET", "/api/v1/roles/{role_id}"): lambda ctx: gated(
         "GET", f"/api/v1/roles/{viewer_role(ctx).id}", "roles:view"
@@ -594,6 +626,7 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     )(ctx),
     ("POST", "/admin/users/{user_id}"): admin_write("post_user_form"),
     ("POST", "/admin/users/{user_id}/unlock"): admin_write("unlock_form"),
+    ("POST", "/admin/users/{user_id}/password"): admin_write("reset_password_form"),
     ("GET", "/admin/roles"): gated("GET", "/admin/roles", "roles:view"),
     ("GET", "/admin/roles/{role_id}"): lambda ctx: gated(
         "GET", f"/admin/roles/{viewer_role(ctx).id}", "roles:view"
@@ -607,6 +640,7 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
         "/account/password", {"old_password": "wrong", "new_password": "x"}
     ),
     ("POST", "/account/tokens"): web_form("/account/tokens", {"name": "脚本"}, ok=200),
+    ("POST", "/account/sessions/{session_id}/end"): own_session,
     ("POST", "/account/tokens/{token_id}/revoke"): lambda ctx: (
         None
     ),  # covered by the API twin and test_security

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -310,3 +311,84 @@ def test_audit_filters_blank_fields_mean_no_filter_and_bad_dates_are_named(
     assert 0 < narrowed["total"] < everything
     bad = admin.get("/api/v1/audit", params={"since": "2025-13-01"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "since"
+
+
+def test_an_administrator_resets_a_forgotten_password(
+    anonymous: TestClient, as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    viewer = _user(session, "viewer")
+    assert _login(anonymous, "viewer").status_code == 303 and anonymous.get("/").status_code == 200
+    admin = as_persona("admin")
+    assert "重置密码" in admin.get(f"/admin/users/{viewer.id}").text
+    weak = admin.post(f"/api/v1/users/{viewer.id}/password", json={"new_password": "12345678"})
+    assert weak.status_code == 422 and weak.json()["error"]["field"] == "new_password"
+    session.refresh(viewer)
+    assert auth.verify_password(viewer.password_hash, PASSWORD)  # refused: nothing changed
+    done = admin.post(
+        f"/admin/users/{viewer.id}/password", data={"new_password": "Reset-2026"}, follow_redirects=False
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("saved=password")
+    assert "密码已重置" in admin.get(done.headers["location"]).text
+    assert anonymous.get("/", follow_redirects=False).status_code == 303  # the old browser session is gone
+    assert _login(anonymous, "viewer").status_code == 401
+    assert _login(anonymous, "viewer", "Reset-2026").status_code == 303
+    logged = session.scalars(select(AuditLog).where(AuditLog.summary.like("重置用户 viewer 的密码%"))).all()
+    assert len(logged) == 1
+    assert "Reset-2026" not in f"{logged[0].before}{logged[0].after}{logged[0].summary}"
+    # last, as the form's error path undoes the test's transaction: the message, beside the field
+    weak_form = admin.post(f"/admin/users/{viewer.id}/password", data={"new_password": "12345678"})
+    assert weak_form.status_code == 422 and "密码须同时包含字母和数字或符号" in weak_form.text
+
+
+def test_audit_days_are_beijing_days(as_persona: Callable[[str], TestClient], session: Session) -> None:
+    """An entry made at 01:00 on 2 January in Xuzhou (17:00 UTC on the 1st) is filed under 2 January, on the
+    page, in the filter and in the export."""
+    entry = AuditLog(
+        at=datetime(2031, 1, 1, 17, 0, tzinfo=UTC),
+        actor="测试",
+        module="测试",
+        action="update",
+        object_type="test",
+        summary="北京时间凌晨一点的操作",
+    )
+    session.add(entry)
+    session.flush()
+    admin = as_persona("admin")
+    on = {"since": "2031-01-02", "until": "2031-01-02"}
+    assert [e["id"] for e in admin.get("/api/v1/audit", params=on).json()["items"]] == [entry.id]
+    day_before = {"since": "2031-01-01", "until": "2031-01-01"}
+    assert admin.get("/api/v1/audit", params=day_before).json()["total"] == 0
+    assert "2031-01-02 01:00:00" in admin.get("/admin/audit", params=on).text
+    assert "2031-01-02 01:00:00" in admin.get("/api/v1/audit/export", params=on).text
+
+
+def test_a_user_sees_their_signed_in_browsers_and_signs_one_out(
+    app, anonymous: TestClient, session: Session
+) -> None:
+    office = TestClient(app)
+    assert _login(office, "viewer").status_code == 303
+    assert _login(anonymous, "viewer").status_code == 303  # the phone
+    page = anonymous.get("/account").text
+    assert page.count("退出该浏览器") == 1 and "当前浏览器" in page
+    office_session = session.scalars(
+        select(UserSession).where(UserSession.user_id == _user(session, "viewer").id).order_by(UserSession.id)
+    ).first()
+    assert office_session is not None
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf
+    r = anonymous.post(
+        f"/account/sessions/{office_session.id}/end",
+        data={"csrf_token": csrf.group(1)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/account?ended=1"
+    assert office.get("/", follow_redirects=False).status_code == 303  # the office PC must log in again
+    assert anonymous.get("/").status_code == 200
+    assert "由本人在其他浏览器结束" in " ".join(
+        e.message for e in session.scalars(select(LoginLog).where(LoginLog.username == "viewer"))
+    )
+    # someone else's browser is not found, and stays signed in
+    assert _login(office, "quanshan_officer").status_code == 303
+    theirs = session.scalars(select(UserSession).join(User).where(User.username == "quanshan_officer")).one()
+    r = anonymous.post(f"/account/sessions/{theirs.id}/end", data={"csrf_token": csrf.group(1)})
+    assert r.status_code == 404 and office.get("/").status_code == 200

@@ -20,6 +20,7 @@ from shanhai.auth.permissions import ACTION_LABELS, MENUS, Menu
 from shanhai.auth.schemas import (
     LoginLogRead,
     MeRead,
+    PasswordReset,
     RoleRead,
     RoleUpdate,
     TokenCreate,
@@ -157,6 +158,15 @@ def update_user(user_id: IdPath, body: UserUpdate, session: SessionDep, actor: A
 @router.post("/users/{user_id}/unlock", response_model=UserRead, summary="解锁用户")
 def unlock_user(user_id: IdPath, session: SessionDep, actor: ActorDep) -> UserRead:
     return user_read(auth.unlock_user(session=session, actor=actor, user_id=user_id))
+
+
+@router.post(
+    "/users/{user_id}/password", response_model=UserRead, summary="重置用户密码（并结束其所有登录会话）"
+)
+def reset_password(user_id: IdPath, body: PasswordReset, session: SessionDep, actor: ActorDep) -> UserRead:
+    return user_read(
+        auth.reset_password(session=session, actor=actor, user_id=user_id, new=body.new_password)
+    )
 
 
 @router.get("/roles", response_model=list[RoleRead], summary="角色列表")

@@ -65,6 +65,7 @@ async def get_actor(request: Request, session: SessionDep) -> Actor:
         if not sent or not hmac.compare_digest(sent, row.csrf_token):
             raise Forbidden("请求校验失败（CSRF），请刷新页面后重试", field=CSRF_FIELD)
     request.state.csrf_token = row.csrf_token
+    request.state.session_id = row.id  # the account page marks this browser's own session
     actor = actor_for(session=session, user=row.user, ip=ip)
     request.state.actor = actor
     return actor

@@ -63,6 +63,12 @@ class UserUpdate(BaseModel):
     is_active: bool = True
 
 
+class PasswordReset(BaseModel):
+    new_password: Text = Field(
+        min_length=1, max_length=256, description="新密码（至少 8 位，字母加数字或符号）"
+    )
+
+
 class MeRead(BaseModel):
     user_id: int | None
     username: str

@@ -17,6 +17,7 @@ from shanhai.auth.permissions import check_known
 from shanhai.auth.scope import Actor, log_event
 from shanhai.db import find_one, utcnow
 from shanhai.errors import Conflict, Invalid, NotFound, ShanhaiError
+from shanhai.lib.beijing import beijing
 from shanhai.orgunits.models import OrgUnit
 
 HASHER = PasswordHasher()
@@ -43,11 +44,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"密码至少 {MIN_PASSWORD_LENGTH} 位", field="password")
+        raise Invalid(f"密码至少 {MIN_PASSWORD_LENGTH} 位", field=field)
     if password.isdigit() or password.isalpha():
-        raise Invalid("密码须同时包含字母和数字或符号", field="password")
+        raise Invalid("密码须同时包含字母和数字或符号", field=field)
 
 
 def _sha(token: str) -> str:
@@ -142,6 +143,33 @@ def end_session(*, session: Session, token: str, ip: str) -> None:
         session.delete(row)
 
 
+def list_sessions(*, session: Session, user: User) -> list[UserSession]:
+    """The user's browser sessions that have not expired, newest first."""
+    return list(
+        session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.expires_at > utcnow())
+            .order_by(UserSession.created_at.desc(), UserSession.id.desc())
+        )
+    )
+
+
+def end_own_session(*, session: Session, actor: Actor, session_id: int) -> None:
+    """Sign out one of your own browsers (a shared office PC, a lost phone); another user's is not found."""
+    row = session.get(UserSession, session_id)
+    if row is None or row.user_id != actor.user_id:
+        raise NotFound("登录会话不存在", field="session_id")
+    log_event(
+        session=session,
+        username=row.user.username,
+        user_id=row.user_id,
+        ip=actor.ip,
+        event="退出",
+        message=f"由本人在其他浏览器结束（登录于 {beijing(row.created_at)}，IP {row.ip or '未知'}）",
+    )
+    session.delete(row)
+
+
 def create_token(*, session: Session, actor: Actor, user: User, name: str, days: int | None = None) -> str:
     """Issue an API token; the plaintext is returned once and only its hash is kept."""
     if not name.strip():
@@ -207,10 +235,7 @@ def change_password(*, session: Session, user: User, old: str, new: str, ip: str
     if not verify_password(user.password_hash, old):
         raise Invalid("原密码不正确", field="old_password")
     check_password_strength(new)
-    user.password_hash = hash_password(new)
-    user.password_changed_at = utcnow()
-    for other in session.scalars(select(UserSession).where(UserSession.user_id == user.id)):
-        session.delete(other)  # every other browser must log in again
+    _set_password(session, user, new)  # every other browser must log in again
     record(
         session=session,
         actor=user.username,
@@ -344,6 +369,37 @@ def update_user(
         summary=f"修改用户 {user.username}：{changes}",
         before=before,
         after=after,
+    )
+    return user
+
+
+def _set_password(session: Session, user: User, new: str) -> int:
+    """Store the new password and end all the user's sessions; return how many were ended."""
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    sessions = list(session.scalars(select(UserSession).where(UserSession.user_id == user.id)))
+    for row in sessions:
+        session.delete(row)
+    return len(sessions)
+
+
+def reset_password(*, session: Session, actor: Actor, user_id: int, new: str) -> User:
+    """An administrator sets a user's password (forgotten, or a leaver's account handed over): the user is
+    unlocked and logged out everywhere. The password itself is never written to the log."""
+    actor.require("users:edit")
+    user = get_user(session=session, user_id=user_id)
+    check_password_strength(new, field="new_password")
+    ended = _set_password(session, user, new)
+    user.failed_logins = 0
+    user.locked_until = None
+    record(
+        session=session,
+        actor=actor,
+        module=MODULE,
+        action=Action.UPDATE,
+        object_type="user",
+        object_id=user.id,
+        summary=f"重置用户 {user.username} 的密码（结束其 {ended} 个登录会话）",
     )
     return user
 

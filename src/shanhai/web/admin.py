@@ -125,6 +125,22 @@ def update_user(
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
 
+@router.post("/users/{user_id}/password", summary="重置用户密码")
+def reset_password(
+    user_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    new_password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    try:
+        auth.reset_password(session=session, actor=actor, user_id=user_id, new=new_password)
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        return _user_form(request, session, auth.get_user(session=session, user_id=user_id), exc)
+    return RedirectResponse(f"/admin/users/{user_id}?saved=password", status_code=303)
+
+
 @router.post("/users/{user_id}/unlock", summary="解锁用户")
 def unlock_user(user_id: int, session: SessionDep, actor: ActorDep) -> Response:
     auth.unlock_user(session=session, actor=actor, user_id=user_id)

@@ -1,4 +1,4 @@
-"""Login, logout, change password, API tokens — the account pages."""
+"""Login, logout, change password, signed-in browsers, API tokens — the account pages."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from shanhai.api.deps import (
     client_ip,
 )
 from shanhai.auth import service as auth
-from shanhai.errors import ShanhaiError
+from shanhai.auth.models import User
+from shanhai.errors import Invalid, ShanhaiError
 from shanhai.web.render import recoverable, render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -102,11 +103,26 @@ def logout(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     return response
 
 
+def _account(
+    request: Request, session: SessionDep, user: User, error: ShanhaiError | None = None, **extra: object
+) -> Response:
+    return render(
+        request,
+        "auth/account.html",
+        status_code=error.status if error else 200,
+        user=user,
+        tokens=auth.list_tokens(session=session, user=user),
+        sessions=auth.list_sessions(session=session, user=user),
+        current_session=getattr(request.state, "session_id", None),
+        error=error,
+        json_url="/api/v1/me",
+        **extra,
+    )
+
+
 @router.get("/account", summary="我的账号")
 def account_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    user = auth.get_user(session=session, user_id=actor.user_id or 0)
-    tokens = auth.list_tokens(session=session, user=user)
-    return render(request, "auth/account.html", user=user, tokens=tokens, json_url="/api/v1/me")
+    return _account(request, session, auth.get_user(session=session, user_id=actor.user_id or 0))
 
 
 @router.post("/account/password", summary="修改密码")
@@ -121,16 +137,11 @@ def change_password(
     user = auth.get_user(session=session, user_id=actor.user_id or 0)
     try:
         if new_password != confirm_password:
-            from shanhai.errors import Invalid
-
             raise Invalid("两次输入的新密码不一致", field="confirm_password")
         auth.change_password(session=session, user=user, old=old_password, new=new_password, ip=actor.ip)
     except ShanhaiError as exc:
         recoverable(exc, session)
-        tokens = auth.list_tokens(session=session, user=user)
-        return render(
-            request, "auth/account.html", status_code=exc.status, user=user, tokens=tokens, error=exc
-        )
+        return _account(request, session, user, exc)
     token, _ = auth.start_session(session=session, user=user, ip=actor.ip)  # other sessions were ended
     response = RedirectResponse("/account?changed=1", status_code=303)
     response.set_cookie(
@@ -148,12 +159,14 @@ def create_token(
         token = auth.create_token(session=session, actor=actor, user=user, name=name)
     except ShanhaiError as exc:
         recoverable(exc, session)
-        tokens = auth.list_tokens(session=session, user=user)
-        return render(
-            request, "auth/account.html", status_code=exc.status, user=user, tokens=tokens, error=exc
-        )
-    tokens = auth.list_tokens(session=session, user=user)
-    return render(request, "auth/account.html", user=user, tokens=tokens, new_token=token)
+        return _account(request, session, user, exc)
+    return _account(request, session, user, new_token=token)
+
+
+@router.post("/account/sessions/{session_id}/end", summary="结束一个登录会话")
+def end_session(session_id: int, session: SessionDep, actor: ActorDep) -> Response:
+    auth.end_own_session(session=session, actor=actor, session_id=session_id)
+    return RedirectResponse("/account?ended=1", status_code=303)
 
 
 @router.post("/account/tokens/{token_id}/revoke", summary="吊销接口令牌")
