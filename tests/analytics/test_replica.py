@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,17 +14,18 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shanhai.analytics import replica as replica_module
+from shanhai.analytics import sync as sync_module
 from shanhai.analytics.models import AnalyticsChange, AnalyticsValue
 from shanhai.analytics.query import analytics, session_store
 from shanhai.analytics.replica import POLL_SECONDS, Replica, detach, use_replica
 from shanhai.analytics.store import Store
-from shanhai.analytics.sync import set_approved
+from shanhai.analytics.sync import FEED_DAYS, prune_feed, set_approved
 from shanhai.app import create_app
 from shanhai.auth import service as auth
 from shanhai.auth.models import User
 from shanhai.auth.scope import SYSTEM
 from shanhai.config import Settings
-from shanhai.db import find_one
+from shanhai.db import find_one, utcnow
 from shanhai.fixtures.loader import load_demo
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
@@ -197,3 +199,32 @@ def test_auto_builds_a_replica_only_for_a_large_analytics_table(
     assert not use_replica(fresh_db.engine, "auto")  # not migrated yet: nothing to replicate
     monkeypatch.setattr(replica_module, "AUTO_ROWS", 50)
     assert use_replica(demo_db.engine, "auto")
+
+
+def test_the_feed_keeps_a_week_and_an_idle_replica_loads_afresh(session: Session, replica: Replica) -> None:
+    value = _add_gazelles(session, 2)
+    old = AnalyticsChange(data_value_id=value.id, at=utcnow() - timedelta(days=FEED_DAYS, hours=1))
+    session.add(old)
+    session.flush()
+    recent = session.scalars(select(AnalyticsChange.id).where(AnalyticsChange.id != old.id)).all()
+    assert prune_feed(session=session) == 1
+    assert session.scalars(select(AnalyticsChange.id)).all() == recent  # only the old row went
+    # a change whose feed row is gone (pruned while the replica sat idle) is picked up by loading afresh
+    before = _gazelles(session, replica.store())
+    session.execute(
+        update(AnalyticsValue)
+        .where(AnalyticsValue.data_value_id == value.id)
+        .values(value=AnalyticsValue.value + 40)
+    )
+    assert _gazelles(session, replica.store()) == before  # no feed row: a plain catch-up cannot know
+    replica._polled_at -= replica_module.RELOAD_SECONDS + 1  # as if idle for a week
+    assert _gazelles(session, replica.store()) == (before or 0) + 40
+
+
+def test_writers_prune_the_feed_now_and_then(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sync_module, "PRUNE_EVERY", 1)
+    old = AnalyticsChange(data_value_id=1, at=utcnow() - timedelta(days=FEED_DAYS + 1))
+    session.add(old)
+    session.flush()
+    _add_gazelles(session, 1)  # a write: its feed row goes in, the week-old one goes out
+    assert session.get(AnalyticsChange, old.id) is None

@@ -4,13 +4,13 @@ It is written in the same transaction as the value it mirrors, so a changed valu
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shanhai.db import Base
+from shanhai.db import Base, UTCDateTime, utcnow
 from shanhai.orgunits.models import MAX_DEPTH
 
 MAX_LEVELS = MAX_DEPTH  # one ancestor column per level of the org tree
@@ -62,3 +62,4 @@ class AnalyticsChange(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     data_value_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # rows older than a week are pruned

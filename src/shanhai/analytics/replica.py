@@ -5,7 +5,8 @@ analytics row and a row of the change feed (analytics_changes) in the same trans
 approved rows once, then reads the feed past its position and re-copies the rows of the values named there:
 before a query, when this process has committed a change since the last read (a user sees their own change at
 once), or when the last read is older than POLL_SECONDS (a change made by another worker process shows within
-half a second). Queries in between cost no round trip to the main database.
+half a second). Queries in between cost no round trip to the main database. Writers prune feed rows older
+than a week; a replica that has not read the feed for nearly that long loads afresh instead of catching up.
 
 PostgreSQL hands out feed ids in the order transactions start, not the order they commit: a missing id
 below the newest one seen is kept as a gap and asked for again, until it appears or GAP_SECONDS pass (a
@@ -34,10 +35,11 @@ from sqlalchemy.orm import Session
 
 from shanhai.analytics.models import AnalyticsChange, AnalyticsValue
 from shanhai.analytics.store import Store
-from shanhai.analytics.sync import local_commits
+from shanhai.analytics.sync import FEED_DAYS, local_commits
 
 AUTO_ROWS = 100_000  # SHANHAI_ANALYTICS_ENGINE=auto: a replica from this many analytics rows (measured)
 POLL_SECONDS = 0.5  # changes committed by other processes are read at most this long after the last read
+RELOAD_SECONDS = (FEED_DAYS - 1) * 86_400.0  # idle longer than this: load afresh rather than catch up
 GAP_SECONDS = 300.0  # how long a missing feed id is waited for before it is taken as rolled back
 GAP_WINDOW = 1_000  # at load, feed ids this far below the newest are checked for gaps
 MAX_GAPS = 10_000  # beyond this many missing ids the oldest are given up (a large import that rolled back)
@@ -105,6 +107,7 @@ class Replica:
                         "(FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', NULLSTR '\\N')"
                     )
             self.rows = self._count()
+            self._polled_at = time.monotonic()
 
     def _export(self, conn: Connection, path: Path) -> None:
         """The approved rows as CSV (NULL written as \\N): PostgreSQL's COPY, or the rows through Python."""
@@ -237,9 +240,12 @@ class Replica:
         """A store reading this replica, caught up with the feed first if this process has committed a
         change since the last read, or the last read is older than POLL_SECONDS."""
         commits = local_commits()
-        if commits != self._local_commits or time.monotonic() - self._polled_at >= self._poll:
+        idle = time.monotonic() - self._polled_at
+        if idle > RELOAD_SECONDS:  # the feed may have been pruned past this replica's position
+            self.load()
+        elif commits != self._local_commits or idle >= self._poll:
             self.refresh()
-            self._local_commits = commits
+        self._local_commits = commits
         return Store(execute=self.execute, approved_only=True)
 
     def close(self) -> None:

@@ -3,10 +3,13 @@ each change in the feed that DuckDB replicas read."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import delete, event, insert, update
 from sqlalchemy.orm import Session
 
 from shanhai.analytics.models import MAX_LEVELS, AnalyticsChange, AnalyticsValue
+from shanhai.db import utcnow
 from shanhai.indicators.models import DataValue
 
 
@@ -53,6 +56,21 @@ def sync_value(*, session: Session, value: DataValue) -> None:
 def _changed(session: Session, value_ids: list[int]) -> None:
     session.execute(insert(AnalyticsChange), [{"data_value_id": i} for i in value_ids])
     session.info[_WROTE] = True
+    _writes[0] += 1
+    if _writes[0] % PRUNE_EVERY == 0:
+        prune_feed(session=session)
+
+
+FEED_DAYS = 7  # the feed keeps a week; a replica that has not read it for longer loads afresh
+PRUNE_EVERY = 1_000  # feed writes of this process between prunings
+_writes = [0]
+
+
+def prune_feed(*, session: Session) -> int:
+    """Delete feed rows older than FEED_DAYS (every replica has read them long since); return how many."""
+    cutoff = utcnow() - timedelta(days=FEED_DAYS)
+    result = session.execute(delete(AnalyticsChange).where(AnalyticsChange.at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 _WROTE = "shanhai.analytics.changed"

@@ -24,6 +24,7 @@ def upgrade() -> None:
         "analytics_changes",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("data_value_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_changes")),
     )
     with op.batch_alter_table("analytics_values", schema=None) as batch_op:
