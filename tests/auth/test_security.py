@@ -392,3 +392,22 @@ def test_a_user_sees_their_signed_in_browsers_and_signs_one_out(
     theirs = session.scalars(select(UserSession).join(User).where(User.username == "quanshan_officer")).one()
     r = anonymous.post(f"/account/sessions/{theirs.id}/end", data={"csrf_token": csrf.group(1)})
     assert r.status_code == 404 and office.get("/").status_code == 200
+
+
+def test_password_spraying_from_one_address_is_slowed_down(anonymous: TestClient, session: Session) -> None:
+    """Twenty failures from one address, spread over many accounts so that none locks, and that address must
+    wait — even with a right password; other addresses are not affected."""
+    for i in range(auth.MAX_FAILURES_PER_IP):
+        assert _login(anonymous, f"guess-{i}", "Spray-2026").status_code == 401
+    r = _login(anonymous, "viewer")
+    assert r.status_code == 429 and "登录失败次数过多" in r.text
+    assert not auth.is_locked(_user(session, "viewer"))  # the account itself is fine
+    assert (
+        auth.authenticate(session=session, username="viewer", password=PASSWORD, ip="10.1.2.3").username
+        == "viewer"
+    )
+    assert "暂停登录" in _events_messages(session)
+
+
+def _events_messages(session: Session) -> str:
+    return " ".join(r.message for r in session.scalars(select(LoginLog).order_by(LoginLog.id)))

@@ -74,8 +74,8 @@ def login(
         return _login_form(request, target, "请输入用户名和密码", username, status=400)
     try:
         user = auth.authenticate(session=session, username=username, password=password, ip=client_ip(request))
-    except auth.Unauthenticated as exc:
-        return _login_form(request, target, exc.message, username, status=401)
+    except auth.Unauthenticated as exc:  # 401, or 429 for an address with too many failures
+        return _login_form(request, target, exc.message, username, status=exc.status)
     old = request.cookies.get(SESSION_COOKIE)
     if old:  # whatever session id the browser brought is dropped: a fresh one is issued (no fixation)
         auth.end_session(session=session, token=old, ip=client_ip(request))
