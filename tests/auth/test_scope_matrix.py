@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shanhai.audit.models import AuditLog
 from shanhai.auth.models import DataScope, Role, User, UserSession
 from shanhai.datasets.models import DataSet, SavedView, Submission
 from shanhai.indicators.models import DataValue
@@ -440,6 +441,15 @@ def analytics_api(ctx: Ctx) -> None:
         )
         got = [Decimal(row[3]) for row in r.json()["rows"] if row[0] == code]
         assert (got[0] if got else Decimal(0)) == expected, (ctx.persona, code)
+    # the CSV export of the same query needs 导出 and leaves an audit entry
+    exports = ctx.session.scalars(select(AuditLog).where(AuditLog.object_type == "analytics")).all()
+    csv_r = ctx.client.get(
+        "/api/v1/analytics", params={"dx": "FUNDS", "ou": "XZ", "pe": "2025", "format": "csv"}
+    )
+    allowed = ctx.allowed("indicators:export")
+    assert csv_r.status_code == (200 if allowed else 403), (ctx.persona, csv_r.status_code)
+    after = ctx.session.scalars(select(AuditLog).where(AuditLog.object_type == "analytics")).all()
+    assert len(after) == len(exports) + (1 if allowed else 0)
 
 
 def _data_set(ctx: Ctx) -> DataSet:

@@ -7,6 +7,8 @@ the same statements compiled once for DuckDB — on an in-process DuckDB replica
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from shanhai.analytics.models import MAX_LEVELS, AnalyticsValue
 from shanhai.analytics.replica import replica_store
 from shanhai.analytics.store import Store
+from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor
 from shanhai.errors import Invalid
 from shanhai.indicators import formula
@@ -494,6 +497,35 @@ def run(*, request: Request, actor: Actor, store: Store) -> Result:
             "pe": [p.id for p in request.pe],
         },
     )
+
+
+def to_csv(result: Result) -> str:
+    """The result as CSV for Excel (UTF-8 with BOM): names first, then the codes to query it again."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["指标", "单位", "期间", "数值", "dx", "ou", "pe"])
+    for dx, ou, pe, value in result.rows:
+        writer.writerow(
+            [result.names.get(dx, dx), result.names.get(ou, ou), result.names.get(pe, pe), value, dx, ou, pe]
+        )
+    return out.getvalue()
+
+
+def export_csv(*, session: Session, actor: Actor, dx: str, ou: str, pe: str) -> str:
+    """An analytics query exported (API, pivot page, CLI): needs the export permission and is audited."""
+    actor.require("indicators:export")
+    result = analytics(session=session, actor=actor, dx=dx, ou=ou, pe=pe)
+    record(
+        session=session,
+        actor=actor,
+        module="指标",
+        action=Action.EXPORT,
+        object_type="analytics",
+        summary=f"导出分析数据 {len(result.rows)} 行（dx={dx}；ou={ou}；pe={pe}）"[:500],
+        after={"rows": len(result.rows), "dx": dx, "ou": ou, "pe": pe},
+    )
+    return to_csv(result)
 
 
 def session_store(session: Session) -> Store:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -11,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from shanhai.analytics import views
-from shanhai.analytics.query import Result, analytics
+from shanhai.analytics.query import analytics, export_csv
 from shanhai.api.deps import ActorDep, SessionDep
 from shanhai.api.errors import ERROR_RESPONSES
 from shanhai.api.responses import csv_response
@@ -30,18 +28,6 @@ class AnalyticsRead(BaseModel):
     dimensions: dict[str, list[str]]
 
 
-def analytics_csv(result: Result) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["指标", "单位", "期间", "数值", "dx", "ou", "pe"])
-    for dx, ou, pe, value in result.rows:
-        writer.writerow(
-            [result.names.get(dx, dx), result.names.get(ou, ou), result.names.get(pe, pe), value, dx, ou, pe]
-        )
-    return out.getvalue()
-
-
 @router.get(
     "/analytics",
     response_model=AnalyticsRead,
@@ -56,9 +42,10 @@ def get_analytics(
     pe: Dim,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
+    if format == "csv":  # needs 导出 and is audited
+        body = export_csv(session=session, actor=actor, dx=dx, ou=ou, pe=pe)
+        return csv_response(body, "shanhai-analytics.csv")
     result = analytics(session=session, actor=actor, dx=dx, ou=ou, pe=pe)
-    if format == "csv":
-        return csv_response(analytics_csv(result), "shanhai-analytics.csv")
     return AnalyticsRead(
         headers=result.headers, rows=result.rows, names=result.names, dimensions=result.dimensions
     )

@@ -126,8 +126,7 @@ def analytics_command(
     username: str = typer.Option(..., "--username", help="以此用户的数据范围查询 / whose data scope applies"),
     as_csv: bool = typer.Option(False, "--csv", help="输出 CSV / print CSV"),
 ) -> None:
-    from shanhai.analytics.query import analytics
-    from shanhai.api.analytics import analytics_csv
+    from shanhai.analytics.query import analytics, export_csv
     from shanhai.auth.models import User
     from shanhai.auth.scope import actor_for
     from shanhai.db import find_one
@@ -136,10 +135,13 @@ def analytics_command(
         user = find_one(session, User, username=username)
         if user is None:
             raise ShanhaiError(f"用户不存在：{username}")
-        result = analytics(session=session, actor=actor_for(session=session, user=user), dx=dx, ou=ou, pe=pe)
-        if as_csv:
-            typer.echo(analytics_csv(result).lstrip("\ufeff"), nl=False)
+        actor = actor_for(session=session, user=user)
+        if as_csv:  # an export: needs the user's 导出 permission and goes into the audit log
+            typer.echo(
+                export_csv(session=session, actor=actor, dx=dx, ou=ou, pe=pe).lstrip("\ufeff"), nl=False
+            )
             return
+        result = analytics(session=session, actor=actor, dx=dx, ou=ou, pe=pe)
         for dx_code, ou_code, pe_id, value in result.rows:
             typer.echo(f"{result.names[dx_code]}\t{result.names[ou_code]}\t{result.names[pe_id]}\t{value}")
         if not result.rows:
