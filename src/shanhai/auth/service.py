@@ -423,23 +423,16 @@ def reset_password(*, session: Session, actor: Actor, user_id: int, new: str) ->
     user = get_user(session=session, user_id=user_id)
     check_password_strength(new, field="new_password")
     ended = _set_password(session, user, new)
-    user.failed_logins = 0
-    user.locked_until = None
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.UPDATE,
-        object_type="user",
-        object_id=user.id,
-        summary=f"重置用户 {user.username} 的密码（结束其 {ended} 个登录会话）",
-    )
-    return user
+    return _unlock(session, actor, user, f"重置用户 {user.username} 的密码（结束其 {ended} 个登录会话）")
 
 
 def unlock_user(*, session: Session, actor: Actor, user_id: int) -> User:
     actor.require("users:edit")
     user = get_user(session=session, user_id=user_id)
+    return _unlock(session, actor, user, f"解锁用户 {user.username}")
+
+
+def _unlock(session: Session, actor: Actor, user: User, summary: str) -> User:
     user.locked_until = None
     user.failed_logins = 0
     record(
@@ -449,7 +442,7 @@ def unlock_user(*, session: Session, actor: Actor, user_id: int) -> User:
         action=Action.UPDATE,
         object_type="user",
         object_id=user.id,
-        summary=f"解锁用户 {user.username}",
+        summary=summary,
     )
     return user
 
