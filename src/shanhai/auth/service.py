@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -41,6 +42,33 @@ class Throttled(Unauthenticated):
 
     code = "too_many_requests"
     status = 429
+
+
+def _audit(
+    session: Session,
+    actor: Actor | str,
+    action: Action,
+    object_type: str,
+    object_id: int,
+    summary: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    ip: str = "",
+) -> None:
+    """An 操作日志 entry of the 系统管理 module (accounts, tokens, roles)."""
+    record(
+        session=session,
+        actor=actor,
+        module=MODULE,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        summary=summary,
+        before=before,
+        after=after,
+        ip=ip,
+    )
 
 
 def _failures_from(session: Session, ip: str) -> int:
@@ -217,15 +245,7 @@ def create_token(*, session: Session, actor: Actor, user: User, name: str, days:
     )
     session.add(row)
     session.flush()
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.GRANT,
-        object_type="api_token",
-        object_id=row.id,
-        summary=f"为 {user.username} 创建接口令牌“{row.name}”",
-    )
+    _audit(session, actor, Action.GRANT, "api_token", row.id, f"为 {user.username} 创建接口令牌“{row.name}”")
     return token
 
 
@@ -252,14 +272,8 @@ def revoke_token(*, session: Session, actor: Actor, token_id: int) -> ApiToken:
         raise NotFound(f"令牌不存在：{token_id}", field="token_id")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        record(
-            session=session,
-            actor=actor,
-            module=MODULE,
-            action=Action.GRANT,
-            object_type="api_token",
-            object_id=row.id,
-            summary=f"吊销接口令牌“{row.name}”（{row.prefix}…）",
+        _audit(
+            session, actor, Action.GRANT, "api_token", row.id, f"吊销接口令牌“{row.name}”（{row.prefix}…）"
         )
     return row
 
@@ -269,16 +283,7 @@ def change_password(*, session: Session, user: User, old: str, new: str, ip: str
         raise Invalid("原密码不正确", field="old_password")
     check_password_strength(new)
     _set_password(session, user, new)  # every other browser must log in again
-    record(
-        session=session,
-        actor=user.username,
-        ip=ip,
-        module=MODULE,
-        action=Action.UPDATE,
-        object_type="user",
-        object_id=user.id,
-        summary=f"{user.username} 修改了自己的密码",
-    )
+    _audit(session, user.username, Action.UPDATE, "user", user.id, f"{user.username} 修改了自己的密码", ip=ip)
 
 
 # --- users and roles (administration) ---------------------------------------------------------------
@@ -356,16 +361,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.CREATE,
-        object_type="user",
-        object_id=user.id,
-        summary=f"新增用户 {username}",
-        after=_user_snapshot(user),
-    )
+    _audit(session, actor, Action.CREATE, "user", user.id, f"新增用户 {username}", after=_user_snapshot(user))
     return user
 
 
@@ -392,14 +388,13 @@ def update_user(
     session.flush()
     after = _user_snapshot(user)
     changes = "；".join(f"{k}：{before[k]} → {after[k]}" for k in before if before[k] != after[k]) or "无变化"
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.GRANT,
-        object_type="user",
-        object_id=user.id,
-        summary=f"修改用户 {user.username}：{changes}",
+    _audit(
+        session,
+        actor,
+        Action.GRANT,
+        "user",
+        user.id,
+        f"修改用户 {user.username}：{changes}",
         before=before,
         after=after,
     )
@@ -435,15 +430,7 @@ def unlock_user(*, session: Session, actor: Actor, user_id: int) -> User:
 def _unlock(session: Session, actor: Actor, user: User, summary: str) -> User:
     user.locked_until = None
     user.failed_logins = 0
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.UPDATE,
-        object_type="user",
-        object_id=user.id,
-        summary=summary,
-    )
+    _audit(session, actor, Action.UPDATE, "user", user.id, summary)
     return user
 
 
@@ -491,17 +478,7 @@ def update_role(
     summary = f"修改角色 {role.name}：数据权限 {before['data_scope']} → {after['data_scope']}"
     if added or removed:
         summary += f"；增加 {len(added)} 项、移除 {len(removed)} 项权限"
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.GRANT,
-        object_type="role",
-        object_id=role.id,
-        summary=summary,
-        before=before,
-        after=after,
-    )
+    _audit(session, actor, Action.GRANT, "role", role.id, summary, before=before, after=after)
     return role
 
 
