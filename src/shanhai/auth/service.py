@@ -113,65 +113,35 @@ def is_locked(user: User, now: datetime | None = None) -> bool:
 def authenticate(*, session: Session, username: str, password: str, ip: str) -> User:
     """Check a password; count failures and lock after MAX_FAILED_LOGINS. Every attempt is logged. An address
     with MAX_FAILURES_PER_IP failures in IP_WINDOW_MINUTES is refused before any password is checked."""
+
+    def note(event: str, message: str, who: User | None = None) -> None:
+        name, user_id = (who.username, who.id) if who else (username[:64], None)
+        log_event(session=session, username=name, user_id=user_id, ip=ip, event=event, message=message)
+
     if ip and _failures_from(session, ip) >= MAX_FAILURES_PER_IP:
-        log_event(
-            session=session,
-            username=username[:64],
-            user_id=None,
-            ip=ip,
-            event="登录失败",
-            message=f"该 IP {IP_WINDOW_MINUTES} 分钟内失败 {MAX_FAILURES_PER_IP} 次以上，暂停登录",
-        )
+        note("登录失败", f"该 IP {IP_WINDOW_MINUTES} 分钟内失败 {MAX_FAILURES_PER_IP} 次以上，暂停登录")
         raise Throttled(f"登录失败次数过多，请 {IP_WINDOW_MINUTES} 分钟后再试")
     user = find_one(session, User, username=username.strip())
     if user is None or not user.is_active:
-        log_event(
-            session=session,
-            username=username[:64],
-            user_id=None,
-            ip=ip,
-            event="登录失败",
-            message="用户不存在或已停用",
-        )
+        note("登录失败", "用户不存在或已停用")
         raise Unauthenticated("用户名或密码错误")
     if is_locked(user):
-        log_event(
-            session=session,
-            username=user.username,
-            user_id=user.id,
-            ip=ip,
-            event="登录失败",
-            message="账号已锁定",
-        )
+        note("登录失败", "账号已锁定", user)
         raise Unauthenticated(f"账号已锁定，请 {LOCK_MINUTES} 分钟后再试或联系管理员解锁")
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
-            log_event(
-                session=session,
-                username=user.username,
-                user_id=user.id,
-                ip=ip,
-                event="账号锁定",
-                message=f"连续 {user.failed_logins} 次密码错误",
-            )
+            note("账号锁定", f"连续 {user.failed_logins} 次密码错误", user)
             raise Unauthenticated(f"密码连续错误 {MAX_FAILED_LOGINS} 次，账号已锁定 {LOCK_MINUTES} 分钟")
-        log_event(
-            session=session,
-            username=user.username,
-            user_id=user.id,
-            ip=ip,
-            event="登录失败",
-            message="密码错误",
-        )
+        note("登录失败", "密码错误", user)
         left = MAX_FAILED_LOGINS - user.failed_logins
         raise Unauthenticated(f"用户名或密码错误（再错 {left} 次将锁定账号）")
     user.failed_logins = 0
     user.locked_until = None
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    log_event(session=session, username=user.username, user_id=user.id, ip=ip, event="登录成功")
+    note("登录成功", "", user)
     return user
 
 
