@@ -31,7 +31,7 @@ from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
 from shanhai.lib.cnnum import Qualifier
 from shanhai.migrations import upgrade
-from shanhai.orgunits.models import OrgUnit
+from shanhai.orgunits import service as orgunits
 from tests.conftest import Database, actor_of
 
 PERIODS = "2021-2025;2023;2024;2025;2025Q1;2025Q4;202501;2026;THIS_YEAR"
@@ -73,7 +73,7 @@ def _add_gazelles(session: Session, count: int) -> DataValue:
         session=session,
         actor=SYSTEM,
         element_code="GAZELLE_FIRMS",
-        org_unit_id=find_one_unit(session, "XZ-GL"),
+        org_unit_id=orgunits.get_by_code(session=session, code="XZ-GL").id,
         period_id="2025",
         programme_id=None,
         kind=ValueKind.ACTUAL,
@@ -100,12 +100,6 @@ def test_writes_approvals_and_deletes_reach_the_replica_before_the_next_query(
 
 def element_id(conn: Connection) -> int:
     return int(conn.execute(select(DataElement.id).where(DataElement.code == "GAZELLE_FIRMS")).scalar_one())
-
-
-def find_one_unit(session: Session, code: str) -> int:
-    unit = find_one(session, OrgUnit, code=code)
-    assert unit is not None
-    return unit.id
 
 
 def test_a_feed_id_that_commits_late_is_waited_for(session: Session, replica: Replica) -> None:
@@ -147,7 +141,7 @@ def test_the_app_on_the_duckdb_engine_shows_a_committed_change_in_the_next_query
         admin = find_one(setup, User, username="city_admin")
         assert admin is not None
         token = auth.create_token(session=setup, actor=SYSTEM, user=admin, name="测试")
-        unit_id = find_one_unit(setup, "XZ-GL")
+        unit_id = orgunits.get_by_code(session=setup, code="XZ-GL").id
         setup.commit()
     app = create_app(Settings(database_url=fresh_db.url, analytics_engine="duckdb"))
     try:
