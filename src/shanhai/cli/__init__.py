@@ -9,6 +9,8 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from shanhai.cli.extract import HELP as EXTRACT_HELP
+from shanhai.cli.extract import extract
 from shanhai.config import SettingsError, get_settings
 from shanhai.db import make_engine, session_factory, transaction
 from shanhai.errors import ShanhaiError
@@ -23,6 +25,7 @@ db_app = typer.Typer(help="数据库结构迁移。 / Database schema migrations
 app.add_typer(db_app, name="db")
 user_app = typer.Typer(help="用户与接口令牌。 / Users and API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.command("extract", help=EXTRACT_HELP)(extract)
 
 
 def _engine() -> Engine:

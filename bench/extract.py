@@ -1,0 +1,70 @@
+"""Figure extraction throughput on one core, with baselines over the same text in the same run.
+
+    .venv/bin/python bench/extract.py [--mb 4] [--repeat 5] [--seeds ../shared/seeds]
+
+Builds a text of about --mb megabytes (UTF-8) by repeating the seed reports, then times, best of --repeat:
+
+  baseline re.finditer(r"\\d+")      every run of ASCII digits, nothing else
+  baseline number-or-numeral regex  the extractor's own first pass alone (digits or Chinese numerals)
+  extract_figures                   the whole extractor: figures with value, unit, qualifier, subject
+
+and prints MB/s of UTF-8 text for each (target for extract_figures: ≥ 1 MB/s). Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from shanhai.documents.extraction import extract_figures
+from shanhai.documents.extraction.scanner import map_text
+
+ROOT = Path(__file__).resolve().parents[1]
+NUMERALS = re.compile(r"百分之|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+")
+
+
+def corpus(seeds: Path, megabytes: float) -> str:
+    texts = [path.read_text(encoding="utf-8") for path in sorted(seeds.glob("*.txt"))]
+    if not texts:
+        raise SystemExit(f"no seed texts in {seeds}")
+    one = "\n\n".join(texts)
+    copies = max(1, round(megabytes * 1024 * 1024 / len(one.encode("utf-8"))))
+    return "\n\n".join([one] * copies)
+
+
+def best_of(repeat: int, work: Callable[[], int]) -> tuple[float, int]:
+    times, result = [], 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--mb", type=float, default=4.0, help="size of the text in MB of UTF-8")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seeds", type=Path, default=ROOT.parent / "shared" / "seeds")
+    args = parser.parse_args()
+
+    text = corpus(args.seeds, args.mb)
+    size_mb = len(text.encode("utf-8")) / 1024 / 1024
+    print(f"text: {size_mb:.2f} MB UTF-8, {len(text):,} characters, repeated seeds from {args.seeds}")
+    runs: list[tuple[str, Callable[[], int]]] = [
+        ("baseline re.finditer(r'\\d+')", lambda: sum(1 for _ in re.finditer(r"\d+", text))),
+        ("baseline numbers and numerals", lambda: sum(1 for _ in NUMERALS.finditer(map_text(text)))),
+        ("extract_figures", lambda: len(extract_figures(text))),
+    ]
+    for name, work in runs:
+        seconds, count = best_of(args.repeat, work)
+        print(f"{name:<34} {size_mb / seconds:8.2f} MB/s  {seconds * 1000:8.1f} ms  {count:>8,} matches")
+
+
+if __name__ == "__main__":
+    main()

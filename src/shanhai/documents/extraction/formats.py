@@ -1,0 +1,100 @@
+"""Text of Word (.docx) and PDF files.
+
+.docx is read with the standard library (zipfile + ElementTree): paragraphs in document order, table
+cells included, one paragraph per line. .pdf is read with pypdf's text layer, pages separated by a form
+feed; a PDF without any text (a scan) or with a password is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import TYPE_CHECKING
+from xml.etree import ElementTree
+
+from .readers import DocumentError
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_DOCUMENT_XML = "word/document.xml"
+_MAX_XML_BYTES = 200 * 1024 * 1024  # uncompressed; a larger document.xml is a zip bomb, not a report
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def docx_text(data: bytes) -> str:
+    """The paragraphs of a .docx, one per line (tabs and line breaks inside kept)."""
+    if data.startswith(_OLE_MAGIC):
+        raise DocumentError("这是旧版 Word（.doc）或已加密的 Word 文件：请去掉密码并另存为 .docx 后再上传。")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise DocumentError("文件不是有效的 Word 文档（.docx 应是 zip 压缩包），可能已损坏或扩展名有误。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            try:
+                info = archive.getinfo(_DOCUMENT_XML)
+            except KeyError as exc:
+                raise DocumentError(
+                    "压缩包里没有 Word 正文（word/document.xml）：这不是 Word 文档。"
+                ) from exc
+            if info.file_size > _MAX_XML_BYTES:
+                raise DocumentError("Word 正文解压后过大，无法读取。")
+            xml = archive.read(info)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise DocumentError("Word 文档已损坏，无法解压。") from exc
+    if b"<!DOCTYPE" in xml[:2048] or b"<!ENTITY" in xml[:4096]:
+        raise DocumentError("Word 正文含有不允许的 XML 声明，无法读取。")
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError as exc:
+        raise DocumentError("Word 正文不是有效的 XML，文件可能已损坏。") from exc
+    body = root.find(f"{_W}body")
+    if body is None:
+        raise DocumentError("Word 文档里没有正文。")
+    return "\n".join(_paragraph(p) for p in body.iter(f"{_W}p"))
+
+
+def _paragraph(paragraph: ElementTree.Element) -> str:
+    parts: list[str] = []
+    for node in paragraph.iter():
+        tag = node.tag
+        if tag == f"{_W}t":
+            parts.append(node.text or "")
+        elif tag == f"{_W}tab":
+            parts.append("\t")
+        elif tag in (f"{_W}br", f"{_W}cr"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text layer of a PDF, pages joined by a form feed."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise DocumentError("文件不是有效的 PDF（缺少 PDF 文件头），可能已损坏或扩展名有误。")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not _opens_without_password(reader):
+            raise DocumentError("PDF 已加密（需要密码），请提供未加密的文件。")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except DocumentError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        raise DocumentError(f"PDF 文件已损坏，无法读取（{type(exc).__name__}）。") from exc
+    if not pages:
+        raise DocumentError("PDF 没有任何页面。")
+    if not any(page.strip() for page in pages):
+        raise DocumentError("PDF 没有文字层（可能是扫描件或图片）：请先做文字识别（OCR）后再上传。")
+    return "\f".join(pages)
+
+
+def _opens_without_password(reader: PdfReader) -> bool:
+    """Many PDFs are encrypted with an empty user password (only permissions are restricted)."""
+    from pypdf.errors import DependencyError, PyPdfError
+
+    try:
+        return bool(reader.decrypt(""))
+    except (DependencyError, PyPdfError, NotImplementedError):
+        return False
