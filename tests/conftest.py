@@ -106,9 +106,12 @@ PASSWORD = "Shanhai-demo-2025"
 
 
 @pytest.fixture
-def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
-    """The app, with every request using the test's rolled-back session."""
+def app(settings: Settings, session: Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[FastAPI]:
+    """The app, with every request using the test's rolled-back session. The app commits each request's
+    session; here that only flushes (on SQLite a released savepoint that opened the transaction would
+    commit for real), so the test's transaction still rolls everything back."""
     application = create_app(settings)
+    monkeypatch.setattr(session, "commit", session.flush)
 
     def override() -> Iterator[Session]:
         yield session

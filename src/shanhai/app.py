@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -12,6 +11,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shanhai import __version__
@@ -22,8 +23,10 @@ from shanhai.api.routes import router as api_router
 from shanhai.auth.scope import log_event
 from shanhai.auth.service import Unauthenticated
 from shanhai.config import Settings, get_settings
-from shanhai.db import make_engine, session_factory, transaction
-from shanhai.errors import Forbidden, ShanhaiError
+from shanhai.db import is_outage, make_engine, session_factory, transaction, translate
+from shanhai.errors import Forbidden, ShanhaiError, Unavailable
+from shanhai.health import Outage, check_at_start
+from shanhai.middleware import RequestLog
 from shanhai.web.admin import router as web_admin_router
 from shanhai.web.analytics import router as web_analytics_router
 from shanhai.web.auth import router as web_auth_router
@@ -31,15 +34,8 @@ from shanhai.web.render import render
 from shanhai.web.routes import router as web_router
 
 STATIC = Path(__file__).parent / "web" / "static"
-log = logging.getLogger("shanhai.request")
 
 HTTP_MESSAGES = {404: "页面或记录不存在", 405: "不支持的请求方法", 422: "请求参数有误"}
-# Only the app's own assets: no inline script, no CDN. ECharts needs inline styles on its canvas.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
-    "object-src 'none'"
-)
 
 
 def _is_api(request: Request) -> bool:
@@ -57,18 +53,23 @@ def _error(request: Request, status: int, code: str, message: str, field: str | 
 
 def _log_refusal(request: Request, exc: ShanhaiError) -> None:
     """Refused access is logged in a transaction of its own: the request's own transaction rolls back."""
-    with transaction(request.app.state.session_factory) as session:
-        log_event(
-            session=session,
-            username=getattr(request.state, "username", "") or "（未登录）",
-            user_id=getattr(request.state, "user_id", None),
-            ip=request.client.host if request.client else "",
-            event="拒绝访问",
-            message=f"{request.method} {request.url.path}：{exc.message}"[:500],
-        )
+    try:
+        with transaction(request.app.state.session_factory) as session:
+            log_event(
+                session=session,
+                username=getattr(request.state, "username", "") or "（未登录）",
+                user_id=getattr(request.state, "user_id", None),
+                ip=request.client.host if request.client else "",
+                event="拒绝访问",
+                message=f"{request.method} {request.url.path}：{exc.message}"[:500],
+            )
+    except ShanhaiError:  # the database is down or busy: the refusal itself still stands
+        pass
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, check_database: bool = True) -> FastAPI:
+    """The application. With check_database (the default) it refuses to start (StartupError, one line)
+    unless the database is at this program's schema revision, intact and writable."""
     settings = settings or get_settings()
     vendor = STATIC / "vendor" / "echarts.min.js"
     if not vendor.is_file():
@@ -85,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.effective_database_url)
+    if check_database:
+        check_at_start(app.state.engine)
+    app.state.outage = Outage()
     app.state.session_factory = session_factory(app.state.engine)
     app.state.replica = None
     if use_replica(app.state.engine, settings.analytics_engine):
@@ -110,12 +114,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ShanhaiError)
     async def domain_error(request: Request, exc: ShanhaiError) -> Response:
-        if isinstance(exc, Unauthenticated | Forbidden):
-            _log_refusal(request, exc)
+        if isinstance(exc, Unavailable) and isinstance(exc.__cause__, SQLAlchemyError):
+            if is_outage(exc.__cause__):
+                app.state.outage.failed(exc.__cause__)
+        elif isinstance(exc, Unauthenticated | Forbidden):
+            await run_in_threadpool(_log_refusal, request, exc)
         if isinstance(exc, Unauthenticated) and not _is_api(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         return _error(request, exc.status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError) -> Response:
+        """A conflict (stale version, a key taken by a parallel request) is 409; an unreachable, busy or
+        full database is 503 with the usual error body, and the connection stays open."""
+        error = translate(exc)
+        if error is None:
+            logging.getLogger("shanhai.db").exception("数据库错误 / database error")
+            return _error(request, 500, "internal", "服务器内部错误，已记录，请稍后重试")
+        error.__cause__ = exc
+        return await domain_error(request, error)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        """The last resort (logged by the request log): the usual error body, in Chinese."""
+        return _error(request, 500, "internal", "服务器内部错误，已记录，请稍后重试")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -135,28 +158,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )  # /programmes/abc is simply not there
         return _error(request, 422, "invalid", f"参数“{field}”有误：{first.get('msg', '')}", field)
 
-    @app.middleware("http")
-    async def request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed = (time.perf_counter() - started) * 1000
-        log.info(
-            "method=%s path=%s status=%s ms=%.1f",
-            request.method,
-            request.url.path,
-            response.status_code,
-            elapsed,
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.url.scheme == "https":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.url.path.startswith("/api/") or request.method != "GET":
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    def on_response(path: str, status: int) -> None:
+        if status < 500 and not path.startswith("/static/"):
+            app.state.outage.recovered()
 
+    app.add_middleware(RequestLog, on_response=on_response)
     return app

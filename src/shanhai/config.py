@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="服务进程数；每个进程各有一份 DuckDB 分析副本（若启用）"
+    )
     analytics_engine: Literal["auto", "database", "duckdb"] = Field(
         default="auto",
         description=(

@@ -5,6 +5,7 @@ SQLite (the embedded default) runs in WAL mode with foreign keys on; PostgreSQL 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,9 +13,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
+from shanhai.errors import Conflict, ShanhaiError, Unavailable
 from shanhai.lib.changes import Change
 
 NAMING_CONVENTION = {
@@ -61,19 +65,70 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.close()
 
 
+POOL_SIZE = 10  # connections kept open per process
+POOL_OVERFLOW = 30  # more, opened under load and closed again: with POOL_SIZE, one per worker thread
+POOL_TIMEOUT = 10  # seconds a request waits for a connection before it is told the server is busy (503)
+
+
+SQLITE_BUSY_MS = 15_000  # how long a write waits for another process's write transaction
+
+
+class _SqliteWriteQueue:
+    """SQLite lets one transaction write at a time and makes the others poll for the lock with growing
+    sleeps, which under load starves some writers past any timeout. Within one process, write transactions
+    queue on a lock instead: a connection takes it before its first INSERT/UPDATE/DELETE and gives it back
+    when its transaction ends. (Writers of other processes still meet SQLite's busy timeout.)"""
+
+    KEY = "shanhai.sqlite_writer"
+
+    def __init__(self, engine: Engine) -> None:
+        self._lock = threading.Lock()
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+        for name in ("commit", "rollback"):
+            event.listen(engine, name, self._release)
+        event.listen(engine, "close", self._release_dbapi)
+        event.listen(engine, "reset", self._release_on_reset)
+
+    def _before_execute(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if conn.info.get(self.KEY) or statement.lstrip()[:6].upper() not in ("INSERT", "UPDATE", "DELETE"):
+            return
+        if not self._lock.acquire(timeout=SQLITE_BUSY_MS / 1000):
+            raise sa_exc.OperationalError(statement, None, Exception("database is locked (write queue)"))
+        conn.info[self.KEY] = True
+
+    def _release(self, conn: Any) -> None:
+        if conn.info.pop(self.KEY, False):
+            self._lock.release()
+
+    def _release_on_reset(self, dbapi_connection: Any, record: Any, reset_state: Any) -> None:
+        self._release_dbapi(dbapi_connection, record)
+
+    def _release_dbapi(self, dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(self.KEY, False):
+            self._lock.release()
+
+
 def make_engine(url: str) -> Engine:
+    """One engine per process. Its pool holds as many connections as the server has worker threads
+    (POOL_SIZE + POOL_OVERFLOW, see app.py), so a request never waits for a connection held by a request
+    that is itself waiting for a thread."""
     parsed = make_url(url)
+    pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_timeout": POOL_TIMEOUT}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if not parsed.database or parsed.database == ":memory:":
+            pool = {}  # one connection, shared: SQLAlchemy's SingletonThreadPool takes no sizes
+        else:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
+        _SqliteWriteQueue(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # a server that does not answer is an outage after 5 s, not a request that hangs
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, **pool)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -86,7 +141,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
+        commit(session)
     except BaseException:
         session.rollback()
         raise
@@ -123,3 +178,81 @@ def upsert(
         session.flush()
         return obj, Change.CREATED
     return obj, Change.of(created=False, changed=assign(obj, fields))
+
+
+# --- database failures as domain errors: one translation for every front door -------------------------
+
+_FULL = (
+    "database or disk is full",
+    "no space left on device",
+    "disk full",
+    "could not extend file",
+    "disk i/o error",
+)
+_BUSY = ("database is locked", "database is busy")
+_LOCKED = ("could not obtain lock", "lock timeout", "deadlock detected", "could not serialize")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database itself is unreachable (as opposed to busy, full or refusing one statement)."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa_exc.InterfaceError | sa_exc.DisconnectionError | sa_exc.TimeoutError):
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, sa_exc.OperationalError) and not any(s in text for s in _FULL + _BUSY + _LOCKED)
+
+
+def translate(exc: BaseException) -> ShanhaiError | None:
+    """The domain error for a database failure, or None if it is not one. Conflicts (a stale version, a key
+    another request took first) are 409; an unreachable, busy or full database is 503: nothing was saved."""
+    if isinstance(exc, StaleDataError):
+        return Conflict("该记录已被他人修改或删除，请刷新后重试", field="version")
+    if isinstance(exc, sa_exc.IntegrityError):
+        return Conflict("与已有数据重复或冲突（可能已被他人同时提交），请刷新后重试")
+    if not isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.DisconnectionError) and (
+        not isinstance(exc, sa_exc.TimeoutError)
+    ):
+        return None
+    text = str(getattr(exc, "orig", exc)).lower()
+    if any(s in text for s in _FULL):
+        return Unavailable("数据库写入磁盘失败（磁盘可能已满），本次保存未成功，请联系管理员")
+    if any(s in text for s in _BUSY + _LOCKED):
+        return Unavailable("数据库繁忙，本次操作未完成，请稍后重试")
+    if isinstance(exc, sa_exc.TimeoutError):
+        return Unavailable("服务器繁忙（数据库连接已用尽），请稍后重试")
+    return Unavailable("数据库暂时无法访问，本次操作未完成，请稍后重试")
+
+
+def commit(session: Session) -> None:
+    """Commit, turning a database failure into its domain error (the caller's reply must not say success)."""
+    try:
+        session.commit()
+    except sa_exc.SQLAlchemyError as exc:
+        session.rollback()
+        error = translate(exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+@contextmanager
+def unique_or(error: ShanhaiError) -> Iterator[None]:
+    """Raise `error` (a Conflict with a message naming the record) when the block breaks a unique key:
+    the database decides between parallel requests. The transaction is then unusable and rolls back."""
+    try:
+        yield
+    except sa_exc.IntegrityError as exc:
+        raise error from exc
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Base], row: dict[str, Any]) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on either backend: for shared reference rows (periods) that two
+    requests may both be the first to need."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).values(**row).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).values(**row).on_conflict_do_nothing()

@@ -40,3 +40,10 @@ class Conflict(ShanhaiError):
 class Forbidden(ShanhaiError):
     code = "forbidden"
     status = 403
+
+
+class Unavailable(ShanhaiError):
+    """The database cannot be reached, is busy or full: nothing was saved; the client may try again."""
+
+    code = "unavailable"
+    status = 503

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BeforeValidator
 from sqlalchemy import select
 
-from shanhai.api.deps import ActorDep, SessionDep
+from shanhai.api.deps import ActorDep, CommitRoute, SessionDep
 from shanhai.api.errors import ERROR_RESPONSES
 from shanhai.api.responses import CSV_RESPONSES, csv_response
 from shanhai.audit import service as audit
@@ -33,7 +33,7 @@ from shanhai.auth.schemas import (
 from shanhai.lib.types import MAX_ID, Text
 from shanhai.pagination import MAX_LIMIT, Page, paginate
 
-router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
 Offset = Annotated[int, Query(ge=0, le=10**9)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Filter = Annotated[Text | None, Query(max_length=100)]

@@ -10,13 +10,13 @@ from pydantic import BaseModel, Field
 
 from shanhai.analytics import views
 from shanhai.analytics.query import analytics, export_csv
-from shanhai.api.deps import ActorDep, SessionDep
+from shanhai.api.deps import ActorDep, CommitRoute, SessionDep
 from shanhai.api.errors import ERROR_RESPONSES
 from shanhai.api.responses import csv_response
 from shanhai.datasets import service as datasets
 from shanhai.lib.types import MAX_ID, Text
 
-router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Dim = Annotated[Text, Query(min_length=1, max_length=2000)]
 

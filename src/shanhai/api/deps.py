@@ -4,18 +4,24 @@ every unsafe request that a cookie authenticates."""
 
 from __future__ import annotations
 
+import functools
 import hmac
-from collections.abc import Iterator
-from typing import Annotated
+import inspect
+import logging
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from shanhai.auth import service as auth
 from shanhai.auth.scope import Actor, actor_for
 from shanhai.config import Settings
-from shanhai.db import transaction
-from shanhai.errors import Forbidden
+from shanhai.db import commit, transaction
+from shanhai.errors import Forbidden, ShanhaiError
+
+log = logging.getLogger("shanhai.auth")
 
 SESSION_COOKIE = "shanhai_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -25,8 +31,44 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with transaction(request.app.state.session_factory) as session:
+    """One session per request, committed when the route has returned and before its response is sent
+    (scope="function"): a reply never says "saved" for data that is not there, and a failed commit is an
+    error to the client (503/409), never a 2xx. Any error rolls everything back."""
+    session: Session = request.app.state.session_factory()
+    try:
         yield session
+        commit(session)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The route's own thread commits its session as soon as the route returns: a write transaction (on
+    SQLite, the write lock) never waits for another thread to become free, e.g. for serialising the
+    response, while other requests hold every thread waiting for that lock. The session dependency's exit
+    commits whatever is left (nothing, normally) before the response is sent."""
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        for value in kwargs.values():
+            if isinstance(value, Session):
+                commit(value)
+        return result
+
+    return run
+
+
+class CommitRoute(APIRoute):
+    """Every router of the app uses this route class (see `_committing`)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _committing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -38,18 +80,36 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def get_actor(request: Request, session: SessionDep) -> Actor:
+async def sent_csrf(request: Request) -> str | None:
+    """The CSRF token a request carries: the header, or the form field of a form post. Reading the body
+    needs the event loop; everything that touches the database runs in worker threads, never here."""
+    if request.method in SAFE_METHODS:
+        return None
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and "form" in request.headers.get("content-type", ""):
+        sent = str((await request.form()).get(CSRF_FIELD, ""))
+    return sent
+
+
+def get_actor(
+    request: Request, session: SessionDep, sent: Annotated[str | None, Depends(sent_csrf)]
+) -> Actor:
+    """Runs in a worker thread like every route that uses the database (a blocking wait for a connection
+    on the event loop would stop every other request)."""
     ip = client_ip(request)
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        user = auth.resolve_token(session=session, token=header[7:].strip())
-        if user is None:
+        token = auth.resolve_token(session=session, token=header[7:].strip())
+        if token is None:
             raise auth.Unauthenticated("接口令牌无效、已过期或已吊销")
+        user = token.user
         request.state.username, request.state.user_id = user.username, user.id
+        if auth.token_needs_touch(token):
+            touch_token(request, token.id)
         actor = actor_for(session=session, user=user, ip=ip)
         request.state.actor = actor
         return actor
@@ -58,17 +118,23 @@ async def get_actor(request: Request, session: SessionDep) -> Actor:
     if row is None:
         raise auth.Unauthenticated("请先登录")
     request.state.username, request.state.user_id = row.user.username, row.user_id
-    if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER)
-        if sent is None and "form" in request.headers.get("content-type", ""):
-            sent = str((await request.form()).get(CSRF_FIELD, ""))
-        if not sent or not hmac.compare_digest(sent, row.csrf_token):
-            raise Forbidden("请求校验失败（CSRF），请刷新页面后重试", field=CSRF_FIELD)
+    if request.method not in SAFE_METHODS and (not sent or not hmac.compare_digest(sent, row.csrf_token)):
+        raise Forbidden("请求校验失败（CSRF），请刷新页面后重试", field=CSRF_FIELD)
     request.state.csrf_token = row.csrf_token
     request.state.session_id = row.id  # the account page marks this browser's own session
     actor = actor_for(session=session, user=row.user, ip=ip)
     request.state.actor = actor
     return actor
+
+
+def touch_token(request: Request, token_id: int) -> None:
+    """Record a token's use in a short transaction of its own, at most every few minutes per token: a read
+    with a token is no write, and never waits for a lock held by another request's write."""
+    try:
+        with transaction(request.app.state.session_factory) as side:
+            auth.touch_token(session=side, token_id=token_id)
+    except ShanhaiError as exc:  # busy or unreachable: the use is recorded next time
+        log.debug("接口令牌使用时间未记录 / token use not recorded: %s", exc.message)
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

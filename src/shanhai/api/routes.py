@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from shanhai.api.deps import ActorDep, SessionDep, SettingsDep
+from shanhai.api.deps import ActorDep, CommitRoute, SessionDep, SettingsDep
 from shanhai.api.errors import ERROR_RESPONSES
 from shanhai.api.responses import CSV_RESPONSES, csv_response
 from shanhai.documents.service import TextCache
 from shanhai.flows import dashboard as flows
+from shanhai.health import state as health_state
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import ValueKind
 from shanhai.indicators.present import value_read
@@ -24,7 +27,7 @@ from shanhai.pagination import MAX_LIMIT, Page
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
 
-router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
 Year = Annotated[int | None, Query(ge=1949, le=2100, description="年度")]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 MAX_VALUE = Decimal("1e19")  # data_values.value is NUMERIC(24, 4)
@@ -58,9 +61,29 @@ class ValueUpdate(BaseModel):
     comment: Text = Field(default="", max_length=500)
 
 
-@router.get("/health", summary="健康检查")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+class DatabaseHealth(BaseModel):
+    ok: bool
+    backend: str
+    revision: str | None
+    head: str | None
+    message: str = ""
+
+
+class Health(BaseModel):
+    status: str = Field(description="ok，或 unavailable（数据库不可用，HTTP 503）")
+    database: DatabaseHealth
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="健康检查（含数据库状态；数据库不可用时 503）",
+    responses={503: {"model": Health, "description": "数据库不可用"}},
+)
+def health(request: Request) -> JSONResponse:
+    db = health_state(request.app.state.engine)
+    body = Health(status="ok" if db.ok else "unavailable", database=DatabaseHealth(**asdict(db)))
+    return JSONResponse(body.model_dump(), status_code=200 if db.ok else 503)
 
 
 @router.get("/dashboard", response_model=flows.Dashboard, summary="首页概览（与 / 页面同源）")

@@ -9,7 +9,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
@@ -219,7 +219,12 @@ def create_token(*, session: Session, actor: Actor, user: User, name: str, days:
     return token
 
 
-def resolve_token(*, session: Session, token: str) -> User | None:
+TOKEN_TOUCH_SECONDS = 300  # a token's last use is recorded at most this often
+
+
+def resolve_token(*, session: Session, token: str) -> ApiToken | None:
+    """The live token row for a plaintext token (not revoked, not expired, its user active and unlocked).
+    Reading it writes nothing; see `touch_token`."""
     row = find_one(session, ApiToken, token_hash=_sha(token))
     if row is None or row.revoked_at is not None:
         return None
@@ -228,8 +233,26 @@ def resolve_token(*, session: Session, token: str) -> User | None:
         return None
     if not row.user.is_active or is_locked(row.user):
         return None
-    row.last_used_at = utcnow()
-    return row.user
+    return row
+
+
+def token_needs_touch(row: ApiToken) -> bool:
+    used = row.last_used_at
+    return used is None or used < utcnow() - timedelta(seconds=TOKEN_TOUCH_SECONDS)
+
+
+def touch_token(*, session: Session, token_id: int) -> None:
+    """Set last_used_at unless another request did so within TOKEN_TOUCH_SECONDS (one conditional UPDATE;
+    the version column is untouched, so it conflicts with nothing)."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=TOKEN_TOUCH_SECONDS)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id)
+        .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < cutoff))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def list_tokens(*, session: Session, user: User) -> list[ApiToken]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -14,6 +18,7 @@ from shanhai.cli.extract import extract
 from shanhai.config import SettingsError, get_settings
 from shanhai.db import make_engine, session_factory, transaction
 from shanhai.errors import ShanhaiError
+from shanhai.health import StartupError
 
 app = typer.Typer(
     help="山海：对口支援协作合作工作平台。 / Shanhai: plan, track and report paired-assistance programmes.",
@@ -77,7 +82,7 @@ def demo(
     for row in read_fixture()["users"]:
         typer.echo(f"  {row['username']:<18} {row['password']:<20} {row['name']}")
     if serve_after:
-        serve(host=settings.host, port=settings.port, reload=False)
+        serve(host=settings.host, port=settings.port, workers=settings.workers, reload=False)
 
 
 @user_app.command("create-admin", help="创建系统管理员。 / Create a system administrator.")
@@ -155,26 +160,104 @@ def analytics_command(
 def serve(
     host: str = typer.Option(None, help="监听地址 / host (SHANHAI_HOST, 默认 127.0.0.1)"),
     port: int = typer.Option(None, help="端口 / port (SHANHAI_PORT, 默认 8000)"),
+    workers: int = typer.Option(
+        None,
+        min=1,
+        max=64,
+        help="工作进程数 / worker processes (SHANHAI_WORKERS, 默认 1); 每个进程各有一份 DuckDB 分析副本",
+    ),
     reload: bool = typer.Option(False, help="代码改动后自动重启（开发用） / reload on code changes"),
 ) -> None:
     import uvicorn
 
-    from shanhai.app import create_app
+    from shanhai.health import check_at_start
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
-    application = create_app(settings)
-    typer.echo(f"山海已启动 / serving at http://{host}:{port}/")
-    uvicorn.run(application, host=host, port=port, log_level=settings.log_level, access_log=False)
+    workers = workers or settings.workers
+    engine = _engine()
+    check_at_start(engine)  # one clear line and exit code 2, before any worker starts
+    engine.dispose()
+    typer.echo(f"山海已启动 / serving at http://{host}:{port}/ ({workers} 个工作进程 / workers)")
+    uvicorn.run(
+        "shanhai.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level=settings.log_level,
+        log_config=log_config(settings.log_level),
+        access_log=False,  # shanhai.request logs every request with its status
+        timeout_graceful_shutdown=10,
+    )
+
+
+def log_config(level: str) -> dict[str, object]:
+    """One format for the app's and uvicorn's loggers, in every worker process, at SHANHAI_LOG_LEVEL."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s %(message)s"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {
+            "uvicorn": {"level": level.upper()},
+            "uvicorn.access": {"level": "WARNING"},
+            "alembic": {"level": "WARNING"},
+        },
+    }
+
+
+@app.command(help="备份数据库（在线、一致）。 / Back up the database (online, consistent).")
+def backup(
+    path: Annotated[
+        Path | None, typer.Argument(help="备份文件 / backup file (默认 DATA_DIR/backups/shanhai-时间)")
+    ] = None,
+) -> None:
+    from shanhai.backup import backup as make_backup
+    from shanhai.backup import default_path
+
+    settings = get_settings()
+    url = settings.effective_database_url
+    dest = path or default_path(url, settings.data_dir / "backups")
+    result = make_backup(url=url, dest=dest)
+    typer.echo(
+        f"已备份 / backed up: {result.path} ({result.size:,} 字节 bytes, 版本 revision {result.revision})"
+    )
+
+
+@app.command(
+    help="从备份恢复数据库（先停止服务）。 / Restore the database from a backup (stop the server first)."
+)
+def restore(
+    path: Annotated[Path, typer.Argument(help="备份文件 / backup file")],
+    yes: bool = typer.Option(False, "--yes", help="不再确认 / do not ask"),
+) -> None:
+    from shanhai.backup import restore as restore_backup
+    from shanhai.migrations import upgrade
+
+    url = get_settings().effective_database_url
+    if not yes:
+        typer.confirm(f"用 {path} 覆盖当前数据库？ / replace the current database with {path}?", abort=True)
+    result = restore_backup(url=url, src=path)
+    upgrade(_engine())  # a backup from an older release is brought up to this program's schema
+    typer.echo(f"已恢复 / restored from {result.path} (版本 revision {result.revision})")
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        level = get_settings().log_level
+    except SettingsError:
+        level = "info"  # reported below, by the command that reads the settings
+    logging.config.dictConfig(log_config(level))
     try:
         app()
-    except SettingsError as exc:
+    except (SettingsError, StartupError) as exc:
         typer.echo(str(exc), err=True)
+        sys.exit(2)
+    except CommandError as exc:  # alembic: an unknown revision, a broken migration chain
+        typer.echo(f"数据库迁移失败 / migration failed: {str(exc).splitlines()[0]}", err=True)
         sys.exit(2)
     except OperationalError as exc:
         typer.echo(

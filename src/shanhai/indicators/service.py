@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from shanhai.analytics.sync import remove_value, sync_value
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_visible, visible
-from shanhai.db import find_one, upsert
+from shanhai.db import find_one, insert_ignoring_duplicates, unique_or, upsert
 from shanhai.documents.models import Source
 from shanhai.documents.service import manual_source
 from shanhai.errors import Conflict, Invalid, NotFound
@@ -40,11 +40,16 @@ def ensure_period(*, session: Session, period_id: str) -> Period:
         raise Invalid(str(exc), field="period") from exc
     period = session.get(Period, info.id)
     if period is None:
-        period = Period(
-            id=info.id, type=info.type.value, start_date=info.start, end_date=info.end, name=info.name
-        )
-        session.add(period)
-        session.flush()
+        # two requests may be the first to use a period: the key decides, the second simply finds it
+        row = {
+            "id": info.id,
+            "type": info.type.value,
+            "start_date": info.start,
+            "end_date": info.end,
+            "name": info.name,
+        }
+        session.execute(insert_ignoring_duplicates(session, Period, row))
+        period = session.get_one(Period, info.id)
     return period
 
 
@@ -147,6 +152,7 @@ def set_value(
     label = f"{org_unit.name} · {element.name}{option} · {period.name}"
     label += f" · {programme.short_name}" if programme else ""
     if existing is None:
+        conflict = Conflict(f"{label} 已有数据（可能刚被他人同时录入），请刷新后修改原数据", field="period")
         data_value = DataValue(
             org_unit=org_unit,
             data_element=element,
@@ -161,7 +167,8 @@ def set_value(
             category_option=category_option,
         )
         session.add(data_value)
-        session.flush()
+        with unique_or(conflict):  # the database's unique key decides between parallel creates
+            session.flush()
         sync_value(session=session, value=data_value)
         record(
             session=session,

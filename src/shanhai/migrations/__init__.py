@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -69,5 +70,14 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str | None:
+    """The newest revision of this program's migrations (read once: they do not change while it runs)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every revision this program's migrations define."""
+    scripts = ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    return frozenset(script.revision for script in scripts)

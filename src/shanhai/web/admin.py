@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from shanhai.api.admin import AuditFilterDep
-from shanhai.api.deps import ActorDep, SessionDep
+from shanhai.api.deps import ActorDep, CommitRoute, SessionDep
 from shanhai.audit import service as audit
 from shanhai.auth import service as auth
 from shanhai.auth.models import DataScope, LoginLog, User
@@ -20,7 +20,9 @@ from shanhai.orgunits.models import OrgUnit
 from shanhai.pagination import paginate
 from shanhai.web.render import recoverable, render
 
-router = APIRouter(prefix="/admin", default_response_class=HTMLResponse, include_in_schema=False)
+router = APIRouter(
+    route_class=CommitRoute, prefix="/admin", default_response_class=HTMLResponse, include_in_schema=False
+)
 
 
 def _units(session: SessionDep) -> list[OrgUnit]:

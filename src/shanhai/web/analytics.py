@@ -6,13 +6,13 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from shanhai.analytics import views
 from shanhai.analytics.query import RELATIVE_PERIODS, analytics
-from shanhai.api.deps import ActorDep, SessionDep
+from shanhai.api.deps import ActorDep, CommitRoute, SessionDep
 from shanhai.auth.scope import unit_visible
 from shanhai.datasets import service as datasets
 from shanhai.datasets.models import STATUS_LABELS
@@ -22,7 +22,7 @@ from shanhai.lib.cnnum import format_quantity
 from shanhai.orgunits.models import OrgUnit
 from shanhai.web.render import recoverable, render
 
-router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
 CHARTS = {"bar": "柱状图", "line": "折线图", "pie": "饼图"}
 
 
@@ -179,17 +179,22 @@ def entry_page(
     return _entry(request, form)
 
 
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form as plain strings (read on the event loop; the route itself runs in a thread)."""
+    return {k: str(v) for k, v in (await request.form()).items()}
+
+
 @router.post("/datasets/{data_set_id}/entry", summary="保存填报")
-async def save_entry(
+def save_entry(
     data_set_id: int,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
     org_unit_id: Annotated[int, Query()],
     period: Annotated[str, Query(max_length=16)],
+    form_data: Annotated[dict[str, str], Depends(form_fields)],
 ) -> Response:
-    form_data = await request.form()
-    raw = {k[2:]: str(v) for k, v in form_data.items() if k.startswith("v_")}
+    raw = {k[2:]: v for k, v in form_data.items() if k.startswith("v_")}
     submit = form_data.get("action") == "submit"
     try:
         datasets.save(

@@ -13,6 +13,7 @@ from shanhai.api.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     ActorDep,
+    CommitRoute,
     SessionDep,
     check_login_csrf,
     client_ip,
@@ -22,7 +23,7 @@ from shanhai.auth.models import User
 from shanhai.errors import Invalid, ShanhaiError
 from shanhai.web.render import recoverable, render
 
-router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shanhai.api.deps import ActorDep, SessionDep, SettingsDep
+from shanhai.api.deps import ActorDep, CommitRoute, SessionDep, SettingsDep
 from shanhai.documents.service import TextCache
 from shanhai.errors import Invalid, ShanhaiError
 from shanhai.flows import dashboard as flows
@@ -21,7 +21,7 @@ from shanhai.programmes.schemas import ProgrammeRead
 from shanhai.web.analytics import pinned_panels
 from shanhai.web.render import recoverable, render
 
-router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
 
 
 @router.get("/", summary="首页概览")

@@ -1,0 +1,261 @@
+"""Load and faults against a real server process, on SQLite and PostgreSQL: 64 clients without an error or
+a timeout, kill -9 under write load without losing an acknowledged write, the same key created by 8 clients,
+PostgreSQL stopped and started under load, a full disk, and the analytics stress that used to crash."""
+
+from __future__ import annotations
+
+import resource
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from tests.conftest import Database
+from tests.reliability.harness import Cluster, Server, demo_database, run_load, scalar, wait_for
+
+MADE_UP_UNITS = "2,3,4,5,6"  # district ids of the demo tree, for the values the load creates
+
+
+@pytest.fixture
+def served(backend: str, tmp_path: Path) -> Iterator[tuple[Database, Engine]]:
+    """A migrated demo database of its own (the server commits for real)."""
+    db = Database(backend, tmp_path)
+    engine = demo_database(db.url)
+    yield db, engine
+    engine.dispose()
+    db.drop()
+
+
+def assert_consistent(engine: Engine, touched: set[int]) -> None:
+    """Values, analytics table, change feed and audit log agree."""
+    missing = scalar(
+        engine,
+        "SELECT count(*) FROM data_values dv LEFT JOIN analytics_values av ON av.data_value_id = dv.id "
+        "WHERE av.data_value_id IS NULL OR av.value <> dv.value",
+    )
+    orphans = scalar(
+        engine,
+        "SELECT count(*) FROM analytics_values av LEFT JOIN data_values dv ON dv.id = av.data_value_id "
+        "WHERE dv.id IS NULL",
+    )
+    unfed = scalar(
+        engine,
+        "SELECT count(*) FROM data_values dv WHERE NOT EXISTS "
+        "(SELECT 1 FROM analytics_changes c WHERE c.data_value_id = dv.id)",
+    )
+    assert (missing, orphans, unfed) == (0, 0, 0)
+    for value_id in touched:
+        version = scalar(engine, "SELECT version FROM data_values WHERE id = :id", id=value_id)
+        audited = scalar(
+            engine,
+            "SELECT count(*) FROM audit_log WHERE object_type = 'data_value' AND object_id = :id",
+            id=str(value_id),
+        )
+        assert audited == version, f"value {value_id}: version {version}, {audited} audit entries"
+
+
+def assert_acked_stored(engine: Engine, acked: list[dict[str, object]]) -> None:
+    """Every write the server answered 200/201 is in the database (its version at least as new)."""
+    newest: dict[object, int] = {}
+    for row in acked:
+        newest[row["id"]] = max(newest.get(row["id"], 0), int(str(row["version"])))
+    for value_id, version in newest.items():
+        stored = scalar(engine, "SELECT version FROM data_values WHERE id = :id", id=value_id)
+        assert stored is not None, f"acknowledged value {value_id} is not in the database"
+        assert stored >= version, f"value {value_id}: acknowledged version {version}, stored {stored}"
+
+
+def test_64_clients_for_30_seconds_without_an_error_or_a_timeout(served, tmp_path: Path) -> None:
+    db, engine = served
+    server = Server(db.url, tmp_path).start()
+    try:
+        tokens = [server.token() for _ in range(4)]
+        result = run_load(
+            server,
+            tmp_path,
+            tokens=tokens,
+            clients=64,
+            duration=30,
+            mix="mixed",
+            timeout=15,
+            org_units=MADE_UP_UNITS,
+        )
+        assert result.failed == 0, result.report
+        assert sum(sum(s.values()) for s in result.statuses.values()) > 64, result.report
+        assert server.alive() and "Fatal Python error" not in server.log()
+        assert server.stop() in (0, -signal.SIGTERM)  # a graceful stop, well within 20 s
+    finally:
+        server.stop()
+    assert_consistent(engine, {int(str(r["id"])) for r in result.acked})
+
+
+def test_kill_9_under_write_load_loses_no_acknowledged_write(served, tmp_path: Path) -> None:
+    db, engine = served
+    server = Server(db.url, tmp_path).start()
+    token = server.token()
+    acked: list[dict[str, object]] = []
+    try:
+        for run in range(3):
+            killer = threading.Timer(2.0 + run * 0.7, server.kill9)
+            killer.start()
+            result = run_load(
+                server,
+                tmp_path,
+                tokens=[token],
+                clients=8,
+                duration=4,
+                mix="write",
+                timeout=10,
+                run=run,
+                org_units=MADE_UP_UNITS,
+            )
+            killer.join()
+            acked += result.acked
+            assert any(r["method"] == "POST" for r in result.acked), result.report
+            server.start()
+            assert_acked_stored(engine, acked)
+    finally:
+        server.stop()
+    assert_consistent(engine, {int(str(r["id"])) for r in acked})
+
+
+def test_the_same_key_created_by_8_clients_at_once_is_one_201_and_seven_409(served, tmp_path: Path) -> None:
+    db, engine = served
+    server = Server(db.url, tmp_path).start()
+    headers = {"Authorization": f"Bearer {server.token()}"}
+    body = {"data_element": "LETTERS_SENT", "org_unit_id": 2, "period": "199901", "value": "7"}
+    barrier = threading.Barrier(8)
+
+    def create(n: int) -> httpx.Response:
+        barrier.wait()
+        return httpx.post(f"{server.base}/api/v1/values", json={**body, "value": str(n)}, headers=headers)
+
+    def new_period(n: int) -> httpx.Response:  # 8 units are the first to use one new period
+        barrier.wait()
+        unit = {**body, "org_unit_id": n + 2, "period": "199802"}
+        return httpx.post(f"{server.base}/api/v1/values", json=unit, headers=headers, timeout=30)
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            same_key = list(pool.map(create, range(8)))
+        with ThreadPoolExecutor(8) as pool:
+            same_period = list(pool.map(new_period, range(8)))
+        value = httpx.get(f"{server.base}/api/v1/values?limit=1", headers=headers).json()
+        stale = {"version": 1, "value": "9"}
+        value_id = same_key[[r.status_code for r in same_key].index(201)].json()["id"]
+
+        def update(_: int) -> httpx.Response:
+            barrier.wait()
+            return httpx.put(f"{server.base}/api/v1/values/{value_id}", json=stale, headers=headers)
+
+        with ThreadPoolExecutor(8) as pool:
+            updates = list(pool.map(update, range(8)))
+    finally:
+        server.stop()
+    assert value["total"] > 0
+    assert sorted(r.status_code for r in same_key) == [201] + [409] * 7, [r.text for r in same_key]
+    assert all("已有数据" in r.json()["error"]["message"] for r in same_key if r.status_code == 409)
+    assert [r.status_code for r in same_period] == [201] * 8, [r.text for r in same_period]
+    assert sorted(r.status_code for r in updates) == [200] + [409] * 7, [r.text for r in updates]
+    stored = scalar(engine, "SELECT count(*) FROM data_values WHERE period_id = '199901'")
+    assert stored == 1
+
+
+def test_a_postgresql_outage_answers_503_and_recovers_by_itself(tmp_path: Path) -> None:
+    cluster = Cluster(tmp_path)
+    cluster.start()
+    engine = demo_database(cluster.url)
+    engine.dispose()
+    server = Server(cluster.url, tmp_path).start()
+    try:
+        token = server.token()
+        outcome: dict[str, object] = {}
+
+        def outage() -> None:
+            time.sleep(3)
+            cluster.stop()
+            time.sleep(8)
+            cluster.start()
+            outcome["back"] = time.monotonic()
+            outcome["recovery"] = wait_for(
+                lambda: httpx.get(f"{server.base}/api/v1/health", timeout=5).status_code == 200, 20
+            )
+
+        thread = threading.Thread(target=outage)
+        thread.start()
+        result = run_load(server, tmp_path, tokens=[token], clients=8, duration=18, mix="read", timeout=15)
+        thread.join()
+        log = server.log()
+    finally:
+        server.stop()
+        cluster.remove()
+    codes = {code for statuses in result.statuses.values() for code in statuses}
+    assert codes <= {"200", "503"}, result.report  # no 500, no dropped connection, no timeout
+    assert "503" in codes, result.report
+    assert float(str(outcome["recovery"])) < 5
+    assert log.count("数据库不可用") == 1 and log.count("数据库已恢复") == 1, log[-3000:]
+    assert "Traceback" not in log
+
+
+def test_a_full_disk_is_an_error_to_the_client_never_a_201(tmp_path: Path) -> None:
+    """SQLite on a file that may not grow (RLIMIT_FSIZE, SIGXFSZ ignored: writes fail with EFBIG, which
+    SQLite reports as a full disk)."""
+    db = Database("sqlite", tmp_path)
+    engine = demo_database(db.url)
+    engine.dispose()
+    server = Server(db.url, tmp_path)
+    headers = {"Authorization": f"Bearer {server.token()}"}
+    path = Path(db.url.removeprefix("sqlite:///"))
+    limit = path.stat().st_size + 64 * 1024
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    server.preexec = limited
+    server.start()
+    answers = []
+    try:
+        for n in range(60):
+            body = {
+                "data_element": "LETTERS_SENT",
+                "org_unit_id": 3,
+                "period": f"19{n + 10:02d}",
+                "value": "1",
+            }
+            body["comment"] = "满" * 400
+            answers.append(httpx.post(f"{server.base}/api/v1/values", json=body, headers=headers, timeout=30))
+    finally:
+        server.stop()
+    created = [r.json()["id"] for r in answers if r.status_code == 201]
+    refused = [r for r in answers if r.status_code != 201]
+    assert refused, "the file limit never bit"
+    assert all(r.status_code == 503 and "磁盘" in r.json()["error"]["message"] for r in refused)
+    engine = demo_database(db.url)  # the file is intact and opens again
+    stored = {scalar(engine, "SELECT id FROM data_values WHERE id = :id", id=i) for i in created}
+    assert stored == set(created) and len(set(created)) == len(created)
+    engine.dispose()
+
+
+def test_analytics_under_8_clients_with_one_token_does_not_crash(tmp_path: Path) -> None:
+    """The load that made the server segfault: SQLite, analytics on the main database, one API token."""
+    db = Database("sqlite", tmp_path)
+    engine = demo_database(db.url)
+    engine.dispose()
+    server = Server(db.url, tmp_path, SHANHAI_ANALYTICS_ENGINE="database").start()
+    try:
+        token = server.token()
+        result = run_load(
+            server, tmp_path, tokens=[token], clients=8, duration=20, mix="analytics", timeout=15
+        )
+        assert server.alive()
+    finally:
+        server.stop()
+    assert result.failed == 0, result.report
+    assert "Fatal Python error" not in server.log()

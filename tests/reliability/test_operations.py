@@ -1,0 +1,218 @@
+"""Operations: start-up refuses a database it cannot serve, health reports the database, backup and restore,
+several workers, the request log (500s included, the level honoured), an outage as 503 on pages and API,
+a login that is usable at once, a revoked token that is dead at once, and token use without a write."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from shanhai.api.deps import get_session
+from shanhai.app import create_app
+from shanhai.auth.models import ApiToken
+from shanhai.backup import backup, restore
+from shanhai.config import Settings
+from shanhai.db import make_engine
+from tests.conftest import PASSWORD, Database
+from tests.reliability.harness import Server, demo_database, scalar
+
+
+def cli(*args: str, url: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHANHAI_")}
+    env.update({"SHANHAI_DATABASE_URL": url, "SHANHAI_DATA_DIR": str(tmp / "data"), "COLUMNS": "200"})
+    return subprocess.run(
+        [sys.executable, "-m", "shanhai", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def one_clear_line(result: subprocess.CompletedProcess[str], *needles: str) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert all(n in lines[0] for n in needles), lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def sqlite_demo(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    db = Database("sqlite", tmp_path)
+    demo_database(db.url).dispose()
+    yield db.url, Path(db.url.removeprefix("sqlite:///"))
+    db.drop()
+
+
+def test_serve_refuses_a_schema_behind_or_ahead_of_the_program(sqlite_demo, tmp_path: Path) -> None:
+    url, path = sqlite_demo
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0004'")
+    one_clear_line(cli("serve", url=url, tmp=tmp_path), "0004", "shanhai db upgrade")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'ffff9999'")
+    one_clear_line(cli("serve", url=url, tmp=tmp_path), "ffff9999", "升级程序")
+    one_clear_line(cli("db", "upgrade", url=url, tmp=tmp_path), "迁移失败", "ffff9999")
+
+
+def test_serve_refuses_a_corrupt_or_read_only_file_and_an_empty_one(sqlite_demo, tmp_path: Path) -> None:
+    url, path = sqlite_demo
+    one_clear_line(cli("serve", url=f"sqlite:///file:{path}?mode=ro&uri=true", tmp=tmp_path), "不可写")
+    empty = tmp_path / "empty.sqlite3"
+    one_clear_line(cli("serve", url=f"sqlite:///{empty}", tmp=tmp_path), "尚未建表", "shanhai db upgrade")
+    data = bytearray(path.read_bytes())
+    for offset in range(4096 * 3, min(len(data), 4096 * 12), 97):  # scribble over pages, keep the header
+        data[offset : offset + 8] = b"\xffGARBAGE"
+    path.write_bytes(bytes(data))
+    line = one_clear_line(cli("serve", url=url, tmp=tmp_path))
+    assert "损坏" in line or "检查失败" in line or "无法打开" in line
+
+
+def test_health_reports_the_database(app: FastAPI, anonymous: TestClient) -> None:
+    body = anonymous.get("/api/v1/health").json()
+    assert body["status"] == "ok" and body["database"]["ok"] is True
+    assert body["database"]["revision"] == body["database"]["head"]
+
+
+def test_health_is_503_when_the_database_is_down(settings: Settings) -> None:
+    app = create_app(settings)
+    app.state.engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
+    with TestClient(app) as client:
+        response = client.get("/api/v1/health")
+    assert response.status_code == 503 and response.json()["status"] == "unavailable"
+    assert "无法访问" in response.json()["database"]["message"]
+
+
+def test_an_outage_is_503_json_for_the_api_and_a_chinese_page_for_the_web(settings: Settings) -> None:
+    app = create_app(settings)
+    down = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
+
+    def unreachable() -> Iterator[Session]:
+        with Session(down) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = unreachable
+    with TestClient(app) as client:
+        api = client.get("/api/v1/values", headers={"Authorization": "Bearer shk_x"})
+        page = client.get("/programmes", cookies={"shanhai_session": "x"})
+    assert api.status_code == 503 and api.json()["error"]["code"] == "unavailable"
+    assert "数据库暂时无法访问" in api.json()["error"]["message"]
+    assert page.status_code == 503 and "数据库暂时无法访问" in page.text and "<html" in page.text
+
+
+def test_a_500_is_in_the_request_log_as_json(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(settings)
+
+    @app.get("/api/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/boom")
+    assert response.status_code == 500 and response.json()["error"]["code"] == "internal"
+    assert any("path=/api/v1/boom status=500" in r.getMessage() for r in caplog.records)
+
+
+def test_backup_write_more_restore_equals_the_backup(backend: str, tmp_path: Path) -> None:
+    db = Database(backend, tmp_path)
+    engine = demo_database(db.url)
+    try:
+        before = fingerprint(engine)
+        result = backup(url=db.url, dest=tmp_path / "b" / "shanhai.backup")
+        assert result.path.is_file() and result.revision
+        with engine.begin() as conn:  # more work after the backup
+            conn.exec_driver_sql("DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log LIMIT 5)")
+            conn.exec_driver_sql("UPDATE data_values SET value = value + 1")
+        assert fingerprint(engine) != before
+        engine.dispose()
+        restore(url=db.url, src=result.path)
+        assert fingerprint(engine) == before
+        with pytest.raises(Exception, match="不会覆盖"):
+            backup(url=db.url, dest=result.path)
+    finally:
+        engine.dispose()
+        db.drop()
+
+
+def fingerprint(engine: Engine) -> dict[str, object]:
+    return {
+        "values": scalar(engine, "SELECT count(*) || ':' || sum(value) FROM data_values"),
+        "audit": scalar(engine, "SELECT count(*) FROM audit_log"),
+        "users": scalar(engine, "SELECT count(*) FROM users"),
+        "analytics": scalar(engine, "SELECT count(*) || ':' || sum(value) FROM analytics_values"),
+    }
+
+
+def test_backup_and_restore_commands(sqlite_demo, tmp_path: Path) -> None:
+    url, _ = sqlite_demo
+    made = cli("backup", url=url, tmp=tmp_path)
+    assert made.returncode == 0, made.stderr
+    path = Path(re.search(r"backed up: (\S+)", made.stdout).group(1))  # type: ignore[union-attr]
+    assert path.parent == tmp_path / "data" / "backups"
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database at all" * 100)
+    refused = cli("restore", str(junk), "--yes", url=url, tmp=tmp_path)
+    assert refused.returncode == 1 and "不是山海的 SQLite 备份文件" in refused.stderr
+    restored = cli("restore", str(path), "--yes", url=url, tmp=tmp_path)
+    assert restored.returncode == 0 and "已恢复" in restored.stdout, restored.stderr
+
+
+def test_two_workers_and_a_log_level_of_warning(sqlite_demo, tmp_path: Path) -> None:
+    url, _ = sqlite_demo
+    server = Server(url, tmp_path, SHANHAI_WORKERS="2").start()
+    try:
+        answers = [httpx.get(f"{server.base}/api/v1/health").status_code for _ in range(20)]
+        pids = subprocess.run(
+            ["pgrep", "-P", str(server.process.pid)],
+            capture_output=True,
+            text=True,  # type: ignore[union-attr]
+        ).stdout.split()
+    finally:
+        server.stop()
+    assert answers == [200] * 20
+    assert len(pids) >= 2, pids
+    assert "status=200" not in server.log()  # SHANHAI_LOG_LEVEL=warning: no line per request
+
+
+def test_a_login_is_usable_at_once_and_a_revoked_token_is_dead_at_once(sqlite_demo, tmp_path: Path) -> None:
+    url, _ = sqlite_demo
+    server = Server(url, tmp_path).start()
+    try:
+        for _ in range(25):
+            with httpx.Client(base_url=server.base) as browser:
+                form = browser.get("/login").text
+                csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+                assert csrf, form[:500]
+                browser.post(
+                    "/login",
+                    data={"username": "viewer", "password": PASSWORD, "csrf_token": csrf.group(1)},
+                )
+                assert browser.get("/api/v1/me").status_code == 200
+        token = server.token("viewer")
+        headers = {"Authorization": f"Bearer {token}"}
+        mine = httpx.get(f"{server.base}/api/v1/tokens", headers=headers).json()
+        deleted = httpx.delete(f"{server.base}/api/v1/tokens/{mine[-1]['id']}", headers=headers)
+        after = httpx.get(f"{server.base}/api/v1/me", headers=headers)
+    finally:
+        server.stop()
+    assert deleted.status_code == 204 and after.status_code == 401
+
+
+def test_token_use_is_recorded_without_a_write_per_request(client: TestClient, session: Session) -> None:
+    client.get("/api/v1/me")
+    token = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).first()
+    assert token is not None and token.last_used_at is not None
+    first = token.last_used_at
+    for _ in range(5):
+        assert client.get("/api/v1/me").status_code == 200
+    session.expire_all()
+    assert session.get(ApiToken, token.id).last_used_at == first  # type: ignore[union-attr]
