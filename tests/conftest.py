@@ -103,6 +103,7 @@ def settings(demo_db: Database) -> Settings:
 
 PERSONAS = ("admin", "city_admin", "quanshan_officer", "jingkai_officer", "workgroup_member", "viewer")
 PASSWORD = "Shanhai-demo-2025"
+LOCAL = ("127.0.0.1", 50000)  # the test client's address (Starlette's default, "testclient", is no IP)
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def token_for(session: Session, username: str) -> str:
 
 @pytest.fixture
 def anonymous(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    with TestClient(app, client=LOCAL) as test_client:
         yield test_client
 
 
@@ -143,7 +144,7 @@ def as_persona(app: FastAPI, session: Session) -> Callable[[str], TestClient]:
     """as_persona("quanshan_officer") → a client that sends that persona's API token."""
 
     def make(username: str) -> TestClient:
-        test_client = TestClient(app)
+        test_client = TestClient(app, client=LOCAL)
         test_client.headers["Authorization"] = f"Bearer {token_for(session, username)}"
         return test_client
 

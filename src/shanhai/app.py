@@ -19,12 +19,13 @@ from shanhai import __version__
 from shanhai.analytics.replica import attach, use_replica
 from shanhai.api.admin import router as admin_api_router
 from shanhai.api.analytics import router as analytics_api_router
+from shanhai.api.deps import client_ip
 from shanhai.api.routes import router as api_router
 from shanhai.auth.scope import log_event
 from shanhai.auth.service import Unauthenticated
 from shanhai.config import Settings, get_settings
 from shanhai.db import is_outage, make_engine, session_factory, transaction, translate
-from shanhai.errors import Forbidden, ShanhaiError, Unavailable
+from shanhai.errors import Forbidden, OutOfScope, ShanhaiError, Unavailable
 from shanhai.health import Outage, check_at_start
 from shanhai.middleware import RequestLog
 from shanhai.web.admin import router as web_admin_router
@@ -59,7 +60,7 @@ def _log_refusal(request: Request, exc: ShanhaiError) -> None:
                 session=session,
                 username=getattr(request.state, "username", "") or "（未登录）",
                 user_id=getattr(request.state, "user_id", None),
-                ip=request.client.host if request.client else "",
+                ip=client_ip(request),
                 event="拒绝访问",
                 message=f"{request.method} {request.url.path}：{exc.message}"[:500],
             )
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
         if isinstance(exc, Unavailable) and isinstance(exc.__cause__, SQLAlchemyError):
             if is_outage(exc.__cause__):
                 app.state.outage.failed(exc.__cause__)
-        elif isinstance(exc, Unauthenticated | Forbidden):
+        elif isinstance(exc, Unauthenticated | Forbidden | OutOfScope):
             await run_in_threadpool(_log_refusal, request, exc)
         if isinstance(exc, Unauthenticated) and not _is_api(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

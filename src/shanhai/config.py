@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
+    trusted_proxies: str = Field(
+        default="",
+        description="可信反向代理的 IP（逗号分隔）；只有来自这些地址的 X-Forwarded-For 才被采信。默认不采信",
+    )
     workers: int = Field(
         default=1, ge=1, le=64, description="服务进程数；每个进程各有一份 DuckDB 分析副本（若启用）"
     )
@@ -52,6 +57,16 @@ class Settings(BaseSettings):
                 f"不支持的数据库驱动 / unsupported driver {url.drivername!r}; "
                 "use sqlite:///path or postgresql+psycopg://user@host/db"
             )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"不是 IP 地址或网段 / not an IP address or network: {part!r}") from exc
         return value
 
     @property

@@ -246,13 +246,18 @@ def unique_or(error: ShanhaiError) -> Iterator[None]:
         raise error from exc
 
 
-def insert_ignoring_duplicates(session: Session, model: type[Base], row: dict[str, Any]) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING on either backend: for shared reference rows (periods) that two
-    requests may both be the first to need."""
+def dialect_insert(session: Session, model: type[Base]) -> Any:
+    """The backend's own INSERT construct, which has ON CONFLICT DO NOTHING / DO UPDATE on both."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(model).values(**row).on_conflict_do_nothing()
+        return pg_insert(model)
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(model).values(**row).on_conflict_do_nothing()
+    return sqlite_insert(model)
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Base], row: dict[str, Any]) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on either backend: for shared reference rows (periods) that two
+    requests may both be the first to need."""
+    return dialect_insert(session, model).values(**row).on_conflict_do_nothing()

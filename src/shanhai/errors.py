@@ -27,6 +27,11 @@ class NotFound(ShanhaiError):
     status = 404
 
 
+class OutOfScope(NotFound):
+    """A record outside the actor's data scope: answered exactly like a missing one (404, no unit name),
+    and logged as a refused access."""
+
+
 class Invalid(ShanhaiError):
     code = "invalid"
     status = 422

@@ -5,6 +5,7 @@ from shanhai.audit.models import AuditLog
 from shanhai.auth.models import (
     ApiToken,
     LoginLog,
+    LoginThrottle,
     Role,
     RolePermission,
     User,
@@ -23,6 +24,7 @@ from shanhai.datasets.models import (
 from shanhai.db import Base
 from shanhai.documents.models import Document, Source
 from shanhai.indicators.models import DataElement, DataValue, Indicator, Period
+from shanhai.lifecycle.models import StageChange
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Place, Programme, programme_places
 from shanhai.projects.models import Project
@@ -40,6 +42,7 @@ __all__ = [
     "Document",
     "Indicator",
     "LoginLog",
+    "LoginThrottle",
     "OrgUnit",
     "Period",
     "Place",
@@ -49,6 +52,7 @@ __all__ = [
     "RolePermission",
     "SavedView",
     "Source",
+    "StageChange",
     "Submission",
     "User",
     "UserSession",

@@ -230,28 +230,26 @@ def test_a_pinned_view_appears_on_the_owners_dashboard_within_scope(as_persona, 
 
 
 def test_category_options_add_up_and_can_be_asked_for_one_by_one(as_persona, session: Session) -> None:
-    city = as_persona("city_admin")
+    """Entered by the district through its report (the report owns these values), approved by the city."""
+    city, officer = as_persona("city_admin"), as_persona("quanshan_officer")
     unit = session.query(OrgUnit).filter_by(code="XZ-QS").one()
-    for option, number in (("男", "30"), ("女", "25")):
-        body = {
-            "data_element": "MONTHLY_MIGRANT_WORKERS",
-            "org_unit_id": unit.id,
-            "period": "202603",
-            "category_option": option,
-            "value": number,
-        }
-        assert city.post("/api/v1/values", json=body).status_code == 201
-    wrong = city.post(
-        "/api/v1/values",
-        json={
-            "data_element": "MONTHLY_MIGRANT_WORKERS",
-            "org_unit_id": unit.id,
-            "period": "202603",
-            "category_option": "其他",
-            "value": "1",
-        },
+    data_set = officer.get("/api/v1/datasets").json()[0]
+    url = f"/api/v1/datasets/{data_set['id']}/entry"
+    values = {
+        "MONTHLY_TRAINED": "50",
+        "MONTHLY_PLACED": "40",
+        "MONTHLY_MIGRANT_WORKERS:男": "30",
+        "MONTHLY_MIGRANT_WORKERS:女": "25",
+    }
+    params = {"org_unit_id": unit.id, "period": "202603"}
+    saved = officer.put(url, params=params, json={"values": values, "submit": True})
+    assert saved.status_code == 200, saved.text
+    submission = next(s for s in city.get("/api/v1/submissions").json() if s["period"] == "202603")
+    assert city.post(f"/api/v1/submissions/{submission['id']}/approve").status_code == 200
+    wrong = officer.put(
+        url, params={**params, "period": "202604"}, json={"values": {"MONTHLY_MIGRANT_WORKERS:其他": "1"}}
     )
-    assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "category_option"
+    assert wrong.status_code == 422
     r = city.get(
         "/api/v1/analytics",
         params={"dx": "MONTHLY_MIGRANT_WORKERS;MONTHLY_MIGRANT_WORKERS:女", "ou": "XZ", "pe": "2026Q1"},

@@ -1,7 +1,8 @@
 """Persona × route matrix. The app's routes are enumerated from the app itself: a route that is not in
 CASES fails the suite, so every new route must say how its scope is checked. For each persona and each
 route, a read returns exactly the rows in the persona's scope (computed here independently, by walking
-parent links rather than paths) and a write outside scope gets 403 and changes nothing."""
+parent links rather than paths); without the permission a route answers 403, and a record outside the
+persona's scope answers 404 (as if it were not there) and changes nothing."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.models import AuditLog
 from shanhai.auth.models import DataScope, Role, User, UserSession
-from shanhai.datasets.models import DataSet, SavedView, Submission
+from shanhai.datasets.models import DataSet, DataSetElement, SavedView, Submission
 from shanhai.indicators.models import DataValue
 from shanhai.orgunits.models import OrgUnit
 from tests.conftest import PERSONAS
@@ -68,18 +69,35 @@ def visible_values(session: Session, username: str) -> set[int]:
     return {v.id for v in session.scalars(select(DataValue)) if units is None or v.org_unit_id in units}
 
 
+def _report_owned(session: Session) -> set[int]:
+    """Elements that data sets own: their values change only through the reports (tested with those)."""
+    return set(session.scalars(select(DataSetElement.data_element_id)))
+
+
 def outside_value(session: Session, username: str) -> DataValue | None:
     units = visible_units(session, username)
     if units is None:
         return None
     return session.scalars(
-        select(DataValue).where(DataValue.org_unit_id.not_in(units)).order_by(DataValue.id)
+        select(DataValue)
+        .where(DataValue.org_unit_id.not_in(units), DataValue.data_element_id.not_in(_report_owned(session)))
+        .order_by(DataValue.id)
     ).first()
 
 
 def inside_value(session: Session, username: str) -> DataValue | None:
-    seen = visible_values(session, username)
+    owned = _report_owned(session)
+    seen = [
+        v
+        for v in visible_values(session, username)
+        if session.get_one(DataValue, v).data_element_id not in owned
+    ]
     return session.get(DataValue, min(seen)) if seen else None
+
+
+def refused(ctx: Ctx, permission: str) -> int:
+    """Without the permission: 403. With it, outside the persona's scope: 404, as if not there."""
+    return 404 if ctx.allowed(permission) else 403
 
 
 # --- the cases ----------------------------------------------------------------------------------------
@@ -182,11 +200,19 @@ def value_detail(ctx: Ctx) -> None:
             continue
         r = ctx.client.get(f"/api/v1/values/{value.id}")
         visible = value.id in visible_values(ctx.session, ctx.persona)
-        assert r.status_code == (200 if visible and ctx.allowed("indicators:view") else 403), (
-            value.id,
-            r.text,
-        )
+        expected = 200 if visible and ctx.allowed("indicators:view") else refused(ctx, "indicators:view")
+        assert r.status_code == expected, (value.id, r.text)
     assert ctx.client.get("/api/v1/values/999999").status_code in (403, 404)
+
+
+def value_history(ctx: Ctx) -> None:
+    for value in (inside_value(ctx.session, ctx.persona), outside_value(ctx.session, ctx.persona)):
+        if value is None:
+            continue
+        r = ctx.client.get(f"/api/v1/values/{value.id}/history")
+        visible = value.id in visible_values(ctx.session, ctx.persona)
+        expected = 200 if visible and ctx.allowed("indicators:view") else refused(ctx, "indicators:view")
+        assert r.status_code == expected, (value.id, r.text)
 
 
 def value_edit_page(ctx: Ctx, post: bool) -> None:
@@ -205,7 +231,7 @@ def value_edit_page(ctx: Ctx, post: bool) -> None:
             r = ctx.client.get(url)
         visible = value.id in visible_values(ctx.session, ctx.persona)
         allowed = visible and ctx.allowed("indicators:edit")
-        assert r.status_code == ((303 if post else 200) if allowed else 403), (
+        assert r.status_code == ((303 if post else 200) if allowed else refused(ctx, "indicators:edit")), (
             ctx.persona,
             value.id,
             r.status_code,
@@ -222,7 +248,8 @@ def update_value_api(ctx: Ctx) -> None:
         before = (value.value, value.version)
         r = ctx.client.put(f"/api/v1/values/{value.id}", json={"version": value.version, "value": "7"})
         allowed = value.id in visible_values(ctx.session, ctx.persona) and ctx.allowed("indicators:edit")
-        assert r.status_code == (200 if allowed else 403), (ctx.persona, value.id, r.text)
+        expected = 200 if allowed else refused(ctx, "indicators:edit")
+        assert r.status_code == expected, (ctx.persona, value.id, r.text)
         ctx.session.refresh(value)
         if not allowed:
             assert (value.value, value.version) == before
@@ -235,7 +262,8 @@ def delete_value_api(ctx: Ctx) -> None:
         value_id, version = value.id, value.version
         allowed = value_id in visible_values(ctx.session, ctx.persona) and ctx.allowed("indicators:delete")
         r = ctx.client.delete(f"/api/v1/values/{value_id}", params={"version": version})
-        assert r.status_code == (204 if allowed else 403), (ctx.persona, value_id, r.text)
+        expected = 204 if allowed else refused(ctx, "indicators:delete")
+        assert r.status_code == expected, (ctx.persona, value_id, r.text)
         ctx.session.expire_all()
         assert (ctx.session.get(DataValue, value_id) is None) == allowed
 
@@ -252,7 +280,8 @@ def create_value_api(ctx: Ctx) -> None:
         body = {"data_element": "GAZELLE_FIRMS", "org_unit_id": unit_id, "period": "202611", "value": "3"}
         r = ctx.client.post("/api/v1/values", json=body)
         allowed = (units is None or unit_id in units) and ctx.allowed("indicators:create")
-        assert r.status_code == (201 if allowed else 403), (ctx.persona, unit_id, r.text)
+        expected = 201 if allowed else refused(ctx, "indicators:create")
+        assert r.status_code == expected, (ctx.persona, unit_id, r.text)
         assert len(list(ctx.session.scalars(select(DataValue.id)))) == count + (1 if allowed else 0)
 
 
@@ -476,13 +505,13 @@ def entry_case(ctx: Ctx, method: str, api: bool) -> None:
         before = len(list(ctx.session.scalars(select(DataValue.id))))
         if method == "GET":
             r = ctx.client.get(base, params=params)
-            ok = 200
+            ok, permission = 200, "indicators:view"
             allowed = inside and ctx.allowed("indicators:view")
         elif api:
             r = ctx.client.put(
                 base, params=params, json={"values": {"MONTHLY_TRAINED": "10", "MONTHLY_PLACED": "4"}}
             )
-            ok, allowed = 200, inside and ctx.allowed("indicators:edit")
+            ok, allowed, permission = 200, inside and ctx.allowed("indicators:edit"), "indicators:edit"
         else:
             r = ctx.client.post(
                 base,
@@ -490,8 +519,8 @@ def entry_case(ctx: Ctx, method: str, api: bool) -> None:
                 data={"v_MONTHLY_TRAINED": "10", "v_MONTHLY_PLACED": "4", "action": "draft"},
                 follow_redirects=False,
             )
-            ok, allowed = 303, inside and ctx.allowed("indicators:edit")
-        assert r.status_code == (ok if allowed else 403), (
+            ok, allowed, permission = 303, inside and ctx.allowed("indicators:edit"), "indicators:edit"
+        assert r.status_code == (ok if allowed else refused(ctx, permission)), (
             ctx.persona,
             unit.code,
             r.status_code,
@@ -545,11 +574,8 @@ def decide_case(ctx: Ctx, verb: str, api: bool) -> None:
             r = ctx.client.post(url, json={"comment": "请核实"} if verb == "return" else None)
         else:
             r = ctx.client.post(url, data={"comment": "请核实"}, follow_redirects=False)
-        assert r.status_code == ((200 if api else 303) if allowed else 403), (
-            ctx.persona,
-            unit.code,
-            r.text[:200],
-        )
+        expected = (200 if api else 303) if allowed else refused(ctx, "indicators:approve")
+        assert r.status_code == expected, (ctx.persona, unit.code, r.text[:200])
         ctx.session.refresh(submission)
         expected = {"approve": "approved", "return": "returned"}[verb] if allowed else "submitted"
         assert submission.status == expected
@@ -601,6 +627,7 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/values"): values_page,
     ("GET", "/api/v1/values/export"): export_values,
     ("GET", "/api/v1/values/{value_id}"): value_detail,
+    ("GET", "/api/v1/values/{value_id}/history"): value_history,
     ("POST", "/api/v1/values"): create_value_api,
     ("PUT", "/api/v1/values/{value_id}"): update_value_api,
     ("DELETE", "/api/v1/values/{value_id}"): delete_value_api,

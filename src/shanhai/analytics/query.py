@@ -29,6 +29,7 @@ from shanhai.errors import Invalid
 from shanhai.indicators import formula
 from shanhai.indicators.models import Aggregation, DataElement, Indicator
 from shanhai.lib import periods
+from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.cnnum import normalize
 from shanhai.orgunits.models import OrgUnit
 
@@ -116,7 +117,7 @@ class Result:
 
 
 def parse_request(*, session: Session, dx: str, ou: str, pe: str, today: date | None = None) -> Request:
-    today = today or date.today()
+    today = today or beijing_today()
     elements = {e.code: e for e in session.scalars(select(DataElement))}
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
     items: list[Item] = []

@@ -14,6 +14,7 @@ from shanhai.api.deps import ActorDep, CommitRoute, SessionDep
 from shanhai.api.errors import ERROR_RESPONSES
 from shanhai.api.responses import csv_response
 from shanhai.datasets import service as datasets
+from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.types import MAX_ID, Text
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
@@ -151,7 +152,7 @@ def overdue(session: SessionDep, actor: ActorDep) -> list[OverdueRead]:
         OverdueRead(
             data_set=o.data_set.code, org_unit=o.unit.code, period=o.period.id, due=o.due, status=o.status
         )
-        for o in datasets.overdue(session=session, actor=actor, today=date.today())
+        for o in datasets.overdue(session=session, actor=actor, today=beijing_today())
     ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import hmac
 import inspect
+import ipaddress
 import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
@@ -77,7 +78,13 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address: the peer's, or the one a trusted proxy put into X-Forwarded-For (uvicorn
+    applies SHANHAI_TRUSTED_PROXIES); anything that does not parse as an IP address is dropped."""
+    host = request.client.host if request.client else ""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return ""
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -15,6 +16,7 @@ from shanhai.api.errors import ERROR_RESPONSES
 from shanhai.api.responses import CSV_RESPONSES, csv_response
 from shanhai.documents.service import TextCache
 from shanhai.flows import dashboard as flows
+from shanhai.flows import values as values_flow
 from shanhai.health import state as health_state
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import ValueKind
@@ -147,9 +149,26 @@ def get_value(value_id: IdPath, session: SessionDep, settings: SettingsDep, acto
     return value_read(value, TextCache(settings.sources_dir))
 
 
+class ValueChange(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    summary: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    model_config = {"from_attributes": True}
+
+
+@router.get("/values/{value_id}/history", response_model=list[ValueChange], summary="一条指标数据的修改历史")
+def value_history(value_id: IdPath, session: SessionDep, actor: ActorDep) -> list[ValueChange]:
+    rows = values_flow.history(session=session, actor=actor, value_id=value_id)
+    return [ValueChange.model_validate(r) for r in rows]
+
+
 @router.post("/values", response_model=ValueRead, status_code=201, summary="录入指标数据")
 def create_value(body: ValueCreate, session: SessionDep, actor: ActorDep) -> ValueRead:
-    value = indicators.create_value(
+    value = values_flow.create_value(
         session=session,
         actor=actor,
         element_code=body.data_element,
@@ -169,7 +188,7 @@ def create_value(body: ValueCreate, session: SessionDep, actor: ActorDep) -> Val
     "/values/{value_id}", response_model=ValueRead, summary="修改指标数据（带版本号，防止覆盖他人修改）"
 )
 def update_value(value_id: IdPath, body: ValueUpdate, session: SessionDep, actor: ActorDep) -> ValueRead:
-    value = indicators.update_value(
+    value = values_flow.update_value(
         session=session,
         actor=actor,
         value_id=value_id,
@@ -188,7 +207,7 @@ def delete_value(
     actor: ActorDep,
     version: Annotated[int, Query(ge=1, le=MAX_ID, description="版本号")],
 ) -> Response:
-    indicators.delete_value(session=session, actor=actor, value_id=value_id, version=version)
+    values_flow.delete_value(session=session, actor=actor, value_id=value_id, version=version)
     return Response(status_code=204)
 
 

@@ -138,3 +138,14 @@ class LoginLog(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
     event: Mapped[str] = mapped_column(String(16))  # 登录成功 / 登录失败 / 账号锁定 / 退出 / 拒绝访问
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class LoginThrottle(Base):
+    """Failed logins per client address in the current window, counted atomically in the database (the
+    login log alone cannot stop parallel guesses: each would count the failures before any is logged)."""
+
+    __tablename__ = "login_throttle"
+
+    ip: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.auth.models import DataScope, LoginLog, User
 from shanhai.auth.permissions import ALL_PERMISSIONS
-from shanhai.errors import Forbidden
+from shanhai.errors import Forbidden, OutOfScope
 from shanhai.orgunits.models import OrgUnit
 
 
@@ -110,8 +110,21 @@ def unit_visible(actor: Actor, unit: OrgUnit, creator_id: int | None = None) -> 
 
 
 def check_visible(actor: Actor, unit: OrgUnit, creator_id: int | None = None, *, what: str = "记录") -> None:
+    """Out of scope reads as not there (404): neither the unit's name nor the record's existence leaks."""
     if not unit_visible(actor, unit, creator_id):
-        raise Forbidden(f"无权访问{unit.name}的{what}")
+        raise OutOfScope(f"{what}不存在或不在您的数据范围内")
+
+
+def check_can_create(actor: Actor, unit: OrgUnit, *, what: str = "数据") -> None:
+    """A new row's unit must lie within the actor's unit scopes; 仅本人 alone allows the user's own unit only
+    (the new row's creator is always the actor, so the creator rule of `visible` would let anything in)."""
+    if actor.scope_all:
+        return
+    if any(unit.path.startswith(p) for p in actor.subtree_paths) or unit.id in actor.units:
+        return
+    if actor.own_rows and unit.id == actor.org_unit_id:
+        return
+    raise OutOfScope(f"单位不存在或不在您可录入{what}的范围内", field="org_unit_id")
 
 
 def log_event(

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
-from shanhai.auth.models import ApiToken, DataScope, LoginLog, Role, RolePermission, User, UserSession
+from shanhai.auth.models import ApiToken, DataScope, LoginThrottle, Role, RolePermission, User, UserSession
 from shanhai.auth.permissions import check_known
 from shanhai.auth.scope import Actor, log_event
-from shanhai.db import find_one, utcnow
-from shanhai.errors import Conflict, Invalid, NotFound, ShanhaiError
+from shanhai.db import dialect_insert, find_one, unique_or, utcnow
+from shanhai.errors import Conflict, Forbidden, Invalid, NotFound, ShanhaiError
 from shanhai.lib.beijing import beijing
 from shanhai.orgunits.models import OrgUnit
 
@@ -29,6 +33,7 @@ MIN_PASSWORD_LENGTH = 8
 MAX_FAILURES_PER_IP = 20  # failed logins from one address, over all accounts, before it must wait
 IP_WINDOW_MINUTES = 15
 MODULE = "系统管理"
+LOGIN_REFUSED = f"用户名或密码错误；连续 {MAX_FAILED_LOGINS} 次错误账号将锁定 {LOCK_MINUTES} 分钟"
 
 
 class Unauthenticated(ShanhaiError):
@@ -71,18 +76,6 @@ def _audit(
     )
 
 
-def _failures_from(session: Session, ip: str) -> int:
-    since = utcnow() - timedelta(minutes=IP_WINDOW_MINUTES)
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(LoginLog)
-            .where(LoginLog.at >= since, LoginLog.ip == ip, LoginLog.event.in_(("登录失败", "账号锁定")))
-        )
-        or 0
-    )
-
-
 def hash_password(password: str) -> str:
     return HASHER.hash(password)
 
@@ -94,11 +87,106 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def check_password_strength(password: str, field: str = "password") -> None:
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+# the most used passwords and keyboard runs (lower case; compared without digits and symbols too)
+COMMON_PASSWORDS = frozenset(
+    [
+        "password",
+        "passw0rd",
+        "p@ssw0rd",
+        "p@ssword",
+        "admin",
+        "administrator",
+        "root",
+        "qwerty",
+        "qwertyuiop",
+        "asdfghjkl",
+        "zxcvbnm",
+        "1qaz2wsx",
+        "qazwsx",
+        "abc123",
+        "abcd1234",
+        "a1b2c3d4",
+        "letmein",
+        "welcome",
+        "iloveyou",
+        "monkey",
+        "dragon",
+        "sunshine",
+        "princess",
+        "football",
+        "baseball",
+        "master",
+        "superman",
+        "batman",
+        "trustno1",
+        "shadow",
+        "michael",
+        "jennifer",
+        "changeme",
+        "default",
+        "guest",
+        "test",
+        "tester",
+        "secret",
+        "login",
+        "user123",
+        "admin123",
+        "admin888",
+        "root123",
+        "woaini",
+        "woaini1314",
+        "huawei",
+        "xiaomi",
+        "china",
+        "zhongguo",
+        "beijing",
+        "shanghai",
+        "xuzhou",
+        "shanhai",
+        "aaaaaaaa",
+        "11111111",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "87654321",
+        "00000000",
+        "88888888",
+        "66666666",
+        "123123123",
+        "1q2w3e4r",
+        "1q2w3e4r5t",
+        "qweasdzxc",
+    ]
+)
+
+
+def normalise_username(username: str) -> str:
+    """NFKC and lower case ("ＡＤＭＩＮ" and "ADMIN" are "admin"); letters a–z, digits, _ . - only, so
+    look-alikes from other scripts ("аdmin" with a Cyrillic а) cannot sit beside a real name."""
+    name = unicodedata.normalize("NFKC", username).strip().lower()
+    if not USERNAME.fullmatch(name):
+        raise Invalid(
+            "用户名须为 2–64 位小写字母、数字、下划线、点或连字符，并以字母或数字开头", field="username"
+        )
+    return name
+
+
+def check_password_strength(password: str, field: str = "password", username: str = "") -> None:
+    """Length, not all letters or all digits, not a common password, not the username."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(f"密码至少 {MIN_PASSWORD_LENGTH} 位", field=field)
+    if len(password) > 256:
+        raise Invalid("密码不能超过 256 位", field=field)
     if password.isdigit() or password.isalpha():
         raise Invalid("密码须同时包含字母和数字或符号", field=field)
+    lowered = password.lower()
+    letters = re.sub(r"[^a-z]", "", lowered)
+    if lowered in COMMON_PASSWORDS or letters in COMMON_PASSWORDS or len(set(lowered)) <= 3:
+        raise Invalid("密码过于常见或简单，请换一个不易猜到的密码", field=field)
+    name = unicodedata.normalize("NFKC", username).strip().lower()
+    if len(name) >= 3 and name in lowered:
+        raise Invalid("密码不能包含用户名", field=field)
 
 
 def _sha(token: str) -> str:
@@ -110,39 +198,137 @@ def is_locked(user: User, now: datetime | None = None) -> bool:
     return until is not None and until > (now or utcnow())
 
 
+def _reserve_ip_attempt(session: Session, ip: str) -> int:
+    """Count one more login attempt from `ip` in the current window, atomically (one upsert), and return
+    the count: parallel guesses cannot all read "under the limit" before any of them is counted."""
+    now = utcnow()
+    cutoff = now - timedelta(minutes=IP_WINDOW_MINUTES)
+    table = LoginThrottle.__table__
+    insert = dialect_insert(session, LoginThrottle).values(ip=ip, window_start=now, failures=1)
+    stale = table.c.window_start < cutoff
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.ip],
+        set_={
+            "failures": case((stale, 1), else_=table.c.failures + 1),
+            "window_start": case((stale, now), else_=table.c.window_start),
+        },
+    ).returning(table.c.failures)
+    return int(session.execute(statement).scalar_one())
+
+
+def _refund_ip_attempt(session: Session, ip: str) -> None:
+    """A successful login does not count against its address."""
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.ip == ip, LoginThrottle.failures > 0)
+        .values(failures=LoginThrottle.failures - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _reserve_password_check(session: Session, user_id: int) -> int | None:
+    """Take one of the account's MAX_FAILED_LOGINS password checks, atomically; None when the account is
+    locked or its checks are used up (a lock that has run out starts a fresh count). The version column is
+    not touched: a login never conflicts with an administrator's edit."""
+    now = utcnow()
+    expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
+    statement = (
+        update(User)
+        .where(
+            User.id == user_id,
+            or_(and_(User.locked_until.is_(None), User.failed_logins < MAX_FAILED_LOGINS), expired),
+        )
+        .values(
+            failed_logins=case((expired, 1), else_=User.failed_logins + 1),
+            locked_until=case((expired, None), else_=User.locked_until),
+        )
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def _lock(session: Session, user_id: int) -> None:
+    until = utcnow() + timedelta(minutes=LOCK_MINUTES)
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(locked_until=until)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _clear_failures(session: Session, user_id: int, new_hash: str | None = None) -> None:
+    values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+    if new_hash:
+        values["password_hash"] = new_hash
+    session.execute(
+        update(User).where(User.id == user_id).values(**values).execution_options(synchronize_session=False)
+    )
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return HASHER.hash(secrets.token_urlsafe(16))
+
+
+class Check(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"  # a wrong password, the account still open
+    LOCKED_NOW = "locked_now"  # this wrong password was the last allowed: the account is now locked
+    LOCKED = "locked"  # locked already: the password was not checked
+
+
+def check_password(*, session: Session, user: User, password: str) -> Check:
+    """Check a password against the account's lockout: at most MAX_FAILED_LOGINS checks before the lock,
+    however many requests arrive at once; the last failure locks the account. Counters are updated in the
+    database atomically and are written even though the caller goes on to refuse."""
+    attempt = _reserve_password_check(session, user.id)
+    if attempt is None:
+        verify_password(_dummy_hash(), password)  # the same work as a real check
+        return Check.LOCKED
+    if verify_password(user.password_hash, password):
+        rehash = hash_password(password) if HASHER.check_needs_rehash(user.password_hash) else None
+        _clear_failures(session, user.id, rehash)
+        return Check.OK
+    if attempt >= MAX_FAILED_LOGINS:
+        _lock(session, user.id)
+        return Check.LOCKED_NOW
+    return Check.WRONG
+
+
 def authenticate(*, session: Session, username: str, password: str, ip: str) -> User:
-    """Check a password; count failures and lock after MAX_FAILED_LOGINS. Every attempt is logged. An address
-    with MAX_FAILURES_PER_IP failures in IP_WINDOW_MINUTES is refused before any password is checked."""
+    """Check a password; lock after MAX_FAILED_LOGINS failures. Every attempt is logged. An address with more
+    than MAX_FAILURES_PER_IP attempts in IP_WINDOW_MINUTES is refused before any password is checked.
+    Unknown users, wrong passwords and locked accounts get the same answer after the same work."""
 
     def note(event: str, message: str, who: User | None = None) -> None:
         name, user_id = (who.username, who.id) if who else (username[:64], None)
         log_event(session=session, username=name, user_id=user_id, ip=ip, event=event, message=message)
 
-    if ip and _failures_from(session, ip) >= MAX_FAILURES_PER_IP:
+    if ip and _reserve_ip_attempt(session, ip) > MAX_FAILURES_PER_IP:
         note("登录失败", f"该 IP {IP_WINDOW_MINUTES} 分钟内失败 {MAX_FAILURES_PER_IP} 次以上，暂停登录")
         raise Throttled(f"登录失败次数过多，请 {IP_WINDOW_MINUTES} 分钟后再试")
-    user = find_one(session, User, username=username.strip())
+    try:
+        name = normalise_username(username)
+    except Invalid:
+        name = ""
+    user = find_one(session, User, username=name) if name else None
     if user is None or not user.is_active:
+        verify_password(_dummy_hash(), password)
         note("登录失败", "用户不存在或已停用")
-        raise Unauthenticated("用户名或密码错误")
-    if is_locked(user):
-        note("登录失败", "账号已锁定", user)
-        raise Unauthenticated(f"账号已锁定，请 {LOCK_MINUTES} 分钟后再试或联系管理员解锁")
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = utcnow() + timedelta(minutes=LOCK_MINUTES)
-            note("账号锁定", f"连续 {user.failed_logins} 次密码错误", user)
-            raise Unauthenticated(f"密码连续错误 {MAX_FAILED_LOGINS} 次，账号已锁定 {LOCK_MINUTES} 分钟")
-        note("登录失败", "密码错误", user)
-        left = MAX_FAILED_LOGINS - user.failed_logins
-        raise Unauthenticated(f"用户名或密码错误（再错 {left} 次将锁定账号）")
-    user.failed_logins = 0
-    user.locked_until = None
-    if HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    note("登录成功", "", user)
-    return user
+        raise Unauthenticated(LOGIN_REFUSED)
+    check = check_password(session=session, user=user, password=password)
+    if check is Check.OK:
+        if ip:
+            _refund_ip_attempt(session, ip)
+        note("登录成功", "", user)
+        return user
+    if check is Check.LOCKED_NOW:
+        note("账号锁定", f"连续 {MAX_FAILED_LOGINS} 次密码错误，锁定 {LOCK_MINUTES} 分钟", user)
+    else:
+        note("登录失败", "账号已锁定" if check is Check.LOCKED else "密码错误", user)
+    raise Unauthenticated(LOGIN_REFUSED)
 
 
 def start_session(*, session: Session, user: User, ip: str) -> tuple[str, UserSession]:
@@ -272,10 +458,20 @@ def revoke_token(*, session: Session, actor: Actor, token_id: int) -> ApiToken:
 
 
 def change_password(*, session: Session, user: User, old: str, new: str, ip: str) -> None:
-    if not verify_password(user.password_hash, old):
-        raise Invalid("原密码不正确", field="old_password")
-    check_password_strength(new)
-    _set_password(session, user, new)  # every other browser must log in again
+    """A wrong current password counts towards the lockout like a failed login (a stolen session must not
+    become a way to guess the password)."""
+    if check_password(session=session, user=user, password=old) is not Check.OK:
+        log_event(
+            session=session,
+            username=user.username,
+            user_id=user.id,
+            ip=ip,
+            event="登录失败",
+            message="修改密码时原密码错误",
+        )
+        raise Invalid("原密码不正确（连续错误将锁定账号）", field="old_password")
+    check_password_strength(new, field="new_password", username=user.username)
+    _set_password(session, user, new)  # every other browser and every API token must log in again
     _audit(session, user.username, Action.UPDATE, "user", user.id, f"{user.username} 修改了自己的密码", ip=ip)
 
 
@@ -338,22 +534,24 @@ def create_user(
     role_ids: list[int],
 ) -> User:
     actor.require("users:create")
-    username = username.strip()
-    if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
-        raise Invalid("用户名只能由字母、数字、下划线、点和连字符组成", field="username")
+    username = normalise_username(username)
     if find_one(session, User, username=username):
         raise Conflict(f"用户名“{username}”已存在", field="username")
-    check_password_strength(password)
+    check_password_strength(password, username=username)
+    unit = _unit(session, org_unit_id)
+    roles = _roles_by_ids(session, role_ids)
+    _check_grants(actor, roles, unit)
     user = User(
         username=username,
-        display_name=display_name.strip() or username,
+        display_name=display_name.strip()[:64] or username,
         password_hash=hash_password(password),
-        org_unit=_unit(session, org_unit_id),
-        roles=_roles_by_ids(session, role_ids),
+        org_unit=unit,
+        roles=roles,
         password_changed_at=utcnow(),
     )
     session.add(user)
-    session.flush()
+    with unique_or(Conflict(f"用户名“{username}”已存在", field="username")):
+        session.flush()
     _audit(session, actor, Action.CREATE, "user", user.id, f"新增用户 {username}", after=_user_snapshot(user))
     return user
 
@@ -373,12 +571,25 @@ def update_user(
     user = get_user(session=session, user_id=user_id)
     if user.version != version:
         raise Conflict("该用户已被他人修改，请刷新后重试", field="version")
+    _check_may_administer(actor, user)
     before = _user_snapshot(user)
-    user.display_name = display_name.strip() or user.username
-    user.org_unit = _unit(session, org_unit_id)
-    user.roles = _roles_by_ids(session, role_ids)
+    unit = _unit(session, org_unit_id)
+    roles = _roles_by_ids(session, role_ids)
+    if user.id == actor.user_id and (
+        {r.id for r in roles} != {r.id for r in user.roles} or unit.id != user.org_unit_id or not is_active
+    ):
+        raise Forbidden("不能修改自己的角色、所属单位或停用自己，请由其他管理员操作", field="role_ids")
+    # moving the user to another unit re-grants every role there; otherwise only the added roles count
+    added = roles if unit.id != user.org_unit_id else [r for r in roles if r not in user.roles]
+    _check_grants(actor, added, unit)
+    deactivated = user.is_active and not is_active
+    user.display_name = display_name.strip()[:64] or user.username
+    user.org_unit = unit
+    user.roles = roles
     user.is_active = is_active
     session.flush()
+    if deactivated:
+        _sign_out_everywhere(session, user)
     after = _user_snapshot(user)
     changes = "；".join(f"{k}：{before[k]} → {after[k]}" for k in before if before[k] != after[k]) or "无变化"
     _audit(
@@ -394,14 +605,66 @@ def update_user(
     return user
 
 
-def _set_password(session: Session, user: User, new: str) -> int:
-    """Store the new password and end all the user's sessions; return how many were ended."""
-    user.password_hash = hash_password(new)
-    user.password_changed_at = utcnow()
+def _within_scope(actor: Actor, unit: OrgUnit, *, subtree: bool) -> bool:
+    """The unit (and, with subtree, everything below it) lies within the actor's data scope."""
+    if actor.scope_all:
+        return True
+    if any(unit.path.startswith(p) for p in actor.subtree_paths):
+        return True
+    return not subtree and unit.id in actor.units
+
+
+def _grantable(actor: Actor, role: Role, unit: OrgUnit) -> bool:
+    """A role is within the actor's own rights: its permissions are a subset of the actor's, and the data it
+    opens for a user of `unit` lies within the actor's own scope."""
+    if not role.permissions <= actor.permissions:
+        return False
+    scope = DataScope(role.data_scope)
+    if scope is DataScope.ALL:
+        return actor.scope_all
+    if scope is DataScope.CUSTOM:
+        return all(_within_scope(actor, u, subtree=True) for u in role.custom_units)
+    if scope is DataScope.UNIT_AND_BELOW:
+        return _within_scope(actor, unit, subtree=True)
+    return _within_scope(actor, unit, subtree=False) or scope is DataScope.SELF
+
+
+def _check_grants(actor: Actor, roles: list[Role], unit: OrgUnit) -> None:
+    for role in roles:
+        if not _grantable(actor, role, unit):
+            raise Forbidden(f"不能授予超出本人权限或数据范围的角色：{role.name}", field="role_ids")
+
+
+def _check_may_administer(actor: Actor, user: User) -> None:
+    """An administrator manages only users of his own scope whose roles are within his own rights (a
+    district's user administrator cannot reset the password of the city's system administrator)."""
+    if user.id == actor.user_id:
+        return
+    if not _within_scope(actor, user.org_unit, subtree=False) or not all(
+        r.permissions <= actor.permissions for r in user.roles
+    ):
+        raise Forbidden(f"无权管理用户 {user.username}（其单位或权限超出本人范围）", field="user_id")
+
+
+def _sign_out_everywhere(session: Session, user: User) -> int:
+    """End all the user's browser sessions and revoke all their API tokens; return how many were ended."""
     sessions = list(session.scalars(select(UserSession).where(UserSession.user_id == user.id)))
     for row in sessions:
         session.delete(row)
-    return len(sessions)
+    tokens = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return len(sessions) + int(getattr(tokens, "rowcount", 0) or 0)
+
+
+def _set_password(session: Session, user: User, new: str) -> int:
+    """Store the new password, end all the user's sessions and revoke their tokens; return how many."""
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    return _sign_out_everywhere(session, user)
 
 
 def reset_password(*, session: Session, actor: Actor, user_id: int, new: str) -> User:
@@ -409,14 +672,18 @@ def reset_password(*, session: Session, actor: Actor, user_id: int, new: str) ->
     unlocked and logged out everywhere. The password itself is never written to the log."""
     actor.require("users:edit")
     user = get_user(session=session, user_id=user_id)
-    check_password_strength(new, field="new_password")
+    _check_may_administer(actor, user)
+    check_password_strength(new, field="new_password", username=user.username)
     ended = _set_password(session, user, new)
-    return _unlock(session, actor, user, f"重置用户 {user.username} 的密码（结束其 {ended} 个登录会话）")
+    return _unlock(
+        session, actor, user, f"重置用户 {user.username} 的密码（结束其 {ended} 个登录会话和接口令牌）"
+    )
 
 
 def unlock_user(*, session: Session, actor: Actor, user_id: int) -> User:
     actor.require("users:edit")
     user = get_user(session=session, user_id=user_id)
+    _check_may_administer(actor, user)
     return _unlock(session, actor, user, f"解锁用户 {user.username}")
 
 
@@ -454,6 +721,13 @@ def update_role(
     units = [_unit(session, uid) for uid in custom_unit_ids]
     if data_scope is DataScope.CUSTOM and not units:
         raise Invalid("自定义数据权限须至少选择一个单位", field="custom_unit_ids")
+    if not permissions <= actor.permissions:
+        extra = "、".join(sorted(permissions - actor.permissions))
+        raise Forbidden(f"不能授予本人没有的权限：{extra}", field="permissions")
+    if data_scope is DataScope.ALL and not actor.scope_all:
+        raise Forbidden("不能授予超出本人数据范围的“全部数据”", field="data_scope")
+    if data_scope is DataScope.CUSTOM and not all(_within_scope(actor, u, subtree=True) for u in units):
+        raise Forbidden("自定义单位超出本人数据范围", field="custom_unit_ids")
     role.name = name.strip()
     role.data_scope = data_scope.value
     role.custom_units = units if data_scope is DataScope.CUSTOM else []

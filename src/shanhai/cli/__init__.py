@@ -189,6 +189,9 @@ def serve(
         log_level=settings.log_level,
         log_config=log_config(settings.log_level),
         access_log=False,  # shanhai.request logs every request with its status
+        # X-Forwarded-For only from the proxies named in SHANHAI_TRUSTED_PROXIES (none by default)
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or "",
         timeout_graceful_shutdown=10,
     )
 

@@ -96,6 +96,8 @@ class Submission(Base, Timestamped):
     status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.DRAFT.value)
     comment: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # who submitted: the approver must be someone else
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[str] = mapped_column(String(64), default="")
     version: Mapped[int] = mapped_column(Integer, default=1)

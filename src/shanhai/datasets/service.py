@@ -14,19 +14,38 @@ from shanhai.analytics.sync import set_approved
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_visible, unit_visible
 from shanhai.datasets.models import STATUS_LABELS, DataSet, DataSetElement, Submission, SubmissionStatus
-from shanhai.db import find_one, utcnow
+from shanhai.db import find_one, unique_or, utcnow
 from shanhai.documents.service import manual_source
-from shanhai.errors import Conflict, Invalid, NotFound
+from shanhai.errors import Conflict, Forbidden, Invalid, NotFound
 from shanhai.indicators import formula
 from shanhai.indicators import service as indicators
-from shanhai.indicators.models import DataValue, ValueKind
+from shanhai.indicators.models import DataElement, DataValue, ValueKind
+from shanhai.indicators.service import MAX_ABS, NUMBER
 from shanhai.lib import periods
+from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.cnnum import Qualifier, normalize
+from shanhai.lifecycle.service import Machine, Move, move
 from shanhai.orgunits.models import OrgUnit
 
 MODULE = "数据填报"
 OPERATORS = {"<=": "≤", ">=": "≥", "<": "<", ">": ">", "==": "="}
 LOCKED = (SubmissionStatus.SUBMITTED.value, SubmissionStatus.APPROVED.value)
+_D, _S, _A, _R = (s.value for s in SubmissionStatus)
+SUBMISSION = Machine(
+    kind="submission",
+    module=MODULE,
+    field="status",
+    labels={s.value: label for s, label in STATUS_LABELS.items()},
+    moves=(
+        Move(None, _D, "暂存", "indicators:edit"),
+        Move(None, _S, "提交审核", "indicators:edit"),
+        Move(_D, _S, "提交审核", "indicators:edit"),
+        Move(_R, _D, "暂存", "indicators:edit"),
+        Move(_R, _S, "重新提交审核", "indicators:edit"),
+        Move(_S, _A, "审核通过", "indicators:approve"),
+        Move(_S, _R, "退回", "indicators:approve", needs_note=True),
+    ),
+)
 
 
 def get_data_set(*, session: Session, data_set_id: int) -> DataSet:
@@ -100,8 +119,11 @@ def _period(data_set: DataSet, period_id: str) -> periods.Period:
         raise Invalid(str(exc), field="period") from exc
     if period.type.value != data_set.period_type:
         raise Invalid(
-            f"报表“{data_set.name}”按{data_set.period_type}填报，期间 {period_id} 不符", field="period"
+            f"报表“{data_set.name}”按{periods.TYPE_LABELS[period.type]}填报，期间“{period_id}”不符",
+            field="period",
         )
+    if period.start > beijing_today():
+        raise Invalid(f"{period.name}尚未开始，不能填报", field="period")
     return period
 
 
@@ -145,11 +167,14 @@ def validate(
                 errors[code] = f"“{name}”为必填项"
             continue
         try:
-            number = Decimal(text)
-            if not number.is_finite():
+            if not NUMBER.fullmatch(text) or len(text) > 30:
                 raise InvalidOperation
+            number = Decimal(text)
         except InvalidOperation:
-            errors[code] = f"“{name}”应为数字，而不是“{text[:20]}”"
+            errors[code] = f"“{name}”应为数字（半角 0–9，可带小数点），而不是“{text[:20]}”"
+            continue
+        if abs(number) >= MAX_ABS:
+            errors[code] = f"“{name}”数值过大"
             continue
         if dse.integer_only and number != number.to_integral_value():
             errors[code] = f"“{name}”应为整数"
@@ -204,6 +229,10 @@ def save(
     )
     if not form.editable:
         raise Conflict(f"该报表已{form.status_label}，不能再修改；如需更正请由审核人退回", field="status")
+    known = {key for key, _label, _dse in fields(form.data_set)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise Invalid(f"报表《{form.data_set.name}》没有填报项“{unknown[0][:40]}”", field=unknown[0][:40])
     numbers, errors, rule_errors = validate(form.data_set, raw, complete=submit)
     form.values = {k: v for k, v in raw.items() if v}
     if errors or rule_errors:
@@ -231,23 +260,31 @@ def save(
             written.append(value.id)
     set_approved(session=session, value_ids=written, approved=False)
     submission = form.submission
+    new = submission is None
     if submission is None:
         submission = Submission(data_set_id=form.data_set.id, org_unit_id=form.unit.id, period_id=period.id)
         session.add(submission)
-    submission.status = (SubmissionStatus.SUBMITTED if submit else SubmissionStatus.DRAFT).value
+        with unique_or(Conflict("该报表刚被他人同时保存，请刷新后重试", field="status")):
+            session.flush()
+    target = (SubmissionStatus.SUBMITTED if submit else SubmissionStatus.DRAFT).value
+    what = f"{form.unit.name}{form.period.name}《{form.data_set.name}》"
+    if new or submission.status != target:
+        move(session=session, actor=actor, machine=SUBMISSION, obj=submission, to=target, what=what, new=new)
+    else:  # another save of a draft: the values changed, the stage did not
+        record(
+            session=session,
+            actor=actor,
+            module=MODULE,
+            action=Action.UPDATE,
+            object_type="submission",
+            object_id=submission.id,
+            summary=f"暂存{what}",
+        )
     if submit:
         submission.submitted_at = utcnow()
+        submission.submitted_by_id = actor.user_id
     session.flush()
     form.submission = submission
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.UPDATE,
-        object_type="submission",
-        object_id=submission.id,
-        summary=f"{'提交' if submit else '暂存'}{form.unit.name}{form.period.name}《{form.data_set.name}》",
-    )
     return form
 
 
@@ -268,29 +305,18 @@ def _decide(*, session: Session, actor: Actor, submission_id: int, approve: bool
     if submission.status != SubmissionStatus.SUBMITTED.value:
         label = STATUS_LABELS[SubmissionStatus(submission.status)]
         raise Conflict(f"只有已提交的报表可以审核或退回，当前状态：{label}", field="status")
-    if not approve and not comment.strip():
-        raise Invalid("退回时请填写原因", field="comment")
-    before = submission.status
+    if submission.submitted_by_id is not None and submission.submitted_by_id == actor.user_id:
+        raise Forbidden("不能审核自己提交的报表，请由其他审核人审核", field="status")
     if approve:
         set_approved(session=session, value_ids=_report_value_ids(session, submission), approved=True)
-    submission.status = (SubmissionStatus.APPROVED if approve else SubmissionStatus.RETURNED).value
+    to = (SubmissionStatus.APPROVED if approve else SubmissionStatus.RETURNED).value
+    period_name = periods.parse(submission.period_id).name
+    what = f"{submission.org_unit.name}{period_name}《{submission.data_set.name}》"
+    move(session=session, actor=actor, machine=SUBMISSION, obj=submission, to=to, note=comment, what=what)
     submission.comment = comment.strip()
     submission.decided_at = utcnow()
     submission.decided_by = actor.username
     session.flush()
-    verb = "审核通过" if approve else f"退回（{comment.strip()}）"
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.REVIEW,
-        object_type="submission",
-        object_id=submission.id,
-        before={"status": before},
-        after={"status": submission.status},
-        summary=f"{verb}：{submission.org_unit.name}{submission.period_id}《{submission.data_set.name}》，"
-        f"将状态从{STATUS_LABELS[SubmissionStatus(before)]}改为{STATUS_LABELS[SubmissionStatus(submission.status)]}",
-    )
     return submission
 
 
@@ -359,3 +385,48 @@ def overdue(*, session: Session, actor: Actor, today: date, lookback: int = 3) -
                     status = submission.status if submission else "missing"
                     out.append(Overdue(data_set, unit, period, due, status))
     return out
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The report that owns a value: the value changes only through it."""
+
+    data_set: DataSet
+    unit: OrgUnit | None
+    period: periods.Period | None
+    submission: Submission | None
+
+    @property
+    def refusal(self) -> str:
+        name = f"《{self.data_set.name}》"
+        if self.unit is None or self.period is None:
+            every = periods.TYPE_LABELS[periods.PeriodType(self.data_set.period_type)]
+            return f"该指标由各单位通过报表{name}按{every}填报，不能在此直接录入或修改"
+        status = STATUS_LABELS[SubmissionStatus(self.submission.status)] if self.submission else "未填报"
+        return (
+            f"该数据属于{self.unit.name}{self.period.name}的报表{name}（{status}），"
+            f"只能在该报表的填报页录入或修改（数据填报 → {self.data_set.name}）"
+        )
+
+
+def owning_report(
+    *, session: Session, element: DataElement, org_unit_id: int, period_id: str
+) -> Owner | None:
+    """The data set whose reports own values of `element`, or None. For a unit and period of one of its
+    reports, the report itself (and its submission, if started)."""
+    data_set = session.scalars(
+        select(DataSet)
+        .join(DataSetElement, DataSetElement.data_set_id == DataSet.id)
+        .where(DataSetElement.data_element_id == element.id)
+        .order_by(DataSet.id)
+    ).first()
+    if data_set is None:
+        return None
+    unit = next((u for u in data_set.units if u.id == org_unit_id), None)
+    try:
+        period: periods.Period | None = periods.parse(period_id)
+    except periods.PeriodFormatError:
+        period = None
+    if unit is None or period is None or period.type.value != data_set.period_type:
+        return Owner(data_set, None, None, None)
+    return Owner(data_set, unit, period, _submission(session, data_set, unit, period.id))

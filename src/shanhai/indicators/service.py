@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from shanhai.analytics.sync import remove_value, sync_value
 from shanhai.audit.service import Action, record
-from shanhai.auth.scope import Actor, check_visible, visible
+from shanhai.auth.scope import Actor, check_can_create, check_visible, visible
 from shanhai.db import find_one, insert_ignoring_duplicates, unique_or, upsert
 from shanhai.documents.models import Source
 from shanhai.documents.service import manual_source
@@ -27,6 +28,34 @@ from shanhai.programmes.models import Programme
 
 MODULE = "指标"
 UNIT_EQUIVALENTS = {"名": "人"}
+MAX_ABS = Decimal("1e15")  # 千万亿: beyond any figure of a city's work, and exact on every backend
+MAX_DIGITS = 15  # significant digits that SQLite (a double) keeps exactly
+
+
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)  # ASCII digits only: no １２ or ١٢
+
+
+def parse_number(text: str, field: str = "value") -> Decimal:
+    """A number typed into a form: half-width digits, an optional sign, decimal point and thousands commas."""
+    cleaned = text.strip().replace(",", "")
+    if not NUMBER.fullmatch(cleaned) or len(cleaned) > 30:
+        raise Invalid(f"“{text[:20]}”不是数字（请用半角数字 0–9，可带小数点）", field=field)
+    number = Decimal(cleaned)
+    check_number(number, field)
+    return number
+
+
+def check_number(value: Decimal, field: str = "value") -> None:
+    """The numbers every value write accepts: finite, below MAX_ABS, at most 4 decimal places and
+    MAX_DIGITS significant digits (so the figure reads back exactly on SQLite as on PostgreSQL)."""
+    if not value.is_finite() or abs(value) >= MAX_ABS:
+        raise Invalid(f"数值无效或过大（绝对值须小于 {MAX_ABS:,.0f}）", field=field)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -4 and value != value.quantize(Decimal("0.0001")):
+        raise Invalid("数值最多保留 4 位小数", field=field)
+    digits = value.quantize(Decimal("0.0001")).normalize().as_tuple().digits
+    if len(digits) > MAX_DIGITS:
+        raise Invalid(f"数值的有效数字不能超过 {MAX_DIGITS} 位", field=field)
 
 
 def same_unit(a: str, b: str) -> bool:
@@ -131,8 +160,7 @@ def set_value(
     category_option: str = "",
 ) -> DataValue:
     """Insert or update one data value and record it in the audit log, in the caller's transaction."""
-    if not value.is_finite() or abs(value) >= Decimal("1e20"):
-        raise Invalid(f"数值无效：{value}", field="value")
+    check_number(value)
     if category_option and category_option not in element.options:
         choices = "、".join(element.options) or "无"
         raise Invalid(
@@ -333,7 +361,7 @@ def create_value(
     unit = session.get(OrgUnit, org_unit_id)
     if unit is None:
         raise Invalid(f"组织单位不存在：{org_unit_id}", field="org_unit_id")
-    check_visible(actor, unit, actor.user_id, what="数据")
+    check_can_create(actor, unit)
     programme = None
     if programme_id is not None:
         programme = session.get(Programme, programme_id)
@@ -382,7 +410,7 @@ def update_value(
     current = get_value(session=session, actor=actor, value_id=value_id)
     if current.version != version:
         raise Conflict("该数据已被他人修改，请刷新后重试", field="version")
-    source = manual_source(session=session, username=actor.display_name, note=f"{actor.display_name} 修改")
+    # the value keeps where it came from; who changed it, when and from what is in its history (audit log)
     return set_value(
         session=session,
         actor=actor,
@@ -394,7 +422,7 @@ def update_value(
         category_option=current.category_option,
         value=value,
         qualifier=qualifier,
-        source=source,
+        source=current.source,
         comment=comment,
     )
 

@@ -18,3 +18,8 @@ def beijing(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def day_start(day: date) -> datetime:
     """The first moment of a Beijing calendar day (for "from … to …" filters on stored moments)."""
     return datetime.combine(day, time.min, BEIJING)
+
+
+def today() -> date:
+    """Today's date in Beijing (a server on UTC would otherwise change days at 08:00 Beijing time)."""
+    return datetime.now(BEIJING).date()

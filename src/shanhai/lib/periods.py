@@ -17,15 +17,25 @@ class PeriodType(StrEnum):
     MULTI_YEAR = "multi_year"
 
 
+TYPE_LABELS = {
+    PeriodType.YEARLY: "年",
+    PeriodType.QUARTERLY: "季度",
+    PeriodType.MONTHLY: "月",
+    PeriodType.MULTI_YEAR: "多年",
+}
+MIN_YEAR, MAX_YEAR = 1900, 2199  # periods outside these years are typing mistakes, not data
+MAX_SPAN_YEARS = 20
+
+
 class PeriodFormatError(ValueError):
     """The text is not a period id."""
 
 
 _PATTERNS = (
-    (re.compile(r"(?P<y>\d{4})"), PeriodType.YEARLY),
-    (re.compile(r"(?P<y>\d{4})Q(?P<q>[1-4])"), PeriodType.QUARTERLY),
-    (re.compile(r"(?P<y>\d{4})(?P<m>0[1-9]|1[0-2])"), PeriodType.MONTHLY),
-    (re.compile(r"(?P<y>\d{4})-(?P<y2>\d{4})"), PeriodType.MULTI_YEAR),
+    (re.compile(r"(?P<y>\d{4})", re.ASCII), PeriodType.YEARLY),
+    (re.compile(r"(?P<y>\d{4})Q(?P<q>[1-4])", re.ASCII), PeriodType.QUARTERLY),
+    (re.compile(r"(?P<y>\d{4})(?P<m>0[1-9]|1[0-2])", re.ASCII), PeriodType.MONTHLY),
+    (re.compile(r"(?P<y>\d{4})-(?P<y2>\d{4})", re.ASCII), PeriodType.MULTI_YEAR),
 )
 
 FIVE_YEAR_PLANS = {2021: "十四五", 2026: "十五五", 2016: "十三五"}
@@ -57,12 +67,15 @@ class Period:
 
 
 def parse(period_id: str) -> Period:
-    """Parse a period id; raises PeriodFormatError naming the bad id."""
+    """Parse a period id; raises PeriodFormatError naming the bad id (years 1900–2199 only)."""
+    period_id = period_id.strip()
     for pattern, kind in _PATTERNS:
-        match = pattern.fullmatch(period_id.strip())
+        match = pattern.fullmatch(period_id)
         if not match:
             continue
         year = int(match.group("y"))
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise PeriodFormatError(f"期间“{period_id[:20]}”的年份应在 {MIN_YEAR}—{MAX_YEAR} 年之间")
         if kind is PeriodType.YEARLY:
             return Period(period_id, kind, date(year, 1, 1), date(year, 12, 31))
         if kind is PeriodType.QUARTERLY:
@@ -77,10 +90,12 @@ def parse(period_id: str) -> Period:
                 period_id, kind, date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
             )
         end_year = int(match.group("y2"))
-        if end_year <= year:
+        if end_year <= year or end_year - year >= MAX_SPAN_YEARS or end_year > MAX_YEAR:
             break
         return Period(period_id, kind, date(year, 1, 1), date(end_year, 12, 31))
-    raise PeriodFormatError(f"无效的期间编码：{period_id!r}（应为 2025、2025Q3、202507 或 2021-2025）")
+    raise PeriodFormatError(
+        f"无效的期间编码“{period_id[:20]}”（应为年 2025、季度 2025Q3、月 202507 或连续年份 2021-2025）"
+    )
 
 
 def parent(period: Period) -> Period | None:

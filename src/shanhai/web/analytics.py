@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,6 +17,7 @@ from shanhai.datasets import service as datasets
 from shanhai.datasets.models import STATUS_LABELS
 from shanhai.errors import ShanhaiError
 from shanhai.indicators.models import DataElement, Indicator
+from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.cnnum import format_quantity
 from shanhai.orgunits.models import OrgUnit
 from shanhai.web.render import recoverable, render
@@ -137,7 +137,7 @@ def pinned_panels(session: SessionDep, actor: Any) -> list[dict[str, Any]]:
 
 @router.get("/datasets", summary="数据填报")
 def datasets_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    today = date.today()
+    today = beijing_today()
     sets = datasets.list_data_sets(session=session, actor=actor)
     periods = {d.id: datasets.recent_periods(d, today, 12) for d in sets}
     return render(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shanhai.api.deps import ActorDep, CommitRoute, SessionDep, SettingsDep
+from shanhai.datasets import service as datasets
 from shanhai.documents.service import TextCache
 from shanhai.errors import Invalid, ShanhaiError
 from shanhai.flows import dashboard as flows
+from shanhai.flows import values as values_flow
 from shanhai.indicators import service as indicators
 from shanhai.indicators.present import value_read
 from shanhai.indicators.service import ValueFilter
@@ -86,14 +87,27 @@ def values_page(
 
 
 def _edit_form(
-    request: Request, session: SessionDep, actor: ActorDep, value_id: int, error: ShanhaiError | None = None
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    value_id: int,
+    error: ShanhaiError | None = None,
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
     value = indicators.get_value(session=session, actor=actor, value_id=value_id)
+    read = value_read(value, TextCache(None))
+    shown = {"value": str(read.value), "qualifier": read.qualifier, "comment": read.comment, **(typed or {})}
+    owner = datasets.owning_report(
+        session=session, element=value.data_element, org_unit_id=value.org_unit_id, period_id=value.period_id
+    )
     return render(
         request,
         "values_edit.html",
         status_code=error.status if error else 200,
-        value=value_read(value, TextCache(None)),
+        value=read,
+        shown=shown,
+        owner=owner if value.kind == "actual" and value.programme_id is None else None,
+        history=values_flow.history(session=session, actor=actor, value_id=value_id),
         qualifiers=[(q.value, label) for q, label in QUALIFIER_LABELS.items()],
         error=error,
         json_url=f"/api/v1/values/{value_id}",
@@ -126,17 +140,12 @@ def edit_value(
     comment: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     try:
-        try:
-            number = Decimal(value.strip().replace(",", ""))
-        except InvalidOperation as exc:
-            raise Invalid(f"“{value}”不是数字", field="value") from exc
-        if not number.is_finite():
-            raise Invalid(f"“{value}”不是数字", field="value")
+        number = indicators.parse_number(value)
         try:
             qual = Qualifier(qualifier)
         except ValueError as exc:
             raise Invalid("请选择限定词", field="qualifier") from exc
-        indicators.update_value(
+        values_flow.update_value(
             session=session,
             actor=actor,
             value_id=value_id,
@@ -147,5 +156,6 @@ def edit_value(
         )
     except ShanhaiError as exc:
         recoverable(exc, session)
-        return _edit_form(request, session, actor, value_id, exc)
+        typed = {"value": value, "qualifier": qualifier, "comment": comment}
+        return _edit_form(request, session, actor, value_id, exc, typed)
     return RedirectResponse(f"/values/{value_id}/edit?saved=1", status_code=303)

@@ -1,0 +1,105 @@
+"""Values entered or corrected by hand (API, value pages). A value that a data set's report owns changes only
+through that report: here it is refused, naming the report and its state. Everything else goes through the
+one write path, `indicators.service.set_value`, with its rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shanhai.audit.models import AuditLog
+from shanhai.auth.scope import Actor
+from shanhai.datasets import service as datasets
+from shanhai.errors import Conflict
+from shanhai.indicators import service as indicators
+from shanhai.indicators.models import DataElement, DataValue, ValueKind
+from shanhai.lib.cnnum import Qualifier
+
+
+def _refuse_report_owned(session: Session, element: DataElement, unit_id: int, period_id: str) -> None:
+    owner = datasets.owning_report(session=session, element=element, org_unit_id=unit_id, period_id=period_id)
+    if owner is not None:
+        raise Conflict(owner.refusal, field="data_element")
+
+
+def create_value(
+    *,
+    session: Session,
+    actor: Actor,
+    element_code: str,
+    org_unit_id: int,
+    period_id: str,
+    programme_id: int | None,
+    kind: ValueKind,
+    value: Decimal,
+    qualifier: Qualifier,
+    comment: str = "",
+    category_option: str = "",
+) -> DataValue:
+    actor.require("indicators:create")
+    element = indicators.get_element(session=session, code=element_code)
+    if kind is ValueKind.ACTUAL and programme_id is None:
+        _refuse_report_owned(session, element, org_unit_id, period_id.strip())
+    return indicators.create_value(
+        session=session,
+        actor=actor,
+        element_code=element_code,
+        org_unit_id=org_unit_id,
+        period_id=period_id,
+        programme_id=programme_id,
+        kind=kind,
+        value=value,
+        qualifier=qualifier,
+        comment=comment,
+        category_option=category_option,
+    )
+
+
+def _owned_check(session: Session, current: DataValue) -> None:
+    if current.kind == ValueKind.ACTUAL.value and current.programme_id is None:
+        _refuse_report_owned(session, current.data_element, current.org_unit_id, current.period_id)
+
+
+def update_value(
+    *,
+    session: Session,
+    actor: Actor,
+    value_id: int,
+    version: int,
+    value: Decimal,
+    qualifier: Qualifier,
+    comment: str,
+) -> DataValue:
+    actor.require("indicators:edit")
+    current = indicators.get_value(session=session, actor=actor, value_id=value_id)
+    _owned_check(session, current)
+    return indicators.update_value(
+        session=session,
+        actor=actor,
+        value_id=value_id,
+        version=version,
+        value=value,
+        qualifier=qualifier,
+        comment=comment,
+    )
+
+
+def delete_value(*, session: Session, actor: Actor, value_id: int, version: int) -> None:
+    actor.require("indicators:delete")
+    current = indicators.get_value(session=session, actor=actor, value_id=value_id)
+    _owned_check(session, current)
+    indicators.delete_value(session=session, actor=actor, value_id=value_id, version=version)
+
+
+def history(*, session: Session, actor: Actor, value_id: int) -> list[AuditLog]:
+    """Every change of one value (who, when, from, to), oldest first, from the audit log."""
+    indicators.get_value(session=session, actor=actor, value_id=value_id)  # scope and existence
+    return list(
+        session.scalars(
+            select(AuditLog)
+            .where(AuditLog.object_type == "data_value", AuditLog.object_id == str(value_id))
+            .order_by(AuditLog.at, AuditLog.id)
+        )
+    )
