@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,10 @@ def session(demo_db: Database) -> Iterator[Session]:
     """A session on the demo database inside a transaction that is rolled back after the test."""
     connection = demo_db.engine.connect()
     transaction = connection.begin()
+    if demo_db.backend == "sqlite":
+        # pysqlite begins a transaction only before a write; a SAVEPOINT issued first would open one of its
+        # own, and releasing it would commit for real. Begin explicitly so that everything rolls back.
+        connection.exec_driver_sql("BEGIN")
     db_session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     yield db_session
     db_session.close()
@@ -113,10 +118,28 @@ def app(settings: Settings, session: Session, monkeypatch: pytest.MonkeyPatch) -
     commit for real), so the test's transaction still rolls everything back."""
     application = create_app(settings)
     monkeypatch.setattr(session, "commit", session.flush)
+    # each request works in a savepoint of its own: a route that rolls back (a form error shown in place)
+    # undoes its own work only, not what the test set up before it, as in production
+    request_savepoint: list[Any] = []
+
+    def rollback() -> None:
+        if request_savepoint and request_savepoint[-1].is_active:
+            request_savepoint[-1].rollback()
+
+    monkeypatch.setattr(session, "rollback", rollback)
 
     def override() -> Iterator[Session]:
-        yield session
-        session.flush()
+        request_savepoint.append(session.begin_nested())
+        try:
+            yield session
+            session.flush()
+        except BaseException:
+            rollback()
+            raise
+        finally:
+            savepoint = request_savepoint.pop()
+            if savepoint.is_active:
+                savepoint.commit()
 
     application.dependency_overrides[get_session] = override
     # side transactions (the log of refused requests) join the test's connection, so they roll back too
