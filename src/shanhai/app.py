@@ -160,7 +160,7 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
         return _error(request, 422, "invalid", f"参数“{field}”有误：{first.get('msg', '')}", field)
 
     def on_response(path: str, status: int) -> None:
-        if status < 500 and not path.startswith("/static/"):
+        if status < 400 and not path.startswith(("/static/", "/login", "/favicon")):
             app.state.outage.recovered()
 
     app.add_middleware(RequestLog, on_response=on_response)

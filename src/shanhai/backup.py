@@ -145,10 +145,11 @@ def _tool(name: str) -> str:
     return found
 
 
-def _run(args: list[str]) -> None:
-    result = subprocess.run(args, capture_output=True, text=True, timeout=3600)
+def _run(args: list[str], stdin: str | None = None) -> None:
+    result = subprocess.run(args, capture_output=True, text=True, timeout=3600, input=stdin)
     if result.returncode != 0:
-        message = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+        lines = result.stderr.strip().splitlines() or ["unknown error"]
+        message = next((line for line in lines if "ERROR" in line or "错误" in line), lines[-1])
         raise BackupError(f"{Path(args[0]).name} 失败：{message}")
 
 
@@ -175,9 +176,32 @@ def _pg_revision(path: Path) -> str | None:
     raise Invalid(f"备份中没有本程序所知的数据库版本：{path}", field="path")
 
 
+_CLEAR_PUBLIC = """
+DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE 'DROP TABLE IF EXISTS public.' || quote_ident(r.tablename) || ' CASCADE';
+  END LOOP;
+  FOR r IN SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = 'public' LOOP
+    EXECUTE 'DROP SEQUENCE IF EXISTS public.' || quote_ident(r.sequence_name) || ' CASCADE';
+  END LOOP;
+END $$;
+"""
+
+
 def _pg_restore(url: URL, src: Path) -> str | None:
+    """Empty the schema and load the dump in one transaction (psql --single-transaction): a restore either
+    replaces everything (tables a later release added included) or changes nothing."""
     revision = _pg_revision(src)
     conninfo, schemas = _libpq(url)
-    args = [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction"]
-    _run([*args, *schemas, "--dbname", conninfo, str(src)])
+    script = subprocess.run(
+        [_tool("pg_restore"), "--no-owner", "--file=-", str(src)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if script.returncode != 0:
+        raise BackupError(f"pg_restore 失败：{script.stderr.strip().splitlines()[-1:]}")
+    clear = f'DROP SCHEMA IF EXISTS "{schemas[1]}" CASCADE;\n' if schemas else _CLEAR_PUBLIC
+    psql = [_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", conninfo]
+    _run(psql, stdin=clear + script.stdout)
     return revision

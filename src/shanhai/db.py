@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from shanhai.errors import Conflict, ShanhaiError, Unavailable
+from shanhai.errors import Conflict, Invalid, ShanhaiError, Unavailable
 from shanhai.lib.changes import Change
 
 NAMING_CONVENTION = {
@@ -84,6 +84,7 @@ class _SqliteWriteQueue:
     when its transaction ends. (Writers of other processes still meet SQLite's busy timeout.)"""
 
     KEY = "shanhai.sqlite_writer"
+    NOWAIT = "shanhai.sqlite_nowait"  # set by `without_waiting`: fail at once rather than queue
 
     def __init__(self, engine: Engine) -> None:
         self._lock = threading.Lock()
@@ -96,7 +97,8 @@ class _SqliteWriteQueue:
     def _before_execute(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         if conn.info.get(self.KEY) or statement.lstrip()[:6].upper() not in ("INSERT", "UPDATE", "DELETE"):
             return
-        if not self._lock.acquire(timeout=SQLITE_BUSY_MS / 1000):
+        wait = 0 if conn.info.get(self.NOWAIT) else SQLITE_BUSY_MS / 1000
+        if not self._lock.acquire(timeout=wait):
             raise sa_exc.OperationalError(statement, None, Exception("database is locked (write queue)"))
         conn.info[self.KEY] = True
 
@@ -110,6 +112,25 @@ class _SqliteWriteQueue:
     def _release_dbapi(self, dbapi_connection: Any, record: Any) -> None:
         if record is not None and record.info.pop(self.KEY, False):
             self._lock.release()
+
+
+@contextmanager
+def without_waiting(session: Session) -> Iterator[None]:
+    """For best-effort writes (recording a token's use): on SQLite, fail at once instead of waiting for
+    another writer; elsewhere, a short lock timeout."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+        yield
+        return
+    connection.info[_SqliteWriteQueue.NOWAIT] = True
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        yield
+        session.flush()
+    finally:
+        connection.info.pop(_SqliteWriteQueue.NOWAIT, None)
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
 
 
 def make_engine(url: str) -> Engine:
@@ -197,7 +218,9 @@ def is_outage(exc: BaseException) -> bool:
     """The database itself is unreachable (as opposed to busy, full or refusing one statement)."""
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
-    if isinstance(exc, sa_exc.InterfaceError | sa_exc.DisconnectionError | sa_exc.TimeoutError):
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool is exhausted: overload, not an outage
+        return False
+    if isinstance(exc, sa_exc.InterfaceError | sa_exc.DisconnectionError):
         return True
     text = str(getattr(exc, "orig", exc)).lower()
     return isinstance(exc, sa_exc.OperationalError) and not any(s in text for s in _FULL + _BUSY + _LOCKED)
@@ -210,6 +233,8 @@ def translate(exc: BaseException) -> ShanhaiError | None:
         return Conflict("该记录已被他人修改或删除，请刷新后重试", field="version")
     if isinstance(exc, sa_exc.IntegrityError):
         return Conflict("与已有数据重复或冲突（可能已被他人同时提交），请刷新后重试")
+    if isinstance(exc, sa_exc.DataError):  # a number or text the column cannot hold
+        return Invalid("输入的数值或文字超出允许的范围")
     if not isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.DisconnectionError) and (
         not isinstance(exc, sa_exc.TimeoutError)
     ):

@@ -62,8 +62,8 @@ class RequestLog:
             log.exception("method=%s path=%s status=500 ms=%.1f", method, path, ms)
             raise
         ms = (time.perf_counter() - started) * 1000
-        # 503 (the database is down, busy or full) is expected and logged once per outage elsewhere
-        level = logging.INFO if status < 500 else logging.WARNING if status == 503 else logging.ERROR
+        # a 503 (the database down, busy or full) is logged once per outage by health.Outage
+        level = logging.INFO if status < 500 or status == 503 else logging.ERROR
         log.log(level, "method=%s path=%s status=%s ms=%.1f", method, path, status, ms)
         if self.on_response is not None:
             self.on_response(path, status)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -259,3 +260,81 @@ def test_analytics_under_8_clients_with_one_token_does_not_crash(tmp_path: Path)
         server.stop()
     assert result.failed == 0, result.report
     assert "Fatal Python error" not in server.log()
+
+
+def test_a_put_that_races_a_delete_never_brings_the_value_back(served, tmp_path: Path) -> None:
+    """One DELETE and four PUTs of the same version at once: exactly one of them wins, the others get 409
+    (or 404 once it is deleted), and a deleted value stays deleted (no new row, no re-used id)."""
+    db, engine = served
+    server = Server(db.url, tmp_path).start()
+    headers = {"Authorization": f"Bearer {server.token()}"}
+    outcomes = []
+    try:
+        for n in range(8):
+            body = {"data_element": "LETTERS_SENT", "org_unit_id": 2, "period": f"{1960 + n}", "value": "1"}
+            created = httpx.post(f"{server.base}/api/v1/values", json=body, headers=headers).json()
+            barrier = threading.Barrier(5)
+            url = f"{server.base}/api/v1/values/{created['id']}"
+
+            def send(
+                k: int, url: str = url, version: int = created["version"], barrier: Any = barrier
+            ) -> int:
+                barrier.wait()
+                if k == 0:
+                    return httpx.delete(url, params={"version": version}, headers=headers).status_code
+                return httpx.put(url, json={"version": version, "value": str(k)}, headers=headers).status_code
+
+            with ThreadPoolExecutor(5) as pool:
+                codes = list(pool.map(send, range(5)))
+            after = httpx.get(url, headers=headers).status_code
+            rows = scalar(engine, "SELECT count(*) FROM data_values WHERE period_id = :p", p=f"{1960 + n}")
+            outcomes.append((codes, after, rows))
+    finally:
+        server.stop()
+    for codes, after, rows in outcomes:
+        assert sum(c in (200, 204) for c in codes) == 1, outcomes  # the losers: 409, or 404 once deleted
+        assert all(c in (200, 204, 404, 409) for c in codes), outcomes
+        assert (after, rows) == ((404, 0) if codes[0] == 204 else (200, 1)), outcomes
+
+
+def test_a_burst_of_100_requests_at_once_is_all_answered(served, tmp_path: Path) -> None:
+    """More requests at once than threads and connections: none may wait for a connection held by a
+    request that waits for a thread (that stalled the server for the pool's timeout, with 503s)."""
+    db, _ = served
+    server = Server(db.url, tmp_path).start()
+    headers = {"Authorization": f"Bearer {server.token()}"}
+    barrier = threading.Barrier(100)
+
+    def get(_: int) -> int:
+        barrier.wait()
+        return httpx.get(f"{server.base}/api/v1/programmes", headers=headers, timeout=60).status_code
+
+    try:
+        with ThreadPoolExecutor(100) as pool:
+            codes = list(pool.map(get, range(100)))
+    finally:
+        server.stop()
+    assert codes == [200] * 100, sorted(set(codes))
+
+
+def test_a_read_with_a_token_does_not_wait_for_another_writer(tmp_path: Path) -> None:
+    """SQLite locked by another process: a GET with a fresh token (whose use would be recorded) is answered
+    at once; recording the use is skipped, not waited for."""
+    import sqlite3
+
+    db = Database("sqlite", tmp_path)
+    demo_database(db.url).dispose()
+    server = Server(db.url, tmp_path).start()
+    headers = {"Authorization": f"Bearer {server.token()}"}
+    holder = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("UPDATE org_units SET name = name WHERE id = 1")
+        started = time.monotonic()
+        r = httpx.get(f"{server.base}/api/v1/programmes", headers=headers, timeout=30)
+        waited = time.monotonic() - started
+        holder.execute("COMMIT")
+    finally:
+        holder.close()
+        server.stop()
+    assert r.status_code == 200 and waited < 5, (r.status_code, waited)

@@ -15,6 +15,7 @@ from shanhai.datasets.models import SavedView
 from shanhai.errors import Invalid, NotFound
 
 CHARTS = ("bar", "line", "pie")
+QUERY_MAX = 1000  # saved_views.query
 
 
 def split_query(query: str) -> tuple[str, str, str]:
@@ -32,9 +33,15 @@ def create_view(
     if chart not in CHARTS:
         raise Invalid(f"图表类型应为 {'、'.join(CHARTS)}", field="chart")
     parse_request(session=session, dx=dx, ou=ou, pe=pe)  # a broken query is refused now, not on the dashboard
+    query = urlencode({"dx": dx, "ou": ou, "pe": pe})
+    if len(query) > QUERY_MAX:
+        raise Invalid(
+            f"视图的查询过长（编码后 {len(query)} 字符，最多 {QUERY_MAX}），请减少指标、单位或期间",
+            field="pe",
+        )
     view = SavedView(
         name=name.strip()[:128],
-        query=urlencode({"dx": dx, "ou": ou, "pe": pe}),
+        query=query,
         chart=chart,
         pinned=pinned,
         owner_id=actor.user_id,

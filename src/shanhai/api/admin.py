@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BeforeValidator
 from sqlalchemy import select
 
-from shanhai.api.deps import ActorDep, CommitRoute, SessionDep
+from shanhai.api.deps import ActorDep, CommitRoute, IdPath, SessionDep
 from shanhai.api.errors import ERROR_RESPONSES
 from shanhai.api.responses import CSV_RESPONSES, csv_response
 from shanhai.audit import service as audit
@@ -30,12 +30,11 @@ from shanhai.auth.schemas import (
     UserRead,
     UserUpdate,
 )
-from shanhai.lib.types import MAX_ID, Text
+from shanhai.lib.types import Text
 from shanhai.pagination import MAX_LIMIT, Page, paginate
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
 Offset = Annotated[int, Query(ge=0, le=10**9)]
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Filter = Annotated[Text | None, Query(max_length=100)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 

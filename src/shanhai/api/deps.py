@@ -12,15 +12,17 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shanhai.auth import service as auth
 from shanhai.auth.scope import Actor, actor_for
 from shanhai.config import Settings
-from shanhai.db import commit, transaction
+from shanhai.db import commit, transaction, without_waiting
 from shanhai.errors import Forbidden, ShanhaiError
+from shanhai.lib.types import MAX_ID
 
 log = logging.getLogger("shanhai.auth")
 
@@ -88,6 +90,7 @@ def client_ip(request: Request) -> str:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]  # a record id in a path: beyond the key range is not there
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
@@ -115,10 +118,12 @@ def get_actor(
             raise auth.Unauthenticated("接口令牌无效、已过期或已吊销")
         user = token.user
         request.state.username, request.state.user_id = user.username, user.id
-        if auth.token_needs_touch(token):
-            touch_token(request, token.id)
         actor = actor_for(session=session, user=user, ip=ip)
         request.state.actor = actor
+        touch = auth.token_needs_touch(token)
+        release(session)
+        if touch:
+            touch_token(request, token.id)
         return actor
     cookie = request.cookies.get(SESSION_COOKIE)
     row = auth.resolve_session(session=session, token=cookie) if cookie else None
@@ -131,17 +136,25 @@ def get_actor(
     request.state.session_id = row.id  # the account page marks this browser's own session
     actor = actor_for(session=session, user=row.user, ip=ip)
     request.state.actor = actor
+    release(session)
     return actor
+
+
+def release(session: Session) -> None:
+    """End the read transaction so that its connection goes back to the pool before this thread is given
+    up: a request never holds a connection while it waits for a thread (for its route) — with every
+    thread waiting for a connection, that would stall the server until the pool's timeout."""
+    commit(session)
 
 
 def touch_token(request: Request, token_id: int) -> None:
     """Record a token's use in a short transaction of its own, at most every few minutes per token: a read
     with a token is no write, and never waits for a lock held by another request's write."""
     try:
-        with transaction(request.app.state.session_factory) as side:
+        with transaction(request.app.state.session_factory) as side, without_waiting(side):
             auth.touch_token(session=side, token_id=token_id)
-    except ShanhaiError as exc:  # busy or unreachable: the use is recorded next time
-        log.debug("接口令牌使用时间未记录 / token use not recorded: %s", exc.message)
+    except (ShanhaiError, SQLAlchemyError) as exc:  # busy or unreachable: the use is recorded next time
+        log.debug("接口令牌使用时间未记录 / token use not recorded: %s", exc)
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

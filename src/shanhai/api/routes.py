@@ -7,11 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from shanhai.api.deps import ActorDep, CommitRoute, SessionDep, SettingsDep
+from shanhai.api.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
 from shanhai.api.errors import ERROR_RESPONSES
 from shanhai.api.responses import CSV_RESPONSES, csv_response
 from shanhai.documents.service import TextCache
@@ -31,7 +31,6 @@ from shanhai.programmes.schemas import ProgrammeRead
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
 Year = Annotated[int | None, Query(ge=1949, le=2100, description="年度")]
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 MAX_VALUE = Decimal("1e19")  # data_values.value is NUMERIC(24, 4)
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Query(ge=0, le=10**9)]

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from shanhai.cli.extract import HELP as EXTRACT_HELP
 from shanhai.cli.extract import extract
@@ -269,4 +269,8 @@ def main() -> None:
         sys.exit(1)
     except ShanhaiError as exc:
         typer.echo(f"错误 / error: {exc.message}", err=True)
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        typer.echo(f"数据库错误 / database error: {first}", err=True)
         sys.exit(1)

@@ -78,6 +78,7 @@ class DataValue(Base, Timestamped):
     __table_args__ = (
         CheckConstraint("kind in ('actual', 'target')", name="kind"),
         CheckConstraint("qualifier in ('exact', 'over', 'under', 'approx')", name="qualifier"),
+        {"sqlite_autoincrement": True},  # ids are never re-used (migration 0006)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from shanhai.analytics.sync import remove_value, sync_value
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_can_create, check_visible, visible
-from shanhai.db import find_one, insert_ignoring_duplicates, unique_or, upsert
+from shanhai.db import find_one, insert_ignoring_duplicates, unique_or, upsert, utcnow
 from shanhai.documents.models import Source
 from shanhai.documents.service import manual_source
 from shanhai.errors import Conflict, Invalid, NotFound
@@ -158,8 +158,11 @@ def set_value(
     source: Source,
     comment: str = "",
     category_option: str = "",
+    current: DataValue | None = None,
 ) -> DataValue:
-    """Insert or update one data value and record it in the audit log, in the caller's transaction."""
+    """Insert or update one data value and record it in the audit log, in the caller's transaction. With
+    `current` (an edit of a row the caller read at a known version) that row is updated and nothing else:
+    if it was deleted or changed meanwhile the version check refuses (409); it is never re-created."""
     check_number(value)
     if category_option and category_option not in element.options:
         choices = "、".join(element.options) or "无"
@@ -167,7 +170,7 @@ def set_value(
             f"“{element.name}”没有分类“{category_option}”（可选：{choices}）", field="category_option"
         )
     value = value.quantize(Decimal("0.0001"))  # the column keeps 4 decimal places
-    existing = find_value(
+    existing = current or find_value(
         session=session,
         org_unit=org_unit,
         element=element,
@@ -214,6 +217,7 @@ def set_value(
     existing.qualifier = qualifier.value
     existing.source = source
     existing.comment = comment
+    existing.updated_at = utcnow()  # always an UPDATE, so the version is checked even for an unchanged save
     session.flush()
     sync_value(session=session, value=existing)
     record(
@@ -424,6 +428,7 @@ def update_value(
         qualifier=qualifier,
         source=current.source,
         comment=comment,
+        current=current,
     )
 
 

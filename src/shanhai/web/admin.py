@@ -10,12 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from shanhai.api.admin import AuditFilterDep
-from shanhai.api.deps import ActorDep, CommitRoute, SessionDep
+from shanhai.api.deps import ActorDep, CommitRoute, IdPath, SessionDep
 from shanhai.audit import service as audit
 from shanhai.auth import service as auth
 from shanhai.auth.models import DataScope, LoginLog, User
 from shanhai.auth.permissions import MENUS
 from shanhai.errors import Invalid, ShanhaiError
+from shanhai.lib.types import MAX_ID, DbId
 from shanhai.orgunits.models import OrgUnit
 from shanhai.pagination import paginate
 from shanhai.web.render import recoverable, render
@@ -73,8 +74,8 @@ def create_user(
     username: Annotated[str, Form(max_length=64)] = "",
     display_name: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
-    org_unit_id: Annotated[int, Form()] = 0,
-    role_ids: Annotated[list[int] | None, Form()] = None,
+    org_unit_id: Annotated[int, Form(ge=0, le=MAX_ID)] = 0,
+    role_ids: Annotated[list[DbId] | None, Form()] = None,
 ) -> Response:
     try:
         user = auth.create_user(
@@ -93,21 +94,21 @@ def create_user(
 
 
 @router.get("/users/{user_id}", summary="编辑用户")
-def edit_user_page(user_id: int, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def edit_user_page(user_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     actor.require("users:view")
     return _user_form(request, session, auth.get_user(session=session, user_id=user_id))
 
 
 @router.post("/users/{user_id}", summary="保存用户")
 def update_user(
-    user_id: int,
+    user_id: IdPath,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    version: Annotated[int, Form()],
+    version: Annotated[int, Form(ge=0, le=MAX_ID)],
     display_name: Annotated[str, Form(max_length=64)] = "",
-    org_unit_id: Annotated[int, Form()] = 0,
-    role_ids: Annotated[list[int] | None, Form()] = None,
+    org_unit_id: Annotated[int, Form(ge=0, le=MAX_ID)] = 0,
+    role_ids: Annotated[list[DbId] | None, Form()] = None,
     is_active: Annotated[str, Form()] = "",
 ) -> Response:
     try:
@@ -129,7 +130,7 @@ def update_user(
 
 @router.post("/users/{user_id}/password", summary="重置用户密码")
 def reset_password(
-    user_id: int,
+    user_id: IdPath,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -144,7 +145,7 @@ def reset_password(
 
 
 @router.post("/users/{user_id}/unlock", summary="解锁用户")
-def unlock_user(user_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def unlock_user(user_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
     auth.unlock_user(session=session, actor=actor, user_id=user_id)
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -173,22 +174,22 @@ def _role_form(
 
 
 @router.get("/roles/{role_id}", summary="编辑角色")
-def edit_role_page(role_id: int, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def edit_role_page(role_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     actor.require("roles:view")
     return _role_form(request, session, role_id)
 
 
 @router.post("/roles/{role_id}", summary="保存角色")
 def update_role(
-    role_id: int,
+    role_id: IdPath,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    version: Annotated[int, Form()],
+    version: Annotated[int, Form(ge=0, le=MAX_ID)],
     name: Annotated[str, Form(max_length=64)] = "",
     data_scope: Annotated[str, Form()] = "",
     permissions: Annotated[list[str] | None, Form()] = None,
-    custom_unit_ids: Annotated[list[int] | None, Form()] = None,
+    custom_unit_ids: Annotated[list[DbId] | None, Form()] = None,
 ) -> Response:
     try:
         try:
@@ -217,7 +218,7 @@ def audit_page(
     session: SessionDep,
     actor: ActorDep,
     flt: AuditFilterDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> Response:
     actor.require("audit:view")
     rows, total = paginate(session, audit.query(flt), offset=offset, limit=50)
@@ -246,7 +247,7 @@ def audit_page(
 
 @router.get("/logins", summary="登录日志")
 def logins_page(
-    request: Request, session: SessionDep, actor: ActorDep, offset: Annotated[int, Query(ge=0)] = 0
+    request: Request, session: SessionDep, actor: ActorDep, offset: Annotated[int, Query(ge=0, le=10**9)] = 0
 ) -> Response:
     actor.require("logins:view")
     rows, total = paginate(session, select(LoginLog).order_by(LoginLog.id.desc()), offset=offset, limit=50)

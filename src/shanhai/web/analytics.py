@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from shanhai.analytics import views
 from shanhai.analytics.query import RELATIVE_PERIODS, analytics
-from shanhai.api.deps import ActorDep, CommitRoute, SessionDep
+from shanhai.api.deps import ActorDep, CommitRoute, IdPath, SessionDep
 from shanhai.auth.scope import unit_visible
 from shanhai.datasets import service as datasets
 from shanhai.datasets.models import STATUS_LABELS
@@ -19,6 +19,7 @@ from shanhai.errors import ShanhaiError
 from shanhai.indicators.models import DataElement, Indicator
 from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.cnnum import format_quantity
+from shanhai.lib.types import MAX_ID
 from shanhai.orgunits.models import OrgUnit
 from shanhai.web.render import recoverable, render
 
@@ -113,7 +114,7 @@ def save_view(
 
 
 @router.post("/analytics/views/{view_id}/delete", summary="删除分析视图")
-def delete_view(view_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def delete_view(view_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
     views.delete_view(session=session, actor=actor, view_id=view_id)
     return RedirectResponse("/analytics", status_code=303)
 
@@ -166,11 +167,11 @@ def _entry(request: Request, form: datasets.EntryForm, status: int = 200, error:
 
 @router.get("/datasets/{data_set_id}/entry", summary="填报")
 def entry_page(
-    data_set_id: int,
+    data_set_id: IdPath,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    org_unit_id: Annotated[int, Query()],
+    org_unit_id: Annotated[int, Query(ge=1, le=MAX_ID)],
     period: Annotated[str, Query(max_length=16)],
 ) -> Response:
     form = datasets.entry_form(
@@ -186,11 +187,11 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 @router.post("/datasets/{data_set_id}/entry", summary="保存填报")
 def save_entry(
-    data_set_id: int,
+    data_set_id: IdPath,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    org_unit_id: Annotated[int, Query()],
+    org_unit_id: Annotated[int, Query(ge=1, le=MAX_ID)],
     period: Annotated[str, Query(max_length=16)],
     form_data: Annotated[dict[str, str], Depends(form_fields)],
 ) -> Response:
@@ -221,14 +222,14 @@ def save_entry(
 
 
 @router.post("/submissions/{submission_id}/approve", summary="审核通过")
-def approve(submission_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def approve(submission_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
     datasets.approve(session=session, actor=actor, submission_id=submission_id)
     return RedirectResponse("/datasets?decided=approved", status_code=303)
 
 
 @router.post("/submissions/{submission_id}/return", summary="退回")
 def return_submission(
-    submission_id: int,
+    submission_id: IdPath,
     session: SessionDep,
     actor: ActorDep,
     comment: Annotated[str, Form(max_length=500)] = "",

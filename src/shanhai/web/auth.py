@@ -14,6 +14,7 @@ from shanhai.api.deps import (
     SESSION_COOKIE,
     ActorDep,
     CommitRoute,
+    IdPath,
     SessionDep,
     check_login_csrf,
     client_ip,
@@ -165,12 +166,12 @@ def create_token(
 
 
 @router.post("/account/sessions/{session_id}/end", summary="结束一个登录会话")
-def end_session(session_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def end_session(session_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
     auth.end_own_session(session=session, actor=actor, session_id=session_id)
     return RedirectResponse("/account?ended=1", status_code=303)
 
 
 @router.post("/account/tokens/{token_id}/revoke", summary="吊销接口令牌")
-def revoke_token(token_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def revoke_token(token_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
     auth.revoke_token(session=session, actor=actor, token_id=token_id)
     return RedirectResponse("/account", status_code=303)

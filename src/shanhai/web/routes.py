@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shanhai.api.deps import ActorDep, CommitRoute, SessionDep, SettingsDep
+from shanhai.api.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
 from shanhai.datasets import service as datasets
 from shanhai.documents.service import TextCache
 from shanhai.errors import Invalid, ShanhaiError
@@ -17,6 +17,7 @@ from shanhai.indicators import service as indicators
 from shanhai.indicators.present import value_read
 from shanhai.indicators.service import ValueFilter
 from shanhai.lib.cnnum import Qualifier
+from shanhai.lib.types import MAX_ID
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
 from shanhai.web.analytics import pinned_panels
@@ -53,7 +54,7 @@ def programmes_page(request: Request, session: SessionDep, actor: ActorDep) -> H
 
 @router.get("/programmes/{programme_id}", summary="重点工作详情")
 def programme_page(
-    request: Request, programme_id: int, session: SessionDep, settings: SettingsDep, actor: ActorDep
+    request: Request, programme_id: IdPath, session: SessionDep, settings: SettingsDep, actor: ActorDep
 ) -> HTMLResponse:
     data = flows.programme_detail(
         session=session, actor=actor, programme_id=programme_id, sources_dir=settings.sources_dir
@@ -67,9 +68,9 @@ def values_page(
     session: SessionDep,
     settings: SettingsDep,
     actor: ActorDep,
-    programme_id: int | None = None,
+    programme_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> HTMLResponse:
     flt = ValueFilter(programme_id=programme_id, year=year)
@@ -123,18 +124,18 @@ QUALIFIER_LABELS = {
 
 
 @router.get("/values/{value_id}/edit", summary="修改指标数据")
-def edit_value_page(value_id: int, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def edit_value_page(value_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     actor.require("indicators:edit")
     return _edit_form(request, session, actor, value_id)
 
 
 @router.post("/values/{value_id}/edit", summary="保存指标数据")
 def edit_value(
-    value_id: int,
+    value_id: IdPath,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    version: Annotated[int, Form()],
+    version: Annotated[int, Form(ge=0, le=MAX_ID)],
     value: Annotated[str, Form(max_length=40)] = "",
     qualifier: Annotated[str, Form()] = "exact",
     comment: Annotated[str, Form(max_length=500)] = "",
