@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SEEDS  ?= $(abspath ../shared/seeds)
 export SHANHAI_SOURCES_DIR ?= $(if $(wildcard $(SEEDS)),$(SEEDS),)
 
-.PHONY: install demo serve test lint format e2e bench clean
+.PHONY: install demo serve test lint format e2e bench faults clean
 
 # Python venv with pinned packages (requirements.lock) + front-end assets from npm (no CDN).
 install: $(VENV)/.installed src/shanhai/web/static/vendor/echarts.min.js
@@ -43,6 +43,10 @@ format: install
 
 e2e: install
 	$(BIN)/pytest -m browser
+
+# load and fault suite against real server processes (SQLite and PostgreSQL; part of `make test` too)
+faults: install
+	$(BIN)/pytest tests/reliability
 
 # 10M-value analytics benchmark against hand-written PostgreSQL and DuckDB queries (minutes; not a test)
 bench: install

@@ -1,5 +1,5 @@
 // Copies the browser builds of the npm dependencies into the Python package's static folder,
-// so that pages load ECharts and htmx from the app itself (intranet, no CDN).
+// so that pages load ECharts, htmx and Swagger UI (API docs) from the app itself (intranet, no CDN).
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,8 @@ const target = join(here, "..", "src", "shanhai", "web", "static", "vendor");
 const files = {
   "echarts/dist/echarts.min.js": "echarts.min.js",
   "htmx.org/dist/htmx.min.js": "htmx.min.js",
+  "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui-bundle.js",
+  "swagger-ui-dist/swagger-ui.css": "swagger-ui.css",
 };
 mkdirSync(target, { recursive: true });
 for (const [from, to] of Object.entries(files)) {

@@ -19,7 +19,7 @@ from shanhai import __version__
 from shanhai.analytics.replica import attach, use_replica
 from shanhai.api.admin import router as admin_api_router
 from shanhai.api.analytics import router as analytics_api_router
-from shanhai.api.deps import client_ip
+from shanhai.api.deps import ActorDep, client_ip
 from shanhai.api.routes import router as api_router
 from shanhai.auth.scope import log_event
 from shanhai.auth.service import Unauthenticated
@@ -27,7 +27,8 @@ from shanhai.config import Settings, get_settings
 from shanhai.db import is_outage, make_engine, session_factory, transaction, translate
 from shanhai.errors import Forbidden, OutOfScope, ShanhaiError, Unavailable
 from shanhai.health import Outage, check_at_start
-from shanhai.middleware import RequestLog
+from shanhai.middleware import BodyLimit, RequestLog
+from shanhai.validation_messages import chinese
 from shanhai.web.admin import router as web_admin_router
 from shanhai.web.analytics import router as web_analytics_router
 from shanhai.web.auth import router as web_auth_router
@@ -40,7 +41,8 @@ HTTP_MESSAGES = {404: "页面或记录不存在", 405: "不支持的请求方法
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    path = request.url.path
+    return (path.startswith("/api/") and path != "/api/docs") or path == "/openapi.json"
 
 
 def _error(request: Request, status: int, code: str, message: str, field: str | None = None) -> Response:
@@ -72,8 +74,8 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     """The application. With check_database (the default) it refuses to start (StartupError, one line)
     unless the database is at this program's schema revision, intact and writable."""
     settings = settings or get_settings()
-    vendor = STATIC / "vendor" / "echarts.min.js"
-    if not vendor.is_file():
+    vendored = ("echarts.min.js", "htmx.min.js", "swagger-ui-bundle.js", "swagger-ui.css")
+    if not all((STATIC / "vendor" / name).is_file() for name in vendored):
         raise RuntimeError(
             "前端资源缺失 / front-end assets missing: run `make install` (npm ci + node frontend/vendor.mjs)"
         )
@@ -81,8 +83,8 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
         title="山海 Shanhai API",
         version=__version__,
         description="徐州对口支援协作合作与重点工作的规划、跟踪与报告平台。每个页面都有同源的 JSON 接口。",
-        openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        openapi_url=None,  # served below, to signed-in users only
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -108,6 +110,14 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     app.include_router(web_auth_router)
     app.include_router(web_admin_router)
     app.include_router(web_router)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_document(actor: ActorDep) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request, actor: ActorDep) -> Response:
+        return render(request, "api_docs.html")
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
@@ -157,11 +167,12 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
             return _error(
                 request, 404, "not_found", HTTP_MESSAGES[404]
             )  # /programmes/abc is simply not there
-        return _error(request, 422, "invalid", f"参数“{field}”有误：{first.get('msg', '')}", field)
+        return _error(request, 422, "invalid", f"参数“{field or '请求'}”{chinese(first)}", field)
 
     def on_response(path: str, status: int) -> None:
         if status < 400 and not path.startswith(("/static/", "/login", "/favicon")):
             app.state.outage.recovered()
 
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestLog, on_response=on_response)
     return app

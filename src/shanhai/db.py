@@ -223,7 +223,8 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.InterfaceError | sa_exc.DisconnectionError):
         return True
     text = str(getattr(exc, "orig", exc)).lower()
-    return isinstance(exc, sa_exc.OperationalError) and not any(s in text for s in _FULL + _BUSY + _LOCKED)
+    known = (*_FULL, *_BUSY, *_LOCKED, "statement timeout")
+    return isinstance(exc, sa_exc.OperationalError) and not any(s in text for s in known)
 
 
 def translate(exc: BaseException) -> ShanhaiError | None:
@@ -240,6 +241,8 @@ def translate(exc: BaseException) -> ShanhaiError | None:
     ):
         return None
     text = str(getattr(exc, "orig", exc)).lower()
+    if "statement timeout" in text:
+        return Invalid("查询耗时过长，已中止；请缩小查询范围")
     if any(s in text for s in _FULL):
         return Unavailable("数据库写入磁盘失败（磁盘可能已满），本次保存未成功，请联系管理员")
     if any(s in text for s in _BUSY + _LOCKED):

@@ -4,6 +4,7 @@ and an exception that escapes the app is still logged as a 500."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -67,3 +68,60 @@ class RequestLog:
         log.log(level, "method=%s path=%s status=%s ms=%.1f", method, path, status, ms)
         if self.on_response is not None:
             self.on_response(path, status)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse a request body over `limit` bytes with 413 before the app parses it: at once when the
+    Content-Length says so, and as soon as a body sent without one passes the limit."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.limit:
+            await self._refuse(scope, send)
+            return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        message = f"请求内容过大（最多 {self.limit // 1024:,} KB）"
+        if scope["path"].startswith("/api/"):
+            body = json.dumps({"error": {"code": "too_large", "message": message}}, ensure_ascii=False)
+            kind = b"application/json"
+        else:
+            body = f"<!doctype html><meta charset=utf-8><title>413</title><p>{message}</p>"
+            kind = b"text/html; charset=utf-8"
+        data = body.encode()
+        headers = [(b"content-type", kind), (b"content-length", str(len(data)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": data})

@@ -39,7 +39,9 @@ def api_schema(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         TOKENS["admin"] = create_token(session=session, actor=SYSTEM, user=admin, name="schemathesis")
         session.commit()
     app = create_app(Settings(database_url=db.url))
-    yield schemathesis.openapi.from_asgi("/openapi.json", app)
+    yield schemathesis.openapi.from_asgi(
+        "/openapi.json", app, headers={"Authorization": f"Bearer {TOKENS['admin']}"}
+    )
     app.state.engine.dispose()
     db.drop()
 

@@ -445,6 +445,16 @@ def public(method: str, url: str, ok: tuple[int, ...] = (200,)) -> Callable[[Ctx
     return check
 
 
+def signed_in(url: str) -> Callable[[Ctx], None]:
+    """Any signed-in persona (the API docs and the OpenAPI document); the anonymous case is tested in
+    tests/web/test_edges.py."""
+
+    def check(ctx: Ctx) -> None:
+        assert ctx.client.get(url, follow_redirects=False).status_code == 200
+
+    return check
+
+
 # --- analytics and data entry ------------------------------------------------------------------------
 
 
@@ -616,6 +626,8 @@ def views_case(ctx: Ctx, action: str) -> None:
 
 CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/api/v1/health"): public("GET", "/api/v1/health"),
+    ("GET", "/openapi.json"): signed_in("/openapi.json"),
+    ("GET", "/api/docs"): signed_in("/api/docs"),
     ("GET", "/favicon.ico"): public("GET", "/favicon.ico", ok=(204,)),
     ("GET", "/api/v1/dashboard"): lambda ctx: dashboard(ctx, html=False),
     ("GET", "/"): lambda ctx: dashboard(ctx, html=True),

@@ -7,8 +7,6 @@ the same statements compiled once for DuckDB — on an in-process DuckDB replica
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
 from shanhai.analytics.models import MAX_LEVELS, AnalyticsValue
@@ -31,6 +29,7 @@ from shanhai.indicators.models import Aggregation, DataElement, Indicator
 from shanhai.lib import periods
 from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.cnnum import normalize
+from shanhai.lib.csvout import to_csv as csv_text
 from shanhai.orgunits.models import OrgUnit
 
 RELATIVE_PERIODS = (
@@ -72,8 +71,12 @@ def parse_periods(pe: str, today: date) -> list[periods.Period]:
     return list(dict.fromkeys(out))
 
 
+MAX_CELLS = 20_000  # dx × ou × pe of one request: a dashboard needs hundreds, a full cube a few thousand
+STATEMENT_MS = 15_000  # PostgreSQL: an analytics statement is cancelled after this long
+
+
 def _items(text: str, name: str) -> list[str]:
-    items = [part.strip() for part in (text or "").split(";") if part.strip()]
+    items = list(dict.fromkeys(part.strip() for part in (text or "").split(";") if part.strip()))
     if not items:
         raise Invalid(f"缺少维度 {name}", field=name)
     if len(items) > 200:
@@ -138,12 +141,15 @@ def parse_request(*, session: Session, dx: str, ou: str, pe: str, today: date | 
         else:
             raise Invalid(f"未知的指标：{code}", field="dx")
     used = {o.code for item in items if item.tree is not None for o in formula.operands(item.tree)}
-    return Request(
-        dx=items,
-        ou=_parse_units(session, ou),
-        pe=parse_periods(pe, today),
-        formula_elements={code: elements[code] for code in used},
-    )
+    units, pes = _parse_units(session, ou), parse_periods(pe, today)
+    cells = len(items) * len(units) * len(pes)
+    if cells > MAX_CELLS:
+        raise Invalid(
+            f"查询范围过大：{len(items)} 个指标 × {len(units)} 个单位 × {len(pes)} 个期间 = "
+            f"{cells:,} 个单元格，最多 {MAX_CELLS:,} 个；请减少指标、单位或期间",
+            field="dx",
+        )
+    return Request(dx=items, ou=units, pe=pes, formula_elements={code: elements[code] for code in used})
 
 
 def compile_indicator(
@@ -502,15 +508,13 @@ def run(*, request: Request, actor: Actor, store: Store) -> Result:
 
 def to_csv(result: Result) -> str:
     """The result as CSV for Excel (UTF-8 with BOM): names first, then the codes to query it again."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["指标", "单位", "期间", "数值", "dx", "ou", "pe"])
-    for dx, ou, pe, value in result.rows:
-        writer.writerow(
+    return csv_text(
+        ["指标", "单位", "期间", "数值", "dx", "ou", "pe"],
+        (
             [result.names.get(dx, dx), result.names.get(ou, ou), result.names.get(pe, pe), value, dx, ou, pe]
-        )
-    return out.getvalue()
+            for dx, ou, pe, value in result.rows
+        ),
+    )
 
 
 def export_csv(*, session: Session, actor: Actor, dx: str, ou: str, pe: str) -> str:
@@ -530,8 +534,15 @@ def export_csv(*, session: Session, actor: Actor, dx: str, ou: str, pe: str) -> 
 
 
 def session_store(session: Session) -> Store:
-    """The analytics table of the main database, read in the caller's transaction."""
-    return Store(execute=lambda stmt: session.execute(stmt).all())
+    """The analytics table of the main database, read in the caller's transaction; on PostgreSQL each
+    statement may run STATEMENT_MS at most (a request too big for that is refused, not left running)."""
+
+    def execute(stmt: Any) -> Sequence[Any]:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"SET LOCAL statement_timeout = {STATEMENT_MS}"))
+        return session.execute(stmt).all()
+
+    return Store(execute=execute)
 
 
 def analytics(

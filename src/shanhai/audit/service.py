@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.models import AuditLog
 from shanhai.lib.beijing import beijing, day_start
+from shanhai.lib.csvout import to_csv
 
 
 class Action(StrEnum):
@@ -102,14 +101,11 @@ def modules(*, session: Session) -> list[str]:
 
 
 def export_csv(*, session: Session, actor: Who, flt: AuditFilter) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["编号", "时间（北京时间）", "操作人", "IP", "模块", "操作", "对象", "对象编号", "说明"])
     rows = list(session.scalars(query(flt)))
-    for e in rows:
-        writer.writerow(
-            [
+    body = to_csv(
+        ["编号", "时间（北京时间）", "操作人", "IP", "模块", "操作", "对象", "对象编号", "说明"],
+        (
+            (
                 e.id,
                 beijing(e.at, "%Y-%m-%d %H:%M:%S"),
                 e.actor,
@@ -119,8 +115,10 @@ def export_csv(*, session: Session, actor: Who, flt: AuditFilter) -> str:
                 e.object_type,
                 e.object_id,
                 e.summary,
-            ]
-        )
+            )
+            for e in rows
+        ),
+    )
     record(
         session=session,
         actor=actor,
@@ -129,4 +127,4 @@ def export_csv(*, session: Session, actor: Who, flt: AuditFilter) -> str:
         object_type="audit_log",
         summary=f"导出操作日志 {len(rows)} 条",
     )
-    return out.getvalue()
+    return body

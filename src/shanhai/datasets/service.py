@@ -93,7 +93,8 @@ class EntryForm:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[SubmissionStatus(self.status)]
+        """未填报 for a report nobody has started yet."""
+        return STATUS_LABELS[SubmissionStatus(self.status)] if self.submission else "未填报"
 
     @property
     def fields(self) -> list[tuple[str, str, DataSetElement]]:

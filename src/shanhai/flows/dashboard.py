@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -13,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
-from shanhai.auth.scope import Actor
+from shanhai.auth.scope import Actor, visible
 from shanhai.documents.service import TextCache, citation_label
 from shanhai.indicators import service as indicators
-from shanhai.indicators.models import DataElement, Period, ValueKind
+from shanhai.indicators.models import DataElement, DataValue, Period, ValueKind
 from shanhai.indicators.present import source_read, total_read, value_read
 from shanhai.indicators.schemas import TotalRead, ValueRead
-from shanhai.lib.cnnum import format_money, format_quantity, normalize
+from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier, format_money, format_quantity, normalize
+from shanhai.lib.csvout import to_csv
 from shanhai.pagination import Page, paginate
 from shanhai.programmes import service as programmes
 from shanhai.programmes.models import PAIRING_KINDS, Programme
@@ -106,9 +105,13 @@ def _merge(parts: Iterable[indicators.Total]) -> indicators.Total | None:
     )
 
 
-def _years(session: Session) -> list[int]:
+def _years(session: Session, actor: Actor) -> list[int]:
+    """The years that have a yearly value the actor may see (another district's years are not listed)."""
     ends = session.scalars(
-        select(Period.end_date).where(Period.type == "yearly").order_by(Period.end_date.desc())
+        select(Period.end_date)
+        .join(DataValue, DataValue.period_id == Period.id)
+        .where(Period.type == "yearly", visible(actor, DataValue.org_unit_id, DataValue.created_by_id))
+        .distinct()
     )
     return sorted({d.year for d in ends}, reverse=True)
 
@@ -143,7 +146,7 @@ def build_dashboard(
     *, session: Session, actor: Actor, year: int | None, sources_dir: Path | None
 ) -> Dashboard:
     actor.require("dashboard:view")
-    years = _years(session)
+    years = _years(session, actor)
     if year is None:
         year = indicators.latest_year(session=session)
     cards: list[ProgrammeCard] = []
@@ -267,13 +270,10 @@ EXPORT_COLUMNS = (
 def export_values(*, session: Session, actor: Actor, flt: indicators.ValueFilter) -> str:
     """CSV of the values the actor may see (UTF-8 with BOM so that Excel opens it in Chinese). Audited."""
     actor.require("indicators:export")
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    rows = 0
-    for v in session.scalars(indicators.values_query(flt, actor)):
-        writer.writerow(
+    values = list(session.scalars(indicators.values_query(flt, actor)))
+    body = to_csv(
+        EXPORT_COLUMNS,
+        (
             [
                 v.id,
                 v.data_element.code,
@@ -284,12 +284,14 @@ def export_values(*, session: Session, actor: Actor, flt: indicators.ValueFilter
                 "目标" if v.kind == "target" else "实际",
                 normalize(v.value),
                 v.data_element.unit,
-                v.qualifier,
+                QUALIFIER_LABELS[Qualifier(v.qualifier)],
                 format_quantity(v.value, v.data_element.unit, v.qualifier),
                 citation_label(v.source),
             ]
-        )
-        rows += 1
+            for v in values
+        ),
+    )
+    rows = len(values)
     record(
         session=session,
         actor=actor,
@@ -299,7 +301,7 @@ def export_values(*, session: Session, actor: Actor, flt: indicators.ValueFilter
         summary=f"导出指标数据 {rows} 条",
         after={"rows": rows},
     )
-    return out.getvalue()
+    return body
 
 
 def list_elements(*, session: Session) -> list[DataElement]:

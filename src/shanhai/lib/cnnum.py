@@ -23,6 +23,14 @@ class Qualifier(StrEnum):
     APPROX = "approx"
 
 
+QUALIFIER_LABELS = {
+    Qualifier.EXACT: "准确值",
+    Qualifier.OVER: "超过（余、多、超）",
+    Qualifier.UNDER: "接近（近、不足）",
+    Qualifier.APPROX: "约数",
+}
+
+
 class NumberFormatError(ValueError):
     """The text is not a number or a quantity this module can read."""
 

@@ -234,5 +234,7 @@ def return_submission(
     actor: ActorDep,
     comment: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    if not comment.strip():  # shown beside the row's form, not as an error page
+        return RedirectResponse(f"/datasets?needs_reason={submission_id}#pending", status_code=303)
     datasets.return_for_correction(session=session, actor=actor, submission_id=submission_id, comment=comment)
     return RedirectResponse("/datasets?decided=returned", status_code=303)

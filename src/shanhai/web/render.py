@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from shanhai.auth.models import DATA_SCOPE_LABELS, DataScope
 from shanhai.auth.permissions import ACTION_LABELS
 from shanhai.errors import ShanhaiError
+from shanhai.lib import periods
 from shanhai.lib.beijing import beijing
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -23,6 +24,26 @@ TEMPLATES.env.globals.update(
     DATA_SCOPE_LABELS={s.value: label for s, label in DATA_SCOPE_LABELS.items()},
 )
 TEMPLATES.env.filters["beijing"] = beijing  # {{ row.at | beijing }}: stored UTC, shown in Beijing time
+
+
+def period_name(period_id: str) -> str:
+    """{{ '202610' | period_name }} → 2026年10月 (an id that does not parse is shown as it is)."""
+    try:
+        return periods.parse(period_id).name
+    except periods.PeriodFormatError:
+        return period_id
+
+
+def period_type_label(period_type: str) -> str:
+    """{{ 'monthly' | period_type }} → 按月"""
+    try:
+        return "按" + periods.TYPE_LABELS[periods.PeriodType(period_type)]
+    except ValueError:
+        return period_type
+
+
+TEMPLATES.env.filters["period_name"] = period_name
+TEMPLATES.env.filters["period_type"] = period_type_label
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -16,7 +16,7 @@ from shanhai.flows import values as values_flow
 from shanhai.indicators import service as indicators
 from shanhai.indicators.present import value_read
 from shanhai.indicators.service import ValueFilter
-from shanhai.lib.cnnum import Qualifier
+from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
 from shanhai.lib.types import MAX_ID
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
@@ -113,14 +113,6 @@ def _edit_form(
         error=error,
         json_url=f"/api/v1/values/{value_id}",
     )
-
-
-QUALIFIER_LABELS = {
-    Qualifier.EXACT: "准确值",
-    Qualifier.OVER: "超过（余、多、超）",
-    Qualifier.UNDER: "接近（近、不足）",
-    Qualifier.APPROX: "约数",
-}
 
 
 @router.get("/values/{value_id}/edit", summary="修改指标数据")

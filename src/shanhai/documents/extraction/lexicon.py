@@ -24,7 +24,7 @@ CURRENCIES = ("美元", "欧元", "港元", "港币", "日元", "英镑", "卢�
 MEASURE_WORDS = _words(
     "人次 户次 家次 台次 场次 批次 架次 车次 班次 辆次 艘次 人天 工日 台套 课时 学时 标准箱 标箱 "
     "人 名 位 户 家 个 项 台 套 场 次 所 批 期 笔 封 辆 座 条 件 款 张 对 只 头 棵 株 本 册 部 架 艘 "
-    "列 趟 栋 幢 处 宗 份 篇 门 类 种 支 起 例 片 块 根 盏 枚 颗 间 床 倍"
+    "列 趟 栋 幢 处 宗 份 篇 门 类 种 支 起 例 片 块 根 盏 枚 颗 间 床 倍 轮 节"
 )
 PHYSICAL_UNITS = _words(
     "平方公里 平方千米 平方米 立方米 公顷 亩 公里 千米 米 吨 公斤 千克 克 斤 桶 "
@@ -59,6 +59,7 @@ PREFIX_QUALIFIERS: dict[str, Qualifier] = {
     "不高于": Qualifier.UNDER,
     "至少": Qualifier.OVER,
     "约占": Qualifier.APPROX,
+    "约为": Qualifier.APPROX,
     "超过": Qualifier.OVER,
     "突破": Qualifier.OVER,
     "将近": Qualifier.UNDER,

@@ -242,7 +242,15 @@ def _unit(text: str, pos: int) -> tuple[str | None, int]:
     unit = match.group()
     if unit in lx.DURATION_WORDS or (len(unit) == 1 and text[pos : pos + 2] in lx.UNIT_WORD_CLASHES):
         return None, pos
-    return lx.UNIT_ALIASES.get(unit, unit), match.end()
+    end = match.end()
+    # a compound written with brackets, 家(次) or 台（套）, is one unit: 家次, 台套 (GUIDELINE)
+    extra = COMPOUND.match(text, end)
+    if extra and len(unit) == 1 and unit + extra.group(1) in lx.MEASURE_WORDS:
+        return unit + extra.group(1), extra.end()
+    return lx.UNIT_ALIASES.get(unit, unit), end
+
+
+COMPOUND = re.compile(r"[(（]([\u4e00-\u9fff])[)）]")
 
 
 def _prefix(text: str, start: int, *, bare: bool) -> tuple[Qualifier | None, int]:
