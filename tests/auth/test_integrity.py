@@ -322,3 +322,17 @@ def test_usernames_are_normalised_and_look_alikes_refused(session: Session, name
             org_unit_id=_unit(session, "XZ").id,
             role_ids=[role.id] if role else [],
         )
+
+
+def test_a_bad_number_in_the_grid_names_its_field_and_keeps_everything_typed(
+    as_persona: Persona, session: Session
+) -> None:
+    officer = as_persona("quanshan_officer")
+    unit = _unit(session, "XZ-QS")
+    r = officer.post(
+        "/datasets/1/entry",
+        params={"org_unit_id": unit.id, "period": "202504"},
+        data={"v_MONTHLY_TRAINED": "12O", "v_MONTHLY_PLACED": "7", "v_MONTHLY_LEADS": "3", "action": "draft"},
+    )
+    assert r.status_code == 422 and "培训" in r.text
+    assert 'value="12O"' in r.text and 'value="7"' in r.text and 'value="3"' in r.text

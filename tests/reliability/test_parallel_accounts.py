@@ -68,3 +68,33 @@ def test_forty_parallel_failures_from_one_address_let_at_most_twenty_through(tmp
         server.stop()
     assert codes.count(401) <= 20 and codes.count(429) >= 20, codes
     engine.dispose()
+
+
+def _last_login_ip(engine) -> str:  # type: ignore[no-untyped-def]
+    return str(scalar(engine, "SELECT ip FROM login_log ORDER BY id DESC LIMIT 1"))
+
+
+def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(tmp_path: Path) -> None:
+    db = Database("sqlite", tmp_path)
+    engine = demo_database(db.url)
+
+    def login_from(server: Server, forwarded: str) -> str:
+        with httpx.Client(base_url=server.base) as browser:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text)
+            assert token
+            data = {"username": "viewer", "password": "Wrong-pass-1", "csrf_token": token.group(1)}
+            browser.post("/login", data=data, headers={"X-Forwarded-For": forwarded})
+        return _last_login_ip(engine)
+
+    server = Server(db.url, tmp_path).start()
+    try:
+        assert login_from(server, "1.2.3.4") == "127.0.0.1"  # no trusted proxy: the header is ignored
+    finally:
+        server.stop()
+    server = Server(db.url, tmp_path, SHANHAI_TRUSTED_PROXIES="127.0.0.1").start()
+    try:
+        assert login_from(server, "1.2.3.4") == "1.2.3.4"
+        assert login_from(server, "=cmd|' /C calc'!A0") == ""  # not an IP: dropped
+    finally:
+        server.stop()
+    engine.dispose()
