@@ -169,9 +169,9 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
             )  # /programmes/abc is simply not there
         return _error(request, 422, "invalid", f"参数“{field or '请求'}”{chinese(first)}", field)
 
-    def on_response(path: str, status: int) -> None:
+    def on_response(path: str, status: int, began: float) -> None:
         if status < 400 and not path.startswith(("/static/", "/login", "/favicon")):
-            app.state.outage.recovered()
+            app.state.outage.recovered(began)
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestLog, on_response=on_response)

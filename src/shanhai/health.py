@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
@@ -108,6 +109,7 @@ class Outage:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.down = False
+        self.since = 0.0  # time.monotonic() when the outage was noticed
         self.refused = 0
 
     def failed(self, exc: BaseException) -> None:
@@ -115,11 +117,13 @@ class Outage:
             self.refused += 1
             if self.down:
                 return
-            self.down = True
+            self.down, self.since = True, time.monotonic()
         log.error("数据库不可用，请求将答复 503 / database unavailable: %s", _first_line(exc))
 
-    def recovered(self) -> None:
-        if not self.down:
+    def recovered(self, request_started: float) -> None:
+        """A request that began after the outage was noticed has succeeded (one that was already under
+        way when the database went away proves nothing)."""
+        if not self.down or request_started <= self.since:
             return
         with self._lock:
             if not self.down:

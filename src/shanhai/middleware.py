@@ -31,7 +31,7 @@ HEADERS = {
 
 
 class RequestLog:
-    def __init__(self, app: ASGIApp, on_response: Callable[[str, int], None] | None = None) -> None:
+    def __init__(self, app: ASGIApp, on_response: Callable[[str, int, float], None] | None = None) -> None:
         self.app = app
         self.on_response = on_response
 
@@ -39,7 +39,7 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started, began = time.perf_counter(), time.monotonic()
         method, path = scope["method"], scope["path"]
         status = 500
 
@@ -67,7 +67,7 @@ class RequestLog:
         level = logging.INFO if status < 500 or status == 503 else logging.ERROR
         log.log(level, "method=%s path=%s status=%s ms=%.1f", method, path, status, ms)
         if self.on_response is not None:
-            self.on_response(path, status)
+            self.on_response(path, status, began)
 
 
 class BodyTooLarge(Exception):

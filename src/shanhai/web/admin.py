@@ -16,7 +16,7 @@ from shanhai.auth import service as auth
 from shanhai.auth.models import DataScope, LoginLog, User
 from shanhai.auth.permissions import MENUS
 from shanhai.errors import Invalid, ShanhaiError
-from shanhai.lib.types import MAX_ID, DbId
+from shanhai.lib.types import MAX_ID, DbId, Text
 from shanhai.orgunits.models import OrgUnit
 from shanhai.pagination import paginate
 from shanhai.web.render import recoverable, render
@@ -71,9 +71,9 @@ def create_user(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    username: Annotated[str, Form(max_length=64)] = "",
-    display_name: Annotated[str, Form(max_length=64)] = "",
-    password: Annotated[str, Form(max_length=256)] = "",
+    username: Annotated[Text, Form(max_length=64)] = "",
+    display_name: Annotated[Text, Form(max_length=64)] = "",
+    password: Annotated[Text, Form(max_length=256)] = "",
     org_unit_id: Annotated[int, Form(ge=0, le=MAX_ID)] = 0,
     role_ids: Annotated[list[DbId] | None, Form()] = None,
 ) -> Response:
@@ -106,10 +106,10 @@ def update_user(
     session: SessionDep,
     actor: ActorDep,
     version: Annotated[int, Form(ge=0, le=MAX_ID)],
-    display_name: Annotated[str, Form(max_length=64)] = "",
+    display_name: Annotated[Text, Form(max_length=64)] = "",
     org_unit_id: Annotated[int, Form(ge=0, le=MAX_ID)] = 0,
     role_ids: Annotated[list[DbId] | None, Form()] = None,
-    is_active: Annotated[str, Form()] = "",
+    is_active: Annotated[Text, Form()] = "",
 ) -> Response:
     try:
         auth.update_user(
@@ -134,7 +134,7 @@ def reset_password(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    new_password: Annotated[str, Form(max_length=256)] = "",
+    new_password: Annotated[Text, Form(max_length=256)] = "",
 ) -> Response:
     try:
         auth.reset_password(session=session, actor=actor, user_id=user_id, new=new_password)
@@ -186,9 +186,9 @@ def update_role(
     session: SessionDep,
     actor: ActorDep,
     version: Annotated[int, Form(ge=0, le=MAX_ID)],
-    name: Annotated[str, Form(max_length=64)] = "",
-    data_scope: Annotated[str, Form()] = "",
-    permissions: Annotated[list[str] | None, Form()] = None,
+    name: Annotated[Text, Form(max_length=64)] = "",
+    data_scope: Annotated[Text, Form()] = "",
+    permissions: Annotated[list[Text] | None, Form()] = None,
     custom_unit_ids: Annotated[list[DbId] | None, Form()] = None,
 ) -> Response:
     try:

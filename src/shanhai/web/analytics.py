@@ -19,7 +19,7 @@ from shanhai.errors import ShanhaiError
 from shanhai.indicators.models import DataElement, Indicator
 from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.cnnum import format_quantity
-from shanhai.lib.types import MAX_ID
+from shanhai.lib.types import MAX_ID, Text
 from shanhai.orgunits.models import OrgUnit
 from shanhai.web.render import recoverable, render
 
@@ -58,9 +58,9 @@ def analytics_page(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    dx: Annotated[str, Query(max_length=2000)] = "FUNDS;CONSUMPTION_SALES",
-    ou: Annotated[str, Query(max_length=2000)] = "XZ",
-    pe: Annotated[str, Query(max_length=2000)] = "2025",
+    dx: Annotated[Text, Query(max_length=2000)] = "FUNDS;CONSUMPTION_SALES",
+    ou: Annotated[Text, Query(max_length=2000)] = "XZ",
+    pe: Annotated[Text, Query(max_length=2000)] = "2025",
     chart: str = "bar",
 ) -> Response:
     actor.require("indicators:view")
@@ -98,12 +98,12 @@ def save_view(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    name: Annotated[str, Form(max_length=128)] = "",
-    dx: Annotated[str, Form(max_length=2000)] = "",
-    ou: Annotated[str, Form(max_length=2000)] = "",
-    pe: Annotated[str, Form(max_length=2000)] = "",
-    chart: Annotated[str, Form(max_length=8)] = "bar",
-    pinned: Annotated[str, Form()] = "",
+    name: Annotated[Text, Form(max_length=128)] = "",
+    dx: Annotated[Text, Form(max_length=2000)] = "",
+    ou: Annotated[Text, Form(max_length=2000)] = "",
+    pe: Annotated[Text, Form(max_length=2000)] = "",
+    chart: Annotated[Text, Form(max_length=8)] = "bar",
+    pinned: Annotated[Text, Form()] = "",
 ) -> Response:
     views.create_view(
         session=session, actor=actor, name=name, dx=dx, ou=ou, pe=pe, chart=chart, pinned=bool(pinned)
@@ -172,7 +172,7 @@ def entry_page(
     session: SessionDep,
     actor: ActorDep,
     org_unit_id: Annotated[int, Query(ge=1, le=MAX_ID)],
-    period: Annotated[str, Query(max_length=16)],
+    period: Annotated[Text, Query(max_length=16)],
 ) -> Response:
     form = datasets.entry_form(
         session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period
@@ -192,7 +192,7 @@ def save_entry(
     session: SessionDep,
     actor: ActorDep,
     org_unit_id: Annotated[int, Query(ge=1, le=MAX_ID)],
-    period: Annotated[str, Query(max_length=16)],
+    period: Annotated[Text, Query(max_length=16)],
     form_data: Annotated[dict[str, str], Depends(form_fields)],
 ) -> Response:
     raw = {k[2:]: v for k, v in form_data.items() if k.startswith("v_")}
@@ -232,7 +232,7 @@ def return_submission(
     submission_id: IdPath,
     session: SessionDep,
     actor: ActorDep,
-    comment: Annotated[str, Form(max_length=500)] = "",
+    comment: Annotated[Text, Form(max_length=500)] = "",
 ) -> Response:
     if not comment.strip():  # shown beside the row's form, not as an error page
         return RedirectResponse(f"/datasets?needs_reason={submission_id}#pending", status_code=303)

@@ -22,6 +22,7 @@ from shanhai.api.deps import (
 from shanhai.auth import service as auth
 from shanhai.auth.models import User
 from shanhai.errors import Invalid, ShanhaiError
+from shanhai.lib.types import Text
 from shanhai.web.render import recoverable, render
 
 router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
@@ -65,10 +66,10 @@ def login_page(request: Request, session: SessionDep, next: str | None = None) -
 def login(
     request: Request,
     session: SessionDep,
-    username: Annotated[str, Form(max_length=64)] = "",
-    password: Annotated[str, Form(max_length=256)] = "",
-    csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
+    username: Annotated[Text, Form(max_length=64)] = "",
+    password: Annotated[Text, Form(max_length=256)] = "",
+    csrf_token: Annotated[Text, Form()] = "",
+    next: Annotated[Text, Form()] = "/",
 ) -> Response:
     check_login_csrf(request, csrf_token)
     target = _safe_next(next)
@@ -132,9 +133,9 @@ def change_password(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    old_password: Annotated[str, Form(max_length=256)] = "",
-    new_password: Annotated[str, Form(max_length=256)] = "",
-    confirm_password: Annotated[str, Form(max_length=256)] = "",
+    old_password: Annotated[Text, Form(max_length=256)] = "",
+    new_password: Annotated[Text, Form(max_length=256)] = "",
+    confirm_password: Annotated[Text, Form(max_length=256)] = "",
 ) -> Response:
     user = auth.get_user(session=session, user_id=actor.user_id or 0)
     try:
@@ -154,7 +155,7 @@ def change_password(
 
 @router.post("/account/tokens", summary="创建接口令牌")
 def create_token(
-    request: Request, session: SessionDep, actor: ActorDep, name: Annotated[str, Form(max_length=64)] = ""
+    request: Request, session: SessionDep, actor: ActorDep, name: Annotated[Text, Form(max_length=64)] = ""
 ) -> Response:
     user = auth.get_user(session=session, user_id=actor.user_id or 0)
     try:

@@ -17,7 +17,7 @@ from shanhai.indicators import service as indicators
 from shanhai.indicators.present import value_read
 from shanhai.indicators.service import ValueFilter
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
-from shanhai.lib.types import MAX_ID
+from shanhai.lib.types import MAX_ID, Text
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
 from shanhai.web.analytics import pinned_panels
@@ -128,9 +128,9 @@ def edit_value(
     session: SessionDep,
     actor: ActorDep,
     version: Annotated[int, Form(ge=0, le=MAX_ID)],
-    value: Annotated[str, Form(max_length=40)] = "",
-    qualifier: Annotated[str, Form()] = "exact",
-    comment: Annotated[str, Form(max_length=500)] = "",
+    value: Annotated[Text, Form(max_length=40)] = "",
+    qualifier: Annotated[Text, Form()] = "exact",
+    comment: Annotated[Text, Form(max_length=500)] = "",
 ) -> Response:
     try:
         number = indicators.parse_number(value)
