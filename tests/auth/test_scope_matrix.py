@@ -24,6 +24,7 @@ from shanhai.auth.models import DataScope, Role, User, UserSession
 from shanhai.datasets.models import DataSet, DataSetElement, SavedView, Submission
 from shanhai.indicators.models import DataValue
 from shanhai.orgunits.models import OrgUnit
+from shanhai.projects.models import Project
 from tests.conftest import PERSONAS
 
 # --- the expected scope, computed without the application's scoping code ------------------------------
@@ -445,6 +446,50 @@ def public(method: str, url: str, ok: tuple[int, ...] = (200,)) -> Callable[[Ctx
     return check
 
 
+def _projects(ctx: Ctx) -> tuple[Project | None, Project | None]:
+    """An open project inside the persona's scope and one outside it (None where there is none)."""
+    units = visible_units(ctx.session, ctx.persona)
+    rows = ctx.session.scalars(select(Project).where(Project.stage.not_in(("投用", "投产", "终止")))).all()
+    inside = next((p for p in rows if units is None or p.org_unit_id in units), None)
+    outside = next((p for p in rows if units is not None and p.org_unit_id not in units), None)
+    return inside, outside
+
+
+def project_detail(ctx: Ctx, html: bool) -> None:
+    for project in _projects(ctx):
+        if project is None:
+            continue
+        r = ctx.client.get(f"/projects/{project.id}" if html else f"/api/v1/projects/{project.id}")
+        units = visible_units(ctx.session, ctx.persona)
+        allowed = (units is None or project.org_unit_id in units) and ctx.allowed("projects:view")
+        assert r.status_code == (200 if allowed else refused(ctx, "projects:view")), (
+            ctx.persona,
+            r.text[:200],
+        )
+
+
+def project_move(ctx: Ctx, html: bool) -> None:
+    for project in _projects(ctx):
+        if project is None:
+            continue
+        stage, version = project.stage, project.version
+        nxt = {"开工": "投产", "签约": "开工", "立项": "开工", "储备": "立项", "线索": "洽谈", "洽谈": "签约"}
+        body = {"to": nxt.get(stage, "完工"), "note": "", "version": version}
+        if html:
+            r = ctx.client.post(f"/projects/{project.id}/moves", data=body, follow_redirects=False)
+        else:
+            r = ctx.client.post(f"/api/v1/projects/{project.id}/moves", json=body)
+        units = visible_units(ctx.session, ctx.persona)
+        visible = units is None or project.org_unit_id in units
+        allowed = visible and ctx.allowed("projects:edit")
+        expected = (303 if html else 200) if allowed else refused(ctx, "projects:edit")
+        if not ctx.allowed("projects:view"):
+            expected = 403
+        assert r.status_code == expected, (ctx.persona, project.code, r.status_code, r.text[:200])
+        ctx.session.refresh(project)
+        assert (project.stage != stage) == allowed
+
+
 def signed_in(url: str) -> Callable[[Ctx], None]:
     """Any signed-in persona (the API docs and the OpenAPI document); the anonymous case is tested in
     tests/web/test_edges.py."""
@@ -627,6 +672,10 @@ def views_case(ctx: Ctx, action: str) -> None:
 CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/api/v1/health"): public("GET", "/api/v1/health"),
     ("GET", "/openapi.json"): signed_in("/openapi.json"),
+    ("GET", "/projects/{project_id}"): lambda ctx: project_detail(ctx, html=True),
+    ("GET", "/api/v1/projects/{project_id}"): lambda ctx: project_detail(ctx, html=False),
+    ("POST", "/projects/{project_id}/moves"): lambda ctx: project_move(ctx, html=True),
+    ("POST", "/api/v1/projects/{project_id}/moves"): lambda ctx: project_move(ctx, html=False),
     ("GET", "/api/docs"): signed_in("/api/docs"),
     ("GET", "/favicon.ico"): public("GET", "/favicon.ico", ok=(204,)),
     ("GET", "/api/v1/dashboard"): lambda ctx: dashboard(ctx, html=False),

@@ -17,6 +17,7 @@ from shanhai.api.responses import CSV_RESPONSES, csv_response
 from shanhai.documents.service import TextCache
 from shanhai.flows import dashboard as flows
 from shanhai.flows import values as values_flow
+from shanhai.flows.projects import ProjectPage, project_page
 from shanhai.health import state as health_state
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import ValueKind
@@ -28,6 +29,7 @@ from shanhai.lib.types import MAX_ID, DbId, Text, Version
 from shanhai.pagination import MAX_LIMIT, Page
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
+from shanhai.projects import service as projects
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
 Year = Annotated[int | None, Query(ge=1949, le=2100, description="年度")]
@@ -214,3 +216,32 @@ def delete_value(
 def list_elements(session: SessionDep, actor: ActorDep) -> list[DataElementRead]:
     actor.require("indicators:view")
     return [DataElementRead.model_validate(e) for e in flows.list_elements(session=session)]
+
+
+class ProjectMove(BaseModel):
+    to: Text = Field(max_length=16, description="目标阶段：立项、开工、完工、投用、终止……")
+    note: Text = Field(default="", max_length=2000, description="说明；终止时必填")
+    version: Version
+
+
+@router.get(
+    "/projects/{project_id}", response_model=ProjectPage, summary="项目详情（与 /projects/{id} 页面同源）"
+)
+def project_detail(
+    project_id: IdPath, session: SessionDep, settings: SettingsDep, actor: ActorDep
+) -> ProjectPage:
+    return project_page(
+        session=session, actor=actor, project_id=project_id, sources=TextCache(settings.sources_dir)
+    )
+
+
+@router.post("/projects/{project_id}/moves", response_model=ProjectPage, summary="推进项目阶段（或终止）")
+def move_project(
+    project_id: IdPath, body: ProjectMove, session: SessionDep, settings: SettingsDep, actor: ActorDep
+) -> ProjectPage:
+    projects.move_project(
+        session=session, actor=actor, project_id=project_id, to=body.to, note=body.note, version=body.version
+    )
+    return project_page(
+        session=session, actor=actor, project_id=project_id, sources=TextCache(settings.sources_dir)
+    )

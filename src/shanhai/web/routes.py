@@ -13,6 +13,7 @@ from shanhai.documents.service import TextCache
 from shanhai.errors import Invalid, ShanhaiError
 from shanhai.flows import dashboard as flows
 from shanhai.flows import values as values_flow
+from shanhai.flows.projects import project_page
 from shanhai.indicators import service as indicators
 from shanhai.indicators.present import value_read
 from shanhai.indicators.service import ValueFilter
@@ -20,6 +21,7 @@ from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
 from shanhai.lib.types import MAX_ID, Text
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
+from shanhai.projects import service as projects
 from shanhai.web.analytics import pinned_panels
 from shanhai.web.render import recoverable, render
 
@@ -152,3 +154,54 @@ def edit_value(
         typed = {"value": value, "qualifier": qualifier, "comment": comment}
         return _edit_form(request, session, actor, value_id, exc, typed)
     return RedirectResponse(f"/values/{value_id}/edit?saved=1", status_code=303)
+
+
+def _project_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    project_id: int,
+    error: ShanhaiError | None = None,
+    typed: dict[str, str] | None = None,
+) -> HTMLResponse:
+    data = project_page(
+        session=session, actor=actor, project_id=project_id, sources=TextCache(settings.sources_dir)
+    )
+    return render(
+        request,
+        "projects/detail.html",
+        status_code=error.status if error else 200,
+        data=data,
+        error=error,
+        typed=typed or {},
+        json_url=f"/api/v1/projects/{project_id}",
+    )
+
+
+@router.get("/projects/{project_id}", summary="项目详情")
+def project_detail_page(
+    request: Request, project_id: IdPath, session: SessionDep, settings: SettingsDep, actor: ActorDep
+) -> HTMLResponse:
+    return _project_page(request, session, settings, actor, project_id)
+
+
+@router.post("/projects/{project_id}/moves", summary="推进项目阶段")
+def move_project_form(
+    request: Request,
+    project_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    to: Annotated[Text, Form(max_length=16)] = "",
+    note: Annotated[Text, Form(max_length=2000)] = "",
+    version: Annotated[int, Form(ge=0, le=MAX_ID)] = 0,
+) -> Response:
+    try:
+        projects.move_project(
+            session=session, actor=actor, project_id=project_id, to=to, note=note, version=version
+        )
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        return _project_page(request, session, settings, actor, project_id, exc, {"to": to, "note": note})
+    return RedirectResponse(f"/projects/{project_id}?moved=1", status_code=303)
