@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 GOLD = ROOT.parent / "shared" / "eval" / "000_81e65334f74d5525.gold.jsonl"
 PG_URL = os.environ.get("SHANHAI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+needs_seeds = pytest.mark.skipif(
+    not SEEDS.is_dir(), reason="../shared/seeds is not beside the repository: no cited sentences to show"
+)
 BACKENDS = [
     b.strip() for b in os.environ.get("SHANHAI_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()
 ]

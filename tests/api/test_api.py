@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import needs_seeds
+
 
 def test_dashboard_json_shows_xinjiang_funds(client: TestClient) -> None:
     data = client.get("/api/v1/dashboard").json()
@@ -19,6 +21,7 @@ def test_dashboard_json_shows_xinjiang_funds(client: TestClient) -> None:
     assert counts["选派干部人才"] == "164人"
 
 
+@needs_seeds
 def test_dashboard_values_carry_citations_and_sentences(client: TestClient) -> None:
     values = client.get("/api/v1/dashboard").json()["values"]
     funds = next(v for v in values if v["data_element"]["code"] == "FUNDS" and v["programme"]["code"] == "YJ")

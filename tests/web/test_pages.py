@@ -6,6 +6,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import needs_seeds
+
 
 def _card(html: str, name: str) -> str:
     match = re.search(rf'<article class="card" data-programme="{name}">(.*?)</article>', html, re.S)
@@ -25,6 +27,7 @@ def test_dashboard_shows_programme_cards_with_real_figures(client: TestClient) -
     assert "https://" not in html.split("<body>")[1]  # nothing loads from the internet
 
 
+@needs_seeds
 def test_dashboard_table_shows_source_sentence_with_the_figure_marked(client: TestClient) -> None:
     html = client.get("/").text
     assert "这一年，<mark>1.18亿元</mark>援疆资金" in html
