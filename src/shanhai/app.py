@@ -37,7 +37,13 @@ from shanhai.web.routes import router as web_router
 
 STATIC = Path(__file__).parent / "web" / "static"
 
-HTTP_MESSAGES = {404: "页面或记录不存在", 405: "不支持的请求方法", 422: "请求参数有误"}
+HTTP_MESSAGES = {
+    400: "请求格式有误",
+    404: "页面或记录不存在",
+    405: "不支持的请求方法",
+    413: "请求内容过大",
+    422: "请求参数有误",
+}
 
 
 def _is_api(request: Request) -> bool:
@@ -162,7 +168,7 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         loc = [str(part) for part in first.get("loc", ()) if part not in ("path", "query", "body")]
-        field = ".".join(loc) or None
+        field = None if first.get("type") == "json_invalid" else ".".join(loc) or None
         if not _is_api(request) and first.get("loc", ("",))[0] == "path":
             return _error(
                 request, 404, "not_found", HTTP_MESSAGES[404]

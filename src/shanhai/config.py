@@ -33,7 +33,7 @@ class Settings(BaseSettings):
         description="可信反向代理的 IP（逗号分隔）；只有来自这些地址的 X-Forwarded-For 才被采信。默认不采信",
     )
     max_body_bytes: int = Field(
-        default=2 * 1024 * 1024, ge=1024, le=1024**3, description="请求内容（表单、JSON）的最大字节数"
+        default=1024 * 1024, ge=1024, le=1024**3, description="请求内容（表单、JSON）的最大字节数"
     )
     workers: int = Field(
         default=1, ge=1, le=64, description="服务进程数；每个进程各有一份 DuckDB 分析副本（若启用）"

@@ -211,7 +211,8 @@ _FULL = (
     "disk i/o error",
 )
 _BUSY = ("database is locked", "database is busy")
-_LOCKED = ("could not obtain lock", "lock timeout", "deadlock detected", "could not serialize")
+_LOCKED = ("could not obtain lock", "lock timeout")
+_RACES = ("deadlock detected", "could not serialize")  # two transactions crossed: one loses, as a conflict
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -223,7 +224,7 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.InterfaceError | sa_exc.DisconnectionError):
         return True
     text = str(getattr(exc, "orig", exc)).lower()
-    known = (*_FULL, *_BUSY, *_LOCKED, "statement timeout")
+    known = (*_FULL, *_BUSY, *_LOCKED, *_RACES, "statement timeout")
     return isinstance(exc, sa_exc.OperationalError) and not any(s in text for s in known)
 
 
@@ -243,6 +244,8 @@ def translate(exc: BaseException) -> ShanhaiError | None:
     text = str(getattr(exc, "orig", exc)).lower()
     if "statement timeout" in text:
         return Invalid("查询耗时过长，已中止；请缩小查询范围")
+    if any(s in text for s in _RACES):
+        return Conflict("该记录正被他人同时修改，请刷新后重试")
     if any(s in text for s in _FULL):
         return Unavailable("数据库写入磁盘失败（磁盘可能已满），本次保存未成功，请联系管理员")
     if any(s in text for s in _BUSY + _LOCKED):

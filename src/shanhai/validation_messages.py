@@ -48,7 +48,8 @@ def chinese(error: dict[str, Any]) -> str:
     if kind in ("string_too_short", "too_short"):
         return f"过短（至少 {ctx.get('min_length')} 个）"
     if kind in ("enum", "literal_error"):
-        return f"取值无效（可选：{ctx.get('expected', '')}）"
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", "、").replace(", ", "、")
+        return f"取值无效（可选：{expected}）"
     if kind in ("decimal_max_digits", "decimal_max_places", "decimal_whole_digits"):
         return "数字位数过多"
     return _BY_TYPE.get(kind, "格式不对")

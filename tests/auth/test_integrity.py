@@ -336,3 +336,133 @@ def test_a_bad_number_in_the_grid_names_its_field_and_keeps_everything_typed(
     )
     assert r.status_code == 422 and "培训" in r.text
     assert 'value="12O"' in r.text and 'value="7"' in r.text and 'value="3"' in r.text
+
+
+def test_a_report_owned_value_is_refused_under_any_programme_and_targets_obey_the_rules(
+    as_persona: Persona, session: Session
+) -> None:
+    officer = as_persona("quanshan_officer")
+    unit = _unit(session, "XZ-QS")
+    body = {"data_element": "MONTHLY_PLACED", "org_unit_id": unit.id, "period": "202507", "value": "5000"}
+    assert officer.post("/api/v1/values", json={**body, "programme_id": 1}).status_code == 409
+    target = {**body, "kind": "target", "value": "-3"}
+    r = officer.post("/api/v1/values", json=target)
+    assert r.status_code == 422 and "不能小于" in r.json()["error"]["message"]
+    r = officer.post("/api/v1/values", json={**target, "value": "1.5"})
+    assert r.status_code == 422 and "整数" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("number", ["１２", "١٢", "1_000", "1E+5", "1e5", " 12x"])
+def test_the_value_api_takes_half_width_digits_only(client: TestClient, number: str) -> None:
+    body = {"data_element": "GAZELLE_FIRMS", "org_unit_id": 1, "period": "2018", "value": number}
+    assert client.post("/api/v1/values", json=body).status_code == 422
+
+
+def _user_admin(session: Session, unit_code: str, scope: DataScope = DataScope.UNIT_AND_BELOW) -> User:
+    role = auth.upsert_role(
+        session=session,
+        code=f"users_{unit_code}",
+        name=f"用户管理（{unit_code}）",
+        data_scope=scope,
+        permissions={"users:view", "users:edit", "roles:view", "roles:edit", "indicators:view"},
+        units=[],
+    )
+    user = User(
+        username=f"admin_{unit_code.lower().replace('-', '_')}",
+        display_name="区用户管理员",
+        password_hash=auth.hash_password("Unit-admin-2025"),
+        org_unit=_unit(session, unit_code),
+        roles=[role],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def test_a_district_user_admin_cannot_take_over_or_move_users_beyond_his_scope(session: Session) -> None:
+    admin_qs = _user_admin(session, "XZ-QS")
+    actor = actor_of(session, admin_qs.username)
+    custom = session.scalars(select(Role).where(Role.data_scope == DataScope.CUSTOM.value)).first()
+    assert custom is not None
+    seconded = User(
+        username="qs_seconded",
+        display_name="借调",
+        password_hash=auth.hash_password("Seconded-2025"),
+        org_unit=_unit(session, "XZ-QS"),
+        roles=[custom],
+    )
+    session.add(seconded)
+    session.flush()
+    with pytest.raises(Forbidden, match="无权管理"):  # his role opens 奎屯, beyond 泉山区
+        auth.reset_password(session=session, actor=actor, user_id=seconded.id, new="Taken-over-7788")
+    officer = session.scalars(select(User).where(User.username == "quanshan_officer")).one()
+    with pytest.raises(Forbidden):
+        auth.update_user(
+            session=session,
+            actor=actor,
+            user_id=officer.id,
+            version=officer.version,
+            display_name=officer.display_name,
+            org_unit_id=_unit(session, "XZ").id,  # the city root
+            role_ids=[],
+            is_active=True,
+        )
+
+
+def test_roles_cannot_be_widened_by_their_holder_or_beyond_the_editors_rights(session: Session) -> None:
+    admin_qs = _user_admin(session, "XZ-QS", DataScope.UNIT)
+    actor = actor_of(session, admin_qs.username)
+    own = admin_qs.roles[0]
+    with pytest.raises(Forbidden, match="自己持有"):
+        auth.update_role(
+            session=session,
+            actor=actor,
+            role_id=own.id,
+            version=own.version,
+            name=own.name,
+            data_scope=DataScope.UNIT_AND_BELOW,
+            permissions=own.permissions,
+            custom_unit_ids=[],
+        )
+    system = session.scalars(select(Role).where(Role.code == SYSTEM_ADMIN)).one()
+    with pytest.raises(Forbidden):
+        auth.update_role(
+            session=session,
+            actor=actor,
+            role_id=system.id,
+            version=system.version,
+            name=system.name,
+            data_scope=DataScope.SELF,
+            permissions={"dashboard:view"},
+            custom_unit_ids=[],
+        )
+
+
+def test_a_missing_client_address_is_throttled_under_one_key(session: Session) -> None:
+    for _ in range(auth.MAX_FAILURES_PER_IP):
+        with pytest.raises(auth.Unauthenticated):
+            auth.authenticate(session=session, username="nobody", password="Wrong-pass-1", ip="")
+    with pytest.raises(auth.Throttled):
+        auth.authenticate(session=session, username="nobody", password="Wrong-pass-1", ip="")
+
+
+@pytest.mark.parametrize(
+    "password", ["Aa123456", "abc12345", "12345678a", "qwer1234", "zxcv1234", "abcdefg1"]
+)
+def test_keyboard_and_alphabet_runs_are_weak(password: str) -> None:
+    with pytest.raises(Invalid, match="常见或简单"):
+        auth.check_password_strength(password)
+
+
+@pytest.mark.parametrize("name", ["admin.", "vie.wer", "viewer_"])
+def test_names_that_differ_only_by_separators_are_refused(session: Session, name: str) -> None:
+    with pytest.raises((auth.Conflict, Invalid)):
+        auth.create_user(
+            session=session,
+            actor=actor_of(session, "admin"),
+            username=name,
+            display_name="x",
+            password="Strong-key-2026",
+            org_unit_id=_unit(session, "XZ").id,
+            role_ids=[],
+        )

@@ -365,13 +365,13 @@ def admin_write(kind: str) -> Callable[[Ctx], None]:
         elif kind == "create_user":
             r = ctx.client.post(
                 "/api/v1/users",
-                json={"username": "newbie", "password": "abc-12345", "org_unit_id": user.org_unit_id},
+                json={"username": "newbie", "password": "Strong-key-2026", "org_unit_id": user.org_unit_id},
             )
             perm, ok = "users:create", 201
         else:
             r = ctx.client.post(
                 "/admin/users/new",
-                data={"username": "newbie", "password": "abc-12345", "org_unit_id": user.org_unit_id},
+                data={"username": "newbie", "password": "Strong-key-2026", "org_unit_id": user.org_unit_id},
                 follow_redirects=False,
             )
             perm, ok = "users:create", 303

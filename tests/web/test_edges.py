@@ -33,7 +33,7 @@ def test_an_analytics_request_is_deduplicated_and_capped(client: TestClient) -> 
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_parsed(client: TestClient) -> None:
-    big = "x" * (3 * 1024 * 1024)
+    big = "x" * (2 * 1024 * 1024)
     r = client.post("/api/v1/values", content=big, headers={"Content-Type": "application/json"})
     assert r.status_code == 413 and "过大" in r.json()["error"]["message"]
 
@@ -101,3 +101,36 @@ def test_the_dashboard_lists_only_years_the_user_may_see(as_persona: Persona, cl
     everyone = client.get("/api/v1/dashboard").json()["years"]
     officer = as_persona("jingkai_officer").get("/api/v1/dashboard").json()["years"]
     assert set(officer) <= set(everyone) and len(officer) < len(everyone)
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_in_chinese(client: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(40):
+            yield b"x" * 65536
+
+    r = client.post("/api/v1/values", content=chunks(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and "过大" in r.json()["error"]["message"]
+
+
+def test_last_value_elements_over_many_periods_take_one_statement_each(session: Session) -> None:
+    from shanhai.analytics.query import analytics, session_store
+    from shanhai.analytics.store import Store
+    from tests.conftest import actor_of
+
+    statements = []
+    inner = session_store(session)
+
+    def counting(stmt):  # type: ignore[no-untyped-def]
+        statements.append(stmt)
+        return inner.execute(stmt)
+
+    months = ";".join(f"{y}{m:02d}" for y in range(2000, 2016) for m in range(1, 13))
+    analytics(
+        session=session,
+        actor=actor_of(session, "viewer"),
+        dx="PARKS_COBUILT;SALES_OUTLETS;LABOUR_BRANDS;PARKS_COBUILT.target",
+        ou="LEVEL-2",
+        pe=months,
+        store=Store(execute=counting),
+    )
+    assert len(statements) <= 8, len(statements)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, text, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from shanhai.analytics.models import MAX_LEVELS, AnalyticsValue
@@ -73,6 +73,7 @@ def parse_periods(pe: str, today: date) -> list[periods.Period]:
 
 MAX_CELLS = 20_000  # dx × ou × pe of one request: a dashboard needs hundreds, a full cube a few thousand
 STATEMENT_MS = 15_000  # PostgreSQL: an analytics statement is cancelled after this long
+_TIMED = "shanhai.statement_timeout"
 
 
 def _items(text: str, name: str) -> list[str]:
@@ -376,32 +377,54 @@ def _last_values(
     kind: str,
     option: str,
     units: list[OrgUnit],
-    p: periods.Period,
-) -> dict[tuple[int, int], Decimal]:
-    """'Last value in period': each leaf unit's latest value within the period, summed per requested unit."""
+    pes: list[periods.Period],
+) -> dict[tuple[int, int, str], Decimal]:
+    """'Last value in period': each leaf unit's latest value within each period, summed per requested unit —
+    {(element id, unit id, period id): value}. One statement for all units and periods (its rows are the
+    values of these elements in the span, few by nature), then sorted out here."""
+    if not units or not pes:
+        return {}
     av = AnalyticsValue
-    out: dict[tuple[int, int], Decimal] = {}
+    by_level: dict[int, list[int]] = defaultdict(list)
     for unit in units:
-        ou_col = getattr(av, f"ou_l{unit.level}")
-        rows = store.execute(
-            select(av.data_element_id, av.org_unit_id, av.start_date, av.value).where(
-                *([] if store.approved_only else [av.approved.is_(True)]),
-                av.kind == kind,
-                _in(av.data_element_id, element_ids),
-                ou_col == unit.id,
-                av.start_date >= p.start,  # a coarser period never fits inside a finer one's dates
-                av.end_date <= p.end,
-                in_scope(scope_key(actor)),
-                *([av.category_option == option] if option else []),
-            )
+        by_level[unit.level].append(unit.id)
+    levels = [getattr(av, f"ou_l{level}") for level in range(1, MAX_LEVELS + 1)]
+    rows = store.execute(
+        select(av.data_element_id, av.org_unit_id, av.start_date, av.end_date, av.value, *levels).where(
+            *([] if store.approved_only else [av.approved.is_(True)]),
+            av.kind == kind,
+            _in(av.data_element_id, element_ids),
+            or_(*(getattr(av, f"ou_l{level}").in_(ids) for level, ids in by_level.items())),
+            av.start_date >= min(p.start for p in pes),
+            av.end_date <= max(p.end for p in pes),
+            in_scope(scope_key(actor)),
+            *([av.category_option == option] if option else []),
         )
-        latest: dict[tuple[int, int], tuple[date, Decimal]] = {}
-        for element_id, leaf, start, value in rows:
-            start = date.fromisoformat(start) if isinstance(start, str) else start
+    )
+    parsed = [
+        (
+            element_id,
+            leaf,
+            date.fromisoformat(start) if isinstance(start, str) else start,
+            date.fromisoformat(end) if isinstance(end, str) else end,
+            Decimal(value),
+            ancestors,
+        )
+        for element_id, leaf, start, end, value, *ancestors in rows
+    ]
+    out: dict[tuple[int, int, str], Decimal] = {}
+    for p in pes:
+        latest: dict[tuple[int, int], tuple[date, Decimal, list[Any]]] = {}
+        for element_id, leaf, start, end, value, ancestors in parsed:
+            if not (start >= p.start and end <= p.end):  # a coarser period never fits in a finer one
+                continue
             if (element_id, leaf) not in latest or start > latest[(element_id, leaf)][0]:
-                latest[(element_id, leaf)] = (start, Decimal(value))
-        for (element_id, _leaf), (_start, value) in latest.items():
-            out[(element_id, unit.id)] = out.get((element_id, unit.id), Decimal(0)) + value
+                latest[(element_id, leaf)] = (start, value, ancestors)
+        for (element_id, _leaf), (_start, value, ancestors) in latest.items():
+            for unit in units:
+                if ancestors[unit.level - 1] == unit.id:
+                    key = (element_id, unit.id, p.id)
+                    out[key] = out.get(key, Decimal(0)) + value
     return out
 
 
@@ -429,11 +452,10 @@ def element_values(
                 out[(row[0], key, row[1], period_id)] = normalize(_decimal(value))
     for element_id, kind, _agg, option in (row for row in split if row[2] == Aggregation.LAST.value):
         key = f"{kind}:{option}" if option else kind
-        for p in pes:
-            for (eid, unit_id), value in _last_values(
-                store, actor, [element_id], kind, option, units, p
-            ).items():
-                out[(eid, key, unit_id, p.id)] = normalize(value)
+        for (eid, unit_id, period_id), value in _last_values(
+            store, actor, [element_id], kind, option, units, pes
+        ).items():
+            out[(eid, key, unit_id, period_id)] = normalize(value)
     return out
 
 
@@ -538,8 +560,11 @@ def session_store(session: Session) -> Store:
     statement may run STATEMENT_MS at most (a request too big for that is refused, not left running)."""
 
     def execute(stmt: Any) -> Sequence[Any]:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text(f"SET LOCAL statement_timeout = {STATEMENT_MS}"))
+        connection = session.connection()
+        transaction = id(session.get_transaction())
+        if connection.dialect.name == "postgresql" and session.info.get(_TIMED) != transaction:
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {STATEMENT_MS}")
+            session.info[_TIMED] = transaction  # SET LOCAL lasts until this transaction ends
         return session.execute(stmt).all()
 
     return Store(execute=execute)

@@ -25,7 +25,7 @@ from shanhai.indicators.present import value_read
 from shanhai.indicators.schemas import DataElementRead, ValueRead
 from shanhai.indicators.service import ValueFilter
 from shanhai.lib.cnnum import Qualifier
-from shanhai.lib.types import MAX_ID, DbId, Text, Version
+from shanhai.lib.types import MAX_ID, DbId, PlainNumber, Text, Version
 from shanhai.pagination import MAX_LIMIT, Page
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
@@ -48,7 +48,7 @@ class ValueCreate(BaseModel):
     programme_id: DbId | None = None
     kind: ValueKind = ValueKind.ACTUAL
     category_option: Text = Field(default="", max_length=32, description="分类选项，如“男”；空为不分类")
-    value: Decimal = Field(
+    value: PlainNumber = Field(
         ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False, description="数值（保留4位小数）"
     )
     qualifier: Qualifier = Qualifier.EXACT
@@ -57,7 +57,7 @@ class ValueCreate(BaseModel):
 
 class ValueUpdate(BaseModel):
     version: Version
-    value: Decimal = Field(
+    value: PlainNumber = Field(
         ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False, description="数值（保留4位小数）"
     )
     qualifier: Qualifier = Qualifier.EXACT

@@ -7,9 +7,14 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action, record
 from shanhai.auth.models import DataScope, Role, User
 from shanhai.auth.permissions import ALL_PERMISSIONS, BUSINESS_VIEW
-from shanhai.auth.service import check_password_strength, hash_password, upsert_role
+from shanhai.auth.service import (
+    check_password_strength,
+    check_username_free,
+    hash_password,
+    normalise_username,
+    upsert_role,
+)
 from shanhai.db import find_one, utcnow
-from shanhai.errors import Conflict
 from shanhai.orgunits import service as orgunits
 from shanhai.orgunits.models import OrgKind, OrgUnit
 
@@ -63,9 +68,9 @@ def ensure_default_roles(*, session: Session) -> dict[str, Role]:
 
 def create_admin(*, session: Session, username: str, password: str, org_unit_code: str | None = None) -> User:
     """The first administrator (`shanhai user create-admin`): role 系统管理员, the root unit by default."""
-    if find_one(session, User, username=username):
-        raise Conflict(f"用户名“{username}”已存在", field="username")
-    check_password_strength(password)
+    username = normalise_username(username)
+    check_username_free(session=session, username=username)
+    check_password_strength(password, username=username)
     roles = ensure_default_roles(session=session)
     if org_unit_code:
         unit = orgunits.get_by_code(session=session, code=org_unit_code)

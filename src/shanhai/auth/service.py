@@ -87,7 +87,7 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+USERNAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|[_.-](?=[a-z0-9])){1,63}$")  # no trailing or doubled separators
 # the most used passwords and keyboard runs (lower case; compared without digits and symbols too)
 COMMON_PASSWORDS = frozenset(
     [
@@ -161,6 +161,33 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
+_RUNS = ("abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm", "01234567890", "9876543210")
+
+
+def _beyond_runs(password: str) -> str:
+    """What is left of a password without its guessable parts: runs of three or more along the alphabet,
+    a keyboard row or the digits (abc, qwer, 1234, 987), and repeats (aaa, 111)."""
+    left, i = [], 0
+    while i < len(password):
+        end = i + 1
+        while end < len(password) and (
+            password[end] == password[end - 1] or any(password[end - 1 : end + 1] in run for run in _RUNS)
+        ):
+            end += 1
+        if end - i < 3:
+            left.append(password[i:end])
+        i = end
+    return "".join(left)
+
+
+def check_username_free(*, session: Session, username: str) -> None:
+    """Refuse a name that is taken, or that differs from a taken one only by . _ - (admin. beside admin)."""
+    skeleton = re.sub(r"[._-]", "", username)
+    for taken in session.scalars(select(User.username)):
+        if taken == username or re.sub(r"[._-]", "", taken) == skeleton:
+            raise Conflict(f"用户名“{username}”已存在或与“{taken}”过于相似", field="username")
+
+
 def normalise_username(username: str) -> str:
     """NFKC and lower case ("ＡＤＭＩＮ" and "ADMIN" are "admin"); letters a–z, digits, _ . - only, so
     look-alikes from other scripts ("аdmin" with a Cyrillic а) cannot sit beside a real name."""
@@ -182,7 +209,7 @@ def check_password_strength(password: str, field: str = "password", username: st
         raise Invalid("密码须同时包含字母和数字或符号", field=field)
     lowered = password.lower()
     letters = re.sub(r"[^a-z]", "", lowered)
-    if lowered in COMMON_PASSWORDS or letters in COMMON_PASSWORDS or len(set(lowered)) <= 3:
+    if lowered in COMMON_PASSWORDS or letters in COMMON_PASSWORDS or len(_beyond_runs(lowered)) < 4:
         raise Invalid("密码过于常见或简单，请换一个不易猜到的密码", field=field)
     name = unicodedata.normalize("NFKC", username).strip().lower()
     if len(name) >= 3 and name in lowered:
@@ -306,7 +333,8 @@ def authenticate(*, session: Session, username: str, password: str, ip: str) -> 
         name, user_id = (who.username, who.id) if who else (username[:64], None)
         log_event(session=session, username=name, user_id=user_id, ip=ip, event=event, message=message)
 
-    if ip and _reserve_ip_attempt(session, ip) > MAX_FAILURES_PER_IP:
+    # an address that does not parse (a proxy's bad header) is counted under one shared key
+    if _reserve_ip_attempt(session, ip or "unknown") > MAX_FAILURES_PER_IP:
         note("登录失败", f"该 IP {IP_WINDOW_MINUTES} 分钟内失败 {MAX_FAILURES_PER_IP} 次以上，暂停登录")
         raise Throttled(f"登录失败次数过多，请 {IP_WINDOW_MINUTES} 分钟后再试")
     try:
@@ -320,8 +348,7 @@ def authenticate(*, session: Session, username: str, password: str, ip: str) -> 
         raise Unauthenticated(LOGIN_REFUSED)
     check = check_password(session=session, user=user, password=password)
     if check is Check.OK:
-        if ip:
-            _refund_ip_attempt(session, ip)
+        _refund_ip_attempt(session, ip or "unknown")
         note("登录成功", "", user)
         return user
     if check is Check.LOCKED_NOW:
@@ -535,10 +562,11 @@ def create_user(
 ) -> User:
     actor.require("users:create")
     username = normalise_username(username)
-    if find_one(session, User, username=username):
-        raise Conflict(f"用户名“{username}”已存在", field="username")
+    check_username_free(session=session, username=username)
     check_password_strength(password, username=username)
     unit = _unit(session, org_unit_id)
+    if not _within_scope(actor, unit, subtree=False):
+        raise Forbidden("所属单位超出本人的数据范围", field="org_unit_id")
     roles = _roles_by_ids(session, role_ids)
     _check_grants(actor, roles, unit)
     user = User(
@@ -579,6 +607,8 @@ def update_user(
         {r.id for r in roles} != {r.id for r in user.roles} or unit.id != user.org_unit_id or not is_active
     ):
         raise Forbidden("不能修改自己的角色、所属单位或停用自己，请由其他管理员操作", field="role_ids")
+    if not _within_scope(actor, unit, subtree=False):
+        raise Forbidden("所属单位超出本人的数据范围", field="org_unit_id")
     # moving the user to another unit re-grants every role there; otherwise only the added roles count
     added = roles if unit.id != user.org_unit_id else [r for r in roles if r not in user.roles]
     _check_grants(actor, added, unit)
@@ -617,16 +647,25 @@ def _within_scope(actor: Actor, unit: OrgUnit, *, subtree: bool) -> bool:
 def _grantable(actor: Actor, role: Role, unit: OrgUnit) -> bool:
     """A role is within the actor's own rights: its permissions are a subset of the actor's, and the data it
     opens for a user of `unit` lies within the actor's own scope."""
-    if not role.permissions <= actor.permissions:
+    return _within_rights(actor, role.permissions, DataScope(role.data_scope), role.custom_units, unit)
+
+
+def _within_rights(
+    actor: Actor, permissions: set[str], scope: DataScope, custom_units: list[OrgUnit], unit: OrgUnit
+) -> bool:
+    if not permissions <= actor.permissions:
         return False
-    scope = DataScope(role.data_scope)
     if scope is DataScope.ALL:
         return actor.scope_all
     if scope is DataScope.CUSTOM:
-        return all(_within_scope(actor, u, subtree=True) for u in role.custom_units)
+        return all(_within_scope(actor, u, subtree=True) for u in custom_units)
     if scope is DataScope.UNIT_AND_BELOW:
         return _within_scope(actor, unit, subtree=True)
-    return _within_scope(actor, unit, subtree=False) or scope is DataScope.SELF
+    return _within_scope(actor, unit, subtree=False)  # 本单位, 仅本人: rows of that unit
+
+
+def _holders(session: Session, role: Role) -> list[User]:
+    return list(session.scalars(select(User).where(User.roles.any(Role.id == role.id))))
 
 
 def _check_grants(actor: Actor, roles: list[Role], unit: OrgUnit) -> None:
@@ -641,9 +680,11 @@ def _check_may_administer(actor: Actor, user: User) -> None:
     if user.id == actor.user_id:
         return
     if not _within_scope(actor, user.org_unit, subtree=False) or not all(
-        r.permissions <= actor.permissions for r in user.roles
+        _grantable(actor, r, user.org_unit) for r in user.roles
     ):
-        raise Forbidden(f"无权管理用户 {user.username}（其单位或权限超出本人范围）", field="user_id")
+        raise Forbidden(
+            f"无权管理用户 {user.username}（其单位、权限或数据范围超出本人范围）", field="user_id"
+        )
 
 
 def _sign_out_everywhere(session: Session, user: User) -> int:
@@ -721,6 +762,17 @@ def update_role(
     units = [_unit(session, uid) for uid in custom_unit_ids]
     if data_scope is DataScope.CUSTOM and not units:
         raise Invalid("自定义数据权限须至少选择一个单位", field="custom_unit_ids")
+    if (
+        actor.roles
+        and role.name in actor.roles
+        and any(u.id == actor.user_id for u in _holders(session, role))
+    ):
+        raise Forbidden("不能修改自己持有的角色，请由其他管理员操作", field="role_id")
+    holders = _holders(session, role)
+    if not role.permissions <= actor.permissions or not all(
+        _grantable(actor, role, u.org_unit) for u in holders
+    ):
+        raise Forbidden("该角色的现有权限或持有人超出本人范围，不能修改", field="role_id")
     if not permissions <= actor.permissions:
         extra = "、".join(sorted(permissions - actor.permissions))
         raise Forbidden(f"不能授予本人没有的权限：{extra}", field="permissions")
@@ -728,6 +780,8 @@ def update_role(
         raise Forbidden("不能授予超出本人数据范围的“全部数据”", field="data_scope")
     if data_scope is DataScope.CUSTOM and not all(_within_scope(actor, u, subtree=True) for u in units):
         raise Forbidden("自定义单位超出本人数据范围", field="custom_unit_ids")
+    if not all(_within_rights(actor, permissions, data_scope, units, u.org_unit) for u in holders):
+        raise Forbidden("修改后的数据范围超出本人对该角色持有人的管理范围", field="data_scope")
     role.name = name.strip()
     role.data_scope = data_scope.value
     role.custom_units = units if data_scope is DataScope.CUSTOM else []

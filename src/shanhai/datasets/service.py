@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.analytics.sync import set_approved
+from shanhai.audit.models import AuditLog
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_visible, unit_visible
 from shanhai.datasets.models import STATUS_LABELS, DataSet, DataSetElement, Submission, SubmissionStatus
@@ -20,10 +21,11 @@ from shanhai.errors import Conflict, Forbidden, Invalid, NotFound
 from shanhai.indicators import formula
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
-from shanhai.indicators.service import MAX_ABS, NUMBER
+from shanhai.indicators.service import check_number
 from shanhai.lib import periods
 from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.cnnum import Qualifier, normalize
+from shanhai.lib.types import NUMBER
 from shanhai.lifecycle.service import Machine, Move, move
 from shanhai.orgunits.models import OrgUnit
 
@@ -174,8 +176,10 @@ def validate(
         except InvalidOperation:
             errors[code] = f"“{name}”应为数字（半角 0–9，可带小数点），而不是“{text[:20]}”"
             continue
-        if abs(number) >= MAX_ABS:
-            errors[code] = f"“{name}”数值过大"
+        try:
+            check_number(number, code)
+        except Invalid as exc:
+            errors[code] = f"“{name}”{exc.message}"
             continue
         if dse.integer_only and number != number.to_integral_value():
             errors[code] = f"“{name}”应为整数"
@@ -306,8 +310,18 @@ def _decide(*, session: Session, actor: Actor, submission_id: int, approve: bool
     if submission.status != SubmissionStatus.SUBMITTED.value:
         label = STATUS_LABELS[SubmissionStatus(submission.status)]
         raise Conflict(f"只有已提交的报表可以审核或退回，当前状态：{label}", field="status")
-    if submission.submitted_by_id is not None and submission.submitted_by_id == actor.user_id:
-        raise Forbidden("不能审核自己提交的报表，请由其他审核人审核", field="status")
+    value_ids = [str(i) for i in _report_value_ids(session, submission)]
+    entrants = set(
+        session.scalars(
+            select(AuditLog.actor).where(
+                AuditLog.object_type == "data_value", AuditLog.object_id.in_(value_ids)
+            )
+        )
+    )
+    if (submission.submitted_by_id is not None and submission.submitted_by_id == actor.user_id) or (
+        actor.username in entrants
+    ):
+        raise Forbidden("不能审核自己提交或填写的报表，请由其他审核人审核", field="status")
     if approve:
         set_approved(session=session, value_ids=_report_value_ids(session, submission), approved=True)
     to = (SubmissionStatus.APPROVED if approve else SubmissionStatus.RETURNED).value
@@ -431,3 +445,17 @@ def owning_report(
     if unit is None or period is None or period.type.value != data_set.period_type:
         return Owner(data_set, None, None, None)
     return Owner(data_set, unit, period, _submission(session, data_set, unit, period.id))
+
+
+def check_field(*, session: Session, element: DataElement, value: Decimal) -> None:
+    """A number for `element` outside any report (a target) obeys the rules of the data set that has the
+    element: integer, minimum, maximum."""
+    dse = session.scalars(select(DataSetElement).where(DataSetElement.data_element_id == element.id)).first()
+    if dse is None:
+        return
+    if dse.integer_only and value != value.to_integral_value():
+        raise Invalid(f"“{element.name}”应为整数", field="value")
+    if dse.min_value is not None and value < dse.min_value:
+        raise Invalid(f"“{element.name}”不能小于 {normalize(dse.min_value)}", field="value")
+    if dse.max_value is not None and value > dse.max_value:
+        raise Invalid(f"“{element.name}”不能大于 {normalize(dse.max_value)}", field="value")

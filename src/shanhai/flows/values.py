@@ -40,8 +40,10 @@ def create_value(
 ) -> DataValue:
     actor.require("indicators:create")
     element = indicators.get_element(session=session, code=element_code)
-    if kind is ValueKind.ACTUAL and programme_id is None:
+    if kind is ValueKind.ACTUAL:  # whatever the programme: analytics adds every programme's values up
         _refuse_report_owned(session, element, org_unit_id, period_id.strip())
+    else:  # a target of a data-set element obeys the data set's rules for that element
+        datasets.check_field(session=session, element=element, value=value)
     return indicators.create_value(
         session=session,
         actor=actor,
@@ -57,9 +59,11 @@ def create_value(
     )
 
 
-def _owned_check(session: Session, current: DataValue) -> None:
-    if current.kind == ValueKind.ACTUAL.value and current.programme_id is None:
+def _owned_check(session: Session, current: DataValue, value: Decimal | None = None) -> None:
+    if current.kind == ValueKind.ACTUAL.value:
         _refuse_report_owned(session, current.data_element, current.org_unit_id, current.period_id)
+    elif value is not None:
+        datasets.check_field(session=session, element=current.data_element, value=value)
 
 
 def update_value(
@@ -74,7 +78,7 @@ def update_value(
 ) -> DataValue:
     actor.require("indicators:edit")
     current = indicators.get_value(session=session, actor=actor, value_id=value_id)
-    _owned_check(session, current)
+    _owned_check(session, current, value)
     return indicators.update_value(
         session=session,
         actor=actor,

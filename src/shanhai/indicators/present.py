@@ -49,6 +49,7 @@ def value_read(value: DataValue, cache: TextCache) -> ValueRead:
         display=format_quantity(value.value, value.data_element.unit, value.qualifier),
         comment=value.comment,
         version=value.version,
+        edited=value.version > 1,
         source=source_read(value.source, cache),
     )
 

@@ -52,6 +52,7 @@ class ValueRead(BaseModel):
     display: str
     comment: str
     version: int
+    edited: bool = False  # changed by hand after it was loaded or entered: the cited figure may differ
     source: SourceRead
 
 

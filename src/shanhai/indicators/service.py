@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from shanhai.indicators.models import Aggregation, DataElement, DataValue, Perio
 from shanhai.lib import periods
 from shanhai.lib.changes import Change
 from shanhai.lib.cnnum import Qualifier, normalize
+from shanhai.lib.types import NUMBER
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 
@@ -30,9 +30,6 @@ MODULE = "指标"
 UNIT_EQUIVALENTS = {"名": "人"}
 MAX_ABS = Decimal("1e15")  # 千万亿: beyond any figure of a city's work, and exact on every backend
 MAX_DIGITS = 15  # significant digits that SQLite (a double) keeps exactly
-
-
-NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)  # ASCII digits only: no １２ or ١٢
 
 
 def parse_number(text: str, field: str = "value") -> Decimal:
@@ -164,6 +161,8 @@ def set_value(
     `current` (an edit of a row the caller read at a known version) that row is updated and nothing else:
     if it was deleted or changed meanwhile the version check refuses (409); it is never re-created."""
     check_number(value)
+    if value == 0:
+        value = Decimal(0)  # not -0
     if category_option and category_option not in element.options:
         choices = "、".join(element.options) or "无"
         raise Invalid(
@@ -340,7 +339,7 @@ def get_value(*, session: Session, actor: Actor, value_id: int) -> DataValue:
     actor.require("indicators:view")
     value = session.get(DataValue, value_id)
     if value is None:
-        raise NotFound(f"数据不存在：编号 {value_id}", field="value_id")
+        raise NotFound("数据不存在或不在您的数据范围内", field="value_id")
     check_visible(actor, value.org_unit, value.created_by_id, what="数据")
     return value
 
@@ -439,8 +438,10 @@ def delete_value(*, session: Session, actor: Actor, value_id: int, version: int)
         raise Conflict("该数据已被他人修改，请刷新后重试", field="version")
     before = _snapshot(current)
     label = f"{current.org_unit.name} · {current.data_element.name} · {current.period.name}"
-    remove_value(session=session, value_id=value_id)
+    # the value row first, then its analytics row: the same order as an update (no deadlock between them)
     session.delete(current)
+    session.flush()
+    remove_value(session=session, value_id=value_id)
     record(
         session=session,
         actor=actor,

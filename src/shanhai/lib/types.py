@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 MAX_ID = 2**31 - 1
 
@@ -16,6 +18,20 @@ def _no_nul(value: str) -> str:
     return value
 
 
+# half-width digits only: no １２, ١٢, 1_000, 1E5
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
+
+
+def _ascii_number(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        if not NUMBER.fullmatch(text) or len(text) > 30:
+            raise ValueError("应为半角数字（0–9），可带负号和小数点")
+        return text
+    return value
+
+
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PlainNumber = Annotated[Decimal, BeforeValidator(_ascii_number)]
 Version = Annotated[int, Field(ge=1, le=MAX_ID)]
 Text = Annotated[str, AfterValidator(_no_nul)]

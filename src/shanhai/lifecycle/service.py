@@ -32,6 +32,7 @@ class Machine:
     field: str  # the record's attribute that holds its stage
     labels: dict[str, str]  # stage → Chinese label
     moves: tuple[Move, ...]
+    note_field: str = "comment"  # the form or API field that carries the reason
 
     def label(self, stage: str | None) -> str:
         return "新建" if stage is None else self.labels.get(stage, stage)
@@ -65,7 +66,7 @@ def move(
     actor.require(step.permission)
     note = note.strip()
     if step.needs_note and not note:
-        raise Invalid(f"{step.verb}时请填写原因", field="comment")
+        raise Invalid(f"{step.verb}时请填写原因", field=machine.note_field)
     setattr(obj, machine.field, to)
     session.flush()
     change = StageChange(

@@ -26,7 +26,12 @@ def _machine(kind: ProjectKind) -> Machine:
     stop = [Move(a, TERMINATED, "终止项目", "projects:edit", needs_note=True) for a in stages[:-1]]
     labels = {stage: stage for stage in (*stages, TERMINATED)}
     return Machine(
-        kind=f"project_{kind.value}", module=MODULE, field="stage", labels=labels, moves=(*forward, *stop)
+        kind=f"project_{kind.value}",
+        module=MODULE,
+        field="stage",
+        labels=labels,
+        moves=(*forward, *stop),
+        note_field="note",
     )
 
 
@@ -63,7 +68,7 @@ def get_project(*, session: Session, actor: Actor, project_id: int) -> Project:
     actor.require("projects:view")
     project = session.get(Project, project_id)
     if project is None:
-        raise NotFound(f"项目不存在：{project_id}", field="project_id")
+        raise NotFound("项目不存在或不在您的数据范围内", field="project_id")
     check_visible(actor, project.org_unit, project.created_by_id, what="项目")
     return project
 
