@@ -37,15 +37,8 @@ def get_session(request: Request) -> Iterator[Session]:
     """One session per request, committed when the route has returned and before its response is sent
     (scope="function"): a reply never says "saved" for data that is not there, and a failed commit is an
     error to the client (503/409), never a 2xx. Any error rolls everything back."""
-    session: Session = request.app.state.session_factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        commit(session)
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:

@@ -181,12 +181,9 @@ def validate(
         except Invalid as exc:
             errors[code] = f"“{name}”{exc.message}"
             continue
-        if dse.integer_only and number != number.to_integral_value():
-            errors[code] = f"“{name}”应为整数"
-        elif dse.min_value is not None and number < dse.min_value:
-            errors[code] = f"“{name}”不能小于 {normalize(dse.min_value)}"
-        elif dse.max_value is not None and number > dse.max_value:
-            errors[code] = f"“{name}”不能大于 {normalize(dse.max_value)}"
+        broken = _broken_rule(dse, name, number)
+        if broken:
+            errors[code] = broken
         else:
             numbers[code] = number
 
@@ -451,11 +448,17 @@ def check_field(*, session: Session, element: DataElement, value: Decimal) -> No
     """A number for `element` outside any report (a target) obeys the rules of the data set that has the
     element: integer, minimum, maximum."""
     dse = session.scalars(select(DataSetElement).where(DataSetElement.data_element_id == element.id)).first()
-    if dse is None:
-        return
-    if dse.integer_only and value != value.to_integral_value():
-        raise Invalid(f"“{element.name}”应为整数", field="value")
-    if dse.min_value is not None and value < dse.min_value:
-        raise Invalid(f"“{element.name}”不能小于 {normalize(dse.min_value)}", field="value")
-    if dse.max_value is not None and value > dse.max_value:
-        raise Invalid(f"“{element.name}”不能大于 {normalize(dse.max_value)}", field="value")
+    broken = _broken_rule(dse, element.name, value) if dse else None
+    if broken:
+        raise Invalid(broken, field="value")
+
+
+def _broken_rule(dse: DataSetElement, name: str, number: Decimal) -> str | None:
+    """The data set's rule for one field that `number` breaks (integer, minimum, maximum), or None."""
+    if dse.integer_only and number != number.to_integral_value():
+        return f"“{name}”应为整数"
+    if dse.min_value is not None and number < dse.min_value:
+        return f"“{name}”不能小于 {normalize(dse.min_value)}"
+    if dse.max_value is not None and number > dse.max_value:
+        return f"“{name}”不能大于 {normalize(dse.max_value)}"
+    return None

@@ -4,13 +4,13 @@ result the page renders as HTML and the API returns as JSON."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
 from shanhai.documents.service import TextCache
+from shanhai.flows.dashboard import ProjectRead
 from shanhai.indicators.present import source_read
 from shanhai.lib.cnnum import format_money
 from shanhai.projects import service as projects
@@ -31,23 +31,10 @@ class MoveRead(BaseModel):
     needs_note: bool
 
 
-class ProjectPage(BaseModel):
-    id: int
-    code: str
-    name: str
-    kind: str
-    kind_label: str
-    stage: str
+class ProjectPage(ProjectRead):
     stages: list[str]  # the kind's stages in order (终止 is not among them)
     version: int
     programme: str | None
-    org_unit: str
-    investment: Decimal | None
-    investment_display: str | None
-    partners: str
-    description: str
-    citation: str | None
-    sentence: str | None
     history: list[StageChangeRead]
     moves: list[MoveRead]  # what this user may do next (empty for a viewer)
 
