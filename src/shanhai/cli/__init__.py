@@ -126,12 +126,22 @@ def create_token(
         typer.echo(auth.create_token(session=session, actor=SYSTEM, user=user, name=name, days=days))
 
 
-@app.command("analytics", help="分析查询（dx×ou×pe），输出表格或 CSV。 / Run an analytics query.")
+analytics_app = typer.Typer(
+    help="分析查询（dx×ou×pe），输出表格或 CSV；rebuild 重建分析表。 / Analytics queries; rebuild the table.",
+    invoke_without_command=True,
+)
+app.add_typer(analytics_app, name="analytics")
+
+
+@analytics_app.callback()
 def analytics_command(
-    dx: str = typer.Option(..., "--dx", help="指标，分号分隔 / data elements or indicators, ';'-separated"),
+    ctx: typer.Context,
+    dx: str = typer.Option(None, "--dx", help="指标，分号分隔 / data elements or indicators, ';'-separated"),
     ou: str = typer.Option("XZ", "--ou", help="单位，可加 LEVEL-2 / org units, LEVEL-n, CHILDREN"),
     pe: str = typer.Option("THIS_YEAR", "--pe", help="期间或相对期间 / periods or relative periods"),
-    username: str = typer.Option(..., "--username", help="以此用户的数据范围查询 / whose data scope applies"),
+    username: str = typer.Option(
+        None, "--username", help="以此用户的数据范围查询 / whose data scope applies"
+    ),
     as_csv: bool = typer.Option(False, "--csv", help="输出 CSV / print CSV"),
 ) -> None:
     from shanhai.analytics.query import analytics, export_csv
@@ -139,6 +149,10 @@ def analytics_command(
     from shanhai.auth.scope import actor_for
     from shanhai.db import find_one
 
+    if ctx.invoked_subcommand is not None:
+        return
+    if not dx or not username:
+        raise typer.BadParameter("查询需要 --dx 和 --username / a query needs --dx and --username")
     with transaction(session_factory(_engine())) as session:
         user = find_one(session, User, username=username)
         if user is None:
@@ -154,6 +168,19 @@ def analytics_command(
             typer.echo(f"{result.names[dx_code]}\t{result.names[ou_code]}\t{result.names[pe_id]}\t{value}")
         if not result.rows:
             typer.echo("（无数据 / no data）")
+
+
+@analytics_app.command(
+    "rebuild", help="从数据值重建分析表（分批，内存有界；请先停止服务）。 / Rebuild the analytics table."
+)
+def analytics_rebuild() -> None:
+    from shanhai.flows.rebuild import rebuild_analytics, value_count
+
+    with transaction(session_factory(_engine())) as session:
+        total = value_count(session=session)
+        with typer.progressbar(length=total, label="重建分析表 / rebuilding", file=sys.stderr) as bar:
+            written = rebuild_analytics(session=session, progress=bar.update)
+    typer.echo(f"已重建分析表 / analytics rebuilt: {written:,} 行 rows")
 
 
 @app.command(help="启动网页与接口服务。 / Start the web UI and JSON API server.")

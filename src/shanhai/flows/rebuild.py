@@ -1,0 +1,130 @@
+"""Rebuild the analytics table from the data values, in batches and bounded memory: after a restore from
+an old backup, a bulk load outside the application, or a suspected drift. The incremental writers keep the
+table current in normal operation; this is the repair.
+
+The whole rebuild is one transaction: readers see the old table until it commits. A running server's DuckDB
+replica does not notice a rebuild: run it with the server stopped (or restart the server afterwards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from shanhai.analytics.models import AnalyticsValue
+from shanhai.analytics.sync import ancestor_levels
+from shanhai.datasets.models import DataSet, Submission, SubmissionStatus
+from shanhai.indicators.models import DataValue, Period
+from shanhai.orgunits.models import OrgUnit
+
+BATCH = 5_000  # data values read, turned into analytics rows and inserted at a time
+
+
+@dataclass(frozen=True)
+class _Reports:
+    """Which values a data set's report owns, and which of those reports are approved."""
+
+    owners: dict[int, list[tuple[int, str, frozenset[int]]]]  # element id → (data set, period type, units)
+    approved: frozenset[tuple[int, int, str]]  # (data set, unit, period) of approved reports
+
+    @classmethod
+    def load(cls, session: Session) -> _Reports:
+        owners: dict[int, list[tuple[int, str, frozenset[int]]]] = {}
+        for data_set in session.scalars(select(DataSet)):
+            units = frozenset(u.id for u in data_set.units)
+            for dse in data_set.elements:
+                owners.setdefault(dse.data_element_id, []).append((data_set.id, data_set.period_type, units))
+        approved = frozenset(
+            session.execute(
+                select(Submission.data_set_id, Submission.org_unit_id, Submission.period_id).where(
+                    Submission.status == SubmissionStatus.APPROVED.value
+                )
+            ).tuples()
+        )
+        return cls(owners, approved)
+
+    def counts(self, element_id: int, unit_id: int, period_id: str, period_type: str, plain: bool) -> bool:
+        """A value counts in analytics unless a report owns it and that report is not approved."""
+        if not plain:  # values with a programme or of kind target are not a report's
+            return True
+        for data_set_id, ptype, units in self.owners.get(element_id, ()):
+            if ptype == period_type and unit_id in units:
+                return (data_set_id, unit_id, period_id) in self.approved
+        return True
+
+
+def _batches(session: Session) -> Iterator[list[Any]]:
+    last = 0
+    while True:
+        rows = session.execute(
+            select(
+                DataValue.id,
+                DataValue.data_element_id,
+                DataValue.programme_id,
+                DataValue.kind,
+                DataValue.category_option,
+                DataValue.org_unit_id,
+                DataValue.value,
+                DataValue.created_by_id,
+                OrgUnit.path,
+                Period.id,
+                Period.type,
+                Period.start_date,
+                Period.end_date,
+            )
+            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
+            .join(Period, Period.id == DataValue.period_id)
+            .where(DataValue.id > last)
+            .order_by(DataValue.id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield list(rows)
+
+
+def rebuild_analytics(*, session: Session, progress: Callable[[int], None] | None = None) -> int:
+    """Replace every analytics row with one computed from its data value (in the caller's transaction);
+    return how many rows were written. `progress` is told how many values each batch covered."""
+    reports = _Reports.load(session)
+    session.execute(delete(AnalyticsValue))
+    written = 0
+    for rows in _batches(session):
+        out = []
+        for vid, element, programme, kind, option, unit, value, creator, path, pid, ptype, start, end in rows:
+            levels = ancestor_levels(path)
+            plain = programme is None and kind == "actual"
+            out.append(
+                {
+                    "data_value_id": vid,
+                    "data_element_id": element,
+                    "programme_id": programme,
+                    "kind": kind,
+                    "category_option": option,
+                    "org_unit_id": unit,
+                    **{f"ou_l{i + 1}": level for i, level in enumerate(levels)},
+                    "period_id": pid,
+                    "start_date": start,
+                    "end_date": end,
+                    "year": start.year if ptype != "multi_year" else None,
+                    "quarter": (start.month - 1) // 3 + 1 if ptype in ("monthly", "quarterly") else None,
+                    "month": start.month if ptype == "monthly" else None,
+                    "value": value,
+                    "created_by_id": creator,
+                    "approved": reports.counts(element, unit, pid, ptype, plain),
+                }
+            )
+        session.execute(insert(AnalyticsValue), out)
+        written += len(out)
+        if progress is not None:
+            progress(len(out))
+    return written
+
+
+def value_count(*, session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(DataValue)) or 0)
