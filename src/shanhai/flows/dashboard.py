@@ -23,7 +23,7 @@ from shanhai.pagination import Page, paginate
 from shanhai.programmes import service as programmes
 from shanhai.programmes.models import PAIRING_KINDS, Programme
 from shanhai.programmes.schemas import ProgrammeRead
-from shanhai.projects.models import KIND_LABELS, ProjectKind
+from shanhai.projects.models import KIND_LABELS, Project, ProjectKind
 from shanhai.projects.service import list_projects
 
 FUNDS = "FUNDS"
@@ -85,6 +85,26 @@ class ProjectRead(BaseModel):
     description: str
     citation: str | None
     sentence: str | None
+
+
+def project_read(project: Project, cache: TextCache) -> ProjectRead:
+    """A project as a programme page and its own page show it, with its cited sentence."""
+    src = source_read(project.source, cache) if project.source else None
+    return ProjectRead(
+        id=project.id,
+        code=project.code,
+        name=project.name,
+        kind=project.kind,
+        kind_label=KIND_LABELS[ProjectKind(project.kind)],
+        stage=project.stage,
+        org_unit=project.org_unit.name,
+        investment=project.investment,
+        investment_display=format_money(project.investment) if project.investment is not None else None,
+        partners=project.partners,
+        description=project.description,
+        citation=src.citation if src else None,
+        sentence=src.sentence if src else None,
+    )
 
 
 class ProgrammeDetail(BaseModel):
@@ -202,31 +222,12 @@ def programme_detail(
     if actor.can("indicators:view"):
         query = indicators.values_query(indicators.ValueFilter(programme_id=programme.id), actor)
         values = [value_read(v, cache) for v in session.scalars(query)]
-    projects = []
     visible_projects = (
         list_projects(session=session, actor=actor, programme_id=programme.id)
         if actor.can("projects:view")
         else []
     )
-    for p in visible_projects:
-        src = source_read(p.source, cache) if p.source else None
-        projects.append(
-            ProjectRead(
-                id=p.id,
-                code=p.code,
-                name=p.name,
-                kind=p.kind,
-                kind_label=KIND_LABELS[ProjectKind(p.kind)],
-                stage=p.stage,
-                org_unit=p.org_unit.name,
-                investment=p.investment,
-                investment_display=format_money(p.investment) if p.investment is not None else None,
-                partners=p.partners,
-                description=p.description,
-                citation=src.citation if src else None,
-                sentence=src.sentence if src else None,
-            )
-        )
+    projects = [project_read(p, cache) for p in visible_projects]
     return ProgrammeDetail(
         programme=ProgrammeRead.model_validate(programme), card=card, values=values, projects=projects
     )

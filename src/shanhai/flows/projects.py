@@ -10,11 +10,9 @@ from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
 from shanhai.documents.service import TextCache
-from shanhai.flows.dashboard import ProjectRead
-from shanhai.indicators.present import source_read
-from shanhai.lib.cnnum import format_money
+from shanhai.flows.dashboard import ProjectRead, project_read
 from shanhai.projects import service as projects
-from shanhai.projects.models import KIND_LABELS, STAGES, ProjectKind
+from shanhai.projects.models import STAGES, ProjectKind
 
 
 class StageChangeRead(BaseModel):
@@ -43,25 +41,11 @@ def project_page(
     *, session: Session, actor: Actor, project_id: int, sources: TextCache | None = None
 ) -> ProjectPage:
     project = projects.get_project(session=session, actor=actor, project_id=project_id)
-    kind = ProjectKind(project.kind)
-    src = source_read(project.source, sources or TextCache(None)) if project.source else None
     return ProjectPage(
-        id=project.id,
-        code=project.code,
-        name=project.name,
-        kind=project.kind,
-        kind_label=KIND_LABELS[kind],
-        stage=project.stage,
-        stages=list(STAGES[kind]),
+        **project_read(project, sources or TextCache(None)).model_dump(),
+        stages=list(STAGES[ProjectKind(project.kind)]),
         version=project.version,
         programme=project.programme.short_name if project.programme else None,
-        org_unit=project.org_unit.name,
-        investment=project.investment,
-        investment_display=format_money(project.investment) if project.investment is not None else None,
-        partners=project.partners,
-        description=project.description,
-        citation=src.citation if src else None,
-        sentence=src.sentence if src else None,
         history=[
             StageChangeRead.model_validate(c, from_attributes=True)
             for c in projects.stage_history(session=session, project=project)
