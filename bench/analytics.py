@@ -12,7 +12,7 @@ builds Shanhai's DuckDB replica from PostgreSQL as the app does (SHANHAI_ANALYTI
   Q3  year-on-year growth per district (an indicator formula)
   Q4  the full district × element × year cube
 
-through Shanhai's own analytics function (shanhai.analytics.query.run) on PostgreSQL and on the replica
+through Shanhai's own analytics function (shanhai.analytics.engine.run) on PostgreSQL and on the replica
 (whose store() reads the change feed in PostgreSQL every 0.5 s, as in the app), and beside it, on the
 same data in the same run, a hand-written PostgreSQL GROUP BY and a hand-written DuckDB query (on the DuckDB
 file and on the replica's own table). Prints p50 and min per query and engine and the ratio of Shanhai to
@@ -37,8 +37,9 @@ from typing import Any
 import duckdb
 from sqlalchemy import create_engine, text
 
-from shanhai.analytics.query import Item, Request, run
+from shanhai.analytics.engine import run
 from shanhai.analytics.replica import Replica
+from shanhai.analytics.request import Item, Request
 from shanhai.analytics.store import Store
 from shanhai.auth.scope import SYSTEM
 from shanhai.indicators import formula

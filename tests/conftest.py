@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 
-from shanhai.api.deps import get_session
 from shanhai.app import create_app
 from shanhai.auth.models import User
 from shanhai.auth.scope import SYSTEM, Actor, actor_for
@@ -27,6 +26,7 @@ from shanhai.auth.service import create_token
 from shanhai.config import Settings
 from shanhai.db import make_engine
 from shanhai.fixtures.loader import load_demo
+from shanhai.http.deps import get_session
 from shanhai.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,14 +19,16 @@ from shanhai import __version__
 from shanhai.analytics.replica import attach, use_replica
 from shanhai.api.admin import router as admin_api_router
 from shanhai.api.analytics import router as analytics_api_router
-from shanhai.api.deps import ActorDep, client_ip
+from shanhai.api.lists import router as lists_api_router
 from shanhai.api.routes import router as api_router
+from shanhai.api.setup import router as setup_api_router
 from shanhai.auth.scope import log_event
 from shanhai.auth.service import Unauthenticated
 from shanhai.config import Settings, get_settings
 from shanhai.db import is_outage, make_engine, session_factory, transaction, translate
 from shanhai.errors import Forbidden, OutOfScope, ShanhaiError, Unavailable
 from shanhai.health import Outage, check_at_start
+from shanhai.http.deps import ActorDep, client_ip
 from shanhai.middleware import BodyLimit, RequestLog
 from shanhai.validation_messages import chinese
 from shanhai.web.admin import router as web_admin_router
@@ -34,6 +36,7 @@ from shanhai.web.analytics import router as web_analytics_router
 from shanhai.web.auth import router as web_auth_router
 from shanhai.web.render import render
 from shanhai.web.routes import router as web_router
+from shanhai.web.setup import router as web_setup_router
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -112,8 +115,11 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     app.include_router(api_router)
     app.include_router(admin_api_router)
     app.include_router(analytics_api_router)
+    app.include_router(lists_api_router)
+    app.include_router(setup_api_router)
     app.include_router(web_analytics_router)
     app.include_router(web_auth_router)
+    app.include_router(web_setup_router)  # first: /admin/roles/new is not /admin/roles/{role_id}
     app.include_router(web_admin_router)
     app.include_router(web_router)
 

@@ -1,6 +1,6 @@
 """Import every domain's models so that Base.metadata knows the whole schema (Alembic, tests)."""
 
-from shanhai.analytics.models import AnalyticsChange, AnalyticsValue
+from shanhai.analytics.models import SavedView
 from shanhai.audit.models import AuditLog
 from shanhai.auth.models import (
     ApiToken,
@@ -16,13 +16,13 @@ from shanhai.auth.models import (
 from shanhai.datasets.models import (
     DataSet,
     DataSetElement,
-    SavedView,
     Submission,
     ValidationRule,
     data_set_units,
 )
 from shanhai.db import Base
 from shanhai.documents.models import Document, Source
+from shanhai.indicators.facts_table import AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import DataElement, DataValue, Indicator, Period
 from shanhai.lifecycle.models import StageChange
 from shanhai.orgunits.models import OrgUnit

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from shanhai.analytics.query import analytics, parse_periods
+from shanhai.analytics.engine import analytics
 from shanhai.analytics.replica import Replica
+from shanhai.analytics.request import parse_periods
 from shanhai.auth.scope import SYSTEM
 from shanhai.documents.service import manual_source
 from shanhai.errors import Invalid

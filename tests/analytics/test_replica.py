@@ -14,12 +14,10 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shanhai.analytics import replica as replica_module
-from shanhai.analytics import sync as sync_module
-from shanhai.analytics.models import AnalyticsChange, AnalyticsValue
-from shanhai.analytics.query import analytics, session_store
+from shanhai.analytics.engine import analytics
 from shanhai.analytics.replica import POLL_SECONDS, Replica, detach, use_replica
+from shanhai.analytics.statements import session_store
 from shanhai.analytics.store import Store
-from shanhai.analytics.sync import FEED_DAYS, prune_feed, set_approved
 from shanhai.app import create_app
 from shanhai.auth import service as auth
 from shanhai.auth.models import User
@@ -27,7 +25,10 @@ from shanhai.auth.scope import SYSTEM
 from shanhai.config import Settings
 from shanhai.db import find_one, utcnow
 from shanhai.fixtures.loader import load_demo
+from shanhai.indicators import facts as sync_module
 from shanhai.indicators import service as indicators
+from shanhai.indicators.facts import FEED_DAYS, prune_feed, set_approved
+from shanhai.indicators.facts_table import AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
 from shanhai.lib.cnnum import Qualifier
 from shanhai.migrations import upgrade

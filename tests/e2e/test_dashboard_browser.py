@@ -3,93 +3,13 @@
 from __future__ import annotations
 
 import csv
-import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
-from sqlalchemy.orm import Session
+from playwright.sync_api import Browser, Page
 
-from shanhai.app import create_app
-from shanhai.config import Settings
-from shanhai.db import make_engine
-from shanhai.fixtures.loader import load_demo
-from shanhai.migrations import upgrade
-from tests.conftest import PASSWORD, SEEDS
+from tests.e2e.conftest import BROWSER_MARKS, login
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    # on a developer machine without Chromium the browser tests are skipped; in CI they must run
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="apt-get install chromium first"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("e2e")
-    settings = Settings(data_dir=data_dir, sources_dir=SEEDS if SEEDS.is_dir() else None)
-    engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
-    with Session(engine) as session:
-        load_demo(session=session)
-        session.commit()
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    yield context.new_page()
-    context.close()
-
-
-def login(page: Page, server: str, username: str, next_path: str = "/") -> None:
-    page.goto(f"{server}/login?next={next_path}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(f"{server}{next_path}")
+pytestmark = BROWSER_MARKS
 
 
 def test_dashboard_shows_xinjiang_funds_and_chart(server: str, page: Page) -> None:
@@ -99,6 +19,7 @@ def test_dashboard_shows_xinjiang_funds_and_chart(server: str, page: Page) -> No
     page.wait_for_selector("#funds-chart[data-rendered='true'] canvas", timeout=10_000)
     box = page.locator("#funds-chart canvas").first.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 200
+    page.goto(server + "/values?year=2025&q=资金")
     assert page.locator("table.values mark", has_text="1.18亿元").count() >= 1
 
 
@@ -122,16 +43,16 @@ def test_district_officer_sees_only_their_district(server: str, page: Page) -> N
     assert len(on_dashboard) == 9 and set(on_dashboard) == {"泉山区"}
     # the list: every row is 泉山区
     page.goto(server + "/values")
-    units = page.locator("table.values td[data-label='单位']").all_inner_texts()
+    units = page.locator("table.values td[data-label='单位（地区）']").all_inner_texts()
     assert len(units) == 9 and set(units) == {"泉山区"}
     # the export: the same rows, nothing else
     with page.expect_download() as download:
-        page.click("#export-values")
+        page.click("a[data-export=csv]")
     rows = list(csv.reader(Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()))
-    assert len(rows) == 1 + 9 and {r[3] for r in rows[1:]} == {"泉山区"}
+    assert len(rows) == 1 + 9 and {r[2] for r in rows[1:]} == {"泉山区"}
     # a programme page shows none of the city's or Xinjiang's figures
     page.goto(server + "/programmes")
-    page.locator("a", has_text="援疆").first.click()
+    page.locator("table.list tr", has_text="援疆").locator("a").first.click()
     assert "1.18亿元" not in page.locator("main").inner_text()
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from shanhai.analytics.models import AnalyticsValue
 from shanhai.datasets import service as datasets
 from shanhai.flows import rebuild
+from shanhai.indicators.facts_table import AnalyticsValue
 from shanhai.orgunits.models import OrgUnit
 from tests.conftest import Database, actor_of
 from tests.reliability.harness import demo_database

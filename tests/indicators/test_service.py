@@ -14,7 +14,7 @@ from shanhai.documents import service as documents
 from shanhai.errors import Invalid
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataValue, ValueKind
-from shanhai.lib.cnnum import Qualifier
+from shanhai.lib.cnnum import Qualifier, combine_qualifiers
 from shanhai.orgunits import service as orgunits
 from tests.conftest import actor_of
 
@@ -90,14 +90,8 @@ def test_bad_period_is_invalid_naming_the_field(session: Session) -> None:
     assert info.value.field == "period" and "2025Q9" in info.value.message
 
 
-def test_totals_skip_ratios_and_combine_qualifiers(session: Session) -> None:
-    totals = indicators.totals(
-        session=session,
-        actor=actor_of(session, "city_admin"),
-        element_codes=["CONSUMPTION_SALES", "INDUSTRY_FUND_SHARE"],
-        period_id="2025",
-    )
-    assert {code for code, _ in totals} == {"CONSUMPTION_SALES"}
-    assert indicators.combine_qualifiers(["exact", "over"]) is Qualifier.OVER
-    assert indicators.combine_qualifiers(["exact", "exact"]) is Qualifier.EXACT
-    assert indicators.combine_qualifiers(["over", "under"]) is Qualifier.APPROX
+def test_the_qualifier_of_a_sum() -> None:
+    assert combine_qualifiers(["exact", "over"]) is Qualifier.OVER
+    assert combine_qualifiers(["exact", "exact"]) is Qualifier.EXACT
+    assert combine_qualifiers(["over", "under"]) is Qualifier.APPROX
+    assert combine_qualifiers(["exact", "approx"]) is Qualifier.APPROX

@@ -46,7 +46,7 @@ def test_downgrade_to_base_and_back(fresh_db: Database) -> None:
 def test_stepping_back_and_forward_over_the_newest_migration_keeps_the_data(fresh_db: Database) -> None:
     from alembic.script import ScriptDirectory
 
-    from shanhai.analytics.models import AnalyticsValue
+    from shanhai.indicators.facts_table import AnalyticsValue
     from shanhai.migrations import alembic_config
 
     upgrade(fresh_db.engine)

@@ -19,12 +19,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from shanhai.api.deps import get_session
 from shanhai.app import create_app
 from shanhai.auth.models import ApiToken
 from shanhai.backup import backup, restore
 from shanhai.config import Settings
 from shanhai.db import make_engine
+from shanhai.http.deps import get_session
 from tests.conftest import PASSWORD, Database
 from tests.reliability.harness import Server, demo_database, scalar
 

@@ -113,7 +113,8 @@ def test_a_chunked_body_over_the_limit_is_a_413_in_chinese(client: TestClient) -
 
 
 def test_last_value_elements_over_many_periods_take_one_statement_each(session: Session) -> None:
-    from shanhai.analytics.query import analytics, session_store
+    from shanhai.analytics.engine import analytics
+    from shanhai.analytics.statements import session_store
     from shanhai.analytics.store import Store
     from tests.conftest import actor_of
 

@@ -33,9 +33,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shanhai.analytics.models import AnalyticsChange, AnalyticsValue
 from shanhai.analytics.store import Store
-from shanhai.analytics.sync import FEED_DAYS, local_commits
+from shanhai.indicators.facts import FEED_DAYS, local_commits
+from shanhai.indicators.facts_table import AnalyticsChange, AnalyticsValue
 
 AUTO_ROWS = 100_000  # SHANHAI_ANALYTICS_ENGINE=auto: a replica from this many analytics rows (measured)
 POLL_SECONDS = 0.5  # changes committed by other processes are read at most this long after the last read

@@ -9,9 +9,6 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BeforeValidator
 from sqlalchemy import select
 
-from shanhai.api.deps import ActorDep, CommitRoute, IdPath, SessionDep
-from shanhai.api.errors import ERROR_RESPONSES
-from shanhai.api.responses import CSV_RESPONSES, csv_response
 from shanhai.audit import service as audit
 from shanhai.audit.schemas import AuditRead
 from shanhai.auth import service as auth
@@ -30,6 +27,9 @@ from shanhai.auth.schemas import (
     UserRead,
     UserUpdate,
 )
+from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep
+from shanhai.http.errors import ERROR_RESPONSES
+from shanhai.http.responses import CSV_RESPONSES, csv_response
 from shanhai.lib.types import Text
 from shanhai.pagination import MAX_LIMIT, Page, paginate
 

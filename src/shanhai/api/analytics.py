@@ -8,18 +8,20 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from shanhai.analytics import views
-from shanhai.analytics.query import analytics, export_csv
-from shanhai.api.deps import ActorDep, CommitRoute, SessionDep
-from shanhai.api.errors import ERROR_RESPONSES
-from shanhai.api.responses import csv_response
+from shanhai.analytics import saved as views
+from shanhai.analytics.engine import analytics
+from shanhai.analytics.export import export_csv
 from shanhai.datasets import service as datasets
+from shanhai.http.deps import ActorDep, CommitRoute, SessionDep
+from shanhai.http.errors import ERROR_RESPONSES
+from shanhai.http.responses import csv_response
 from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.types import MAX_ID, Text
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Dim = Annotated[Text, Query(min_length=1, max_length=2000)]
+ProgrammeFilter = Annotated[Text | None, Query(max_length=32, description="重点工作编码：只计该工作的数值")]
 
 
 class AnalyticsRead(BaseModel):
@@ -27,6 +29,10 @@ class AnalyticsRead(BaseModel):
     rows: list[list[Any]]
     names: dict[str, str]
     dimensions: dict[str, list[str]]
+    qualifiers: list[list[str]] = Field(
+        default_factory=list,
+        description="[dx, ou, pe, 限定]：数值并非全部精确的单元格（over 超/余，under 近，approx 约）",
+    )
 
 
 @router.get(
@@ -41,14 +47,21 @@ def get_analytics(
     dx: Dim,
     ou: Dim,
     pe: Dim,
+    programme: Annotated[
+        Text | None, Query(max_length=32, description="重点工作编码：只计该工作的数值")
+    ] = None,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
     if format == "csv":  # needs 导出 and is audited
-        body = export_csv(session=session, actor=actor, dx=dx, ou=ou, pe=pe)
+        body = export_csv(session=session, actor=actor, dx=dx, ou=ou, pe=pe, programme=programme)
         return csv_response(body, "shanhai-analytics.csv")
-    result = analytics(session=session, actor=actor, dx=dx, ou=ou, pe=pe)
+    result = analytics(session=session, actor=actor, dx=dx, ou=ou, pe=pe, programme=programme)
     return AnalyticsRead(
-        headers=result.headers, rows=result.rows, names=result.names, dimensions=result.dimensions
+        headers=result.headers,
+        rows=result.rows,
+        names=result.names,
+        dimensions=result.dimensions,
+        qualifiers=[[*cell, qualifier] for cell, qualifier in result.qualifiers.items()],
     )
 
 

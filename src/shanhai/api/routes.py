@@ -11,14 +11,14 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from shanhai.api.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
-from shanhai.api.errors import ERROR_RESPONSES
-from shanhai.api.responses import CSV_RESPONSES, csv_response
 from shanhai.documents.service import TextCache
 from shanhai.flows import dashboard as flows
 from shanhai.flows import values as values_flow
 from shanhai.flows.projects import ProjectPage, project_page
 from shanhai.health import state as health_state
+from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
+from shanhai.http.errors import ERROR_RESPONSES
+from shanhai.http.responses import CSV_RESPONSES, csv_response
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import ValueKind
 from shanhai.indicators.present import value_read

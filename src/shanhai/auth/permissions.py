@@ -29,7 +29,7 @@ class Menu:
 
 MENUS: tuple[Menu, ...] = (
     Menu("dashboard", "概览", ("view",)),
-    Menu("programmes", "重点工作", ("view",)),
+    Menu("programmes", "重点工作", ("view", "create", "edit", "delete", "export")),
     Menu("indicators", "指标数据", ("view", "create", "edit", "delete", "export", "import", "approve")),
     Menu("projects", "项目", ("view", "create", "edit", "delete", "export")),
     Menu(
@@ -37,15 +37,25 @@ MENUS: tuple[Menu, ...] = (
         "系统管理",
         (),
         (
-            Menu("users", "用户管理", ("view", "create", "edit", "delete")),
-            Menu("roles", "角色管理", ("view", "edit")),
+            Menu("users", "用户管理", ("view", "create", "edit", "delete", "export")),
+            Menu("roles", "角色管理", ("view", "create", "edit", "delete", "export")),
+            Menu("orgunits", "部门管理", ("view", "create", "edit", "delete", "export")),
+            Menu("elements", "指标体系", ("view", "create", "edit", "delete", "export")),
+            Menu("datasets", "数据集管理", ("view", "create", "edit", "delete", "export")),
             Menu("audit", "操作日志", ("view", "export")),
-            Menu("logins", "登录日志", ("view",)),
+            Menu("logins", "登录日志", ("view", "export")),
         ),
     ),
 )
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(p for menu in MENUS for p in menu.permissions())
+# the set-up of the office (units, programmes, elements, data sets, roles): the system administrator's
+SETUP = frozenset(
+    p
+    for p in ALL_PERMISSIONS
+    if p.startswith(("users:", "roles:", "logins:", "orgunits:", "elements:", "datasets:"))
+    or p in {"programmes:create", "programmes:edit", "programmes:delete"}
+)
 BUSINESS_VIEW = frozenset({"dashboard:view", "programmes:view", "indicators:view", "projects:view"})
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.auth.models import DataScope, LoginLog, User
 from shanhai.auth.permissions import ALL_PERMISSIONS
-from shanhai.errors import Forbidden, OutOfScope
+from shanhai.errors import Forbidden, Invalid, OutOfScope
 from shanhai.orgunits.models import OrgUnit
 
 
@@ -115,16 +115,23 @@ def check_visible(actor: Actor, unit: OrgUnit, creator_id: int | None = None, *,
         raise OutOfScope(f"{what}不存在或不在您的数据范围内")
 
 
-def check_can_create(actor: Actor, unit: OrgUnit, *, what: str = "数据") -> None:
-    """A new row's unit must lie within the actor's unit scopes; 仅本人 alone allows the user's own unit only
-    (the new row's creator is always the actor, so the creator rule of `visible` would let anything in)."""
+def administers(actor: Actor, unit: OrgUnit) -> bool:
+    """The unit lies within the actor's unit scopes; 仅本人 alone allows the user's own unit only (a new
+    row's creator is always the actor, so the creator rule of `visible` would let anything in)."""
     if actor.scope_all:
-        return
+        return True
     if any(unit.path.startswith(p) for p in actor.subtree_paths) or unit.id in actor.units:
-        return
-    if actor.own_rows and unit.id == actor.org_unit_id:
-        return
-    raise OutOfScope(f"单位不存在或不在您可录入{what}的范围内", field="org_unit_id")
+        return True
+    return actor.own_rows and unit.id == actor.org_unit_id
+
+
+def check_can_create(actor: Actor, unit: OrgUnit, *, what: str = "数据") -> None:
+    """A new row's unit must be one the actor administers, and open (a closed unit, 已撤销, keeps its
+    history but takes no new records)."""
+    if not administers(actor, unit):
+        raise OutOfScope(f"单位不存在或不在您可录入{what}的范围内", field="org_unit_id")
+    if unit.closed:
+        raise Invalid(f"“{unit.name}”已撤销，不能再录入{what}", field="org_unit_id")
 
 
 def log_event(

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
 from shanhai.auth.models import DataScope, Role, User
-from shanhai.auth.permissions import ALL_PERMISSIONS, BUSINESS_VIEW
+from shanhai.auth.permissions import ALL_PERMISSIONS, BUSINESS_VIEW, SETUP
 from shanhai.auth.service import (
     check_password_strength,
     check_username_free,
@@ -19,7 +19,7 @@ from shanhai.orgunits import service as orgunits
 from shanhai.orgunits.models import OrgKind, OrgUnit
 
 SYSTEM_ADMIN = "system_admin"
-BUSINESS = frozenset(p for p in ALL_PERMISSIONS if not p.startswith(("users:", "roles:", "logins:")))
+BUSINESS = ALL_PERMISSIONS - SETUP
 ENTRY = BUSINESS_VIEW | {"indicators:create", "indicators:edit", "indicators:export", "projects:export"}
 
 # code: (name, data scope, permissions, description)

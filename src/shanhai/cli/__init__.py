@@ -144,7 +144,8 @@ def analytics_command(
     ),
     as_csv: bool = typer.Option(False, "--csv", help="输出 CSV / print CSV"),
 ) -> None:
-    from shanhai.analytics.query import analytics, export_csv
+    from shanhai.analytics.engine import analytics
+    from shanhai.analytics.export import export_csv
     from shanhai.auth.models import User
     from shanhai.auth.scope import actor_for
     from shanhai.db import find_one

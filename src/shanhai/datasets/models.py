@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shanhai.db import Base, Timestamped, UTCDateTime, utcnow
+from shanhai.db import Base, Timestamped, UTCDateTime
 from shanhai.indicators.models import DataElement
 from shanhai.orgunits.models import OrgUnit
 
@@ -106,17 +106,3 @@ class Submission(Base, Timestamped):
     org_unit: Mapped[OrgUnit] = relationship(lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-
-
-class SavedView(Base, Timestamped):
-    """A saved analytics query (dx/ou/pe + chart type), optionally pinned to the dashboard."""
-
-    __tablename__ = "saved_views"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(128))
-    query: Mapped[str] = mapped_column(String(1000))
-    chart: Mapped[str] = mapped_column(String(8), default="bar")
-    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

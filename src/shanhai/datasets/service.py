@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shanhai.analytics.sync import set_approved
 from shanhai.audit.models import AuditLog
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_visible, unit_visible
@@ -20,6 +19,7 @@ from shanhai.documents.service import manual_source
 from shanhai.errors import Conflict, Forbidden, Invalid, NotFound
 from shanhai.indicators import formula
 from shanhai.indicators import service as indicators
+from shanhai.indicators.facts import set_approved
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
 from shanhai.indicators.service import check_number
 from shanhai.lib import periods

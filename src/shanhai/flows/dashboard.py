@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -10,15 +11,27 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shanhai.analytics.engine import figures
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, visible
 from shanhai.documents.service import TextCache, citation_label
 from shanhai.indicators import service as indicators
-from shanhai.indicators.models import DataElement, DataValue, Period, ValueKind
+from shanhai.indicators.models import DataElement, DataValue, Period
 from shanhai.indicators.present import source_read, total_read, value_read
 from shanhai.indicators.schemas import TotalRead, ValueRead
-from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier, format_money, format_quantity, normalize
+from shanhai.lib.cnnum import (
+    QUALIFIER_LABELS,
+    Qualifier,
+    combine_qualifiers,
+    format_money,
+    format_quantity,
+    normalize,
+)
 from shanhai.lib.csvout import to_csv
+from shanhai.lists.catalogue import VALUES
+from shanhai.lists.run import run as run_list
+from shanhai.lists.spec import parse
+from shanhai.orgunits.models import OrgUnit
 from shanhai.pagination import Page, paginate
 from shanhai.programmes import service as programmes
 from shanhai.programmes.models import PAIRING_KINDS, Programme
@@ -68,7 +81,9 @@ class Dashboard(BaseModel):
     cards: list[ProgrammeCard]
     key_counts: list[KeyCount]
     funds_chart: FundsChart
-    values: list[ValueRead]
+    values: list[ValueRead]  # the first page of the year's values (the list /values?year= pages through all)
+    values_total: int = 0
+    values_url: str = ""
 
 
 class ProjectRead(BaseModel):
@@ -114,15 +129,44 @@ class ProgrammeDetail(BaseModel):
     projects: list[ProjectRead]
 
 
-def _merge(parts: Iterable[indicators.Total]) -> indicators.Total | None:
-    parts = list(parts)
+Figures = dict[str, tuple[Decimal, str]]  # dx → (value, qualifier)
+
+
+def _figures(
+    session: Session, actor: Actor, codes: Iterable[str], year: int, programme: str | None = None
+) -> Figures:
+    """The year's roll-up of each dx over the whole tree (within the actor's scope), from the analytics
+    engine: the same number the pivot page and /api/v1/analytics give. Codes of elements this database does
+    not have are left out."""
+    known = set(session.scalars(select(DataElement.code)))
+    dx = [code for code in dict.fromkeys(codes) if code.partition(".")[0] in known]
+    roots = list(
+        session.scalars(select(OrgUnit.code).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id))
+    )
+    if not dx or not roots:
+        return {}
+    result = figures(
+        session=session, actor=actor, dx=";".join(dx), ou=";".join(roots), pe=str(year), programme=programme
+    )
+    parts: dict[str, list[tuple[Decimal, str]]] = defaultdict(list)
+    for code, ou, pe, value in result.rows:
+        parts[code].append((Decimal(value), result.qualifier(code, ou, pe)))
+    return {code: _sum(found) for code, found in parts.items()}
+
+
+def _sum(parts: list[tuple[Decimal, str]]) -> tuple[Decimal, str]:
+    return (
+        normalize(sum((value for value, _ in parts), Decimal(0))),
+        combine_qualifiers(q for _, q in parts).value,
+    )
+
+
+def _total(found: Figures, codes: Iterable[str], unit: str) -> TotalRead | None:
+    parts = [found[code] for code in codes if code in found]
     if not parts:
         return None
-    return indicators.Total(
-        value=normalize(sum((p.value for p in parts), Decimal(0))),
-        qualifier=indicators.combine_qualifiers(p.qualifier.value for p in parts),
-        count=sum(p.count for p in parts),
-    )
+    value, qualifier = _sum(parts)
+    return total_read(value, qualifier, unit)
 
 
 def _years(session: Session, actor: Actor) -> list[int]:
@@ -136,25 +180,24 @@ def _years(session: Session, actor: Actor) -> list[int]:
     return sorted({d.year for d in ends}, reverse=True)
 
 
-def _card(
-    programme: Programme,
-    actual: dict[tuple[str, int | None], indicators.Total],
-    target: dict[tuple[str, int | None], indicators.Total],
-) -> ProgrammeCard:
-    delivered = actual.get((FUNDS, programme.id))
-    planned = target.get((FUNDS, programme.id))
+CARD_DX = (FUNDS, f"{FUNDS}.target", *CARD_ELEMENTS[1:])
+
+
+def _card(session: Session, actor: Actor, programme: Programme, year: int) -> ProgrammeCard:
+    found = _figures(session, actor, CARD_DX, year, programme=programme.code)
+    delivered = _total(found, [FUNDS], "元")
+    planned = _total(found, [f"{FUNDS}.target"], "元")
     rate = None
     if delivered and planned and planned.value:
         rate = normalize((delivered.value / planned.value * 100).quantize(Decimal("0.1")))
-    jobs = _merge(t for (code, pid), t in actual.items() if pid == programme.id and code in CARD_ELEMENTS[2:])
     return ProgrammeCard(
         programme=ProgrammeRead.model_validate(programme),
-        funds_planned=total_read(planned, "元"),
-        funds_delivered=total_read(delivered, "元"),
+        funds_planned=planned,
+        funds_delivered=delivered,
         completion_rate=rate,
         on_time_in_full=(delivered.value >= planned.value) if delivered and planned else None,
-        consumption_sales=total_read(actual.get(("CONSUMPTION_SALES", programme.id)), "元"),
-        jobs=total_read(jobs, "人"),
+        consumption_sales=_total(found, ["CONSUMPTION_SALES"], "元"),
+        jobs=_total(found, CARD_ELEMENTS[2:], "人"),
     )
 
 
@@ -172,33 +215,39 @@ def build_dashboard(
     cards: list[ProgrammeCard] = []
     key_counts: list[KeyCount] = []
     values: list[ValueRead] = []
+    values_total = 0
     if year is not None:
-        period = str(year)
-        codes = {c for _, _, els in KEY_COUNTS for c in els} | set(CARD_ELEMENTS)
-        actual = indicators.totals(session=session, actor=actor, element_codes=codes, period_id=period)
-        target = indicators.totals(
-            session=session, actor=actor, element_codes=[FUNDS], period_id=period, kind=ValueKind.TARGET
-        )
         for programme in programmes.list_programmes(
             session=session, kinds=tuple(k.value for k in PAIRING_KINDS)
         ):
-            card = _card(programme, actual, target)
+            card = _card(session, actor, programme, year)
             if card.funds_delivered or card.funds_planned or card.consumption_sales or card.jobs:
                 cards.append(card)
+        found = _figures(session, actor, (c for _, _, els in KEY_COUNTS for c in els), year)
         for label, unit, elements in KEY_COUNTS:
-            merged = _merge(t for (code, _), t in actual.items() if code in elements)
-            key_counts.append(KeyCount(label=label, elements=list(elements), total=total_read(merged, unit)))
+            key_counts.append(
+                KeyCount(label=label, elements=list(elements), total=_total(found, elements, unit))
+            )
         if actor.can("indicators:view"):
             cache = TextCache(sources_dir)
-            query = indicators.values_query(indicators.ValueFilter(year=year), actor)
-            values = [value_read(v, cache) for v in session.scalars(query)]
+            query = parse(VALUES, {"year": str(year)}, session=session, actor=actor)
+            page = run_list(VALUES, query, session=session, actor=actor)
+            values = [value_read(v, cache) for v in page.items]
+            values_total = page.total
     chart = FundsChart(
         categories=[c.programme.short_name for c in cards],
         planned=[_wan(c.funds_planned) for c in cards],
         delivered=[_wan(c.funds_delivered) for c in cards],
     )
     return Dashboard(
-        year=year, years=years, cards=cards, key_counts=key_counts, funds_chart=chart, values=values
+        year=year,
+        years=years,
+        cards=cards,
+        key_counts=key_counts,
+        funds_chart=chart,
+        values=values,
+        values_total=values_total,
+        values_url=f"/values?year={year}" if year is not None else "/values",
     )
 
 
@@ -211,13 +260,7 @@ def programme_detail(
     year = indicators.latest_year(session=session)
     card = None
     if year is not None and programme.kind in {k.value for k in PAIRING_KINDS}:
-        actual = indicators.totals(
-            session=session, actor=actor, element_codes=CARD_ELEMENTS, period_id=str(year)
-        )
-        target = indicators.totals(
-            session=session, actor=actor, element_codes=[FUNDS], period_id=str(year), kind=ValueKind.TARGET
-        )
-        card = _card(programme, actual, target)
+        card = _card(session, actor, programme, year)
     values: list[ValueRead] = []
     if actor.can("indicators:view"):
         query = indicators.values_query(indicators.ValueFilter(programme_id=programme.id), actor)

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from shanhai.analytics.models import AnalyticsValue
-from shanhai.analytics.sync import ancestor_levels
 from shanhai.datasets.models import DataSet, Submission, SubmissionStatus
+from shanhai.indicators.facts import fact_row
+from shanhai.indicators.facts_table import AnalyticsValue
 from shanhai.indicators.models import DataValue, Period
 from shanhai.orgunits.models import OrgUnit
 
@@ -69,6 +69,7 @@ def _batches(session: Session) -> Iterator[list[Any]]:
                 DataValue.category_option,
                 DataValue.org_unit_id,
                 DataValue.value,
+                DataValue.qualifier,
                 DataValue.created_by_id,
                 OrgUnit.path,
                 Period.id,
@@ -96,26 +97,41 @@ def rebuild_analytics(*, session: Session, progress: Callable[[int], None] | Non
     written = 0
     for rows in _batches(session):
         out = []
-        for vid, element, programme, kind, option, unit, value, creator, path, pid, ptype, start, end in rows:
-            levels = ancestor_levels(path)
+        for (
+            vid,
+            element,
+            programme,
+            kind,
+            option,
+            unit,
+            value,
+            qualifier,
+            creator,
+            path,
+            pid,
+            ptype,
+            start,
+            end,
+        ) in rows:
             plain = programme is None and kind == "actual"
             out.append(
                 {
                     "data_value_id": vid,
-                    "data_element_id": element,
-                    "programme_id": programme,
-                    "kind": kind,
-                    "category_option": option,
-                    "org_unit_id": unit,
-                    **{f"ou_l{i + 1}": level for i, level in enumerate(levels)},
-                    "period_id": pid,
-                    "start_date": start,
-                    "end_date": end,
-                    "year": start.year if ptype != "multi_year" else None,
-                    "quarter": (start.month - 1) // 3 + 1 if ptype in ("monthly", "quarterly") else None,
-                    "month": start.month if ptype == "monthly" else None,
-                    "value": value,
-                    "created_by_id": creator,
+                    **fact_row(
+                        element_id=element,
+                        programme_id=programme,
+                        kind=kind,
+                        option=option,
+                        unit_id=unit,
+                        unit_path=path,
+                        period_id=pid,
+                        period_type=ptype,
+                        start=start,
+                        end=end,
+                        value=value,
+                        qualifier=qualifier,
+                        created_by_id=creator,
+                    ),
                     "approved": reports.counts(element, unit, pid, ptype, plain),
                 }
             )

@@ -24,6 +24,15 @@ class Aggregation(StrEnum):
     NONE = "none"  # ratios and growth rates: never added up
 
 
+AGGREGATION_LABELS = {
+    Aggregation.SUM: "求和",
+    Aggregation.AVERAGE: "平均",
+    Aggregation.LAST: "期末值",
+    Aggregation.COUNT: "计数",
+    Aggregation.NONE: "不汇总（比率）",
+}
+
+
 class ValueKind(StrEnum):
     ACTUAL = "actual"
     TARGET = "target"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from shanhai.documents.models import Source
 from shanhai.documents.schemas import DocumentRead, SourceRead
 from shanhai.documents.service import TextCache, citation_label
@@ -13,7 +15,6 @@ from shanhai.indicators.schemas import (
     TotalRead,
     ValueRead,
 )
-from shanhai.indicators.service import Total
 from shanhai.lib.cnnum import format_quantity, normalize
 from shanhai.programmes.schemas import OrgUnitBrief
 
@@ -54,12 +55,7 @@ def value_read(value: DataValue, cache: TextCache) -> ValueRead:
     )
 
 
-def total_read(total: Total | None, unit: str) -> TotalRead | None:
-    if total is None:
+def total_read(value: Decimal | None, qualifier: str, unit: str) -> TotalRead | None:
+    if value is None:
         return None
-    return TotalRead(
-        value=total.value,
-        qualifier=total.qualifier.value,
-        display=format_quantity(total.value, unit, total.qualifier),
-        count=total.count,
-    )
+    return TotalRead(value=value, qualifier=qualifier, display=format_quantity(value, unit, qualifier))

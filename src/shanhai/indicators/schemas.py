@@ -57,7 +57,8 @@ class ValueRead(BaseModel):
 
 
 class TotalRead(BaseModel):
+    """A rolled-up figure with its qualifier: the qualifier of a roll-up of one value is that value's own."""
+
     value: Decimal
     qualifier: str
     display: str
-    count: int

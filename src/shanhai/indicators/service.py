@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,13 +9,13 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from shanhai.analytics.sync import remove_value, sync_value
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_can_create, check_visible, visible
 from shanhai.db import find_one, insert_ignoring_duplicates, unique_or, upsert, utcnow
 from shanhai.documents.models import Source
 from shanhai.documents.service import manual_source
 from shanhai.errors import Conflict, Invalid, NotFound
+from shanhai.indicators.facts import remove_value, sync_value
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, Period, ValueKind
 from shanhai.lib import periods
 from shanhai.lib.changes import Change
@@ -270,58 +268,6 @@ def values_query(flt: ValueFilter, actor: Actor) -> Select[DataValue]:
     if flt.group is not None:
         query = query.where(DataElement.group == flt.group)
     return query
-
-
-def combine_qualifiers(qualifiers: Iterable[str]) -> Qualifier:
-    """The qualifier of a sum: exact parts stay exact; 'over' parts make the sum 'over' (超), 'under' parts
-    'under' (近); a mix of both, or any 'approx', makes it approximate (约)."""
-    kinds = {Qualifier(q) for q in qualifiers} - {Qualifier.EXACT}
-    if not kinds:
-        return Qualifier.EXACT
-    if len(kinds) == 1:
-        return kinds.pop()
-    return Qualifier.APPROX
-
-
-@dataclass(frozen=True)
-class Total:
-    value: Decimal
-    qualifier: Qualifier
-    count: int
-
-
-def totals(
-    *,
-    session: Session,
-    actor: Actor,
-    element_codes: Iterable[str],
-    period_id: str,
-    kind: ValueKind = ValueKind.ACTUAL,
-) -> dict[tuple[str, int | None], Total]:
-    """Sum each element's values for one period, per programme: {(element_code, programme_id): Total}.
-    Elements that are not additive (ratios, growth rates) are left out."""
-    rows = session.execute(
-        select(DataElement.code, DataValue.programme_id, DataValue.value, DataValue.qualifier)
-        .join(DataValue.data_element)
-        .where(
-            DataElement.code.in_(list(element_codes)),
-            DataElement.aggregation == Aggregation.SUM.value,
-            DataValue.period_id == period_id,
-            DataValue.kind == kind.value,
-            visible(actor, DataValue.org_unit_id, DataValue.created_by_id),
-        )
-    ).all()
-    sums: dict[tuple[str, int | None], list[tuple[Decimal, str]]] = defaultdict(list)
-    for code, programme_id, value, qualifier in rows:
-        sums[(code, programme_id)].append((value, qualifier))
-    return {
-        key: Total(
-            value=normalize(sum((v for v, _ in parts), Decimal(0))),
-            qualifier=combine_qualifiers(q for _, q in parts),
-            count=len(parts),
-        )
-        for key, parts in sums.items()
-    }
 
 
 def latest_year(*, session: Session) -> int | None:

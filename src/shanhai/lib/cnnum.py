@@ -11,6 +11,7 @@ or of units, so a small exact parser is the better fit here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -268,3 +269,14 @@ def format_quantity(value: Decimal | int, unit: str, qualifier: Qualifier | str 
             return body[: -len(unit)] + "余" + unit  # round counts: 5400余人, 1万余人次
     prefix = {Qualifier.OVER: "超", Qualifier.UNDER: "近", Qualifier.APPROX: "约"}.get(qualifier, "")
     return prefix + body
+
+
+def combine_qualifiers(qualifiers: Iterable[str]) -> Qualifier:
+    """The qualifier of a sum: exact parts stay exact; 'over' parts make the sum 'over' (超), 'under' parts
+    'under' (近); a mix of both, or any 'approx', makes it approximate (约)."""
+    kinds = {Qualifier(q) for q in qualifiers} - {Qualifier.EXACT}
+    if not kinds:
+        return Qualifier.EXACT
+    if len(kinds) == 1:
+        return kinds.pop()
+    return Qualifier.APPROX

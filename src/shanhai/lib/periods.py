@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class PeriodType(StrEnum):
@@ -64,6 +65,40 @@ class Period:
         plan = FIVE_YEAR_PLANS.get(self.year) if self.end.year - self.year == 4 else None
         label = f"{self.year}—{self.end.year}年"
         return f"{label}（“{plan}”时期）" if plan else label
+
+
+class Buckets(NamedTuple):
+    """The bucket columns of a value's period in the analytics table: filled only as far as its type reaches
+    (a monthly value has year, quarter and month; a quarterly one year and quarter; a yearly one the year; a
+    span of years none), so a filter on the buckets of one period type also keeps the coarser values out."""
+
+    year: int | None
+    quarter: int | None
+    month: int | None
+
+
+def buckets(period_type: str, start: date) -> Buckets:
+    """The buckets of a period given by its type and first day (the write side: a stored period row)."""
+    kind = PeriodType(period_type)
+    return Buckets(
+        year=start.year if kind is not PeriodType.MULTI_YEAR else None,
+        quarter=(start.month - 1) // 3 + 1 if kind in (PeriodType.MONTHLY, PeriodType.QUARTERLY) else None,
+        month=start.month if kind is PeriodType.MONTHLY else None,
+    )
+
+
+# the bucket columns that identify one period of a type (the query side: GROUP BY and filter on these)
+BUCKET_COLUMNS = {
+    PeriodType.YEARLY: ("year",),
+    PeriodType.QUARTERLY: ("year", "quarter"),
+    PeriodType.MONTHLY: ("year", "month"),
+}
+
+
+def bucket_key(period: Period) -> tuple[int, ...]:
+    """The values of BUCKET_COLUMNS[period.type] for this period, from the same `buckets` the writer uses."""
+    filled = buckets(period.type.value, period.start)._asdict()
+    return tuple(int(filled[column]) for column in BUCKET_COLUMNS[period.type])
 
 
 def parse(period_id: str) -> Period:

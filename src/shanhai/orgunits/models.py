@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shanhai.db import Base, Timestamped
@@ -54,6 +55,9 @@ class OrgUnit(Base, Timestamped):
     path: Mapped[str] = mapped_column(String(512), default="")
     level: Mapped[int] = mapped_column(Integer, default=1)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # 撤销: a closed unit keeps its history (values, users) but takes no new records and is not offered
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # checked by edit forms
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
 

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from shanhai.api.admin import AuditFilterDep
-from shanhai.api.deps import ActorDep, CommitRoute, IdPath, SessionDep
-from shanhai.audit import service as audit
 from shanhai.auth import service as auth
-from shanhai.auth.models import DataScope, LoginLog, User
+from shanhai.auth.models import DataScope, User
 from shanhai.auth.permissions import MENUS
 from shanhai.errors import Invalid, ShanhaiError
+from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep
 from shanhai.lib.types import MAX_ID, DbId, Text
+from shanhai.lists import catalogue
 from shanhai.orgunits.models import OrgUnit
-from shanhai.pagination import paginate
+from shanhai.web.lists import render_list
 from shanhai.web.render import recoverable, render
 
 router = APIRouter(
@@ -39,10 +37,8 @@ def _units(session: SessionDep) -> list[OrgUnit]:
 
 @router.get("/users", summary="用户管理")
 def users_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    actor.require("users:view")
-    users = auth.list_users(session=session)
-    locked = {u.id for u in users if auth.is_locked(u)}
-    return render(request, "admin/users.html", users=users, locked=locked, json_url="/api/v1/users")
+    actions = [("新增用户", "/admin/users/new")] if actor.can("users:create") else []
+    return render_list(request, session, actor, catalogue.USERS, heading="用户管理", actions=actions)
 
 
 def _user_form(
@@ -56,6 +52,7 @@ def _user_form(
         units=_units(session),
         roles=auth.list_roles(session=session),
         error=error,
+        locked=user is not None and auth.is_locked(user),
         json_url=f"/api/v1/users/{user.id}" if user else "/api/v1/users",
     )
 
@@ -152,10 +149,8 @@ def unlock_user(user_id: IdPath, session: SessionDep, actor: ActorDep) -> Respon
 
 @router.get("/roles", summary="角色管理")
 def roles_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    actor.require("roles:view")
-    return render(
-        request, "admin/roles.html", roles=auth.list_roles(session=session), json_url="/api/v1/roles"
-    )
+    actions = [("新增角色", "/admin/roles/new")] if actor.can("roles:create") else []
+    return render_list(request, session, actor, catalogue.ROLES, heading="角色管理", actions=actions)
 
 
 def _role_form(
@@ -213,44 +208,10 @@ def update_role(
 
 
 @router.get("/audit", summary="操作日志")
-def audit_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    flt: AuditFilterDep,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-) -> Response:
-    actor.require("audit:view")
-    rows, total = paginate(session, audit.query(flt), offset=offset, limit=50)
-    params = {
-        "module": flt.module,
-        "action": flt.action,
-        "operator": flt.actor,
-        "since": flt.since,
-        "until": flt.until,
-        "q": flt.text,
-    }
-    query = urlencode({k: v for k, v in params.items() if v})
-    return render(
-        request,
-        "admin/audit.html",
-        rows=rows,
-        total=total,
-        offset=offset,
-        flt=params,
-        query=query,
-        modules=audit.modules(session=session),
-        actions=[a.value for a in audit.Action],
-        json_url=f"/api/v1/audit?{query}",
-    )
+def audit_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    return render_list(request, session, actor, catalogue.AUDIT)
 
 
 @router.get("/logins", summary="登录日志")
-def logins_page(
-    request: Request, session: SessionDep, actor: ActorDep, offset: Annotated[int, Query(ge=0, le=10**9)] = 0
-) -> Response:
-    actor.require("logins:view")
-    rows, total = paginate(session, select(LoginLog).order_by(LoginLog.id.desc()), offset=offset, limit=50)
-    return render(
-        request, "admin/logins.html", rows=rows, total=total, offset=offset, json_url="/api/v1/logins"
-    )
+def logins_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    return render_list(request, session, actor, catalogue.LOGINS)

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from shanhai.analytics import views
-from shanhai.analytics.query import RELATIVE_PERIODS, analytics
-from shanhai.api.deps import ActorDep, CommitRoute, IdPath, SessionDep
+from shanhai.analytics import saved as views
+from shanhai.analytics.engine import analytics
+from shanhai.analytics.request import RELATIVE_PERIODS
 from shanhai.auth.scope import unit_visible
 from shanhai.datasets import service as datasets
 from shanhai.datasets.models import STATUS_LABELS
 from shanhai.errors import ShanhaiError
+from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep
 from shanhai.indicators.models import DataElement, Indicator
 from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.cnnum import format_quantity

@@ -9,7 +9,10 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shanhai.api.deps import (
+from shanhai.auth import service as auth
+from shanhai.auth.models import User
+from shanhai.errors import Invalid, ShanhaiError
+from shanhai.http.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     ActorDep,
@@ -19,9 +22,6 @@ from shanhai.api.deps import (
     check_login_csrf,
     client_ip,
 )
-from shanhai.auth import service as auth
-from shanhai.auth.models import User
-from shanhai.errors import Invalid, ShanhaiError
 from shanhai.lib.types import Text
 from shanhai.web.render import recoverable, render
 

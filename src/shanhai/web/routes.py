@@ -7,22 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shanhai.api.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
 from shanhai.datasets import service as datasets
 from shanhai.documents.service import TextCache
 from shanhai.errors import Invalid, ShanhaiError
 from shanhai.flows import dashboard as flows
 from shanhai.flows import values as values_flow
 from shanhai.flows.projects import project_page
+from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
 from shanhai.indicators import service as indicators
 from shanhai.indicators.present import value_read
-from shanhai.indicators.service import ValueFilter
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
 from shanhai.lib.types import MAX_ID, Text
-from shanhai.programmes import service as programmes
-from shanhai.programmes.schemas import ProgrammeRead
+from shanhai.lists import catalogue
 from shanhai.projects import service as projects
 from shanhai.web.analytics import pinned_panels
+from shanhai.web.lists import load_page, render_list
 from shanhai.web.render import recoverable, render
 
 router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
@@ -49,9 +48,25 @@ def dashboard_page(
 
 @router.get("/programmes", summary="重点工作")
 def programmes_page(request: Request, session: SessionDep, actor: ActorDep) -> HTMLResponse:
-    actor.require("programmes:view")
-    items = [ProgrammeRead.model_validate(p) for p in programmes.list_programmes(session=session)]
-    return render(request, "programmes/list.html", items=items, json_url="/api/v1/programmes")
+    actions = [("新增重点工作", "/admin/programmes/new")] if actor.can("programmes:create") else []
+    return render_list(request, session, actor, catalogue.PROGRAMMES, actions=actions)
+
+
+@router.get("/projects", summary="项目")
+def projects_page(request: Request, session: SessionDep, actor: ActorDep) -> HTMLResponse:
+    return render_list(request, session, actor, catalogue.PROJECTS, heading="项目库")
+
+
+@router.get("/datasets/submissions", summary="报表")
+def submissions_page(request: Request, session: SessionDep, actor: ActorDep) -> HTMLResponse:
+    return render_list(
+        request,
+        session,
+        actor,
+        catalogue.SUBMISSIONS,
+        heading="报表查询",
+        intro="各单位各期报表的状态：草稿、已提交、已退回、已审核。",
+    )
 
 
 @router.get("/programmes/{programme_id}", summary="重点工作详情")
@@ -66,26 +81,13 @@ def programme_page(
 
 @router.get("/values", summary="指标数据")
 def values_page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    actor: ActorDep,
-    programme_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    request: Request, session: SessionDep, settings: SettingsDep, actor: ActorDep
 ) -> HTMLResponse:
-    flt = ValueFilter(programme_id=programme_id, year=year)
-    page = flows.list_values(
-        session=session, actor=actor, flt=flt, offset=offset, limit=limit, sources_dir=settings.sources_dir
-    )
-    query = "&".join(f"{k}={v}" for k, v in (("programme_id", programme_id), ("year", year)) if v is not None)
-    return render(
-        request,
-        "values.html",
-        page=page,
-        query=query,
-        json_url=f"/api/v1/values?{query}&offset={offset}&limit={limit}",
+    page, error = load_page(catalogue.VALUES, request, session, actor)
+    cache = TextCache(settings.sources_dir)
+    reads = {v.id: value_read(v, cache) for v in page.items}
+    return render_list(
+        request, session, actor, catalogue.VALUES, template="values.html", reads=reads, loaded=(page, error)
     )
 
 

@@ -6,6 +6,13 @@
     el.addEventListener("change", function () { el.form.submit(); });
   });
 
+  // a destructive button asks first (删除, 撤销); without scripts the server still checks everything
+  document.querySelectorAll("button[data-confirm]").forEach(function (el) {
+    el.addEventListener("click", function (event) {
+      if (el.getAttribute("data-confirm") && !window.confirm(el.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+
   var holder = document.getElementById("funds-chart");
   var dataEl = document.getElementById("funds-chart-data");
   if (!holder || !dataEl || typeof echarts === "undefined") return;

@@ -3,14 +3,16 @@ each change in the feed that DuckDB replicas read."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
-from sqlalchemy import delete, event, insert, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from shanhai.analytics.models import MAX_LEVELS, AnalyticsChange, AnalyticsValue
 from shanhai.db import utcnow
+from shanhai.indicators.facts_table import MAX_LEVELS, AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import DataValue
+from shanhai.lib import periods
 
 
 def ancestor_levels(path: str) -> list[int | None]:
@@ -19,27 +21,59 @@ def ancestor_levels(path: str) -> list[int | None]:
     return (ids + [None] * MAX_LEVELS)[:MAX_LEVELS]
 
 
+def fact_row(
+    *,
+    element_id: int,
+    programme_id: int | None,
+    kind: str,
+    option: str,
+    unit_id: int,
+    unit_path: str,
+    period_id: str,
+    period_type: str,
+    start: date,
+    end: date,
+    value: Decimal,
+    qualifier: str,
+    created_by_id: int | None,
+) -> dict[str, object]:
+    """The analytics row of one data value (without its id and approval): the one place that turns a value
+    into its fact, used by the incremental writer and by the rebuild alike."""
+    levels = ancestor_levels(unit_path)
+    return {
+        "data_element_id": element_id,
+        "programme_id": programme_id,
+        "kind": kind,
+        "category_option": option,
+        "org_unit_id": unit_id,
+        **{f"ou_l{i + 1}": levels[i] for i in range(MAX_LEVELS)},
+        "period_id": period_id,
+        "start_date": start,
+        "end_date": end,
+        **periods.buckets(period_type, start)._asdict(),
+        "value": value,
+        "qualifier": qualifier,
+        "created_by_id": created_by_id,
+    }
+
+
 def row_fields(value: DataValue) -> dict[str, object]:
     period = value.period
-    levels = ancestor_levels(value.org_unit.path)
-    month = period.start_date.month if period.type == "monthly" else None
-    quarter = (period.start_date.month - 1) // 3 + 1 if period.type in ("monthly", "quarterly") else None
-    return {
-        "data_element_id": value.data_element_id,
-        "programme_id": value.programme_id,
-        "kind": value.kind,
-        "category_option": value.category_option,
-        "org_unit_id": value.org_unit_id,
-        **{f"ou_l{i + 1}": levels[i] for i in range(MAX_LEVELS)},
-        "period_id": period.id,
-        "start_date": period.start_date,
-        "end_date": period.end_date,
-        "year": period.start_date.year if period.type != "multi_year" else None,
-        "quarter": quarter,
-        "month": month,
-        "value": value.value,
-        "created_by_id": value.created_by_id,
-    }
+    return fact_row(
+        element_id=value.data_element_id,
+        programme_id=value.programme_id,
+        kind=value.kind,
+        option=value.category_option,
+        unit_id=value.org_unit_id,
+        unit_path=value.org_unit.path,
+        period_id=period.id,
+        period_type=period.type,
+        start=period.start_date,
+        end=period.end_date,
+        value=value.value,
+        qualifier=value.qualifier,
+        created_by_id=value.created_by_id,
+    )
 
 
 def sync_value(*, session: Session, value: DataValue) -> None:
@@ -108,3 +142,27 @@ def set_approved(*, session: Session, value_ids: list[int], approved: bool) -> N
 def remove_value(*, session: Session, value_id: int) -> None:
     session.execute(delete(AnalyticsValue).where(AnalyticsValue.data_value_id == value_id))
     _changed(session, [value_id])
+
+
+def relocate_units(*, session: Session, units: list[tuple[int, str]]) -> int:
+    """After units moved in the tree: give their facts the new ancestors ((unit id, new path) each), one
+    UPDATE per unit, and note the changed values in the feed. Returns how many facts moved."""
+    moved = 0
+    for unit_id, path in units:
+        levels = ancestor_levels(path)
+        result = session.execute(
+            update(AnalyticsValue)
+            .where(AnalyticsValue.org_unit_id == unit_id)
+            .values({f"ou_l{i + 1}": levels[i] for i in range(MAX_LEVELS)})
+        )
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            ids = list(
+                session.scalars(
+                    select(AnalyticsValue.data_value_id).where(AnalyticsValue.org_unit_id == unit_id)
+                )
+            )
+            for start in range(0, len(ids), 1_000):
+                _changed(session, ids[start : start + 1_000])
+            moved += count
+    return moved

@@ -158,3 +158,20 @@ def check_login_csrf(request: Request, sent: str) -> None:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not sent or not hmac.compare_digest(cookie, sent):
         raise Forbidden("请求校验失败（CSRF），请刷新页面后重试", field=CSRF_FIELD)
+
+
+MAX_FIELD = 10_000  # characters of one posted form field
+
+
+async def posted_form(request: Request) -> dict[str, list[str]]:
+    """The posted form, every value of every field as text (a multiple select sends several), read on the
+    event loop; the route itself runs in a thread. A file field is ignored here."""
+    form = await request.form()
+    out: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            out.setdefault(key, []).append(value[:MAX_FIELD])
+    return out
+
+
+FormDep = Annotated[dict[str, list[str]], Depends(posted_form)]

@@ -8,10 +8,11 @@ from urllib.parse import parse_qs, urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shanhai.analytics.query import Result, analytics, parse_request
+from shanhai.analytics.engine import Result, analytics
+from shanhai.analytics.models import SavedView
+from shanhai.analytics.request import parse_request
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor
-from shanhai.datasets.models import SavedView
 from shanhai.errors import Invalid, NotFound
 
 CHARTS = ("bar", "line", "pie")

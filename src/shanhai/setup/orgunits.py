@@ -1,0 +1,198 @@
+"""部门管理: add, rename, move and close units of the organisation tree. Moving a unit rebuilds the paths of
+its subtree and the ancestors of their facts in the analytics table, in the same transaction; a closed unit
+keeps its history but takes no new records."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from shanhai.audit.service import Action
+from shanhai.auth.scope import Actor, administers, check_can_create, unit_visible
+from shanhai.db import unique_or
+from shanhai.errors import Conflict, Invalid, OutOfScope
+from shanhai.indicators.facts import relocate_units
+from shanhai.orgunits import service as orgunits
+from shanhai.orgunits.models import MAX_DEPTH, OrgKind, OrgUnit
+from shanhai.setup.common import audit, code, number, same_version, text
+
+MODULE = "部门管理"
+
+
+def _snapshot(unit: OrgUnit) -> dict[str, object]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "parent_id": unit.parent_id,
+        "sort_order": unit.sort_order,
+        "closed": unit.closed,
+    }
+
+
+def get_unit(*, session: Session, actor: Actor, unit_id: int) -> OrgUnit:
+    actor.require("orgunits:view")
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None or not unit_visible(actor, unit):
+        raise OutOfScope("组织单位不存在或不在您的数据范围内", field="unit_id")
+    return unit
+
+
+def _check_administers(actor: Actor, unit: OrgUnit) -> None:
+    if not administers(actor, unit) or (unit.parent_id is None and not actor.scope_all):
+        raise OutOfScope("组织单位不存在或不在您的管理范围内", field="unit_id")
+
+
+def _kind(value: str) -> OrgKind:
+    try:
+        return OrgKind(value)
+    except ValueError as exc:
+        raise Invalid(f"没有这种单位类型：{value[:20]}", field="kind") from exc
+
+
+def _parent(session: Session, actor: Actor, parent_id: int | None) -> OrgUnit | None:
+    if not parent_id:
+        if not actor.scope_all:
+            raise Invalid("请选择上级单位", field="parent_id")
+        return None
+    parent = session.get(OrgUnit, parent_id)
+    if parent is None or not unit_visible(actor, parent):
+        raise Invalid("上级单位不存在或不在您的数据范围内", field="parent_id")
+    if parent.closed:
+        raise Invalid(f"上级单位“{parent.name}”已撤销", field="parent_id")
+    check_can_create(actor, parent, what="下级单位")
+    return parent
+
+
+def create_unit(
+    *,
+    session: Session,
+    actor: Actor,
+    code_: str,
+    name: str,
+    kind: str,
+    parent_id: int | None,
+    sort_order: int | None = 0,
+) -> OrgUnit:
+    actor.require("orgunits:create")
+    unit_code = code(code_)
+    unit_name = text(name, field="name", label="名称", max_length=128)
+    order = number(sort_order, field="sort_order", label="排序", low=0, high=99_999) or 0
+    parent = _parent(session, actor, parent_id)
+    with unique_or(Conflict(f"编码“{unit_code}”已被其他单位使用", field="code")), session.begin_nested():
+        unit = orgunits.create(
+            session=session, code=unit_code, name=unit_name, kind=_kind(kind), parent=parent, sort_order=order
+        )
+        session.flush()
+    audit(
+        session,
+        actor,
+        MODULE,
+        Action.CREATE,
+        "org_unit",
+        unit.id,
+        f"新增单位 {unit.name}（{unit.code}）",
+        after=_snapshot(unit),
+    )
+    return unit
+
+
+def update_unit(
+    *,
+    session: Session,
+    actor: Actor,
+    unit_id: int,
+    version: int | None,
+    name: str,
+    kind: str,
+    parent_id: int | None,
+    sort_order: int | None,
+) -> OrgUnit:
+    """Rename, re-kind, re-order, or move under another parent (the subtree and its facts follow)."""
+    actor.require("orgunits:edit")
+    unit = get_unit(session=session, actor=actor, unit_id=unit_id)
+    same_version(unit.version, version, "单位")
+    _check_administers(actor, unit)
+    before = _snapshot(unit)
+    unit.name = text(name, field="name", label="名称", max_length=128)
+    unit.kind = _kind(kind).value
+    unit.sort_order = number(sort_order, field="sort_order", label="排序", low=0, high=99_999) or 0
+    moved = 0
+    if (parent_id or None) != unit.parent_id:
+        moved = _move(session, actor, unit, parent_id)
+    unit.version += 1
+    session.flush()
+    what = f"修改单位 {unit.name}（{unit.code}）" + (
+        f"，移动后 {moved} 条数据随之汇总到新的上级" if moved else ""
+    )
+    audit(
+        session, actor, MODULE, Action.UPDATE, "org_unit", unit.id, what, before=before, after=_snapshot(unit)
+    )
+    return unit
+
+
+def _move(session: Session, actor: Actor, unit: OrgUnit, parent_id: int | None) -> int:
+    parent = _parent(session, actor, parent_id)
+    if parent is not None and parent.path.startswith(unit.path):
+        raise Invalid("不能把单位移到它自己或它的下级之下", field="parent_id")
+    subtree = list(session.scalars(orgunits.subtree_query(unit)))
+    depth = max(u.level for u in subtree) - unit.level + 1
+    new_level = 1 if parent is None else parent.level + 1
+    if new_level + depth - 1 > MAX_DEPTH:
+        raise Invalid(f"移动后层级将超过 {MAX_DEPTH} 级", field="parent_id")
+    old_path = unit.path
+    new_path = f"{parent.path if parent else '/'}{unit.id}/"
+    shift = new_level - unit.level
+    unit.parent_id = parent.id if parent else None
+    for member in subtree:
+        member.path = new_path + member.path[len(old_path) :]
+        member.level += shift
+    session.flush()
+    return relocate_units(session=session, units=[(u.id, u.path) for u in subtree])
+
+
+def close_unit(
+    *, session: Session, actor: Actor, unit_id: int, version: int | None, closed: bool = True
+) -> OrgUnit:
+    """撤销 (or 恢复) a unit: its values and users stay; it takes no new records. A unit with open units
+    below it cannot be closed, and a unit under a closed parent cannot be reopened."""
+    actor.require("orgunits:delete")
+    unit = get_unit(session=session, actor=actor, unit_id=unit_id)
+    same_version(unit.version, version, "单位")
+    _check_administers(actor, unit)
+    if closed:
+        open_below = session.scalar(
+            select(func.count())
+            .select_from(OrgUnit)
+            .where(
+                OrgUnit.path.startswith(unit.path, autoescape=True),
+                OrgUnit.id != unit.id,
+                OrgUnit.closed.is_(False),
+            )
+        )
+        if open_below:
+            raise Invalid(
+                f"“{unit.name}”下还有 {open_below} 个未撤销的单位，请先撤销下级单位", field="unit_id"
+            )
+        if unit.parent_id is None:
+            raise Invalid("根单位不能撤销", field="unit_id")
+    elif unit.parent is not None and unit.parent.closed:
+        raise Invalid(f"上级单位“{unit.parent.name}”已撤销，请先恢复上级", field="unit_id")
+    before = _snapshot(unit)
+    session.execute(
+        update(OrgUnit).where(OrgUnit.id == unit.id).values(closed=closed, version=OrgUnit.version + 1)
+    )
+    session.refresh(unit)
+    verb = "撤销" if closed else "恢复"
+    audit(
+        session,
+        actor,
+        MODULE,
+        Action.DELETE if closed else Action.UPDATE,
+        "org_unit",
+        unit.id,
+        f"{verb}单位 {unit.name}（{unit.code}）",
+        before=before,
+        after=_snapshot(unit),
+    )
+    return unit
