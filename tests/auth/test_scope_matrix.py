@@ -728,6 +728,43 @@ def list_page(name: str) -> Callable[[Ctx], None]:
     return check
 
 
+def overview_case(ctx: Ctx) -> None:
+    r = ctx.client.get("/api/v1/datasets/overview")
+    if not ctx.allowed("indicators:view"):
+        assert r.status_code == 403
+        return
+    units = visible_units(ctx.session, ctx.persona)
+    late = r.json()["overdue"]
+    assert all(units is None or o["org_unit_id"] in units for o in late), ctx.persona
+
+
+def remind_case(ctx: Ctx, api: bool) -> None:
+    """催报 needs 审核; a unit outside the scope is not found; a report that is not late is refused."""
+    data_set = _data_set(ctx)
+    inside, outside = _entry_units(ctx)
+    for unit in (inside, outside):
+        if unit is None:
+            continue
+        body = {"org_unit_id": unit.id, "period": "202501"}
+        url = f"/datasets/{data_set.id}/remind"
+        r = (
+            ctx.client.post("/api/v1" + url, json=body)
+            if api
+            else ctx.client.post(url, data=body, follow_redirects=False)
+        )
+        if not ctx.allowed("indicators:approve"):
+            assert r.status_code == 403, (ctx.persona, r.status_code)
+        elif unit is outside:
+            assert r.status_code == 404, (ctx.persona, r.status_code)
+        else:
+            assert r.status_code in ((201, 409, 422) if api else (303, 409, 422)), (ctx.persona, r.text[:200])
+
+
+def account_case(ctx: Ctx) -> None:
+    r = ctx.client.get("/api/v1/account")
+    assert r.status_code == 200 and r.json()["me"]["username"] == ctx.persona
+
+
 LIST_CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     **{("GET", f"/api/v1/lists/{n}"): list_case(n, export=False) for n in SPECS},
     **{("GET", f"/api/v1/lists/{n}/export"): list_case(n, export=True) for n in SPECS},
@@ -1127,6 +1164,10 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/api/v1/datasets"): gated("GET", "/api/v1/datasets", "indicators:view"),
     ("GET", "/datasets"): gated("GET", "/datasets", "indicators:view"),
     ("GET", "/api/v1/datasets/overdue"): overdue_case,
+    ("GET", "/api/v1/datasets/overview"): overview_case,
+    ("POST", "/api/v1/datasets/{data_set_id}/remind"): lambda ctx: remind_case(ctx, api=True),
+    ("POST", "/datasets/{data_set_id}/remind"): lambda ctx: remind_case(ctx, api=False),
+    ("GET", "/api/v1/account"): lambda ctx: account_case(ctx),
     ("GET", "/api/v1/datasets/{data_set_id}/entry"): lambda ctx: entry_case(ctx, "GET", api=True),
     ("PUT", "/api/v1/datasets/{data_set_id}/entry"): lambda ctx: entry_case(ctx, "PUT", api=True),
     ("GET", "/datasets/{data_set_id}/entry"): lambda ctx: entry_case(ctx, "GET", api=False),

@@ -3,8 +3,10 @@ to the owner's dashboard. The query is run afresh (and scoped) every time the vi
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import parse_qs, urlencode
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,7 +15,9 @@ from shanhai.analytics.models import SavedView
 from shanhai.analytics.request import parse_request
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor
-from shanhai.errors import Invalid, NotFound
+from shanhai.errors import Invalid, NotFound, ShanhaiError
+from shanhai.indicators.models import DataElement, Indicator
+from shanhai.lib.cnnum import format_quantity
 
 CHARTS = ("bar", "line", "pie")
 QUERY_MAX = 1000  # saved_views.query
@@ -87,3 +91,73 @@ def delete_view(*, session: Session, actor: Actor, view_id: int) -> None:
 def run_view(*, session: Session, actor: Actor, view: SavedView) -> Result:
     dx, ou, pe = split_query(view.query)
     return analytics(session=session, actor=actor, dx=dx, ou=ou, pe=pe)
+
+
+class PivotRow(BaseModel):
+    dx: str
+    ou: str
+    values: list[Decimal | None]
+    shown: list[str]  # the figures written the Chinese way
+    key: str
+
+
+class Pivot(BaseModel):
+    """A result as a table: rows dx × ou, columns pe (the pivot page and the dashboard's pinned panels)."""
+
+    columns: list[str]
+    rows: list[PivotRow]
+
+
+class Panel(BaseModel):
+    """A pinned view on the dashboard, run afresh in the actor's scope; `error` says why it cannot be shown
+    (an element deleted since it was saved) instead of failing the page."""
+
+    id: int
+    name: str
+    chart: str
+    query: str
+    pivot: Pivot | None
+    error: str | None = None
+
+
+def element_units(session: Session) -> dict[str, str]:
+    units = {e.code: e.unit for e in session.scalars(select(DataElement))}
+    units |= {i.code: i.unit for i in session.scalars(select(Indicator))}
+    return units | {f"{code}.target": unit for code, unit in list(units.items())}
+
+
+def pivot(result: Result, units: dict[str, str]) -> Pivot:
+    cells = {(dx, ou, pe): value for dx, ou, pe, value in result.rows}
+    rows = []
+    for dx in result.dimensions["dx"]:
+        for ou in result.dimensions["ou"]:
+            values = [cells.get((dx, ou, pe)) for pe in result.dimensions["pe"]]
+            shown = [
+                format_quantity(Decimal(v), units.get(dx, ""), result.qualifier(dx, ou, pe))
+                if v is not None
+                else ""
+                for v, pe in zip(values, result.dimensions["pe"], strict=True)
+            ]
+            numbers = [Decimal(v) if v is not None else None for v in values]
+            rows.append(
+                PivotRow(
+                    dx=result.names[dx], ou=result.names[ou], values=numbers, shown=shown, key=f"{dx}|{ou}"
+                )
+            )
+    return Pivot(columns=[result.names[p] for p in result.dimensions["pe"]], rows=rows)
+
+
+def pinned_panels(*, session: Session, actor: Actor) -> list[Panel]:
+    """The actor's pinned views, each run afresh within the actor's scope (for the dashboard)."""
+    if not actor.can("indicators:view"):
+        return []
+    units = element_units(session)
+    panels = []
+    for view in list_views(session=session, actor=actor, pinned_only=True):
+        found = Panel(id=view.id, name=view.name, chart=view.chart, query=view.query, pivot=None)
+        try:
+            found.pivot = pivot(run_view(session=session, actor=actor, view=view), units)
+        except ShanhaiError as exc:
+            found.error = exc.message
+        panels.append(found)
+    return panels

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BeforeValidator
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from shanhai.auth import service as auth
 from shanhai.auth.models import LoginLog, Role, User
 from shanhai.auth.permissions import ACTION_LABELS, MENUS, Menu
 from shanhai.auth.schemas import (
+    AccountRead,
     LoginLogRead,
     MeRead,
     PasswordReset,
@@ -77,6 +78,15 @@ def me(actor: ActorDep) -> MeRead:
         display_name=actor.display_name,
         roles=list(actor.roles),
         permissions=sorted(actor.permissions),
+    )
+
+
+@router.get(
+    "/account", response_model=AccountRead, summary="我的账号（页面 /account 的数据：登录的浏览器、令牌）"
+)
+def account(request: Request, session: SessionDep, actor: ActorDep) -> AccountRead:
+    return auth.account(
+        session=session, actor=actor, current_session=getattr(request.state, "session_id", None)
     )
 
 

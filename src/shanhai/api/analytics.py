@@ -12,11 +12,12 @@ from shanhai.analytics import saved as views
 from shanhai.analytics.engine import analytics
 from shanhai.analytics.export import export_csv
 from shanhai.datasets import service as datasets
+from shanhai.flows import reporting
 from shanhai.http.deps import ActorDep, CommitRoute, SessionDep
 from shanhai.http.errors import ERROR_RESPONSES
 from shanhai.http.responses import csv_response
 from shanhai.lib.beijing import today as beijing_today
-from shanhai.lib.types import MAX_ID, Text
+from shanhai.lib.types import MAX_ID, DbId, Text
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -136,6 +137,34 @@ def submission_read(s: Any) -> SubmissionRead:
         period=s.period_id,
         status=s.status,
         comment=s.comment,
+    )
+
+
+@router.get(
+    "/datasets/overview", response_model=reporting.Overview, summary="数据填报概览（页面 /datasets 的数据）"
+)
+def datasets_overview(session: SessionDep, actor: ActorDep) -> reporting.Overview:
+    return reporting.overview(session=session, actor=actor, today=beijing_today())
+
+
+class RemindWrite(BaseModel):
+    org_unit_id: DbId
+    period: Text = Field(max_length=16)
+
+
+@router.post(
+    "/datasets/{data_set_id}/remind", response_model=reporting.OverdueRead, status_code=201, summary="催报"
+)
+def remind(
+    data_set_id: IdPath, body: RemindWrite, session: SessionDep, actor: ActorDep
+) -> reporting.OverdueRead:
+    return reporting.remind(
+        session=session,
+        actor=actor,
+        data_set_id=data_set_id,
+        org_unit_id=body.org_unit_id,
+        period_id=body.period,
+        today=beijing_today(),
     )
 
 

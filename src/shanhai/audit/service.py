@@ -23,6 +23,7 @@ class Action(StrEnum):
     EXPORT = "导出"
     GRANT = "授权"
     REVIEW = "审核"
+    REMIND = "催报"
 
 
 class Who(Protocol):

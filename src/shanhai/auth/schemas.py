@@ -94,6 +94,28 @@ class TokenRead(BaseModel):
     revoked_at: datetime | None
 
 
+class SessionRead(BaseModel):
+    """A browser the user is signed in on."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    ip: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class AccountRead(BaseModel):
+    """The /account page's data: who I am, where I am signed in, my API tokens."""
+
+    me: MeRead
+    org_unit: str
+    role_names: list[str]
+    sessions: list[SessionRead]
+    current_session: int | None
+    tokens: list[TokenRead]
+
+
 class TokenCreated(TokenRead):
     token: str  # shown once
 

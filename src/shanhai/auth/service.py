@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action, record
 from shanhai.auth.models import ApiToken, DataScope, LoginThrottle, Role, RolePermission, User, UserSession
 from shanhai.auth.permissions import check_known
+from shanhai.auth.schemas import AccountRead, MeRead, SessionRead, TokenRead
 from shanhai.auth.scope import Actor, log_event
 from shanhai.db import dialect_insert, find_one, unique_or, utcnow
 from shanhai.errors import Conflict, Forbidden, Invalid, NotFound, ShanhaiError
@@ -825,3 +826,22 @@ def upsert_role(
         role.custom_units = units
     session.flush()
     return role
+
+
+def account(*, session: Session, actor: Actor, current_session: int | None) -> AccountRead:
+    """The signed-in user's own account: the data of /account and of /api/v1/account."""
+    user = get_user(session=session, user_id=actor.user_id or 0)
+    return AccountRead(
+        me=MeRead(
+            user_id=actor.user_id,
+            username=actor.username,
+            display_name=actor.display_name,
+            roles=list(actor.roles),
+            permissions=sorted(actor.permissions),
+        ),
+        org_unit=user.org_unit.name,
+        role_names=sorted(r.name for r in user.roles),
+        sessions=[SessionRead.model_validate(s) for s in list_sessions(session=session, user=user)],
+        current_session=current_session,
+        tokens=[TokenRead.model_validate(t) for t in list_tokens(session=session, user=user)],
+    )

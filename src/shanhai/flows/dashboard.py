@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.analytics.engine import figures
+from shanhai.analytics.saved import Panel, pinned_panels
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, visible
 from shanhai.documents.service import TextCache, citation_label
@@ -84,6 +85,7 @@ class Dashboard(BaseModel):
     values: list[ValueRead]  # the first page of the year's values (the list /values?year= pages through all)
     values_total: int = 0
     values_url: str = ""
+    panels: list[Panel] = []  # the actor's pinned analytics views
 
 
 class ProjectRead(BaseModel):
@@ -230,7 +232,7 @@ def build_dashboard(
             )
         if actor.can("indicators:view"):
             cache = TextCache(sources_dir)
-            query = parse(VALUES, {"year": str(year)}, session=session, actor=actor)
+            query = parse(VALUES, {"year": str(year), "sort": "element_code"}, session=session, actor=actor)
             page = run_list(VALUES, query, session=session, actor=actor)
             values = [value_read(v, cache) for v in page.items]
             values_total = page.total
@@ -248,6 +250,7 @@ def build_dashboard(
         values=values,
         values_total=values_total,
         values_url=f"/values?year={year}" if year is not None else "/values",
+        panels=pinned_panels(session=session, actor=actor),
     )
 
 

@@ -26,21 +26,55 @@ from shanhai.lists.spec import Column, Kind, ListSpec, Query, display
 BATCH = 1_000  # rows fetched at a time for an export
 
 
-def select_rows(spec: ListSpec, query: Query, actor: Actor) -> Select[Any]:
-    """The spec's rows for this actor and request: scope, filters, then sort (with the tiebreak last)."""
+def filtered_rows(spec: ListSpec, query: Query, actor: Actor) -> tuple[Select[Any], list[Any]]:
+    """The spec's rows for this actor and request, unsorted (what the total counts): scope, then each filter
+    with the joins it needs. Returns the select and the relationships joined."""
     actor.require(spec.permission)
     stmt = spec.base(actor)
     if spec.scope is not None:
         unit_column, creator_column = spec.scope
         stmt = stmt.where(visible(actor, unit_column, creator_column))
-    for flt in spec.filters:
-        if flt.key in query.values:
-            stmt = flt.apply(stmt, query.values[flt.key])
+    used = [f for f in spec.filters if f.key in query.values]
+    joined: list[Any] = []
+    stmt = _join(stmt, joined, [j for f in used for j in f.joins])
+    for flt in used:
+        stmt = flt.apply(stmt, query.values[flt.key])
+    return stmt, joined
+
+
+def _join(stmt: Select[Any], joined: list[Any], relations: list[Any]) -> Select[Any]:
+    for relation in relations:
+        if not any(relation is seen for seen in joined):  # a join only when a filter or the sort needs it
+            joined.append(relation)
+            stmt = stmt.join(relation)
+    return stmt
+
+
+def select_rows(spec: ListSpec, query: Query, actor: Actor) -> Select[Any]:
+    """The rows in the requested order (the sort's joins added, the tiebreak last): what a page shows."""
+    stmt, joined = filtered_rows(spec, query, actor)
     column = spec.column(query.sort.removeprefix("-"))
     assert column is not None and column.sort is not None  # parse() checked it
-    order = (column.sort.desc() if query.sort.startswith("-") else column.sort.asc()).nulls_last()
+    stmt = _join(stmt, joined, list(column.joins))
+    order = column.sort.desc() if query.sort.startswith("-") else column.sort.asc()
+    if _nullable(
+        column.sort
+    ):  # empty cells last; a NOT NULL column keeps its plain order (an index serves it)
+        order = order.nulls_last()
     tiebreak = spec.tiebreak.desc() if query.sort.startswith("-") else spec.tiebreak.asc()
     return stmt.order_by(order, tiebreak)
+
+
+def count(spec: ListSpec, query: Query, *, session: Session, actor: Actor) -> int:
+    stmt, _ = filtered_rows(spec, query, actor)
+    return int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+
+
+def _nullable(expression: Any) -> bool:
+    try:
+        return bool(expression.expression.nullable)
+    except AttributeError:
+        return True
 
 
 @dataclass
@@ -77,9 +111,9 @@ def _json(value: Any) -> Any:
 
 def run(spec: ListSpec, query: Query, *, session: Session, actor: Actor) -> ListPage:
     stmt = select_rows(spec, query, actor)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = count(spec, query, session=session, actor=actor)
     items = list(session.scalars(stmt.offset(query.offset).limit(query.limit)).unique())
-    return ListPage(spec=spec, query=query, items=items, total=int(total))
+    return ListPage(spec=spec, query=query, items=items, total=total)
 
 
 class Format(StrEnum):
@@ -127,7 +161,7 @@ def export(
     is audited as 导出 with the filters used."""
     actor.require(spec.export_permission)
     stmt = select_rows(spec, query, actor)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = count(spec, query, session=session, actor=actor)
     if total > spec.max_export:
         raise Invalid(f"一次最多导出 {spec.max_export:,} 行（本次 {total:,} 行），请先筛选", field="format")
     fd, path = tempfile.mkstemp(prefix="shanhai-export-", suffix=f".{fmt.value}")

@@ -47,6 +47,7 @@ class Column:
     width: int = 14  # characters, for the exported sheet
     show: Callable[[Any], str] | None = None  # the display text, when it is not the plain value (数值+单位)
     link: Callable[[Any], str | None] | None = None  # the page the cell links to
+    joins: tuple[Any, ...] = ()  # relationships the sort needs joined (only when sorting by this column)
 
 
 class FilterKind(StrEnum):
@@ -66,6 +67,7 @@ class Filter:
     # (value, label) pairs for a choice; a function of the session and actor (units, programmes, roles …)
     choices: Callable[[Session, Actor], Sequence[tuple[str, str]]] | Sequence[tuple[str, str]] = ()
     placeholder: str = ""
+    joins: tuple[Any, ...] = ()  # relationships the filter needs joined (only when it is used)
 
     def options(self, session: Session, actor: Actor) -> list[tuple[str, str]]:
         found = self.choices(session, actor) if callable(self.choices) else self.choices

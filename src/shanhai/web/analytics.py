@@ -12,46 +12,18 @@ from sqlalchemy import select
 from shanhai.analytics import saved as views
 from shanhai.analytics.engine import analytics
 from shanhai.analytics.request import RELATIVE_PERIODS
-from shanhai.auth.scope import unit_visible
 from shanhai.datasets import service as datasets
-from shanhai.datasets.models import STATUS_LABELS
 from shanhai.errors import ShanhaiError
+from shanhai.flows import reporting
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep
 from shanhai.indicators.models import DataElement, Indicator
 from shanhai.lib.beijing import today as beijing_today
-from shanhai.lib.cnnum import format_quantity
 from shanhai.lib.types import MAX_ID, Text
 from shanhai.orgunits.models import OrgUnit
 from shanhai.web.render import recoverable, render
 
 router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
 CHARTS = {"bar": "柱状图", "line": "折线图", "pie": "饼图"}
-
-
-def _element_units(session: SessionDep) -> dict[str, str]:
-    units = {e.code: e.unit for e in session.scalars(select(DataElement))}
-    units |= {i.code: i.unit for i in session.scalars(select(Indicator))}
-    return units | {f"{code}.target": unit for code, unit in list(units.items())}
-
-
-def _pivot(result: Any, units: dict[str, str]) -> dict[str, Any]:
-    """Rows: dx × ou; columns: pe. Cells show the figure the Chinese way."""
-    cells = {(dx, ou, pe): value for dx, ou, pe, value in result.rows}
-    rows = []
-    for dx in result.dimensions["dx"]:
-        for ou in result.dimensions["ou"]:
-            values = [cells.get((dx, ou, pe)) for pe in result.dimensions["pe"]]
-            shown = [format_quantity(v, units.get(dx, ""), "exact") if v is not None else "" for v in values]
-            rows.append(
-                {
-                    "dx": result.names[dx],
-                    "ou": result.names[ou],
-                    "values": values,
-                    "shown": shown,
-                    "key": f"{dx}|{ou}",
-                }
-            )
-    return {"columns": [result.names[p] for p in result.dimensions["pe"]], "rows": rows}
 
 
 @router.get("/analytics", summary="数据分析")
@@ -65,12 +37,12 @@ def analytics_page(
     chart: str = "bar",
 ) -> Response:
     actor.require("indicators:view")
-    units = _element_units(session)
+    units = views.element_units(session)
     error = None
     pivot = None
     try:
         result = analytics(session=session, actor=actor, dx=dx, ou=ou, pe=pe)
-        pivot = _pivot(result, units)
+        pivot = views.pivot(result, units)
     except ShanhaiError as exc:
         error = exc
     query = f"dx={dx}&ou={ou}&pe={pe}"
@@ -120,39 +92,39 @@ def delete_view(view_id: IdPath, session: SessionDep, actor: ActorDep) -> Respon
     return RedirectResponse("/analytics", status_code=303)
 
 
-def pinned_panels(session: SessionDep, actor: Any) -> list[dict[str, Any]]:
-    """The actor's pinned views, each run afresh within the actor's scope (for the dashboard)."""
-    units = _element_units(session)
-    panels = []
-    for view in views.list_views(session=session, actor=actor, pinned_only=True):
-        try:
-            panels.append(
-                {
-                    "view": view,
-                    "pivot": _pivot(views.run_view(session=session, actor=actor, view=view), units),
-                }
-            )
-        except ShanhaiError as exc:  # e.g. an element deleted since: show why instead of failing the page
-            panels.append({"view": view, "pivot": None, "error": exc.message})
-    return panels
-
-
 @router.get("/datasets", summary="数据填报")
 def datasets_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    today = beijing_today()
-    sets = datasets.list_data_sets(session=session, actor=actor)
-    periods = {d.id: datasets.recent_periods(d, today, 12) for d in sets}
-    return render(
-        request,
-        "datasets/list.html",
-        data_sets=sets,
-        periods=periods,
-        overdue=datasets.overdue(session=session, actor=actor, today=today),
-        pending=datasets.pending(session=session, actor=actor),
-        status_labels=STATUS_LABELS,
-        visible_units={d.id: [u for u in d.units if unit_visible(actor, u)] for d in sets},
-        json_url="/api/v1/datasets",
-    )
+    data = reporting.overview(session=session, actor=actor, today=beijing_today())
+    return render(request, "datasets/list.html", data=data, json_url="/api/v1/datasets/overview")
+
+
+@router.post("/datasets/{data_set_id}/remind", summary="催报")
+def remind_page(
+    data_set_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    org_unit_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    period: Annotated[Text, Form(max_length=16)],
+) -> Response:
+    actor.require("indicators:approve")
+    try:
+        reporting.remind(
+            session=session,
+            actor=actor,
+            data_set_id=data_set_id,
+            org_unit_id=org_unit_id,
+            period_id=period,
+            today=beijing_today(),
+        )
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        data = reporting.overview(session=session, actor=actor, today=beijing_today())
+        return render(
+            request, "datasets/list.html", status_code=exc.status, data=data, error=exc,
+            json_url="/api/v1/datasets/overview",
+        )  # fmt: skip
+    return RedirectResponse("/datasets?reminded=1#overdue", status_code=303)
 
 
 def _entry(request: Request, form: datasets.EntryForm, status: int = 200, error: Any = None) -> Response:

@@ -109,16 +109,21 @@ def logout(request: Request, session: SessionDep, actor: ActorDep) -> Response:
 def _account(
     request: Request, session: SessionDep, user: User, error: ShanhaiError | None = None, **extra: object
 ) -> Response:
+    actor = request.state.actor
+    data = auth.account(
+        session=session, actor=actor, current_session=getattr(request.state, "session_id", None)
+    )
     return render(
         request,
         "auth/account.html",
         status_code=error.status if error else 200,
         user=user,
-        tokens=auth.list_tokens(session=session, user=user),
-        sessions=auth.list_sessions(session=session, user=user),
-        current_session=getattr(request.state, "session_id", None),
+        data=data,
+        tokens=data.tokens,
+        sessions=data.sessions,
+        current_session=data.current_session,
         error=error,
-        json_url="/api/v1/me",
+        json_url="/api/v1/account",
         **extra,
     )
 

@@ -20,7 +20,6 @@ from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
 from shanhai.lib.types import MAX_ID, Text
 from shanhai.lists import catalogue
 from shanhai.projects import service as projects
-from shanhai.web.analytics import pinned_panels
 from shanhai.web.lists import load_page, render_list
 from shanhai.web.render import recoverable, render
 
@@ -36,12 +35,10 @@ def dashboard_page(
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
 ) -> HTMLResponse:
     data = flows.build_dashboard(session=session, actor=actor, year=year, sources_dir=settings.sources_dir)
-    panels = pinned_panels(session, actor) if actor.can("indicators:view") else []
     return render(
         request,
         "dashboard.html",
         data=data,
-        panels=panels,
         json_url=f"/api/v1/dashboard?year={data.year or ''}",
     )
 
