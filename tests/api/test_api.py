@@ -61,8 +61,8 @@ def test_unknown_ids_give_json_errors(client: TestClient) -> None:
     }
     r = client.get("/api/v1/programmes/abc")
     assert r.status_code == 422 and r.json()["error"]["field"] == "programme_id"
-    r = client.get("/api/v1/values", params={"programme_id": 99999})
-    assert r.status_code == 404
+    r = client.get("/api/v1/values", params={"programme": 99999})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "programme"
     r = client.get("/api/v1/values", params={"limit": 0})
     assert r.status_code == 422 and r.json()["error"]["field"] == "limit"
     r = client.get("/api/v1/nothing-here")

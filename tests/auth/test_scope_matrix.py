@@ -131,26 +131,17 @@ def gated(method: str, url: str, permission: str, ok: tuple[int, ...] = (200,)) 
     return check
 
 
-def _ids_of_csv(text: str) -> set[int]:
-    rows = list(csv.reader(text.lstrip("\ufeff").splitlines()))
-    return {int(r[0]) for r in rows[1:]}
-
-
 def list_values(ctx: Ctx) -> None:
-    r = ctx.client.get("/api/v1/values", params={"limit": 500})
     if not ctx.allowed("indicators:view"):
-        assert r.status_code == 403
+        assert ctx.client.get("/api/v1/values").status_code == 403
         return
-    assert {v["id"] for v in r.json()["items"]} == visible_values(ctx.session, ctx.persona)
+    seen: set[int] = set()
+    for offset in range(0, 2000, 200):
+        r = ctx.client.get("/api/v1/values", params={"limit": 200, "offset": offset})
+        assert r.status_code == 200
+        seen |= {v["id"] for v in r.json()["items"]}
+    assert seen == visible_values(ctx.session, ctx.persona)
     assert r.json()["total"] == len(visible_values(ctx.session, ctx.persona))
-
-
-def export_values(ctx: Ctx) -> None:
-    r = ctx.client.get("/api/v1/values/export")
-    if not ctx.allowed("indicators:export"):
-        assert r.status_code == 403
-        return
-    assert _ids_of_csv(r.text) == visible_values(ctx.session, ctx.persona)
 
 
 def values_page(ctx: Ctx) -> None:
@@ -1093,7 +1084,6 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/programmes/{programme_id}"): lambda ctx: programme_detail(ctx, html=True),
     ("GET", "/api/v1/values"): list_values,
     ("GET", "/values"): values_page,
-    ("GET", "/api/v1/values/export"): export_values,
     ("GET", "/api/v1/values/{value_id}"): value_detail,
     ("GET", "/api/v1/values/{value_id}/history"): value_history,
     ("POST", "/api/v1/values"): create_value_api,
@@ -1107,7 +1097,6 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", "/api/v1/tokens"): lambda ctx: own_tokens(ctx, "create"),
     ("DELETE", "/api/v1/tokens/{token_id}"): lambda ctx: own_tokens(ctx, "revoke_other"),
     ("GET", "/api/v1/permissions"): gated("GET", "/api/v1/permissions", "roles:view"),
-    ("GET", "/api/v1/users"): gated("GET", "/api/v1/users", "users:view"),
     ("POST", "/api/v1/users"): admin_write("create_user"),
     ("GET", "/api/v1/users/{user_id}"): lambda ctx: gated(
         "GET", f"/api/v1/users/{other_user_id(ctx)}", "users:view"
@@ -1122,9 +1111,6 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("PUT", "/api/v1/roles/{role_id}"): admin_write("put_role"),
     **LIST_CASES,
     **SETUP_CASES,
-    ("GET", "/api/v1/audit"): gated("GET", "/api/v1/audit", "audit:view"),
-    ("GET", "/api/v1/audit/export"): gated("GET", "/api/v1/audit/export", "audit:export"),
-    ("GET", "/api/v1/logins"): gated("GET", "/api/v1/logins", "logins:view"),
     ("GET", "/admin/users"): gated("GET", "/admin/users", "users:view"),
     ("GET", "/admin/users/new"): gated("GET", "/admin/users/new", "users:create"),
     ("POST", "/admin/users/new"): admin_write("create_user_form"),

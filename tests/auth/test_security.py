@@ -314,11 +314,11 @@ def test_audit_filters_blank_fields_mean_no_filter_and_bad_dates_are_named(
     admin = as_persona("admin")
     blank = {"module": "", "action": "", "operator": "", "since": "", "until": "", "q": ""}
     assert admin.get("/admin/audit", params=blank).status_code == 200
-    everything = admin.get("/api/v1/audit").json()["total"]
-    assert admin.get("/api/v1/audit", params=blank).json()["total"] == everything > 0
-    narrowed = admin.get("/api/v1/audit", params={"module": "指标", "since": "2000-01-01"}).json()
+    everything = admin.get("/api/v1/lists/audit").json()["total"]
+    assert admin.get("/api/v1/lists/audit", params=blank).json()["total"] == everything > 0
+    narrowed = admin.get("/api/v1/lists/audit", params={"module": "指标", "since": "2000-01-01"}).json()
     assert 0 < narrowed["total"] < everything
-    bad = admin.get("/api/v1/audit", params={"since": "2025-13-01"})
+    bad = admin.get("/api/v1/lists/audit", params={"since": "2025-13-01"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "since"
 
 
@@ -364,11 +364,13 @@ def test_audit_days_are_beijing_days(as_persona: Callable[[str], TestClient], se
     session.flush()
     admin = as_persona("admin")
     on = {"since": "2031-01-02", "until": "2031-01-02"}
-    assert [e["id"] for e in admin.get("/api/v1/audit", params=on).json()["items"]] == [entry.id]
+    assert [e["id"] for e in admin.get("/api/v1/lists/audit", params=on).json()["items"]] == [entry.id]
     day_before = {"since": "2031-01-01", "until": "2031-01-01"}
-    assert admin.get("/api/v1/audit", params=day_before).json()["total"] == 0
+    assert admin.get("/api/v1/lists/audit", params=day_before).json()["total"] == 0
     assert "2031-01-02 01:00:00" in admin.get("/admin/audit", params=on).text
-    assert "2031-01-02 01:00:00" in admin.get("/api/v1/audit/export", params=on).text
+    assert "2031-01-02 01:00:00" in admin.get(
+        "/api/v1/lists/audit/export", params={**on, "format": "csv"}
+    ).content.decode("utf-8-sig")
 
 
 def test_a_user_sees_their_signed_in_browsers_and_signs_one_out(

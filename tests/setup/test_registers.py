@@ -126,6 +126,10 @@ def test_a_closed_unit_keeps_its_history_and_takes_no_new_records(session: Sessi
         == 5
     )
     with pytest.raises(Invalid, match="上级"):
+        orgunits.close_unit(
+            session=session, actor=admin, unit_id=child.id, version=child.version, closed=False
+        )
+    with pytest.raises(Conflict, match="版本"):
         orgunits.close_unit(session=session, actor=admin, unit_id=child.id, version=None, closed=False)
     with pytest.raises(Conflict):
         orgunits.close_unit(session=session, actor=admin, unit_id=parent.id, version=1, closed=False)
@@ -244,6 +248,7 @@ def test_elements_and_indicators(session: Session) -> None:
             session=session,
             actor=admin,
             element_id=funds.id,
+            version=funds.version,
             name=funds.name,
             unit="元",
             aggregation="average",
@@ -294,6 +299,7 @@ def test_elements_and_indicators(session: Session) -> None:
             session=session,
             actor=admin,
             indicator_id=first.id,
+            version=first.version,
             name="甲",
             formula="#{IND_B} + 1",
             unit="",
@@ -347,7 +353,12 @@ def test_data_sets_with_rules(session: Session) -> None:
     assert [r.operator for r in created.rules] == ["<="] and created.elements[0].required
     with pytest.raises(Invalid) as due:
         ds_setup.update_data_set(
-            session=session, actor=admin, data_set_id=created.id, rules="", **{**base, "due_day": 31}
+            session=session,
+            actor=admin,
+            data_set_id=created.id,
+            version=created.version,
+            rules="",
+            **{**base, "due_day": 31},
         )
     assert due.value.field == "due_day"
     reported = session.scalars(select(type(created)).order_by(type(created).id)).first()
@@ -426,3 +437,218 @@ def test_out_of_scope_unit_is_not_found(session: Session) -> None:
         orgunits.get_unit(
             session=session, actor=actor_of(session, "quanshan_officer"), unit_id=_unit(session, "XZ").id
         )
+
+
+def test_formulas_refuse_absurd_numbers_and_a_huge_result_is_an_empty_cell(
+    session: Session, as_persona: Callable[[str], TestClient]
+) -> None:
+    admin = actor_of(session, "admin")
+    with pytest.raises(Invalid, match="过大"):
+        metadata.preview(session=session, actor=admin, code_="", formula="9" * 30, unit="", decimals=1)
+    cube = metadata.create_indicator(
+        session=session,
+        actor=admin,
+        code_="CUBE",
+        name="立方",
+        formula="#{FUNDS} * #{FUNDS} * #{FUNDS}",
+        unit="",
+        decimals=4,
+        description="",
+    )
+    result = analytics(session=session, actor=admin, dx="CUBE", ou="XZ", pe="2025")
+    assert result.value("CUBE", "XZ", "2025") is None  # 10^25: no figure, and no error
+    client = as_persona("admin")
+    assert (
+        client.post(
+            "/api/v1/views",
+            json={"name": "立方", "dx": cube.code, "ou": "XZ", "pe": "2025", "chart": "bar", "pinned": True},
+        ).status_code
+        == 201
+    )
+    assert client.get("/api/v1/dashboard?year=2025").status_code == 200
+    assert client.get("/").status_code == 200
+    rule = "#{MONTHLY_PLACED} * 99999999999999 * 99999999999999 <= 1 | 过大"
+    ids = list(
+        session.scalars(
+            select(DataElement.id).where(DataElement.code.in_(["MONTHLY_TRAINED", "MONTHLY_PLACED"]))
+        )
+    )
+    data_set = ds_setup.create_data_set(
+        session=session,
+        actor=admin,
+        code_="BIG_RULE",
+        name="大数规则",
+        period_type="monthly",
+        due_day=10,
+        programme_id=None,
+        element_ids=ids,
+        required_ids=[],
+        unit_ids=[_unit(session, "XZ-QS").id],
+        rules=rule,
+    )
+    _numbers, errors, rules = datasets_validate(
+        data_set, {"MONTHLY_PLACED": "999999999999", "MONTHLY_TRAINED": "1"}
+    )
+    assert not errors and not rules  # a side beyond any real figure is not checked, and nothing fails
+
+
+def datasets_validate(data_set, raw):  # type: ignore[no-untyped-def]
+    from shanhai.datasets.service import validate
+
+    return validate(data_set, raw, complete=False)
+
+
+def test_the_tree_keeps_one_root_and_places_follow_the_unit_rules(session: Session) -> None:
+    admin = actor_of(session, "admin")
+    with pytest.raises(Invalid) as root:
+        orgunits.create_unit(
+            session=session, actor=admin, code_="ROOT2", name="第二个根", kind="city", parent_id=None
+        )
+    assert root.value.field == "parent_id"
+    quanshan = _unit(session, "XZ-QS")
+    with pytest.raises(Invalid) as top:
+        orgunits.update_unit(
+            session=session,
+            actor=admin,
+            unit_id=quanshan.id,
+            version=quanshan.version,
+            name=quanshan.name,
+            kind=quanshan.kind,
+            parent_id=None,
+            sort_order=0,
+        )
+    assert top.value.field == "parent_id"
+    shut = orgunits.create_unit(
+        session=session, actor=admin, code_="SHUT", name="将撤销", kind="unit", parent_id=quanshan.id
+    )
+    orgunits.close_unit(session=session, actor=admin, unit_id=shut.id, version=shut.version)
+    with pytest.raises(Invalid, match="已撤销"):
+        programmes.create_place(
+            session=session,
+            actor=admin,
+            code_="PL-SHUT",
+            name="某地",
+            full_name="某地",
+            province="某省",
+            parent_id=shut.id,
+        )
+    with pytest.raises(Invalid, match="已撤销"):
+        orgunits.close_unit(session=session, actor=admin, unit_id=shut.id, version=shut.version)
+
+
+def test_a_stale_or_missing_version_is_a_conflict(session: Session) -> None:
+    admin = actor_of(session, "admin")
+    unit = _unit(session, "XZ-QS")
+    fields = dict(name=unit.name, kind=unit.kind, parent_id=unit.parent_id, sort_order=unit.sort_order)
+    for version in (unit.version + 5, None):
+        with pytest.raises(Conflict):
+            orgunits.update_unit(session=session, actor=admin, unit_id=unit.id, version=version, **fields)
+    funds = session.scalars(select(DataElement).where(DataElement.code == "FUNDS")).one()
+    with pytest.raises(Conflict):
+        metadata.update_element(
+            session=session,
+            actor=admin,
+            element_id=funds.id,
+            version=funds.version + 1,
+            name="x",
+            unit="元",
+            aggregation="sum",
+            group="",
+            description="",
+            category="",
+            options="",
+        )
+
+
+def test_codes_are_shared_by_elements_and_indicators_and_previews_nest(session: Session) -> None:
+    admin = actor_of(session, "admin")
+    metadata.create_indicator(
+        session=session,
+        actor=admin,
+        code_="HALF_FUNDS",
+        name="半",
+        formula="#{FUNDS} / 2",
+        unit="元",
+        decimals=0,
+        description="",
+    )
+    with pytest.raises(Conflict) as clash:
+        metadata.create_element(
+            session=session,
+            actor=admin,
+            code_="HALF_FUNDS",
+            name="x",
+            unit="个",
+            aggregation="sum",
+            group="",
+            description="",
+            category="",
+            options="",
+        )
+    assert clash.value.field == "code"
+    nested = metadata.preview(
+        session=session, actor=admin, code_="", formula="#{HALF_FUNDS} * 2", unit="元", decimals=0
+    )
+    direct = metadata.preview(
+        session=session, actor=admin, code_="", formula="#{FUNDS}", unit="元", decimals=0
+    )
+    assert nested.operands == ["FUNDS"] and nested.value == direct.value
+
+
+def test_a_district_administrator_sees_and_manages_its_own_scope_only(
+    session: Session, as_persona: Callable[[str], TestClient]
+) -> None:
+    admin = actor_of(session, "admin")
+    role = roles.create_role(
+        session=session,
+        actor=admin,
+        code_="qs_admin",
+        name="泉山区管理员",
+        data_scope="unit_and_below",
+        permissions={"users:view", "audit:view", "orgunits:view", "orgunits:edit"},
+    )
+    from shanhai.auth import service as auth
+
+    quanshan = _unit(session, "XZ-QS")
+    auth.create_user(
+        session=session,
+        actor=admin,
+        username="qs_admin",
+        display_name="泉山管理员",
+        password="Quanshan-admin-2026",
+        org_unit_id=quanshan.id,
+        role_ids=[role.id],
+    )
+    district = actor_of(session, "qs_admin")
+    with pytest.raises(OutOfScope):
+        orgunits.update_unit(
+            session=session,
+            actor=district,
+            unit_id=quanshan.id,
+            version=quanshan.version,
+            name="改名",
+            kind=quanshan.kind,
+            parent_id=quanshan.parent_id,
+            sort_order=0,
+        )
+    client = as_persona("qs_admin")
+    users = client.get("/api/v1/lists/users", params={"limit": 200}).json()["items"]
+    assert users and {u["org_unit"] for u in users} <= {"泉山区"} | {
+        u.name for u in _below(session, quanshan)
+    }
+    actors = {e["actor"] for e in client.get("/api/v1/lists/audit", params={"limit": 200}).json()["items"]}
+    assert "admin" not in actors and "city_admin" not in actors
+
+
+def _below(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+    return list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(unit.path))))
+
+
+def test_dates_far_outside_the_calendar_are_refused_not_a_500(
+    as_persona: Callable[[str], TestClient],
+) -> None:
+    client = as_persona("admin")
+    for params in ({"since": "0001-01-01"}, {"until": "9999-12-31"}):
+        for url in ("/api/v1/lists/audit", "/api/v1/lists/logins", "/admin/audit"):
+            reply = client.get(url, params=params)
+            assert reply.status_code == 422, (url, params, reply.status_code)

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BeforeValidator
-from sqlalchemy import select
+from fastapi import APIRouter, Query, Request, Response
 
-from shanhai.audit import service as audit
-from shanhai.audit.schemas import AuditRead
 from shanhai.auth import service as auth
-from shanhai.auth.models import LoginLog, Role, User
+from shanhai.auth.models import Role, User
 from shanhai.auth.permissions import ACTION_LABELS, MENUS, Menu
 from shanhai.auth.schemas import (
     AccountRead,
-    LoginLogRead,
     MeRead,
     PasswordReset,
     RoleRead,
@@ -30,9 +24,8 @@ from shanhai.auth.schemas import (
 )
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep
 from shanhai.http.errors import ERROR_RESPONSES
-from shanhai.http.responses import CSV_RESPONSES, csv_response
 from shanhai.lib.types import Text
-from shanhai.pagination import MAX_LIMIT, Page, paginate
+from shanhai.pagination import MAX_LIMIT
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
 Offset = Annotated[int, Query(ge=0, le=10**9)]
@@ -123,12 +116,6 @@ def permissions(actor: ActorDep) -> list[dict[str, Any]]:
     return [menu_tree(m) for m in MENUS]
 
 
-@router.get("/users", response_model=list[UserRead], summary="用户列表")
-def list_users(session: SessionDep, actor: ActorDep) -> list[UserRead]:
-    actor.require("users:view")
-    return [user_read(u) for u in auth.list_users(session=session)]
-
-
 @router.post("/users", response_model=UserRead, status_code=201, summary="新增用户")
 def create_user(body: UserCreate, session: SessionDep, actor: ActorDep) -> UserRead:
     user = auth.create_user(
@@ -203,67 +190,3 @@ def update_role(role_id: IdPath, body: RoleUpdate, session: SessionDep, actor: A
         custom_unit_ids=body.custom_unit_ids,
     )
     return role_read(role)
-
-
-def _blank_is_none(value: object) -> object:
-    return value or None
-
-
-# a filter form sends empty fields as "": they mean "no filter", not a bad date
-OptionalDate = Annotated[date | None, BeforeValidator(_blank_is_none)]
-
-
-def audit_filter(
-    module: Filter = None,
-    action: Filter = None,
-    operator: Filter = None,
-    since: OptionalDate = None,
-    until: OptionalDate = None,
-    q: Filter = None,
-) -> audit.AuditFilter:
-    """The operation-log filter shared by the API list, its CSV export and the web page."""
-    return audit.AuditFilter(
-        module=module or None,
-        action=action or None,
-        actor=operator or None,
-        since=since,
-        until=until,
-        text=q or None,
-    )
-
-
-AuditFilterDep = Annotated[audit.AuditFilter, Depends(audit_filter)]
-
-
-@router.get("/audit", response_model=Page[AuditRead], summary="操作日志")
-def list_audit(
-    session: SessionDep, actor: ActorDep, flt: AuditFilterDep, offset: Offset = 0, limit: Limit = 50
-) -> Page[AuditRead]:
-    actor.require("audit:view")
-    rows, total = paginate(session, audit.query(flt), offset=offset, limit=limit)
-    return Page[AuditRead](
-        items=[AuditRead.model_validate(r) for r in rows], total=total, offset=offset, limit=limit
-    )
-
-
-@router.get(
-    "/audit/export",
-    summary="导出操作日志（CSV）",
-    response_class=Response,
-    responses=CSV_RESPONSES,
-)
-def export_audit(session: SessionDep, actor: ActorDep, flt: AuditFilterDep) -> Response:
-    actor.require("audit:export")
-    body = audit.export_csv(session=session, actor=actor, flt=flt)
-    return csv_response(body, "shanhai-audit.csv")
-
-
-@router.get("/logins", response_model=Page[LoginLogRead], summary="登录日志")
-def list_logins(
-    session: SessionDep, actor: ActorDep, offset: Offset = 0, limit: Limit = 50
-) -> Page[LoginLogRead]:
-    actor.require("logins:view")
-    rows, total = paginate(session, select(LoginLog).order_by(LoginLog.id.desc()), offset=offset, limit=limit)
-    return Page[LoginLogRead](
-        items=[LoginLogRead.model_validate(r) for r in rows], total=total, offset=offset, limit=limit
-    )

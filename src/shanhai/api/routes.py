@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -18,15 +18,17 @@ from shanhai.flows.projects import ProjectPage, project_page
 from shanhai.health import state as health_state
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
 from shanhai.http.errors import ERROR_RESPONSES
-from shanhai.http.responses import CSV_RESPONSES, csv_response
+from shanhai.http.lists import list_params
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import ValueKind
 from shanhai.indicators.present import value_read
 from shanhai.indicators.schemas import DataElementRead, ValueRead
-from shanhai.indicators.service import ValueFilter
 from shanhai.lib.cnnum import Qualifier
 from shanhai.lib.types import MAX_ID, DbId, PlainNumber, Text, Version
-from shanhai.pagination import MAX_LIMIT, Page
+from shanhai.lists.catalogue import VALUES
+from shanhai.lists.run import run as run_list
+from shanhai.lists.spec import parse
+from shanhai.pagination import Page
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
 from shanhai.projects import service as projects
@@ -111,37 +113,25 @@ def programme_detail(
     )
 
 
-@router.get("/values", response_model=Page[ValueRead], summary="指标数据（含出处）")
+@router.get(
+    "/values", response_model=Page[ValueRead], summary="指标数据（含出处；筛选与排序同 /api/v1/lists/values）"
+)
 def list_values(
     session: SessionDep,
     settings: SettingsDep,
     actor: ActorDep,
-    programme_id: IdQuery = None,
-    org_unit_id: IdQuery = None,
-    year: Year = None,
-    kind: ValueKind | None = None,
-    offset: Offset = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    raw: dict[str, str] = Depends(list_params(VALUES)),  # noqa: B008 (the kit's parameters, declared)
 ) -> Page[ValueRead]:
-    flt = ValueFilter(programme_id=programme_id, org_unit_id=org_unit_id, year=year, kind=kind)
-    return flows.list_values(
-        session=session, actor=actor, flt=flt, offset=offset, limit=limit, sources_dir=settings.sources_dir
+    """The values list of the kit (its filters, sort, page and scope), each value with its source sentence:
+    the same rows as /values and /api/v1/lists/values; export with /api/v1/lists/values/export."""
+    page = run_list(VALUES, parse(VALUES, raw, session=session, actor=actor), session=session, actor=actor)
+    cache = TextCache(settings.sources_dir)
+    return Page[ValueRead](
+        items=[value_read(v, cache) for v in page.items],
+        total=page.total,
+        offset=page.query.offset,
+        limit=page.query.limit,
     )
-
-
-@router.get(
-    "/values/export",
-    summary="导出指标数据（CSV）",
-    response_class=Response,
-    responses=CSV_RESPONSES,
-)
-def export_values(
-    session: SessionDep, actor: ActorDep, programme_id: IdQuery = None, year: Year = None
-) -> Response:
-    body = flows.export_values(
-        session=session, actor=actor, flt=ValueFilter(programme_id=programme_id, year=year)
-    )
-    return csv_response(body, "shanhai-values.csv")
 
 
 @router.get("/values/{value_id}", response_model=ValueRead, summary="一条指标数据")

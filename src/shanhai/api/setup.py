@@ -60,9 +60,24 @@ def create_unit(body: UnitCreate, session: SessionDep, actor: ActorDep) -> Saved
     return _saved(orgunits.create_unit(session=session, actor=actor, code_=body.code, **fields))
 
 
-@router.get("/orgunits/{unit_id}", response_model=Saved, summary="单位")
-def get_unit(unit_id: IdPath, session: SessionDep, actor: ActorDep) -> Saved:
-    return _saved(orgunits.get_unit(session=session, actor=actor, unit_id=unit_id))
+class UnitRead(Saved):
+    kind: str
+    kind_label: str
+    parent_id: int | None
+    path: str
+    level: int
+    sort_order: int
+    closed: bool
+
+
+@router.get("/orgunits/{unit_id}", response_model=UnitRead, summary="单位（修改时所需的各项）")
+def get_unit(unit_id: IdPath, session: SessionDep, actor: ActorDep) -> UnitRead:
+    unit = orgunits.get_unit(session=session, actor=actor, unit_id=unit_id)
+    return UnitRead(
+        id=unit.id, code=unit.code, name=unit.name, version=unit.version, kind=unit.kind,
+        kind_label=unit.kind_label, parent_id=unit.parent_id, path=unit.path, level=unit.level,
+        sort_order=unit.sort_order, closed=unit.closed,
+    )  # fmt: skip
 
 
 @router.put("/orgunits/{unit_id}", response_model=Saved, summary="修改或移动单位")
@@ -153,6 +168,10 @@ class ElementCreate(ElementWrite):
     code: Text = Field(max_length=64)
 
 
+class ElementUpdate(ElementWrite):
+    version: int = Field(ge=1, le=2**31 - 1)
+
+
 @router.post("/elements", response_model=Saved, status_code=201, summary="新增数据元")
 def create_element(body: ElementCreate, session: SessionDep, actor: ActorDep) -> Saved:
     fields = body.model_dump(exclude={"code"})
@@ -165,7 +184,7 @@ def get_element(element_id: IdPath, session: SessionDep, actor: ActorDep) -> Sav
 
 
 @router.put("/elements/{element_id}", response_model=Saved, summary="修改数据元")
-def update_element(element_id: IdPath, body: ElementWrite, session: SessionDep, actor: ActorDep) -> Saved:
+def update_element(element_id: IdPath, body: ElementUpdate, session: SessionDep, actor: ActorDep) -> Saved:
     return _saved(
         metadata.update_element(session=session, actor=actor, element_id=element_id, **body.model_dump())
     )
@@ -187,6 +206,10 @@ class IndicatorWrite(Strict):
 
 class IndicatorCreate(IndicatorWrite):
     code: Text = Field(max_length=64)
+
+
+class IndicatorUpdate(IndicatorWrite):
+    version: int = Field(ge=1, le=2**31 - 1)
 
 
 class PreviewRead(BaseModel):
@@ -224,7 +247,7 @@ def create_indicator(body: IndicatorCreate, session: SessionDep, actor: ActorDep
 
 @router.put("/indicators/{indicator_id}", response_model=Saved, summary="修改指标")
 def update_indicator(
-    indicator_id: IdPath, body: IndicatorWrite, session: SessionDep, actor: ActorDep
+    indicator_id: IdPath, body: IndicatorUpdate, session: SessionDep, actor: ActorDep
 ) -> Saved:
     indicator = metadata.update_indicator(
         session=session, actor=actor, indicator_id=indicator_id, **body.model_dump()
@@ -253,6 +276,10 @@ class DataSetCreate(DataSetWrite):
     code: Text = Field(max_length=64)
 
 
+class DataSetUpdate(DataSetWrite):
+    version: int = Field(ge=1, le=2**31 - 1)
+
+
 @router.post("/datasets", response_model=Saved, status_code=201, summary="新增数据集")
 def create_data_set(body: DataSetCreate, session: SessionDep, actor: ActorDep) -> Saved:
     fields = body.model_dump(exclude={"code"})
@@ -260,7 +287,7 @@ def create_data_set(body: DataSetCreate, session: SessionDep, actor: ActorDep) -
 
 
 @router.put("/datasets/{data_set_id}", response_model=Saved, summary="修改数据集")
-def update_data_set(data_set_id: IdPath, body: DataSetWrite, session: SessionDep, actor: ActorDep) -> Saved:
+def update_data_set(data_set_id: IdPath, body: DataSetUpdate, session: SessionDep, actor: ActorDep) -> Saved:
     data_set = ds_setup.update_data_set(
         session=session, actor=actor, data_set_id=data_set_id, **body.model_dump()
     )

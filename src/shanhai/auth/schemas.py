@@ -118,14 +118,3 @@ class AccountRead(BaseModel):
 
 class TokenCreated(TokenRead):
     token: str  # shown once
-
-
-class LoginLogRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    at: datetime
-    username: str
-    ip: str
-    event: str
-    message: str

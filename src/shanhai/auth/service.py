@@ -513,10 +513,6 @@ def get_user(*, session: Session, user_id: int) -> User:
     return user
 
 
-def list_users(*, session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.id)))
-
-
 def list_roles(*, session: Session) -> list[Role]:
     return list(session.scalars(select(Role).order_by(Role.id)))
 

@@ -75,6 +75,7 @@ class DataSet(Base, Timestamped):
     period_type: Mapped[str] = mapped_column(String(16))
     due_day: Mapped[int] = mapped_column(Integer, default=10)  # due on this day of the following period
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     elements: Mapped[list[DataSetElement]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by=DataSetElement.sort_order
@@ -83,6 +84,8 @@ class DataSet(Base, Timestamped):
         secondary=data_set_units, lazy="selectin", order_by=OrgUnit.path
     )
     rules: Mapped[list[ValidationRule]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Submission(Base, Timestamped):

@@ -13,27 +13,21 @@ from sqlalchemy.orm import Session
 
 from shanhai.analytics.engine import figures
 from shanhai.analytics.saved import Panel, pinned_panels
-from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, visible
-from shanhai.documents.service import TextCache, citation_label
+from shanhai.documents.service import TextCache
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, Period
 from shanhai.indicators.present import source_read, total_read, value_read
 from shanhai.indicators.schemas import TotalRead, ValueRead
 from shanhai.lib.cnnum import (
-    QUALIFIER_LABELS,
-    Qualifier,
     combine_qualifiers,
     format_money,
-    format_quantity,
     normalize,
 )
-from shanhai.lib.csvout import to_csv
 from shanhai.lists.catalogue import VALUES
 from shanhai.lists.run import run as run_list
 from shanhai.lists.spec import parse
 from shanhai.orgunits.models import OrgUnit
-from shanhai.pagination import Page, paginate
 from shanhai.programmes import service as programmes
 from shanhai.programmes.models import PAIRING_KINDS, Programme
 from shanhai.programmes.schemas import ProgrammeRead
@@ -277,78 +271,6 @@ def programme_detail(
     return ProgrammeDetail(
         programme=ProgrammeRead.model_validate(programme), card=card, values=values, projects=projects
     )
-
-
-def list_values(
-    *,
-    session: Session,
-    actor: Actor,
-    flt: indicators.ValueFilter,
-    offset: int,
-    limit: int,
-    sources_dir: Path | None,
-) -> Page[ValueRead]:
-    actor.require("indicators:view")
-    if flt.programme_id is not None:
-        programmes.get(session=session, programme_id=flt.programme_id)
-    rows, total = paginate(session, indicators.values_query(flt, actor), offset=offset, limit=limit)
-    cache = TextCache(sources_dir)
-    return Page[ValueRead](
-        items=[value_read(v, cache) for v in rows], total=total, offset=offset, limit=limit
-    )
-
-
-EXPORT_COLUMNS = (
-    "编号",
-    "指标编码",
-    "指标",
-    "单位（地区）",
-    "重点工作",
-    "期间",
-    "类别",
-    "数值",
-    "计量单位",
-    "限定",
-    "显示",
-    "出处",
-)
-
-
-def export_values(*, session: Session, actor: Actor, flt: indicators.ValueFilter) -> str:
-    """CSV of the values the actor may see (UTF-8 with BOM so that Excel opens it in Chinese). Audited."""
-    actor.require("indicators:export")
-    values = list(session.scalars(indicators.values_query(flt, actor)))
-    body = to_csv(
-        EXPORT_COLUMNS,
-        (
-            [
-                v.id,
-                v.data_element.code,
-                v.data_element.name,
-                v.org_unit.name,
-                v.programme.short_name if v.programme else "",
-                v.period.name,
-                "目标" if v.kind == "target" else "实际",
-                normalize(v.value),
-                v.data_element.unit,
-                QUALIFIER_LABELS[Qualifier(v.qualifier)],
-                format_quantity(v.value, v.data_element.unit, v.qualifier),
-                citation_label(v.source),
-            ]
-            for v in values
-        ),
-    )
-    rows = len(values)
-    record(
-        session=session,
-        actor=actor,
-        module="指标",
-        action=Action.EXPORT,
-        object_type="data_value",
-        summary=f"导出指标数据 {rows} 条",
-        after={"rows": rows},
-    )
-    return body
 
 
 def list_elements(*, session: Session) -> list[DataElement]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from shanhai.errors import Invalid
@@ -44,6 +44,12 @@ def parse(formula: str) -> Node:
                 raise Invalid(f"未知的修饰：.{modifier}（可用 .target、.last_year）", field="formula")
             tokens.append(("ref", Operand(match.group(2), modifier)))
         elif match.group(4):
+            digits, _, decimals = match.group(4).partition(".")
+            if len(digits.lstrip("0")) > 15 or len(decimals) > 4:
+                raise Invalid(
+                    f"公式中的数字过大或小数位过多：{match.group(4)[:24]}（整数最多 15 位，小数最多 4 位）",
+                    field="formula",
+                )
             tokens.append(("num", Decimal(match.group(4))))
         else:
             tokens.append(("op", match.group(5)))
@@ -107,16 +113,30 @@ def operands(node: Node) -> set[Operand]:
     return set().union(*(operands(child) for child in node[1:]))
 
 
+LIMIT = Decimal(10) ** 18  # a result this large is no figure any report quotes: the cell stays empty
+
+
 def evaluate(node: Node, lookup: Callable[[Operand], Decimal | None]) -> Decimal | None:
+    """The formula's value (None for a missing operand, a division by zero, or a result beyond LIMIT),
+    computed with enough precision that rounding it afterwards never fails."""
+    with localcontext() as context:
+        context.prec = 50
+        value = _evaluate(node, lookup)
+    if value is None or abs(value) >= LIMIT:
+        return None
+    return value
+
+
+def _evaluate(node: Node, lookup: Callable[[Operand], Decimal | None]) -> Decimal | None:
     kind = node[0]
     if kind == "num":
         return Decimal(node[1])
     if kind == "ref":
         return lookup(node[1])
     if kind == "neg":
-        inner = evaluate(node[1], lookup)
+        inner = _evaluate(node[1], lookup)
         return None if inner is None else -inner
-    left, right = evaluate(node[1], lookup), evaluate(node[2], lookup)
+    left, right = _evaluate(node[1], lookup), _evaluate(node[2], lookup)
     if left is None or right is None:
         return None
     try:

@@ -62,6 +62,9 @@ class DataElement(Base, Timestamped):
     # disaggregation by one category, e.g. 性别 with options 男,女 (empty: not disaggregated)
     category: Mapped[str] = mapped_column(String(32), default="", server_default="")
     category_options: Mapped[str] = mapped_column(String(256), default="", server_default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (an edit from a stale form is a 409)
 
     @property
     def options(self) -> list[str]:
@@ -80,6 +83,9 @@ class Indicator(Base, Timestamped):
     unit: Mapped[str] = mapped_column(String(16), default="")
     decimals: Mapped[int] = mapped_column(Integer, default=1)
     description: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class DataValue(Base, Timestamped):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from shanhai.audit.models import AuditLog
@@ -51,6 +51,15 @@ def _under(unit_column: Any) -> Any:
 
 # --- 系统管理 ------------------------------------------------------------------------------------------
 
+
+def _by_visible_users(actor: Actor, username_column: Any) -> Any:
+    """An administrator with a unit scope sees the log entries of the users of that scope only (the system's
+    own entries and those of unknown names are for administrators of the whole tree)."""
+    if actor.scope_all:
+        return true()
+    return username_column.in_(select(User.username).where(visible(actor, User.org_unit_id)))
+
+
 AUDIT = ListSpec(
     name="audit",
     title="操作日志",
@@ -58,7 +67,7 @@ AUDIT = ListSpec(
     permission="audit:view",
     export_permission="audit:export",
     page_url="/admin/audit",
-    base=lambda actor: select(AuditLog),
+    base=lambda actor: select(AuditLog).where(_by_visible_users(actor, AuditLog.actor)),
     columns=(
         Column("at", "时间", lambda e: e.at, AuditLog.at, Kind.DATETIME, 20),
         Column("actor", "操作人", lambda e: e.actor, AuditLog.actor, width=14),
@@ -68,6 +77,7 @@ AUDIT = ListSpec(
         Column("object_type", "对象", lambda e: e.object_type, AuditLog.object_type, width=14),
         Column("object_id", "对象编号", lambda e: e.object_id, None, width=10),
         Column("summary", "说明", lambda e: e.summary, None, width=60),
+        Column("id", "编号", lambda e: e.id, AuditLog.id, Kind.INT, 8),
     ),
     filters=(
         Filter(
@@ -100,7 +110,7 @@ LOGINS = ListSpec(
     permission="logins:view",
     export_permission="logins:export",
     page_url="/admin/logins",
-    base=lambda actor: select(LoginLog),
+    base=lambda actor: select(LoginLog).where(_by_visible_users(actor, LoginLog.username)),
     columns=(
         Column("at", "时间", lambda e: e.at, LoginLog.at, Kind.DATETIME, 20),
         Column("username", "用户名", lambda e: e.username, LoginLog.username, width=14),
@@ -142,6 +152,7 @@ USERS = ListSpec(
     permission="users:view",
     export_permission="users:export",
     page_url="/admin/users",
+    scope=(User.org_unit_id, None),  # an administrator of a district sees that district's users
     base=lambda actor: (
         select(User).join(User.org_unit).options(selectinload(User.roles), selectinload(User.org_unit))
     ),

@@ -20,6 +20,7 @@ from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, visible
 from shanhai.errors import Invalid
 from shanhai.lib.beijing import BEIJING
+from shanhai.lib.cnnum import normalize
 from shanhai.lib.csvout import FORMULA_START, to_csv
 from shanhai.lists.spec import Column, Kind, ListSpec, Query, display
 
@@ -145,7 +146,9 @@ def _export_value(column: Column, row: Any) -> Any:
         return None
     if column.kind is Kind.DATETIME and isinstance(value, datetime):
         return value.astimezone(BEIJING).replace(tzinfo=None) if value.tzinfo else value
-    if column.kind in (Kind.INT, Kind.NUMBER, Kind.MONEY) and isinstance(value, int | float | Decimal):
+    if isinstance(value, Decimal):
+        return normalize(value)  # 112, not 112.0000
+    if column.kind in (Kind.INT, Kind.NUMBER, Kind.MONEY) and isinstance(value, int | float):
         return value
     if column.show is not None and column.kind is Kind.TEXT:
         return column.show(row)
@@ -214,7 +217,7 @@ def _write_xlsx(spec: ListSpec, session: Session, stmt: Select[Any], path: str) 
         quoted = book.add_format({"quote_prefix": True})
         formats = {
             Kind.INT: book.add_format({"num_format": "0"}),
-            Kind.NUMBER: book.add_format({"num_format": "#,##0.####"}),
+            Kind.NUMBER: book.add_format({"num_format": "General"}),
             Kind.MONEY: book.add_format({"num_format": '0!.0,"万元"'}),  # the value stays in 元
             Kind.DATE: book.add_format({"num_format": "yyyy-mm-dd"}),
             Kind.DATETIME: book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),

@@ -129,9 +129,12 @@ def _parse_value(flt: Filter, text: str, session: Session, actor: Actor) -> Any:
             raise Invalid(f"“{flt.label}”应为{what}：{text[:40]}", field=flt.key)
         return int(text)
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise Invalid(f"“{flt.label}”应为日期（如 2025-06-30）：{text[:40]}", field=flt.key) from exc
+    if not 1900 <= day.year <= 2199:
+        raise Invalid(f"“{flt.label}”应在 1900–2199 年之间：{text[:40]}", field=flt.key)
+    return day
 
 
 def parse(spec: ListSpec, params: Mapping[str, str], *, session: Session, actor: Actor) -> Query:
@@ -150,11 +153,13 @@ def parse(spec: ListSpec, params: Mapping[str, str], *, session: Session, actor:
     if column is None or column.sort is None:
         raise Invalid(f"不能按“{sort[:40]}”排序", field="sort")
     query.sort = sort
-    for key, low, high in (("offset", 0, 10**9), ("limit", 1, max(PAGE_SIZES))):
+    for key, label, low, high in (("offset", "起始行", 0, 10**9), ("limit", "每页行数", 1, max(PAGE_SIZES))):
         text = (params.get(key) or "").strip()
         if text:
-            if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-                raise Invalid(f"{key} 应为 {low}–{high} 之间的整数", field=key)
+            if not (text.isascii() and text.isdigit()):
+                raise Invalid(f"{label}（{key}）应为整数：{text[:20]}", field=key)
+            if not low <= int(text) <= high:
+                raise Invalid(f"{label}（{key}）应在 {low}–{high} 之间", field=key)
             setattr(query, key, int(text))
     return query
 

@@ -61,6 +61,8 @@ class OrgUnit(Base, Timestamped):
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
 
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (an edit from a stale form is a 409)
+
     @property
     def kind_label(self) -> str:
         return ORG_KIND_LABELS.get(OrgKind(self.kind), self.kind)

@@ -30,7 +30,7 @@ def create(
     if not code.strip() or not name.strip():
         raise Invalid("组织单位的编码和名称不能为空", field="code" if not code.strip() else "name")
     if parent is not None and parent.level >= MAX_DEPTH:
-        raise Invalid(f"组织层级最多 {MAX_DEPTH} 级：“{parent.name}”之下不能再建下级单位", field="parent")
+        raise Invalid(f"组织层级最多 {MAX_DEPTH} 级：“{parent.name}”之下不能再建下级单位", field="parent_id")
     unit = OrgUnit(code=code, name=name, kind=kind.value, parent=parent, sort_order=sort_order)
     unit.level = 1 if parent is None else parent.level + 1
     session.add(unit)

@@ -19,7 +19,7 @@ from shanhai.indicators.models import DataElement
 from shanhai.lib.periods import PeriodType
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
-from shanhai.setup.common import audit, code, number, text
+from shanhai.setup.common import audit, code, number, same_version, text
 
 MODULE = "数据集管理"
 PERIOD_TYPES = (PeriodType.MONTHLY, PeriodType.QUARTERLY, PeriodType.YEARLY)
@@ -50,7 +50,10 @@ def parse_rules(text_: str, element_codes: set[str]) -> list[RuleLine]:
             raise Invalid(f"第 {number_} 条规则应写成“#{{甲}} <= #{{乙}} | 提示”：{line[:60]}", field="rules")
         left, op, right, message = (match[k].strip() for k in ("left", "op", "right", "message"))
         for side in (left, right):
-            tree = formula.parse(side)
+            try:
+                tree = formula.parse(side)
+            except Invalid as exc:
+                raise Invalid(f"第 {number_} 条规则：{exc.message}", field="rules") from exc
             unknown = sorted({o.code for o in formula.operands(tree)} - element_codes)
             if unknown:
                 raise Invalid(
@@ -167,9 +170,12 @@ def create_data_set(*, session: Session, actor: Actor, code_: str, **fields: obj
     return data_set
 
 
-def update_data_set(*, session: Session, actor: Actor, data_set_id: int, **fields: object) -> DataSet:
+def update_data_set(
+    *, session: Session, actor: Actor, data_set_id: int, version: int | None, **fields: object
+) -> DataSet:
     actor.require("datasets:edit")
     data_set = get_data_set(session=session, actor=actor, data_set_id=data_set_id)
+    same_version(data_set.version, version, "数据集")
     before = _snapshot(data_set)
     _fill(session, data_set, **fields)  # type: ignore[arg-type]
     session.flush()

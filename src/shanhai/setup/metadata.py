@@ -24,7 +24,7 @@ from shanhai.indicators.service import latest_year
 from shanhai.lib import periods
 from shanhai.lib.beijing import today
 from shanhai.orgunits.models import OrgUnit
-from shanhai.setup.common import audit, code, insert_unique, number, text
+from shanhai.setup.common import audit, code, insert_unique, number, same_version, text
 
 MODULE = "指标体系"
 UNITS_HINT = "如 元、人、个、家、%、人次"
@@ -88,6 +88,8 @@ def _fill_element(
 def create_element(*, session: Session, actor: Actor, code_: str, **fields: str) -> DataElement:
     actor.require("elements:create")
     element = DataElement(code=code(code_))
+    if session.scalar(select(Indicator.id).where(Indicator.code == element.code)) is not None:
+        raise Conflict(f"编码“{element.code}”已是一个指标的编码（数据元与指标共用一套编码）", field="code")
     _fill_element(element, **fields)
     insert_unique(session, element, Conflict(f"编码“{element.code}”已被其他数据元使用", field="code"))
     audit(
@@ -107,11 +109,14 @@ def _values_of(session: Session, element: DataElement) -> int:
     return int(session.scalar(select(func.count()).where(DataValue.data_element_id == element.id)) or 0)
 
 
-def update_element(*, session: Session, actor: Actor, element_id: int, **fields: str) -> DataElement:
+def update_element(
+    *, session: Session, actor: Actor, element_id: int, version: int | None, **fields: str
+) -> DataElement:
     """Name, unit, grouping and options can change; the roll-up of an element that has values cannot (the
     figures already reported were entered for it), nor can options in use be dropped."""
     actor.require("elements:edit")
     element = get_element(session=session, actor=actor, element_id=element_id)
+    same_version(element.version, version, "数据元")
     before = _element_snapshot(element)
     _fill_element(element, **fields)
     if _values_of(session, element):
@@ -231,13 +236,14 @@ def preview(
         elements = {
             e.code: e for e in session.scalars(select(DataElement).where(DataElement.code.in_(operands)))
         }
+        saved = {i.code: i for i in session.scalars(select(Indicator)) if i.code != draft.code}
         request = Request(
             dx=[
                 Item(
                     draft.code,
                     draft.name,
                     indicator=draft,
-                    tree=compile_indicator(draft, {draft.code: draft}, elements),
+                    tree=compile_indicator(draft, {**saved, draft.code: draft}, elements),
                 )
             ],
             ou=[root],
@@ -280,9 +286,12 @@ def create_indicator(*, session: Session, actor: Actor, code_: str, **fields: ob
     return indicator
 
 
-def update_indicator(*, session: Session, actor: Actor, indicator_id: int, **fields: object) -> Indicator:
+def update_indicator(
+    *, session: Session, actor: Actor, indicator_id: int, version: int | None, **fields: object
+) -> Indicator:
     actor.require("elements:edit")
     indicator = get_indicator(session=session, actor=actor, indicator_id=indicator_id)
+    same_version(indicator.version, version, "指标")
     before = _indicator_snapshot(indicator)
     _fill_indicator(indicator, **fields)  # type: ignore[arg-type]
     check_formula(session=session, indicator=indicator)

@@ -4,7 +4,7 @@ keeps its history but takes no new records."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action
@@ -39,7 +39,10 @@ def get_unit(*, session: Session, actor: Actor, unit_id: int) -> OrgUnit:
 
 
 def _check_administers(actor: Actor, unit: OrgUnit) -> None:
-    if not administers(actor, unit) or (unit.parent_id is None and not actor.scope_all):
+    """An administrator with a subtree scope manages the units below the top of that subtree, not the top
+    itself (a district's administrator does not rename or close the district)."""
+    below = actor.scope_all or any(unit.path.startswith(p) and unit.path != p for p in actor.subtree_paths)
+    if not administers(actor, unit) or not below:
         raise OutOfScope("组织单位不存在或不在您的管理范围内", field="unit_id")
 
 
@@ -50,12 +53,13 @@ def _kind(value: str) -> OrgKind:
         raise Invalid(f"没有这种单位类型：{value[:20]}", field="kind") from exc
 
 
-def _parent(session: Session, actor: Actor, parent_id: int | None) -> OrgUnit | None:
+def parent_for(session: Session, actor: Actor, parent_id: int | None) -> OrgUnit:
+    """The parent a new or moved unit goes under: visible, open, one the actor may create under. Its row is
+    locked (PostgreSQL) until the transaction ends, so that closing it and adding a child to it cannot both
+    succeed at once. The tree has one root: every other unit has a parent."""
     if not parent_id:
-        if not actor.scope_all:
-            raise Invalid("请选择上级单位", field="parent_id")
-        return None
-    parent = session.get(OrgUnit, parent_id)
+        raise Invalid("请选择上级单位（组织树只有一个根单位）", field="parent_id")
+    parent = session.get(OrgUnit, parent_id, with_for_update=True, populate_existing=True)
     if parent is None or not unit_visible(actor, parent):
         raise Invalid("上级单位不存在或不在您的数据范围内", field="parent_id")
     if parent.closed:
@@ -78,7 +82,7 @@ def create_unit(
     unit_code = code(code_)
     unit_name = text(name, field="name", label="名称", max_length=128)
     order = number(sort_order, field="sort_order", label="排序", low=0, high=99_999) or 0
-    parent = _parent(session, actor, parent_id)
+    parent = parent_for(session, actor, parent_id)
     with unique_or(Conflict(f"编码“{unit_code}”已被其他单位使用", field="code")), session.begin_nested():
         unit = orgunits.create(
             session=session, code=unit_code, name=unit_name, kind=_kind(kind), parent=parent, sort_order=order
@@ -118,9 +122,10 @@ def update_unit(
     unit.kind = _kind(kind).value
     unit.sort_order = number(sort_order, field="sort_order", label="排序", low=0, high=99_999) or 0
     moved = 0
-    if (parent_id or None) != unit.parent_id:
+    if unit.parent_id is None and parent_id:
+        raise Invalid("根单位不能移动", field="parent_id")
+    if unit.parent_id is not None and parent_id != unit.parent_id:
         moved = _move(session, actor, unit, parent_id)
-    unit.version += 1
     session.flush()
     what = f"修改单位 {unit.name}（{unit.code}）" + (
         f"，移动后 {moved} 条数据随之汇总到新的上级" if moved else ""
@@ -132,18 +137,18 @@ def update_unit(
 
 
 def _move(session: Session, actor: Actor, unit: OrgUnit, parent_id: int | None) -> int:
-    parent = _parent(session, actor, parent_id)
-    if parent is not None and parent.path.startswith(unit.path):
+    parent = parent_for(session, actor, parent_id)
+    if parent.path.startswith(unit.path):
         raise Invalid("不能把单位移到它自己或它的下级之下", field="parent_id")
     subtree = list(session.scalars(orgunits.subtree_query(unit)))
     depth = max(u.level for u in subtree) - unit.level + 1
-    new_level = 1 if parent is None else parent.level + 1
+    new_level = parent.level + 1
     if new_level + depth - 1 > MAX_DEPTH:
         raise Invalid(f"移动后层级将超过 {MAX_DEPTH} 级", field="parent_id")
     old_path = unit.path
-    new_path = f"{parent.path if parent else '/'}{unit.id}/"
+    new_path = f"{parent.path}{unit.id}/"
     shift = new_level - unit.level
-    unit.parent_id = parent.id if parent else None
+    unit.parent_id = parent.id
     for member in subtree:
         member.path = new_path + member.path[len(old_path) :]
         member.level += shift
@@ -155,44 +160,39 @@ def close_unit(
     *, session: Session, actor: Actor, unit_id: int, version: int | None, closed: bool = True
 ) -> OrgUnit:
     """撤销 (or 恢复) a unit: its values and users stay; it takes no new records. A unit with open units
-    below it cannot be closed, and a unit under a closed parent cannot be reopened."""
+    below it cannot be closed, and a unit under a closed parent cannot be reopened. The change is written
+    first and checked after (the row is then locked), so a child added at the same moment is seen."""
     actor.require("orgunits:delete")
     unit = get_unit(session=session, actor=actor, unit_id=unit_id)
     same_version(unit.version, version, "单位")
     _check_administers(actor, unit)
-    if closed:
-        open_below = session.scalar(
-            select(func.count())
-            .select_from(OrgUnit)
-            .where(
-                OrgUnit.path.startswith(unit.path, autoescape=True),
-                OrgUnit.id != unit.id,
-                OrgUnit.closed.is_(False),
-            )
-        )
-        if open_below:
-            raise Invalid(
-                f"“{unit.name}”下还有 {open_below} 个未撤销的单位，请先撤销下级单位", field="unit_id"
-            )
-        if unit.parent_id is None:
-            raise Invalid("根单位不能撤销", field="unit_id")
-    elif unit.parent is not None and unit.parent.closed:
-        raise Invalid(f"上级单位“{unit.parent.name}”已撤销，请先恢复上级", field="unit_id")
+    if unit.closed == closed:
+        raise Invalid(f"“{unit.name}”{'已撤销' if closed else '未撤销'}", field="unit_id")
+    if closed and unit.parent_id is None:
+        raise Invalid("根单位不能撤销", field="unit_id")
     before = _snapshot(unit)
-    session.execute(
-        update(OrgUnit).where(OrgUnit.id == unit.id).values(closed=closed, version=OrgUnit.version + 1)
-    )
-    session.refresh(unit)
+    with session.begin_nested():  # a refusal below undoes the write (the caller's transaction stays usable)
+        unit.closed = closed
+        session.flush()  # the version check and the row lock
+        if closed:
+            open_below = session.scalar(
+                select(func.count())
+                .select_from(OrgUnit)
+                .where(
+                    OrgUnit.path.startswith(unit.path, autoescape=True),
+                    OrgUnit.id != unit.id,
+                    OrgUnit.closed.is_(False),
+                )
+            )
+            if open_below:
+                raise Invalid(
+                    f"“{unit.name}”下还有 {open_below} 个未撤销的单位，请先撤销下级单位", field="unit_id"
+                )
+        elif unit.parent is not None and unit.parent.closed:
+            raise Invalid(f"上级单位“{unit.parent.name}”已撤销，请先恢复上级", field="unit_id")
     verb = "撤销" if closed else "恢复"
     audit(
-        session,
-        actor,
-        MODULE,
-        Action.DELETE if closed else Action.UPDATE,
-        "org_unit",
-        unit.id,
-        f"{verb}单位 {unit.name}（{unit.code}）",
-        before=before,
-        after=_snapshot(unit),
-    )
+        session, actor, MODULE, Action.DELETE if closed else Action.UPDATE, "org_unit", unit.id,
+        f"{verb}单位 {unit.name}（{unit.code}）", before=before, after=_snapshot(unit),
+    )  # fmt: skip
     return unit

@@ -17,6 +17,7 @@ from shanhai.orgunits.models import OrgKind, OrgUnit
 from shanhai.programmes.models import Place, Programme, ProgrammeKind
 from shanhai.projects.models import Project
 from shanhai.setup.common import audit, code, insert_unique, number, same_version, text
+from shanhai.setup.orgunits import parent_for
 
 MODULE = "重点工作"
 
@@ -173,9 +174,9 @@ def create_place(
     """A partner place and its node in the organisation tree (kind 对口地区), under the chosen parent."""
     actor.require("programmes:create")
     place_code = code(code_)
-    parent = session.get(OrgUnit, parent_id) if parent_id else None
-    if parent is None:
+    if not parent_id:
         raise Invalid("请选择对口地区在组织树中的上级（如“对口地区”）", field="parent_id")
+    parent = parent_for(session, actor, parent_id)  # visible, open, within the actor's scope, locked
     with unique_or(Conflict(f"编码“{place_code}”已被使用", field="code")), session.begin_nested():
         unit = orgunits.create(
             session=session,

@@ -17,6 +17,11 @@ from shanhai.setup.common import audit, code, insert_unique, same_version, text
 MODULE = "系统管理"
 
 
+def _check_name_free(session: Session, name: str) -> None:
+    if session.scalar(select(Role.id).where(Role.name == name.strip())) is not None:
+        raise Conflict(f"已有名为“{name.strip()}”的角色，请换一个名称", field="name")
+
+
 def _check_rights(actor: Actor, permissions: set[str], scope: DataScope) -> None:
     check_known(permissions)
     if not permissions <= actor.permissions:
@@ -48,6 +53,7 @@ def create_role(
         )
     granted = set(permissions or set())
     _check_rights(actor, granted, scope)
+    _check_name_free(session, name)
     role = Role(
         code=code(code_),
         name=text(name, field="name", label="角色名称", max_length=64),
@@ -75,6 +81,7 @@ def copy_role(*, session: Session, actor: Actor, role_id: int, code_: str, name:
     source = get_role(session=session, role_id=role_id)
     scope = DataScope(source.data_scope)
     _check_rights(actor, source.permissions, scope)
+    _check_name_free(session, name)
     role = Role(
         code=code(code_),
         name=text(name, field="name", label="角色名称", max_length=64),

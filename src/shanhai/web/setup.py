@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from shanhai.auth.models import DATA_SCOPE_LABELS, DataScope
 from shanhai.auth.scope import Actor, visible
 from shanhai.auth.service import get_role
-from shanhai.errors import ShanhaiError
+from shanhai.errors import Invalid, ShanhaiError
 from shanhai.flows import values as values_flow
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep
 from shanhai.indicators.models import AGGREGATION_LABELS, DataElement, ValueKind
@@ -103,7 +103,7 @@ UNIT_FIELDS = (
     Field("parent_id", "上级单位", "choice_int", choices=_units, help="移动单位时，其下级与已有数据随之移动"),
     Field("sort_order", "排序", "int", placeholder="0"),
 )
-NEW_UNIT = Form("新增单位", (CODE, *UNIT_FIELDS))
+NEW_UNIT = Form("新增单位", (CODE, *UNIT_FIELDS), hidden=())
 EDIT_UNIT = Form("编辑单位", UNIT_FIELDS)
 
 
@@ -279,7 +279,7 @@ PROGRAMME_FIELDS = (
     Field("sort_order", "排序", "int"),
     Field("description", "说明", "textarea", max_length=2000),
 )
-NEW_PROGRAMME = Form("新增重点工作", (CODE, *PROGRAMME_FIELDS))
+NEW_PROGRAMME = Form("新增重点工作", (CODE, *PROGRAMME_FIELDS), hidden=())
 EDIT_PROGRAMME = Form("编辑重点工作", PROGRAMME_FIELDS)
 PLACE_FORM = Form(
     "新增对口地区",
@@ -507,7 +507,7 @@ ELEMENT_FIELDS = (
     Field("description", "说明", "textarea", max_length=2000),
 )
 NEW_ELEMENT = Form("新增数据元", (CODE, *ELEMENT_FIELDS), hidden=())
-EDIT_ELEMENT = Form("编辑数据元", ELEMENT_FIELDS, hidden=())
+EDIT_ELEMENT = Form("编辑数据元", ELEMENT_FIELDS)
 
 
 def _element_fields(v: dict[str, Any]) -> dict[str, str]:
@@ -596,6 +596,7 @@ def edit_element_page(element_id: IdPath, request: Request, session: SessionDep,
         "category": e.category,
         "options": "、".join(e.options),
         "description": e.description,
+        "version": str(e.version),
     }
     return _element_form(request, session, actor, e, shown)
 
@@ -613,7 +614,7 @@ def update_element(
         posted,
         permission="elements:edit",
         call=lambda v: metadata.update_element(
-            session=session, actor=actor, element_id=element_id, **_element_fields(v)
+            session=session, actor=actor, element_id=element_id, version=v["version"], **_element_fields(v)
         ),
         success=lambda e: f"/admin/elements/{e.id}",
         again=lambda shown, exc: _element_form(request, session, actor, e, shown, exc),
@@ -649,7 +650,7 @@ INDICATOR_FIELDS = (
     Field("description", "说明", "textarea", max_length=2000),
 )
 NEW_INDICATOR = Form("新增指标", (CODE, *INDICATOR_FIELDS), hidden=())
-EDIT_INDICATOR = Form("编辑指标", INDICATOR_FIELDS, hidden=())
+EDIT_INDICATOR = Form("编辑指标", INDICATOR_FIELDS)
 
 
 def _indicator_fields(v: dict[str, Any]) -> dict[str, Any]:
@@ -743,6 +744,7 @@ def edit_indicator_page(
         "unit": i.unit,
         "decimals": str(i.decimals),
         "description": i.description,
+        "version": str(i.version),
     }
     return _indicator_form(request, session, actor, i.id, shown)
 
@@ -760,7 +762,11 @@ def update_indicator(
         posted,
         permission="elements:edit",
         call=lambda v: metadata.update_indicator(
-            session=session, actor=actor, indicator_id=indicator_id, **_indicator_fields(v)
+            session=session,
+            actor=actor,
+            indicator_id=indicator_id,
+            version=v["version"],
+            **_indicator_fields(v),
         ),
         success=lambda i: f"/admin/indicators/{i.id}",
         again=lambda shown, exc: _indicator_form(request, session, actor, indicator_id, shown, exc),
@@ -841,13 +847,13 @@ def create_target(request: Request, session: SessionDep, actor: ActorDep, posted
     def call(v: dict[str, Any]) -> Any:
         year = v["year"]
         if year is None or not 1900 <= year <= 2199:
-            from shanhai.errors import Invalid
-
             raise Invalid("年度应为 1900–2199 之间的年份", field="year")
         try:
             qualifier = Qualifier(v["qualifier"])
         except ValueError:
             qualifier = Qualifier.EXACT
+        if session.scalar(select(DataElement.id).where(DataElement.code == v["element_code"])) is None:
+            raise Invalid("请选择数据元", field="element_code")
         return values_flow.create_value(
             session=session,
             actor=actor,
@@ -917,7 +923,7 @@ DATA_SET_FIELDS = (
     ),
 )
 NEW_DATA_SET = Form("新增数据集", (CODE, *DATA_SET_FIELDS), hidden=())
-EDIT_DATA_SET = Form("编辑数据集", DATA_SET_FIELDS, hidden=())
+EDIT_DATA_SET = Form("编辑数据集", DATA_SET_FIELDS)
 
 
 def _data_set_fields(v: dict[str, Any]) -> dict[str, Any]:
@@ -1006,6 +1012,7 @@ def edit_data_set_page(
         "required_ids": [str(e.data_element_id) for e in d.elements if e.required],
         "unit_ids": [str(u.id) for u in d.units],
         "rules": "\n".join(ds_setup.rule_text(r) for r in d.rules),
+        "version": str(d.version),
     }
     return _data_set_form(request, session, actor, d.id, shown)
 
@@ -1023,7 +1030,7 @@ def update_data_set(
         posted,
         permission="datasets:edit",
         call=lambda v: ds_setup.update_data_set(
-            session=session, actor=actor, data_set_id=data_set_id, **_data_set_fields(v)
+            session=session, actor=actor, data_set_id=data_set_id, version=v["version"], **_data_set_fields(v)
         ),
         success=lambda d: f"/admin/datasets/{d.id}",
         again=lambda shown, exc: _data_set_form(request, session, actor, data_set_id, shown, exc),

@@ -1,4 +1,5 @@
-"""Self-service administration: a unit can be closed (撤销) and keep its history. The permissions of the
+"""Self-service administration: a unit can be closed (撤销) and keep its history; units, data elements,
+indicators and data sets carry a version, so that an edit from a stale form is refused. The permissions of the
 set-up registers (部门管理, 指标体系, 数据集管理, new and deleted roles, 重点工作 editing, exports of every
 list) go to the roles that already administer the system; 重点工作 export to those that export indicators.
 
@@ -36,6 +37,9 @@ def upgrade() -> None:
     with op.batch_alter_table("org_units", schema=None) as batch_op:
         batch_op.add_column(sa.Column("closed", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+    for table in ("data_elements", "indicators", "data_sets"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
     grants = sa.table(
         "role_permissions", sa.column("role_id", sa.Integer()), sa.column("permission", sa.String())
     )
@@ -64,6 +68,9 @@ def downgrade() -> None:
             sa.bindparam("names", [*SETUP, "programmes:export"], expanding=True)
         )
     )
+    for table in ("data_elements", "indicators", "data_sets"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("version")
     with op.batch_alter_table("org_units", schema=None) as batch_op:
         batch_op.drop_column("version")
         batch_op.drop_column("closed")
