@@ -938,7 +938,7 @@ SETUP_CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
         "PUT",
         lambda ctx: f"/api/v1/elements/{_element_id(ctx)}",
         "elements:edit",
-        {"name": "资金", "unit": "元", "aggregation": "sum", "group": "资金"},
+        {"name": "资金", "unit": "元", "aggregation": "sum", "group": "资金", "version": 1},
     ),
     ("DELETE", "/api/v1/elements/{element_id}"): setup_case(
         "DELETE", lambda ctx: f"/api/v1/elements/{_element_id(ctx)}", "elements:delete"
@@ -970,7 +970,7 @@ SETUP_CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
         {"code": "NEW_IND", "name": "新", "formula": "#{FUNDS}"},
     ),
     ("PUT", "/api/v1/indicators/{indicator_id}"): setup_case(
-        "PUT", "/api/v1/indicators/1", "elements:edit", {"name": "改", "formula": "#{FUNDS}"}
+        "PUT", "/api/v1/indicators/1", "elements:edit", {"name": "改", "formula": "#{FUNDS}", "version": 1}
     ),
     ("DELETE", "/api/v1/indicators/{indicator_id}"): setup_case(
         "DELETE", "/api/v1/indicators/999999", "elements:delete"
@@ -1013,7 +1013,7 @@ SETUP_CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
         "PUT",
         lambda ctx: f"/api/v1/datasets/{_data_set(ctx).id}",
         "datasets:edit",
-        {"name": "", "period_type": "monthly", "element_ids": [], "unit_ids": []},
+        {"name": "", "period_type": "monthly", "element_ids": [], "unit_ids": [], "version": 1},
     ),
     ("DELETE", "/api/v1/datasets/{data_set_id}"): setup_case(
         "DELETE", lambda ctx: f"/api/v1/datasets/{_data_set(ctx).id}", "datasets:delete"

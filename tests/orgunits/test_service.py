@@ -47,4 +47,4 @@ def test_the_tree_is_at_most_six_levels_deep(session: Session) -> None:
     assert parent.level == MAX_DEPTH
     with pytest.raises(Invalid, match="最多 6 级") as info:
         orgunits.create(session=session, code="D-7", name="第7级", kind=OrgKind.UNIT, parent=parent)
-    assert info.value.field == "parent"
+    assert info.value.field == "parent_id"

@@ -12,16 +12,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from shanhai.datasets.models import DataSet, Submission, SubmissionStatus
-from shanhai.indicators.facts import fact_row
+from shanhai.indicators.facts import period_fields, unit_fields
 from shanhai.indicators.facts_table import AnalyticsValue
 from shanhai.indicators.models import DataValue, Period
 from shanhai.orgunits.models import OrgUnit
 
-BATCH = 5_000  # data values read, turned into analytics rows and inserted at a time
+BATCH = 20_000  # data values read, turned into analytics rows and written at a time
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class _Reports:
 
 
 def _batches(session: Session) -> Iterator[list[Any]]:
+    """The values in id order, BATCH at a time (keyset: each batch is one index range scan)."""
     last = 0
     while True:
         rows = session.execute(
@@ -68,17 +69,11 @@ def _batches(session: Session) -> Iterator[list[Any]]:
                 DataValue.kind,
                 DataValue.category_option,
                 DataValue.org_unit_id,
+                DataValue.period_id,
                 DataValue.value,
                 DataValue.qualifier,
                 DataValue.created_by_id,
-                OrgUnit.path,
-                Period.id,
-                Period.type,
-                Period.start_date,
-                Period.end_date,
             )
-            .join(OrgUnit, OrgUnit.id == DataValue.org_unit_id)
-            .join(Period, Period.id == DataValue.period_id)
             .where(DataValue.id > last)
             .order_by(DataValue.id)
             .limit(BATCH)
@@ -89,57 +84,94 @@ def _batches(session: Session) -> Iterator[list[Any]]:
         yield list(rows)
 
 
+COLUMNS = [c.name for c in AnalyticsValue.__table__.columns]
+UNIT_COLUMNS = COLUMNS[COLUMNS.index("org_unit_id") : COLUMNS.index("period_id")]
+PERIOD_COLUMNS = COLUMNS[COLUMNS.index("period_id") : COLUMNS.index("value")]
+# a fact as a tuple in the table's column order: the value's own fields around its unit and period parts
+assert [
+    "data_value_id",
+    "data_element_id",
+    "programme_id",
+    "kind",
+    "category_option",
+    *UNIT_COLUMNS,
+    *PERIOD_COLUMNS,
+    "value",
+    "qualifier",
+    "created_by_id",
+    "approved",
+] == COLUMNS
+
+
 def rebuild_analytics(*, session: Session, progress: Callable[[int], None] | None = None) -> int:
     """Replace every analytics row with one computed from its data value (in the caller's transaction);
-    return how many rows were written. `progress` is told how many values each batch covered."""
+    return how many rows were written. `progress` is told how many values each batch covered. The unit and
+    period parts of a fact (indicators.facts) are computed once per unit and per period; on PostgreSQL the
+    table is emptied with TRUNCATE and the rows go in with COPY."""
     reports = _Reports.load(session)
-    session.execute(delete(AnalyticsValue))
+    units = {
+        unit_id: tuple(unit_fields(unit_id, path)[c] for c in UNIT_COLUMNS)
+        for unit_id, path in session.execute(select(OrgUnit.id, OrgUnit.path))
+    }
+    periods_ = {
+        pid: (ptype, tuple(period_fields(pid, ptype, start, end)[c] for c in PERIOD_COLUMNS))
+        for pid, ptype, start, end in session.execute(
+            select(Period.id, Period.type, Period.start_date, Period.end_date)
+        )
+    }
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        session.execute(text("TRUNCATE analytics_values"))
+    else:
+        session.execute(delete(AnalyticsValue))
+    write = _copy_writer(session) if postgresql else _insert_writer(session)
     written = 0
     for rows in _batches(session):
         out = []
-        for (
-            vid,
-            element,
-            programme,
-            kind,
-            option,
-            unit,
-            value,
-            qualifier,
-            creator,
-            path,
-            pid,
-            ptype,
-            start,
-            end,
-        ) in rows:
+        for vid, element, programme, kind, option, unit, pid, value, qualifier, creator in rows:
+            ptype, period_part = periods_[pid]
             plain = programme is None and kind == "actual"
+            approved = reports.counts(element, unit, pid, ptype, plain)
             out.append(
-                {
-                    "data_value_id": vid,
-                    **fact_row(
-                        element_id=element,
-                        programme_id=programme,
-                        kind=kind,
-                        option=option,
-                        unit_id=unit,
-                        unit_path=path,
-                        period_id=pid,
-                        period_type=ptype,
-                        start=start,
-                        end=end,
-                        value=value,
-                        qualifier=qualifier,
-                        created_by_id=creator,
-                    ),
-                    "approved": reports.counts(element, unit, pid, ptype, plain),
-                }
+                (
+                    vid,
+                    element,
+                    programme,
+                    kind,
+                    option,
+                    *units[unit],
+                    *period_part,
+                    value,
+                    qualifier,
+                    creator,
+                    approved,
+                )
             )
-        session.execute(insert(AnalyticsValue), out)
+        write(out)
         written += len(out)
         if progress is not None:
             progress(len(out))
     return written
+
+
+def _insert_writer(session: Session) -> Callable[[list[tuple[Any, ...]]], None]:
+    def write(rows: list[tuple[Any, ...]]) -> None:
+        session.execute(insert(AnalyticsValue), [dict(zip(COLUMNS, row, strict=True)) for row in rows])
+
+    return write
+
+
+def _copy_writer(session: Session) -> Callable[[list[tuple[Any, ...]]], None]:
+    """PostgreSQL: COPY each batch into the table over the session's own connection and transaction."""
+    driver = session.connection().connection.driver_connection
+    statement = f"COPY analytics_values ({', '.join(COLUMNS)}) FROM STDIN"
+
+    def write(rows: list[tuple[Any, ...]]) -> None:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+
+    return write
 
 
 def value_count(*, session: Session) -> int:

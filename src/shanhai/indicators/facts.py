@@ -21,6 +21,22 @@ def ancestor_levels(path: str) -> list[int | None]:
     return (ids + [None] * MAX_LEVELS)[:MAX_LEVELS]
 
 
+def unit_fields(unit_id: int, unit_path: str) -> dict[str, object]:
+    """The unit part of a fact: the unit and its ancestor at each level."""
+    levels = ancestor_levels(unit_path)
+    return {"org_unit_id": unit_id, **{f"ou_l{i + 1}": levels[i] for i in range(MAX_LEVELS)}}
+
+
+def period_fields(period_id: str, period_type: str, start: date, end: date) -> dict[str, object]:
+    """The period part of a fact: id, span and buckets (lib/periods.buckets, which the query side reads)."""
+    return {
+        "period_id": period_id,
+        "start_date": start,
+        "end_date": end,
+        **periods.buckets(period_type, start)._asdict(),
+    }
+
+
 def fact_row(
     *,
     element_id: int,
@@ -39,18 +55,13 @@ def fact_row(
 ) -> dict[str, object]:
     """The analytics row of one data value (without its id and approval): the one place that turns a value
     into its fact, used by the incremental writer and by the rebuild alike."""
-    levels = ancestor_levels(unit_path)
     return {
         "data_element_id": element_id,
         "programme_id": programme_id,
         "kind": kind,
         "category_option": option,
-        "org_unit_id": unit_id,
-        **{f"ou_l{i + 1}": levels[i] for i in range(MAX_LEVELS)},
-        "period_id": period_id,
-        "start_date": start,
-        "end_date": end,
-        **periods.buckets(period_type, start)._asdict(),
+        **unit_fields(unit_id, unit_path),
+        **period_fields(period_id, period_type, start, end),
         "value": value,
         "qualifier": qualifier,
         "created_by_id": created_by_id,
