@@ -12,11 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shanhai.auth import login
 from shanhai.auth import service as auth
 from shanhai.auth.models import ApiToken, DataScope, Role, User
 from shanhai.auth.seed import SYSTEM_ADMIN
 from shanhai.datasets.models import Submission
-from shanhai.errors import Forbidden, Invalid
+from shanhai.errors import Conflict, Forbidden, Invalid
 from shanhai.indicators.models import DataValue
 from shanhai.lifecycle.models import StageChange
 from shanhai.orgunits.models import OrgUnit
@@ -280,7 +281,7 @@ def test_unknown_and_known_users_get_the_same_answer_after_the_same_work(
 ) -> None:
     checks: list[str] = []
     real = auth.verify_password
-    monkeypatch.setattr(auth, "verify_password", lambda h, p: checks.append(h) or real(h, p))
+    monkeypatch.setattr(login, "verify_password", lambda h, p: checks.append(h) or real(h, p))
     answers = []
     for name in ("nobody_here", "viewer"):
         with pytest.raises(auth.Unauthenticated) as refused:
@@ -312,7 +313,7 @@ def test_weak_passwords_are_refused(password: str, why: str) -> None:
 def test_usernames_are_normalised_and_look_alikes_refused(session: Session, name: str, clash: bool) -> None:
     admin = actor_of(session, "admin")
     role = session.scalars(select(Role).where(Role.code == "viewer")).first()
-    with pytest.raises(auth.Conflict if clash else Invalid):
+    with pytest.raises(Conflict if clash else Invalid):
         auth.create_user(
             session=session,
             actor=admin,
@@ -456,7 +457,7 @@ def test_keyboard_and_alphabet_runs_are_weak(password: str) -> None:
 
 @pytest.mark.parametrize("name", ["admin.", "vie.wer", "viewer_"])
 def test_names_that_differ_only_by_separators_are_refused(session: Session, name: str) -> None:
-    with pytest.raises((auth.Conflict, Invalid)):
+    with pytest.raises((Conflict, Invalid)):
         auth.create_user(
             session=session,
             actor=actor_of(session, "admin"),
