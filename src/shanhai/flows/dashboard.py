@@ -15,13 +15,13 @@ from shanhai.analytics.engine import figures
 from shanhai.analytics.saved import Panel, pinned_panels
 from shanhai.auth.scope import Actor, visible
 from shanhai.documents.service import TextCache
+from shanhai.flows.projects import ProjectRead, project_read
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, Period
-from shanhai.indicators.present import source_read, total_read, value_read
+from shanhai.indicators.present import total_read, value_read
 from shanhai.indicators.schemas import TotalRead, ValueRead
 from shanhai.lib.cnnum import (
     combine_qualifiers,
-    format_money,
     normalize,
 )
 from shanhai.lists.catalogue import VALUES
@@ -31,7 +31,6 @@ from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes import service as programmes
 from shanhai.programmes.models import PAIRING_KINDS, Programme
 from shanhai.programmes.schemas import ProgrammeRead
-from shanhai.projects.models import KIND_LABELS, Project, ProjectKind
 from shanhai.projects.service import list_projects
 
 FUNDS = "FUNDS"
@@ -80,42 +79,6 @@ class Dashboard(BaseModel):
     values_total: int = 0
     values_url: str = ""
     panels: list[Panel] = []  # the actor's pinned analytics views
-
-
-class ProjectRead(BaseModel):
-    id: int
-    code: str
-    name: str
-    kind: str
-    kind_label: str
-    stage: str
-    org_unit: str
-    investment: Decimal | None
-    investment_display: str | None
-    partners: str
-    description: str
-    citation: str | None
-    sentence: str | None
-
-
-def project_read(project: Project, cache: TextCache) -> ProjectRead:
-    """A project as a programme page and its own page show it, with its cited sentence."""
-    src = source_read(project.source, cache) if project.source else None
-    return ProjectRead(
-        id=project.id,
-        code=project.code,
-        name=project.name,
-        kind=project.kind,
-        kind_label=KIND_LABELS[ProjectKind(project.kind)],
-        stage=project.stage,
-        org_unit=project.org_unit.name,
-        investment=project.investment,
-        investment_display=format_money(project.investment) if project.investment is not None else None,
-        partners=project.partners,
-        description=project.description,
-        citation=src.citation if src else None,
-        sentence=src.sentence if src else None,
-    )
 
 
 class ProgrammeDetail(BaseModel):

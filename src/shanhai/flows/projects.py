@@ -4,15 +4,53 @@ result the page renders as HTML and the API returns as JSON."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
 from shanhai.documents.service import TextCache
-from shanhai.flows.dashboard import ProjectRead, project_read
+from shanhai.indicators.present import source_read
+from shanhai.lib.cnnum import format_money
 from shanhai.projects import service as projects
-from shanhai.projects.models import STAGES, ProjectKind
+from shanhai.projects.models import KIND_LABELS, STAGES, Project, ProjectKind
+
+
+class ProjectRead(BaseModel):
+    id: int
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    stage: str
+    org_unit: str
+    investment: Decimal | None
+    investment_display: str | None
+    partners: str
+    description: str
+    citation: str | None
+    sentence: str | None
+
+
+def project_read(project: Project, cache: TextCache) -> ProjectRead:
+    """A project as a programme page and its own page show it, with its cited sentence."""
+    src = source_read(project.source, cache) if project.source else None
+    return ProjectRead(
+        id=project.id,
+        code=project.code,
+        name=project.name,
+        kind=project.kind,
+        kind_label=KIND_LABELS[ProjectKind(project.kind)],
+        stage=project.stage,
+        org_unit=project.org_unit.name,
+        investment=project.investment,
+        investment_display=format_money(project.investment) if project.investment is not None else None,
+        partners=project.partners,
+        description=project.description,
+        citation=src.citation if src else None,
+        sentence=src.sentence if src else None,
+    )
 
 
 class StageChangeRead(BaseModel):
