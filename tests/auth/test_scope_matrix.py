@@ -951,13 +951,13 @@ SETUP_CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
         {"code": "E1", "name": "新", "unit": "个", "aggregation": "sum"},
         form=True,
     ),
-    ("GET", "/admin/elements/{element_id}"): lambda ctx: gated(
+    ("GET", "/admin/elements/{record_id}"): lambda ctx: gated(
         "GET", f"/admin/elements/{_element_id(ctx)}", "elements:view"
     )(ctx),
-    ("POST", "/admin/elements/{element_id}"): setup_case(
+    ("POST", "/admin/elements/{record_id}"): setup_case(
         "POST", lambda ctx: f"/admin/elements/{_element_id(ctx)}", "elements:edit", {"name": ""}, form=True
     ),
-    ("POST", "/admin/elements/{element_id}/delete"): setup_case(
+    ("POST", "/admin/elements/{record_id}/delete"): setup_case(
         "POST", lambda ctx: f"/admin/elements/{_element_id(ctx)}/delete", "elements:delete", {}, form=True
     ),
     ("POST", "/api/v1/indicators/preview"): setup_case(
@@ -983,13 +983,13 @@ SETUP_CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
         {"code": "I1", "name": "新", "formula": "#{NOPE}", "decimals": "1"},
         form=True,
     ),
-    ("GET", "/admin/indicators/{indicator_id}"): gated(
+    ("GET", "/admin/indicators/{record_id}"): gated(
         "GET", "/admin/indicators/1", "elements:view", ok=(200, 404)
     ),
-    ("POST", "/admin/indicators/{indicator_id}"): setup_case(
+    ("POST", "/admin/indicators/{record_id}"): setup_case(
         "POST", "/admin/indicators/1", "elements:edit", {"name": ""}, form=True
     ),
-    ("POST", "/admin/indicators/{indicator_id}/delete"): setup_case(
+    ("POST", "/admin/indicators/{record_id}/delete"): setup_case(
         "POST", "/admin/indicators/999999/delete", "elements:delete", {}, form=True
     ),
     ("GET", "/admin/targets"): gated("GET", "/admin/targets", "indicators:view"),
@@ -1022,13 +1022,13 @@ SETUP_CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", "/admin/datasets/new"): setup_case(
         "POST", "/admin/datasets/new", "datasets:create", {"code": "D1", "name": ""}, form=True
     ),
-    ("GET", "/admin/datasets/{data_set_id}"): lambda ctx: gated(
+    ("GET", "/admin/datasets/{record_id}"): lambda ctx: gated(
         "GET", f"/admin/datasets/{_data_set(ctx).id}", "datasets:view"
     )(ctx),
-    ("POST", "/admin/datasets/{data_set_id}"): setup_case(
+    ("POST", "/admin/datasets/{record_id}"): setup_case(
         "POST", lambda ctx: f"/admin/datasets/{_data_set(ctx).id}", "datasets:edit", {"name": ""}, form=True
     ),
-    ("POST", "/admin/datasets/{data_set_id}/delete"): setup_case(
+    ("POST", "/admin/datasets/{record_id}/delete"): setup_case(
         "POST", lambda ctx: f"/admin/datasets/{_data_set(ctx).id}/delete", "datasets:delete", {}, form=True
     ),
     ("POST", "/api/v1/roles"): setup_case(

@@ -5,6 +5,7 @@ with forms that keep what was typed; the services check permissions, scope and e
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,6 +23,7 @@ from shanhai.indicators.models import AGGREGATION_LABELS, DataElement, ValueKind
 from shanhai.indicators.service import parse_number
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
 from shanhai.lists import catalogue
+from shanhai.lists.spec import ListSpec
 from shanhai.orgunits.models import ORG_KIND_LABELS, OrgUnit
 from shanhai.programmes.models import Place, Programme, ProgrammeKind
 from shanhai.setup import datasets as ds_setup
@@ -514,126 +516,6 @@ def _element_fields(v: dict[str, Any]) -> dict[str, str]:
     return {k: v[k] for k in ("name", "unit", "aggregation", "group", "description", "category", "options")}
 
 
-def _element_form(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    element: DataElement | None,
-    shown: dict[str, Any],
-    error: ShanhaiError | None = None,
-) -> Response:
-    if element is None:
-        return show_form(
-            request,
-            session,
-            actor,
-            NEW_ELEMENT,
-            action="/admin/elements/new",
-            shown=shown,
-            error=error,
-            back="/admin/elements",
-            json_url="/api/v1/lists/elements",
-        )
-    buttons = (
-        [("删除", f"/admin/elements/{element.id}/delete", f"删除数据元“{element.name}”？")]
-        if actor.can("elements:delete")
-        else []
-    )
-    return show_form(
-        request,
-        session,
-        actor,
-        EDIT_ELEMENT,
-        action=f"/admin/elements/{element.id}",
-        shown=shown,
-        error=error,
-        back="/admin/elements",
-        json_url=f"/api/v1/elements/{element.id}",
-        heading=f"编辑数据元 {element.name}（{element.code}）",
-        buttons=buttons,
-    )
-
-
-@router.get("/admin/elements", summary="数据元")
-def elements_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    actions = [("新增数据元", "/admin/elements/new")] if actor.can("elements:create") else []
-    return render_list(
-        request, session, actor, catalogue.ELEMENTS, heading="指标体系 · 数据元", actions=actions
-    )
-
-
-@router.get("/admin/elements/new", summary="新增数据元")
-def new_element_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    actor.require("elements:create")
-    return _element_form(request, session, actor, None, {"aggregation": "sum"})
-
-
-@router.post("/admin/elements/new", summary="新增数据元")
-def create_element(request: Request, session: SessionDep, actor: ActorDep, posted: FormDep) -> Response:
-    return _post(
-        request,
-        session,
-        actor,
-        NEW_ELEMENT,
-        posted,
-        permission="elements:create",
-        call=lambda v: metadata.create_element(
-            session=session, actor=actor, code_=v["code"], **_element_fields(v)
-        ),
-        success=lambda e: f"/admin/elements/{e.id}",
-        again=lambda shown, exc: _element_form(request, session, actor, None, shown, exc),
-    )
-
-
-@router.get("/admin/elements/{element_id}", summary="编辑数据元")
-def edit_element_page(element_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    e = metadata.get_element(session=session, actor=actor, element_id=element_id)
-    shown = {
-        "name": e.name,
-        "unit": e.unit,
-        "aggregation": e.aggregation,
-        "group": e.group,
-        "category": e.category,
-        "options": "、".join(e.options),
-        "description": e.description,
-        "version": str(e.version),
-    }
-    return _element_form(request, session, actor, e, shown)
-
-
-@router.post("/admin/elements/{element_id}", summary="保存数据元")
-def update_element(
-    element_id: IdPath, request: Request, session: SessionDep, actor: ActorDep, posted: FormDep
-) -> Response:
-    e = metadata.get_element(session=session, actor=actor, element_id=element_id)
-    return _post(
-        request,
-        session,
-        actor,
-        EDIT_ELEMENT,
-        posted,
-        permission="elements:edit",
-        call=lambda v: metadata.update_element(
-            session=session, actor=actor, element_id=element_id, version=v["version"], **_element_fields(v)
-        ),
-        success=lambda e: f"/admin/elements/{e.id}",
-        again=lambda shown, exc: _element_form(request, session, actor, e, shown, exc),
-    )
-
-
-@router.post("/admin/elements/{element_id}/delete", summary="删除数据元")
-def delete_element(element_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    e = metadata.get_element(session=session, actor=actor, element_id=element_id)
-    try:
-        metadata.delete_element(session=session, actor=actor, element_id=element_id)
-    except ShanhaiError as exc:
-        recoverable(exc, session)
-        return _element_form(
-            request, session, actor, e, {"name": e.name, "unit": e.unit, "aggregation": e.aggregation}, exc
-        )
-    return _done("/admin/elements")
-
-
 INDICATOR_FIELDS = (
     Field("name", "名称", required=True, max_length=128),
     Field(
@@ -655,137 +537,6 @@ EDIT_INDICATOR = Form("编辑指标", INDICATOR_FIELDS)
 
 def _indicator_fields(v: dict[str, Any]) -> dict[str, Any]:
     return {k: v[k] for k in ("name", "formula", "unit", "decimals", "description")}
-
-
-def _indicator_form(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    indicator_id: int | None,
-    shown: dict[str, Any],
-    error: ShanhaiError | None = None,
-) -> Response:
-    preview = None
-    if error is None and shown.get("formula"):
-        try:
-            decimals = int(shown.get("decimals") or 1)
-            preview = metadata.preview(
-                session=session,
-                actor=actor,
-                code_=str(shown.get("code") or ""),
-                formula=str(shown["formula"]),
-                unit=str(shown.get("unit") or ""),
-                decimals=decimals,
-            )
-        except (ShanhaiError, ValueError):
-            preview = None
-    form = NEW_INDICATOR if indicator_id is None else EDIT_INDICATOR
-    action = "/admin/indicators/new" if indicator_id is None else f"/admin/indicators/{indicator_id}"
-    buttons = (
-        [("删除", f"/admin/indicators/{indicator_id}/delete", "删除该指标？")]
-        if (indicator_id and actor.can("elements:delete"))
-        else []
-    )
-    return show_form(
-        request,
-        session,
-        actor,
-        form,
-        action=action,
-        shown=shown,
-        error=error,
-        back="/admin/indicators",
-        json_url="/api/v1/lists/indicators",
-        preview=preview,
-        buttons=buttons,
-    )
-
-
-@router.get("/admin/indicators", summary="指标")
-def indicators_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    actions = [("新增指标", "/admin/indicators/new")] if actor.can("elements:create") else []
-    return render_list(
-        request, session, actor, catalogue.INDICATORS, heading="指标体系 · 指标", actions=actions
-    )
-
-
-@router.get("/admin/indicators/new", summary="新增指标")
-def new_indicator_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    actor.require("elements:create")
-    return _indicator_form(request, session, actor, None, {"decimals": "1"})
-
-
-@router.post("/admin/indicators/new", summary="新增指标")
-def create_indicator(request: Request, session: SessionDep, actor: ActorDep, posted: FormDep) -> Response:
-    return _post(
-        request,
-        session,
-        actor,
-        NEW_INDICATOR,
-        posted,
-        permission="elements:create",
-        call=lambda v: metadata.create_indicator(
-            session=session, actor=actor, code_=v["code"], **_indicator_fields(v)
-        ),
-        success=lambda i: f"/admin/indicators/{i.id}",
-        again=lambda shown, exc: _indicator_form(request, session, actor, None, shown, exc),
-    )
-
-
-@router.get("/admin/indicators/{indicator_id}", summary="编辑指标")
-def edit_indicator_page(
-    indicator_id: IdPath, request: Request, session: SessionDep, actor: ActorDep
-) -> Response:
-    i = metadata.get_indicator(session=session, actor=actor, indicator_id=indicator_id)
-    shown = {
-        "code": i.code,
-        "name": i.name,
-        "formula": i.formula,
-        "unit": i.unit,
-        "decimals": str(i.decimals),
-        "description": i.description,
-        "version": str(i.version),
-    }
-    return _indicator_form(request, session, actor, i.id, shown)
-
-
-@router.post("/admin/indicators/{indicator_id}", summary="保存指标")
-def update_indicator(
-    indicator_id: IdPath, request: Request, session: SessionDep, actor: ActorDep, posted: FormDep
-) -> Response:
-    metadata.get_indicator(session=session, actor=actor, indicator_id=indicator_id)
-    return _post(
-        request,
-        session,
-        actor,
-        EDIT_INDICATOR,
-        posted,
-        permission="elements:edit",
-        call=lambda v: metadata.update_indicator(
-            session=session,
-            actor=actor,
-            indicator_id=indicator_id,
-            version=v["version"],
-            **_indicator_fields(v),
-        ),
-        success=lambda i: f"/admin/indicators/{i.id}",
-        again=lambda shown, exc: _indicator_form(request, session, actor, indicator_id, shown, exc),
-    )
-
-
-@router.post("/admin/indicators/{indicator_id}/delete", summary="删除指标")
-def delete_indicator(
-    indicator_id: IdPath, request: Request, session: SessionDep, actor: ActorDep
-) -> Response:
-    i = metadata.get_indicator(session=session, actor=actor, indicator_id=indicator_id)
-    try:
-        metadata.delete_indicator(session=session, actor=actor, indicator_id=indicator_id)
-    except ShanhaiError as exc:
-        recoverable(exc, session)
-        return _indicator_form(
-            request, session, actor, indicator_id, {"name": i.name, "formula": i.formula}, exc
-        )
-    return _done("/admin/indicators")
 
 
 TARGET_FORM = Form(
@@ -940,70 +691,232 @@ def _data_set_fields(v: dict[str, Any]) -> dict[str, Any]:
     return {k: v[k] for k in keys}
 
 
-def _data_set_form(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    data_set_id: int | None,
-    shown: dict[str, Any],
-    error: ShanhaiError | None = None,
-) -> Response:
-    form = NEW_DATA_SET if data_set_id is None else EDIT_DATA_SET
-    action = "/admin/datasets/new" if data_set_id is None else f"/admin/datasets/{data_set_id}"
-    buttons = (
-        [("删除", f"/admin/datasets/{data_set_id}/delete", "删除该数据集？")]
-        if (data_set_id and actor.can("datasets:delete"))
-        else []
+# --- one set of pages per register: list, new, edit, delete ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Register:
+    """A register of the set-up whose pages are all alike: its list (a spec of the kit), a form to add a
+    record, a form to edit one, and 删除 while unused. Each service checks permission, scope and fields."""
+
+    base: str  # /admin/elements
+    noun: str  # 数据元
+    module: str  # the permissions' module: elements:create …
+    spec: ListSpec
+    heading: str
+    new_form: Form
+    edit_form: Form
+    defaults: dict[str, Any]
+    get: Callable[[Session, Actor, int], Any]
+    create: Callable[[Session, Actor, dict[str, Any]], Any]
+    update: Callable[[Session, Actor, int, dict[str, Any]], Any]
+    delete: Callable[[Session, Actor, int], None]
+    shown: Callable[[Any], dict[str, Any]]  # a record as its edit form shows it
+    preview: Callable[[Session, Actor, dict[str, Any]], Any] | None = None  # shown below the form
+
+    def form(
+        self,
+        request: Request,
+        session: Session,
+        actor: Actor,
+        record: Any,
+        shown: dict[str, Any],
+        error: ShanhaiError | None = None,
+    ) -> Response:
+        preview = None
+        if self.preview is not None and error is None:
+            try:
+                preview = self.preview(session, actor, shown)
+            except (ShanhaiError, ValueError):
+                preview = None
+        if record is None:
+            return show_form(
+                request,
+                session,
+                actor,
+                self.new_form,
+                action=f"{self.base}/new",
+                shown=shown,
+                error=error,
+                back=self.base,
+                json_url=f"/api/v1/lists/{self.spec.name}",
+                preview=preview,
+            )
+        buttons = []
+        if actor.can(f"{self.module}:delete"):
+            buttons.append(("删除", f"{self.base}/{record.id}/delete", f"删除{self.noun}“{record.name}”？"))
+        return show_form(
+            request,
+            session,
+            actor,
+            self.edit_form,
+            action=f"{self.base}/{record.id}",
+            shown=shown,
+            error=error,
+            back=self.base,
+            json_url=f"/api/v1/lists/{self.spec.name}",
+            preview=preview,
+            buttons=buttons,
+            heading=f"编辑{self.noun} {record.name}（{record.code}）",
+        )
+
+    def routes(self, router: APIRouter) -> None:
+        def list_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+            can = actor.can(f"{self.module}:create")
+            actions = [(f"新增{self.noun}", f"{self.base}/new")] if can else []
+            return render_list(request, session, actor, self.spec, heading=self.heading, actions=actions)
+
+        def new_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+            actor.require(f"{self.module}:create")
+            return self.form(request, session, actor, None, dict(self.defaults))
+
+        def create(request: Request, session: SessionDep, actor: ActorDep, posted: FormDep) -> Response:
+            return _post(
+                request,
+                session,
+                actor,
+                self.new_form,
+                posted,
+                permission=f"{self.module}:create",
+                call=lambda v: self.create(session, actor, v),
+                success=lambda r: f"{self.base}/{r.id}",
+                again=lambda shown, exc: self.form(request, session, actor, None, shown, exc),
+            )
+
+        def edit_page(record_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+            record = self.get(session, actor, record_id)
+            return self.form(request, session, actor, record, self.shown(record))
+
+        def update(
+            record_id: IdPath, request: Request, session: SessionDep, actor: ActorDep, posted: FormDep
+        ) -> Response:
+            record = self.get(session, actor, record_id)
+            return _post(
+                request,
+                session,
+                actor,
+                self.edit_form,
+                posted,
+                permission=f"{self.module}:edit",
+                call=lambda v: self.update(session, actor, record_id, v),
+                success=lambda r: f"{self.base}/{r.id}",
+                again=lambda shown, exc: self.form(request, session, actor, record, shown, exc),
+            )
+
+        def delete(record_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+            actor.require(f"{self.module}:delete")
+            record = self.get(session, actor, record_id)
+            shown = self.shown(record)
+            try:
+                self.delete(session, actor, record_id)
+            except ShanhaiError as exc:
+                recoverable(exc, session)
+                return self.form(request, session, actor, self.get(session, actor, record_id), shown, exc)
+            return _done(self.base)
+
+        router.add_api_route(self.base, list_page, methods=["GET"], summary=self.heading)
+        router.add_api_route(f"{self.base}/new", new_page, methods=["GET"], summary=f"新增{self.noun}")
+        router.add_api_route(f"{self.base}/new", create, methods=["POST"], summary=f"新增{self.noun}")
+        router.add_api_route(
+            f"{self.base}/{{record_id}}", edit_page, methods=["GET"], summary=f"编辑{self.noun}"
+        )
+        router.add_api_route(
+            f"{self.base}/{{record_id}}", update, methods=["POST"], summary=f"保存{self.noun}"
+        )
+        router.add_api_route(
+            f"{self.base}/{{record_id}}/delete", delete, methods=["POST"], summary=f"删除{self.noun}"
+        )
+
+
+def _indicator_preview(session: Session, actor: Actor, shown: dict[str, Any]) -> Any:
+    if not shown.get("formula"):
+        return None
+    return metadata.preview(
+        session=session,
+        actor=actor,
+        code_=str(shown.get("code") or ""),
+        formula=str(shown["formula"]),
+        unit=str(shown.get("unit") or ""),
+        decimals=int(shown.get("decimals") or 1),
     )
-    return show_form(
-        request,
-        session,
-        actor,
-        form,
-        action=action,
-        shown=shown,
-        error=error,
-        back="/admin/datasets",
-        json_url="/api/v1/lists/datasets",
-        buttons=buttons,
-    )
 
 
-@router.get("/admin/datasets", summary="数据集管理")
-def data_sets_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    actions = [("新增数据集", "/admin/datasets/new")] if actor.can("datasets:create") else []
-    return render_list(request, session, actor, catalogue.DATA_SETS, heading="数据集管理", actions=actions)
+ELEMENTS = Register(
+    base="/admin/elements",
+    noun="数据元",
+    module="elements",
+    spec=catalogue.ELEMENTS,
+    heading="指标体系 · 数据元",
+    new_form=NEW_ELEMENT,
+    edit_form=EDIT_ELEMENT,
+    defaults={"aggregation": "sum"},
+    get=lambda session, actor, i: metadata.get_element(session=session, actor=actor, element_id=i),
+    create=lambda session, actor, v: metadata.create_element(
+        session=session, actor=actor, code_=v["code"], **_element_fields(v)
+    ),
+    update=lambda session, actor, i, v: metadata.update_element(
+        session=session, actor=actor, element_id=i, version=v["version"], **_element_fields(v)
+    ),
+    delete=lambda session, actor, i: metadata.delete_element(session=session, actor=actor, element_id=i),
+    shown=lambda e: {
+        "name": e.name,
+        "unit": e.unit,
+        "aggregation": e.aggregation,
+        "group": e.group,
+        "category": e.category,
+        "options": "、".join(e.options),
+        "description": e.description,
+        "version": str(e.version),
+    },
+)
 
+INDICATORS = Register(
+    base="/admin/indicators",
+    noun="指标",
+    module="elements",
+    spec=catalogue.INDICATORS,
+    heading="指标体系 · 指标",
+    new_form=NEW_INDICATOR,
+    edit_form=EDIT_INDICATOR,
+    defaults={"decimals": "1"},
+    get=lambda session, actor, i: metadata.get_indicator(session=session, actor=actor, indicator_id=i),
+    create=lambda session, actor, v: metadata.create_indicator(
+        session=session, actor=actor, code_=v["code"], **_indicator_fields(v)
+    ),
+    update=lambda session, actor, i, v: metadata.update_indicator(
+        session=session, actor=actor, indicator_id=i, version=v["version"], **_indicator_fields(v)
+    ),
+    delete=lambda session, actor, i: metadata.delete_indicator(session=session, actor=actor, indicator_id=i),
+    shown=lambda i: {
+        "code": i.code,
+        "name": i.name,
+        "formula": i.formula,
+        "unit": i.unit,
+        "decimals": str(i.decimals),
+        "description": i.description,
+        "version": str(i.version),
+    },
+    preview=_indicator_preview,
+)
 
-@router.get("/admin/datasets/new", summary="新增数据集")
-def new_data_set_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    actor.require("datasets:create")
-    return _data_set_form(request, session, actor, None, {"period_type": "monthly", "due_day": "10"})
-
-
-@router.post("/admin/datasets/new", summary="新增数据集")
-def create_data_set(request: Request, session: SessionDep, actor: ActorDep, posted: FormDep) -> Response:
-    return _post(
-        request,
-        session,
-        actor,
-        NEW_DATA_SET,
-        posted,
-        permission="datasets:create",
-        call=lambda v: ds_setup.create_data_set(
-            session=session, actor=actor, code_=v["code"], **_data_set_fields(v)
-        ),
-        success=lambda d: f"/admin/datasets/{d.id}",
-        again=lambda shown, exc: _data_set_form(request, session, actor, None, shown, exc),
-    )
-
-
-@router.get("/admin/datasets/{data_set_id}", summary="编辑数据集")
-def edit_data_set_page(
-    data_set_id: IdPath, request: Request, session: SessionDep, actor: ActorDep
-) -> Response:
-    d = ds_setup.get_data_set(session=session, actor=actor, data_set_id=data_set_id)
-    shown = {
+DATA_SETS = Register(
+    base="/admin/datasets",
+    noun="数据集",
+    module="datasets",
+    spec=catalogue.DATA_SETS,
+    heading="数据集管理",
+    new_form=NEW_DATA_SET,
+    edit_form=EDIT_DATA_SET,
+    defaults={"period_type": "monthly", "due_day": "10"},
+    get=lambda session, actor, i: ds_setup.get_data_set(session=session, actor=actor, data_set_id=i),
+    create=lambda session, actor, v: ds_setup.create_data_set(
+        session=session, actor=actor, code_=v["code"], **_data_set_fields(v)
+    ),
+    update=lambda session, actor, i, v: ds_setup.update_data_set(
+        session=session, actor=actor, data_set_id=i, version=v["version"], **_data_set_fields(v)
+    ),
+    delete=lambda session, actor, i: ds_setup.delete_data_set(session=session, actor=actor, data_set_id=i),
+    shown=lambda d: {
         "name": d.name,
         "period_type": d.period_type,
         "due_day": str(d.due_day),
@@ -1013,46 +926,11 @@ def edit_data_set_page(
         "unit_ids": [str(u.id) for u in d.units],
         "rules": "\n".join(ds_setup.rule_text(r) for r in d.rules),
         "version": str(d.version),
-    }
-    return _data_set_form(request, session, actor, d.id, shown)
+    },
+)
 
-
-@router.post("/admin/datasets/{data_set_id}", summary="保存数据集")
-def update_data_set(
-    data_set_id: IdPath, request: Request, session: SessionDep, actor: ActorDep, posted: FormDep
-) -> Response:
-    ds_setup.get_data_set(session=session, actor=actor, data_set_id=data_set_id)
-    return _post(
-        request,
-        session,
-        actor,
-        EDIT_DATA_SET,
-        posted,
-        permission="datasets:edit",
-        call=lambda v: ds_setup.update_data_set(
-            session=session, actor=actor, data_set_id=data_set_id, version=v["version"], **_data_set_fields(v)
-        ),
-        success=lambda d: f"/admin/datasets/{d.id}",
-        again=lambda shown, exc: _data_set_form(request, session, actor, data_set_id, shown, exc),
-    )
-
-
-@router.post("/admin/datasets/{data_set_id}/delete", summary="删除数据集")
-def delete_data_set(data_set_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    d = ds_setup.get_data_set(session=session, actor=actor, data_set_id=data_set_id)
-    try:
-        ds_setup.delete_data_set(session=session, actor=actor, data_set_id=data_set_id)
-    except ShanhaiError as exc:
-        recoverable(exc, session)
-        return _data_set_form(
-            request,
-            session,
-            actor,
-            data_set_id,
-            {"name": d.name, "period_type": d.period_type, "due_day": str(d.due_day)},
-            exc,
-        )
-    return _done("/admin/datasets")
+for _register in (ELEMENTS, INDICATORS, DATA_SETS):
+    _register.routes(router)
 
 
 # --- 角色：新增、复制、删除 ---------------------------------------------------------------------------
