@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select, true
+from sqlalchemy import Select, and_, exists, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from shanhai.audit.models import AuditLog
@@ -21,7 +21,17 @@ from shanhai.documents.service import citation_label
 from shanhai.indicators.models import AGGREGATION_LABELS, DataElement, DataValue, Indicator, Period
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier, format_quantity
 from shanhai.lib.periods import TYPE_LABELS
-from shanhai.lists.spec import Column, Filter, FilterKind, Kind, ListSpec, between_dates, contains, equals
+from shanhai.lists.spec import (
+    Column,
+    Filter,
+    FilterKind,
+    Kind,
+    ListSpec,
+    between_dates,
+    contains,
+    equals,
+    search,
+)
 from shanhai.orgunits.models import ORG_KIND_LABELS, OrgKind, OrgUnit
 from shanhai.programmes.models import Programme, ProgrammeKind
 from shanhai.projects.models import KIND_LABELS, STAGES, Project, ProjectKind
@@ -172,17 +182,7 @@ USERS = ListSpec(
         Column("created_at", "创建时间", lambda u: u.created_at, User.created_at, Kind.DATETIME, 20),
     ),
     filters=(
-        Filter(
-            "q",
-            "用户",
-            lambda query, text: query.where(
-                or_(
-                    User.username.contains(text, autoescape=True),
-                    User.display_name.contains(text, autoescape=True),
-                )
-            ),
-            placeholder="用户名或姓名",
-        ),
+        search("q", "用户", (User.username, User.display_name), placeholder="用户名或姓名"),
         Filter("unit", "单位", _under(User.org_unit_id), FilterKind.CHOICE, _units),
         Filter("role", "角色", _with_role, FilterKind.CHOICE, _roles),
         Filter(
@@ -219,16 +219,7 @@ ROLES = ListSpec(
         Column("permissions", "权限数", lambda r: len(r.permission_rows), None, Kind.INT, 8),
         Column("description", "说明", lambda r: r.description, None, width=40),
     ),
-    filters=(
-        Filter(
-            "q",
-            "角色",
-            lambda query, text: query.where(
-                or_(Role.code.contains(text, autoescape=True), Role.name.contains(text, autoescape=True))
-            ),
-            placeholder="编码或名称",
-        ),
-    ),
+    filters=(search("q", "角色", (Role.code, Role.name), placeholder="编码或名称"),),
     default_sort="code",
     tiebreak=Role.id,
 )
@@ -299,18 +290,7 @@ VALUES = ListSpec(
         ),
     ),
     filters=(
-        Filter(
-            "q",
-            "指标",
-            lambda query, text: query.where(
-                or_(
-                    DataElement.name.contains(text, autoescape=True),
-                    DataElement.code.contains(text, autoescape=True),
-                )
-            ),
-            placeholder="名称或编码",
-            joins=ELEMENT,
-        ),
+        search("q", "指标", (DataElement.name, DataElement.code), placeholder="名称或编码", joins=ELEMENT),
         Filter("year", "年度", _year, FilterKind.YEAR, placeholder="2025", joins=PERIOD),
         Filter("unit", "单位", _under(DataValue.org_unit_id), FilterKind.CHOICE, _units),
         Filter("programme", "重点工作", equals(DataValue.programme_id), FilterKind.CHOICE, _programmes),
@@ -354,16 +334,7 @@ PROGRAMMES = ListSpec(
         Column("sort_order", "排序", lambda p: p.sort_order, Programme.sort_order, Kind.INT, 6),
     ),
     filters=(
-        Filter(
-            "q",
-            "名称",
-            lambda query, text: query.where(
-                or_(
-                    Programme.name.contains(text, autoescape=True),
-                    Programme.code.contains(text, autoescape=True),
-                )
-            ),
-        ),
+        search("q", "名称", (Programme.name, Programme.code)),
         Filter(
             "kind",
             "类型",
@@ -412,16 +383,7 @@ PROJECTS = ListSpec(
         Column("partners", "合作方", lambda p: p.partners, None, width=24),
     ),
     filters=(
-        Filter(
-            "q",
-            "项目",
-            lambda query, text: query.where(
-                or_(
-                    Project.name.contains(text, autoescape=True), Project.code.contains(text, autoescape=True)
-                )
-            ),
-            placeholder="名称或编码",
-        ),
+        search("q", "项目", (Project.name, Project.code), placeholder="名称或编码"),
         Filter(
             "kind",
             "类型",
@@ -529,16 +491,7 @@ ORG_UNITS = ListSpec(
         Column("closed", "状态", lambda u: "已撤销" if u.closed else "正常", OrgUnit.closed, width=8),
     ),
     filters=(
-        Filter(
-            "q",
-            "名称",
-            lambda query, text: query.where(
-                or_(
-                    OrgUnit.name.contains(text, autoescape=True), OrgUnit.code.contains(text, autoescape=True)
-                )
-            ),
-            placeholder="名称或编码",
-        ),
+        search("q", "名称", (OrgUnit.name, OrgUnit.code), placeholder="名称或编码"),
         Filter("under", "上级", _under(OrgUnit.id), FilterKind.CHOICE, _units),
         Filter(
             "kind",
@@ -590,17 +543,7 @@ ELEMENTS = ListSpec(
         Column("options", "分类选项", lambda e: e.category_options, None, width=20),
     ),
     filters=(
-        Filter(
-            "q",
-            "数据元",
-            lambda query, text: query.where(
-                or_(
-                    DataElement.name.contains(text, autoescape=True),
-                    DataElement.code.contains(text, autoescape=True),
-                )
-            ),
-            placeholder="名称或编码",
-        ),
+        search("q", "数据元", (DataElement.name, DataElement.code), placeholder="名称或编码"),
         Filter("group", "分组", equals(DataElement.group), FilterKind.CHOICE, _groups),
     ),
     default_sort="code",
@@ -629,19 +572,7 @@ INDICATORS = ListSpec(
         Column("unit", "单位", lambda i: i.unit, None, width=8),
         Column("decimals", "小数位", lambda i: i.decimals, None, Kind.INT, 8),
     ),
-    filters=(
-        Filter(
-            "q",
-            "指标",
-            lambda query, text: query.where(
-                or_(
-                    Indicator.name.contains(text, autoescape=True),
-                    Indicator.code.contains(text, autoescape=True),
-                )
-            ),
-            placeholder="名称或编码",
-        ),
-    ),
+    filters=(search("q", "指标", (Indicator.name, Indicator.code), placeholder="名称或编码"),),
     default_sort="code",
     tiebreak=Indicator.id,
 )
@@ -670,17 +601,7 @@ DATA_SETS = ListSpec(
         Column("elements", "数据元", lambda d: len(d.elements), None, Kind.INT, 8),
         Column("units", "填报单位", lambda d: len(d.units), None, Kind.INT, 8),
     ),
-    filters=(
-        Filter(
-            "q",
-            "数据集",
-            lambda query, text: query.where(
-                or_(
-                    DataSet.name.contains(text, autoescape=True), DataSet.code.contains(text, autoescape=True)
-                )
-            ),
-        ),
-    ),
+    filters=(search("q", "数据集", (DataSet.name, DataSet.code)),),
     default_sort="code",
     tiebreak=DataSet.id,
 )

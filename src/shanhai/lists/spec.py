@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, or_
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
@@ -192,6 +192,17 @@ def number(value: Any) -> Decimal | None:
 def contains(column: Any) -> Callable[[Select[Any], Any], Select[Any]]:
     """A text filter: the column contains the typed text (LIKE with the wildcards escaped)."""
     return lambda query, text: query.where(column.contains(text, autoescape=True))
+
+
+def search(
+    key: str, label: str, columns: tuple[Any, ...], placeholder: str = "", joins: tuple[Any, ...] = ()
+) -> Filter:
+    """A search box: rows where any of the columns contains the typed text (wildcards escaped)."""
+
+    def apply(query: Select[Any], text: str) -> Select[Any]:
+        return query.where(or_(*(column.contains(text, autoescape=True) for column in columns)))
+
+    return Filter(key, label, apply, placeholder=placeholder, joins=joins)
 
 
 def equals(column: Any) -> Callable[[Select[Any], Any], Select[Any]]:
