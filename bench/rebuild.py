@@ -1,7 +1,7 @@
-"""`shanhai analytics rebuild` at volume: N data values (default 10M) in a PostgreSQL database of their own, then
-the rebuild of the analytics table from them (flows.rebuild, in batches, one transaction), timed, with the
-process's peak memory; beside it, in the same run, a baseline: one hand-written INSERT … SELECT of the same rows
-inside PostgreSQL (no Python), the fastest a rebuild could be.
+"""`shanhai analytics rebuild` at volume: N data values (default 10M) in a PostgreSQL database of their own,
+then the rebuild of the analytics table from them (flows.rebuild, in batches, one transaction), timed, with
+the process's peak memory; beside it, in the same run, a baseline: one hand-written INSERT … SELECT of the
+same rows inside PostgreSQL (no Python), the fastest a rebuild could be.
 
     .venv/bin/python bench/rebuild.py [--values 10000000]
 
@@ -24,9 +24,9 @@ from shanhai.migrations import upgrade
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DB = "shanhai_bench_rebuild"
-BASELINE = """INSERT INTO analytics_values (data_value_id, data_element_id, programme_id, kind, category_option,
-    org_unit_id, ou_l1, ou_l2, period_id, start_date, end_date, year, quarter, month, value, qualifier,
-    created_by_id, approved)
+BASELINE = """INSERT INTO analytics_values (data_value_id, data_element_id, programme_id, kind,
+    category_option, org_unit_id, ou_l1, ou_l2, period_id, start_date, end_date, year, quarter, month, value,
+    qualifier, created_by_id, approved)
     SELECT v.id, v.data_element_id, v.programme_id, v.kind, v.category_option, v.org_unit_id, 1,
     CASE WHEN v.org_unit_id = 1 THEN NULL ELSE v.org_unit_id END, p.id, p.start_date, p.end_date,
     extract(year from p.start_date), extract(quarter from p.start_date), extract(month from p.start_date),
@@ -65,7 +65,8 @@ def main() -> None:
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(
-            f"shanhai analytics rebuild: {written:,} rows in {seconds:.0f} s ({written / seconds:,.0f} rows/s),"
+            f"shanhai analytics rebuild: {written:,} rows in {seconds:.0f} s"
+            f" ({written / seconds:,.0f} rows/s),"
             f" peak RSS {peak / 1024:.0f} MiB (before: {rss_before / 1024:.0f} MiB)"
         )
         with engine.begin() as c:
@@ -74,7 +75,8 @@ def main() -> None:
             c.execute(text(BASELINE))
             baseline = time.perf_counter() - start
         print(
-            f"baseline, one INSERT … SELECT inside PostgreSQL: {baseline:.0f} s ({count / baseline:,.0f} rows/s);"
+            f"baseline, one INSERT … SELECT inside PostgreSQL: {baseline:.0f} s"
+            f" ({count / baseline:,.0f} rows/s);"
             f" ratio {seconds / baseline:.1f}"
         )
     finally:

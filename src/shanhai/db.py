@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event, select
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -112,6 +112,17 @@ class _SqliteWriteQueue:
     def _release_dbapi(self, dbapi_connection: Any, record: Any) -> None:
         if record is not None and record.info.pop(self.KEY, False):
             self._lock.release()
+
+
+def serialize(session: Session, key: str) -> None:
+    """Make the transactions that name the same key run one after another from here to their end, so that
+    a check-then-write (a unit closed while a child is added; one code in two tables; one reminder a day)
+    sees the other's committed write. PostgreSQL: a transaction-scoped advisory lock on the key. SQLite:
+    the write lock (one writer at a time anyway); what is read after this call is read inside it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    else:
+        session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from shanhai.analytics.engine import analytics
 from shanhai.audit.models import AuditLog
 from shanhai.errors import Conflict, Forbidden, Invalid, OutOfScope
 from shanhai.indicators import service as indicators
-from shanhai.indicators.models import DataElement, ValueKind
+from shanhai.indicators.models import DataElement, Indicator, ValueKind
 from shanhai.lib.cnnum import Qualifier
 from shanhai.orgunits.models import OrgUnit
 from shanhai.setup import datasets as ds_setup
@@ -652,3 +652,34 @@ def test_dates_far_outside_the_calendar_are_refused_not_a_500(
         for url in ("/api/v1/lists/audit", "/api/v1/lists/logins", "/admin/audit"):
             reply = client.get(url, params=params)
             assert reply.status_code == 422, (url, params, reply.status_code)
+
+
+def test_formulas_are_limited_in_nesting_and_in_size_written_out(session: Session) -> None:
+    admin = actor_of(session, "admin")
+    fields = dict(unit="", decimals=1, description="")
+    with pytest.raises(Invalid, match="嵌套过深"):
+        metadata.create_indicator(
+            session=session, actor=admin, code_="DEEP", name="深", formula="-" * 300 + "#{FUNDS}", **fields
+        )
+    metadata.create_indicator(
+        session=session, actor=admin, code_="L1", name="一", formula="#{FUNDS}", **fields
+    )
+    wide = " + ".join(["#{L1}"] * 60)
+    metadata.create_indicator(session=session, actor=admin, code_="L2", name="二", formula=wide, **fields)
+    with pytest.raises(Invalid, match="过大"):
+        metadata.create_indicator(
+            session=session, actor=admin, code_="L3", name="三", formula=" + ".join(["#{L2}"] * 60), **fields
+        )
+    one = session.scalars(select(Indicator).where(Indicator.code == "L1")).one()
+    with pytest.raises(
+        Invalid, match="L2"
+    ):  # changing L1 so that L2, which uses it, could no longer be computed
+        metadata.update_indicator(
+            session=session,
+            actor=admin,
+            indicator_id=one.id,
+            version=one.version,
+            name="一",
+            formula=" + ".join(["#{FUNDS}"] * 40),
+            **fields,
+        )

@@ -145,12 +145,24 @@ def parse_request(
     )
 
 
+MAX_NODES = 2_000  # an indicator with every referenced indicator written out: beyond this it is refused
+MAX_DEPTH = 200  # nesting of the written-out formula (sums of many terms nest one level per term)
+
+
 def compile_indicator(
     ind: Indicator, indicators: dict[str, Indicator], elements: dict[str, DataElement]
 ) -> Any:
-    """Parse the formula and inline referenced indicators; a reference cycle is an error."""
+    """Parse the formula and inline referenced indicators; a reference cycle, an unknown code, or a formula
+    that written out grows beyond MAX_NODES or MAX_DEPTH is an error naming `formula`."""
+    size = [0]
 
-    def expand(node: Any, trail: tuple[str, ...]) -> Any:
+    def expand(node: Any, trail: tuple[str, ...], depth: int) -> Any:
+        size[0] += 1
+        if size[0] > MAX_NODES or depth > MAX_DEPTH:
+            raise Invalid(
+                f"指标公式展开后过大（引用的指标逐层代入后超过 {MAX_NODES} 项或 {MAX_DEPTH} 层）：{ind.code}",
+                field="formula",
+            )
         if node[0] == "ref":
             operand = node[1]
             if operand.code in indicators:
@@ -158,15 +170,16 @@ def compile_indicator(
                     raise Invalid(f"指标公式循环引用：{' → '.join((*trail, operand.code))}", field="formula")
                 if operand.modifier:
                     raise Invalid(f"指标 {operand.code} 不能带修饰 .{operand.modifier}", field="formula")
-                return expand(formula.parse(indicators[operand.code].formula), (*trail, operand.code))
+                inner = formula.parse(indicators[operand.code].formula)
+                return expand(inner, (*trail, operand.code), depth + 1)
             if operand.code not in elements:
                 raise Invalid(f"公式引用了未知的指标：{operand.code}", field="formula")
             return node
         if node[0] == "num":
             return node
-        return (node[0], *(expand(child, trail) for child in node[1:]))
+        return (node[0], *(expand(child, trail, depth + 1) for child in node[1:]))
 
-    return expand(formula.parse(ind.formula), (ind.code,))
+    return expand(formula.parse(ind.formula), (ind.code,), 0)
 
 
 def _parse_units(session: Session, ou: str) -> list[OrgUnit]:

@@ -159,5 +159,7 @@ def pinned_panels(*, session: Session, actor: Actor) -> list[Panel]:
             found.pivot = pivot(run_view(session=session, actor=actor, view=view), units)
         except ShanhaiError as exc:
             found.error = exc.message
+        except RecursionError:  # an indicator saved before formulas were limited in size
+            found.error = "该视图的指标公式过于复杂，无法计算"
         panels.append(found)
     return panels

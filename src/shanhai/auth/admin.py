@@ -99,6 +99,8 @@ def create_user(
     check_username_free(session=session, username=username)
     check_password_strength(password, username=username)
     unit = _unit(session, org_unit_id)
+    if unit.closed:
+        raise Invalid(f"“{unit.name}”已撤销，不能再添加用户", field="org_unit_id")
     if not _within_scope(actor, unit, subtree=False):
         raise Forbidden("所属单位超出本人的数据范围", field="org_unit_id")
     roles = _roles_by_ids(session, role_ids)

@@ -16,6 +16,7 @@ from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, unit_visible
 from shanhai.datasets import service as datasets
 from shanhai.datasets.models import STATUS_LABELS, SubmissionStatus
+from shanhai.db import serialize
 from shanhai.errors import Conflict, Invalid, OutOfScope
 from shanhai.lib import periods
 from shanhai.lib.beijing import beijing
@@ -195,6 +196,7 @@ def remind(
             f"{unit.name}{_period_name(period_id)}的《{data_set.name}》没有逾期，无需催报", field="period"
         )
     key = _reminder_key(data_set.id, unit.id, period_id)
+    serialize(session, f"remind:{key}")  # two clicks at once: one reminder
     last = _last_reminders(session).get(key)
     if last is not None and beijing(last.at, "%Y-%m-%d") == today.isoformat():
         raise Conflict(f"今天已催报过（{last.actor}），请勿重复催报", field="period")

@@ -63,10 +63,14 @@ def parse(formula: str) -> Node:
     return node
 
 
+MAX_NESTING = 20  # signs and parentheses inside each other: no real formula needs more
+
+
 class _Parser:
     def __init__(self, tokens: list[tuple[str, object]]) -> None:
         self.tokens = tokens
         self.index = 0
+        self.depth = 0  # nested signs and parentheses
 
     def _peek(self) -> tuple[str, object] | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -92,6 +96,10 @@ class _Parser:
         if tok is None:
             raise Invalid("公式结构有误：缺少运算数", field="formula")
         self.index += 1
+        if tok in (("op", "-"), ("op", "(")):
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise Invalid(f"公式嵌套过深（负号与括号最多 {MAX_NESTING} 层）", field="formula")
         if tok == ("op", "-"):
             return ("neg", self.factor())
         if tok == ("op", "("):

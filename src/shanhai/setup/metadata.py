@@ -17,6 +17,7 @@ from shanhai.analytics.statements import session_store
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor
 from shanhai.datasets.models import DataSetElement
+from shanhai.db import serialize
 from shanhai.errors import Conflict, Invalid, NotFound, ShanhaiError
 from shanhai.indicators import formula as formulas
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, Indicator
@@ -88,6 +89,7 @@ def _fill_element(
 def create_element(*, session: Session, actor: Actor, code_: str, **fields: str) -> DataElement:
     actor.require("elements:create")
     element = DataElement(code=code(code_))
+    serialize(session, "metadata-code")  # one code space over two tables: elements and indicators
     if session.scalar(select(Indicator.id).where(Indicator.code == element.code)) is not None:
         raise Conflict(f"编码“{element.code}”已是一个指标的编码（数据元与指标共用一套编码）", field="code")
     _fill_element(element, **fields)
@@ -209,9 +211,18 @@ def check_formula(*, session: Session, indicator: Indicator) -> list[str]:
         raise Invalid("公式最多 512 个字符", field="formula")
     elements = {e.code: e for e in session.scalars(select(DataElement))}
     others = {i.code: i for i in session.scalars(select(Indicator)) if i.code != indicator.code}
-    tree = compile_indicator(indicator, {**others, indicator.code: indicator}, elements)
+    everything = {**others, indicator.code: indicator}
+    tree = compile_indicator(indicator, everything, elements)
     if indicator.code in elements:
-        raise Invalid(f"编码“{indicator.code}”已是一个数据元的编码", field="code")
+        raise Conflict(f"编码“{indicator.code}”已是一个数据元的编码", field="code")
+    for other in others.values():  # the indicators that use this one must still compile with it changed
+        if indicator.code in other.formula:
+            try:
+                compile_indicator(other, everything, elements)
+            except Invalid as exc:
+                raise Invalid(
+                    f"修改后，引用它的指标 {other.code} 将无法计算：{exc.message}", field="formula"
+                ) from exc
     return sorted({o.code for o in formulas.operands(tree)})
 
 
@@ -270,6 +281,7 @@ def _fill_indicator(
 def create_indicator(*, session: Session, actor: Actor, code_: str, **fields: object) -> Indicator:
     actor.require("elements:create")
     indicator = Indicator(code=code(code_))
+    serialize(session, "metadata-code")
     _fill_indicator(indicator, **fields)  # type: ignore[arg-type]
     check_formula(session=session, indicator=indicator)
     insert_unique(session, indicator, Conflict(f"编码“{indicator.code}”已被其他指标使用", field="code"))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor, administers, check_can_create, unit_visible
-from shanhai.db import unique_or
+from shanhai.db import serialize, unique_or
 from shanhai.errors import Conflict, Invalid, OutOfScope
 from shanhai.indicators.facts import relocate_units
 from shanhai.orgunits import service as orgunits
@@ -59,7 +59,8 @@ def parent_for(session: Session, actor: Actor, parent_id: int | None) -> OrgUnit
     succeed at once. The tree has one root: every other unit has a parent."""
     if not parent_id:
         raise Invalid("请选择上级单位（组织树只有一个根单位）", field="parent_id")
-    parent = session.get(OrgUnit, parent_id, with_for_update=True, populate_existing=True)
+    serialize(session, f"org_unit:{parent_id}")  # against closing it at the same moment
+    parent = session.get(OrgUnit, parent_id, populate_existing=True)
     if parent is None or not unit_visible(actor, parent):
         raise Invalid("上级单位不存在或不在您的数据范围内", field="parent_id")
     if parent.closed:
@@ -163,7 +164,9 @@ def close_unit(
     below it cannot be closed, and a unit under a closed parent cannot be reopened. The change is written
     first and checked after (the row is then locked), so a child added at the same moment is seen."""
     actor.require("orgunits:delete")
+    serialize(session, f"org_unit:{unit_id}")  # against a child being added at the same moment
     unit = get_unit(session=session, actor=actor, unit_id=unit_id)
+    session.refresh(unit)
     same_version(unit.version, version, "单位")
     _check_administers(actor, unit)
     if unit.closed == closed:

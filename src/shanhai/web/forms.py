@@ -51,10 +51,10 @@ class Form:
             values = posted.get(f.key, [])
             if f.kind == "multi":
                 shown[f.key] = values
-                try:
-                    typed[f.key] = [int(v) for v in values if v.strip()]
-                except ValueError as exc:
-                    raise Invalid(f"“{f.label}”的选择无效", field=f.key) from exc
+                chosen = [v.strip() for v in values if v.strip()]
+                if not all(v.isascii() and v.isdigit() and len(v) < 10 for v in chosen):
+                    raise Invalid(f"“{f.label}”的选择无效", field=f.key)
+                typed[f.key] = [int(v) for v in chosen]
                 continue
             text = values[0] if values else ""
             shown[f.key] = text
