@@ -125,3 +125,17 @@ def test_the_overview_page_and_its_twin_agree(as_persona: Callable[[str], TestCl
     assert len(twin["overdue"]) == page.text.count("打开报表</a>")
     assert all(o["org_unit"] == "泉山区" or "泉山" in o["org_unit"] for o in twin["overdue"])
     assert "催报</button>" not in page.text  # a district officer does not approve, so does not remind
+
+
+def test_a_period_of_the_wrong_type_is_named_with_the_data_sets_own_type(
+    as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    from shanhai.orgunits.models import OrgUnit
+
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == "XZ-QS")).one()
+    data_set = _data_set(session)
+    reply = as_persona("quanshan_officer").get(
+        f"/api/v1/datasets/{data_set.id}/entry", params={"org_unit_id": unit.id, "period": "2025"}
+    )
+    message = reply.json()["error"]["message"]
+    assert reply.status_code == 422 and "按月填报" in message and "2025年" in message

@@ -122,7 +122,8 @@ def _period(data_set: DataSet, period_id: str) -> periods.Period:
         raise Invalid(str(exc), field="period") from exc
     if period.type.value != data_set.period_type:
         raise Invalid(
-            f"报表“{data_set.name}”按{periods.TYPE_LABELS[period.type]}填报，期间“{period_id}”不符",
+            f"报表“{data_set.name}”按{periods.TYPE_LABELS[periods.PeriodType(data_set.period_type)]}填报，"
+            f"期间“{period.name}”不符",
             field="period",
         )
     if period.start > beijing_today():
