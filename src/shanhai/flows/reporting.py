@@ -120,7 +120,7 @@ def overview(*, session: Session, actor: Actor, today: date) -> Overview:
             org_unit_id=s.org_unit_id,
             org_unit=s.org_unit.name,
             period=s.period_id,
-            period_name=_period_name(s.period_id),
+            period_name=periods.name_of(s.period_id),
             submitted_at=s.submitted_at,
             entry_url=_entry_url(s.data_set_id, s.org_unit_id, s.period_id),
         )
@@ -166,13 +166,6 @@ def _is_own(session: Session, actor: Actor, unit_id: int) -> bool:
     return unit is not None and own is not None and unit.path.startswith(own.path)
 
 
-def _period_name(period_id: str) -> str:
-    try:
-        return periods.parse(period_id).name
-    except periods.PeriodFormatError:
-        return period_id
-
-
 def remind(
     *, session: Session, actor: Actor, data_set_id: int, org_unit_id: int, period_id: str, today: date
 ) -> OverdueRead:
@@ -193,7 +186,7 @@ def remind(
     )
     if found is None:
         raise Invalid(
-            f"{unit.name}{_period_name(period_id)}的《{data_set.name}》没有逾期，无需催报", field="period"
+            f"{unit.name}{periods.name_of(period_id)}的《{data_set.name}》没有逾期，无需催报", field="period"
         )
     key = _reminder_key(data_set.id, unit.id, period_id)
     serialize(session, f"remind:{key}")  # two clicks at once: one reminder

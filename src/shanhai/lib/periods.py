@@ -176,3 +176,11 @@ def shift(period: Period, steps: int) -> Period:
     if period.type is PeriodType.YEARLY:
         return parse(str(period.year + steps))
     raise PeriodFormatError(f"多年期间 {period.id} 不能逐期移动")
+
+
+def name_of(period_id: str) -> str:
+    """A period id in Chinese (202610 → 2026年10月); an id that does not parse is shown as it is."""
+    try:
+        return parse(period_id).name
+    except PeriodFormatError:
+        return period_id

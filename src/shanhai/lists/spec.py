@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -180,13 +180,6 @@ def display(column: Column, row: Any) -> str:
     if isinstance(value, Decimal):
         return str(normalize(value))
     return str(value)
-
-
-def number(value: Any) -> Decimal | None:
-    try:
-        return None if value is None else Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return None
 
 
 def contains(column: Any) -> Callable[[Select[Any], Any], Select[Any]]:

@@ -26,14 +26,6 @@ TEMPLATES.env.globals.update(
 TEMPLATES.env.filters["beijing"] = beijing  # {{ row.at | beijing }}: stored UTC, shown in Beijing time
 
 
-def period_name(period_id: str) -> str:
-    """{{ '202610' | period_name }} → 2026年10月 (an id that does not parse is shown as it is)."""
-    try:
-        return periods.parse(period_id).name
-    except periods.PeriodFormatError:
-        return period_id
-
-
 def period_type_label(period_type: str) -> str:
     """{{ 'monthly' | period_type }} → 按月"""
     try:
@@ -42,7 +34,7 @@ def period_type_label(period_type: str) -> str:
         return period_type
 
 
-TEMPLATES.env.filters["period_name"] = period_name
+TEMPLATES.env.filters["period_name"] = periods.name_of  # {{ '202610' | period_name }} → 2026年10月
 TEMPLATES.env.filters["period_type"] = period_type_label
 
 
