@@ -8,6 +8,7 @@ works in a schema of its own, dropped at the end. Each test runs in a transactio
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,6 +33,7 @@ from shanhai.migrations import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 GOLD = ROOT.parent / "shared" / "eval" / "000_81e65334f74d5525.gold.jsonl"
+TEST_DATA_DIR = Path(tempfile.gettempdir()) / "shanhai-test-data"  # attachments the tests upload
 PG_URL = os.environ.get("SHANHAI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 needs_seeds = pytest.mark.skipif(
     not SEEDS.is_dir(), reason="../shared/seeds is not beside the repository: no cited sentences to show"
@@ -106,7 +108,9 @@ def session(demo_db: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(demo_db: Database) -> Settings:
-    return Settings(database_url=demo_db.url, sources_dir=SEEDS if SEEDS.is_dir() else None)
+    return Settings(
+        database_url=demo_db.url, sources_dir=SEEDS if SEEDS.is_dir() else None, data_dir=TEST_DATA_DIR
+    )
 
 
 PERSONAS = ("admin", "city_admin", "quanshan_officer", "jingkai_officer", "workgroup_member", "viewer")

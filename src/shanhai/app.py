@@ -20,6 +20,7 @@ from shanhai.analytics.replica import attach, use_replica
 from shanhai.api.admin import router as admin_api_router
 from shanhai.api.analytics import router as analytics_api_router
 from shanhai.api.lists import router as lists_api_router
+from shanhai.api.records import router as records_api_router
 from shanhai.api.routes import router as api_router
 from shanhai.api.setup import router as setup_api_router
 from shanhai.auth.scope import log_event
@@ -30,10 +31,12 @@ from shanhai.errors import Forbidden, OutOfScope, ShanhaiError, Unavailable
 from shanhai.health import Outage, check_at_start
 from shanhai.http.deps import ActorDep, client_ip
 from shanhai.middleware import BodyLimit, RequestLog
+from shanhai.operations.attachments import MAX_ATTACHMENT
 from shanhai.validation_messages import chinese
 from shanhai.web.admin import router as web_admin_router
 from shanhai.web.analytics import router as web_analytics_router
 from shanhai.web.auth import router as web_auth_router
+from shanhai.web.records import router as web_records_router
 from shanhai.web.render import render
 from shanhai.web.routes import router as web_router
 from shanhai.web.setup import router as web_setup_router
@@ -116,9 +119,11 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     app.include_router(admin_api_router)
     app.include_router(analytics_api_router)
     app.include_router(lists_api_router)
+    app.include_router(records_api_router)
     app.include_router(setup_api_router)
     app.include_router(web_analytics_router)
     app.include_router(web_auth_router)
+    app.include_router(web_records_router)
     app.include_router(web_setup_router)  # first: /admin/roles/new is not /admin/roles/{role_id}
     app.include_router(web_admin_router)
     app.include_router(web_router)
@@ -185,6 +190,11 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
         if status < 400 and not path.startswith(("/static/", "/login", "/favicon")):
             app.state.outage.recovered(began)
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        upload_limit=MAX_ATTACHMENT + 64 * 1024,
+        upload_suffixes=("/attachments",),
+    )
     app.add_middleware(RequestLog, on_response=on_response)
     return app

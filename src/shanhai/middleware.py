@@ -75,18 +75,24 @@ class BodyLimit:
     the Content-Length says so; a body sent without one (chunked) is read up to the limit first, then
     handed on. Starlette's own form parser would otherwise answer an oversized field in English."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, upload_limit: int = 0, upload_suffixes: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = max(upload_limit, limit)
+        self.upload_suffixes = upload_suffixes  # file uploads (attachments) may be larger than a form
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = bool(self.upload_suffixes) and scope["path"].endswith(self.upload_suffixes)
+        limit = self.upload_limit if upload else self.limit
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.limit:
-                await self._refuse(scope, send)
+            if not declared.isdigit() or int(declared) > limit:
+                await self._refuse(scope, send, limit)
                 return
             await self.app(scope, receive, send)
             return
@@ -102,8 +108,8 @@ class BodyLimit:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             more = bool(message.get("more_body", False))
-            if size > self.limit:
-                await self._refuse(scope, send)
+            if size > limit:
+                await self._refuse(scope, send, limit)
                 return
         body, replayed = b"".join(chunks), False
 
@@ -116,8 +122,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        message = f"请求内容过大（最多 {self.limit // 1024:,} KB）"
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        message = f"请求内容过大（最多 {limit // 1024:,} KB）"
         if scope["path"].startswith("/api/"):
             body = json.dumps({"error": {"code": "too_large", "message": message}}, ensure_ascii=False)
             kind = b"application/json"

@@ -25,26 +25,44 @@ from shanhai.documents.models import Document, Source
 from shanhai.indicators.facts_table import AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import DataElement, DataValue, Indicator, Period
 from shanhai.lifecycle.models import StageChange
+from shanhai.operations.models import (
+    Activity,
+    Attachment,
+    ConsumptionSale,
+    Disbursement,
+    FundPlan,
+    ParkYear,
+    Person,
+    Tranche,
+    WorkGroup,
+)
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Place, Programme, programme_places
 from shanhai.projects.models import Project
 
 __all__ = [
+    "Activity",
     "AnalyticsChange",
     "AnalyticsValue",
     "ApiToken",
+    "Attachment",
     "AuditLog",
     "Base",
+    "ConsumptionSale",
     "DataElement",
     "DataSet",
     "DataSetElement",
     "DataValue",
+    "Disbursement",
     "Document",
+    "FundPlan",
     "Indicator",
     "LoginLog",
     "LoginThrottle",
     "OrgUnit",
+    "ParkYear",
     "Period",
+    "Person",
     "Place",
     "Programme",
     "Project",
@@ -54,9 +72,11 @@ __all__ = [
     "Source",
     "StageChange",
     "Submission",
+    "Tranche",
     "User",
     "UserSession",
     "ValidationRule",
+    "WorkGroup",
     "data_set_units",
     "programme_places",
     "role_units",

@@ -16,7 +16,7 @@ def test_dashboard_json_shows_xinjiang_funds(client: TestClient) -> None:
     assert card["on_time_in_full"] is True
     assert data["funds_chart"]["categories"][0] == "援疆"
     assert data["funds_chart"]["delivered"][0] == "11800"
-    counts = {k["label"]: k["total"]["display"] for k in data["key_counts"]}
+    counts = {k["label"]: k["total"]["display"] if k["total"] else None for k in data["key_counts"]}
     assert counts["资金到位"] == "3.37亿元"
     assert counts["选派干部人才"] == "164人"
 
@@ -24,12 +24,18 @@ def test_dashboard_json_shows_xinjiang_funds(client: TestClient) -> None:
 @needs_seeds
 def test_dashboard_values_carry_citations_and_sentences(client: TestClient) -> None:
     values = client.get("/api/v1/dashboard").json()["values"]
-    funds = next(v for v in values if v["data_element"]["code"] == "FUNDS" and v["programme"]["code"] == "YJ")
-    source = funds["source"]
-    assert (source["start"], source["end"], source["figure_text"]) == (568, 574, "1.18亿元")
+    talent = next(
+        v
+        for v in values
+        if v["data_element"]["code"] == "TALENT_DISPATCHED" and v["programme"]["code"] == "SSX"
+    )
+    source = talent["source"]
+    assert (source["start"], source["end"], source["figure_text"]) == (470, 473, "92名")
     assert source["document"]["file_name"] == "000_81e65334f74d5525.txt"
-    assert "1.18亿元援疆资金" in source["sentence"]
-    assert source["citation"].endswith("第568–574字")
+    assert "92名" in source["sentence"]
+    assert source["citation"].endswith("第470–473字")
+    funds = next(v for v in values if v["data_element"]["code"] == "FUNDS" and v["programme"]["code"] == "YJ")
+    assert funds["source"]["derived"] and funds["source"]["citation"] == "台账汇总（由拨付记录汇总）"
 
 
 def test_programme_detail_and_list(client: TestClient) -> None:

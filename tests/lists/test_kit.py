@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.audit.models import AuditLog
-from shanhai.lists.catalogue import SPECS
+from shanhai.lists.records import ALL_SPECS as SPECS
 from shanhai.lists.spec import FilterKind
 
 SORTABLE = [(name, c.key) for name, spec in SPECS.items() for c in spec.columns if c.sort is not None]

@@ -12,7 +12,7 @@ from shanhai.http.deps import ActorDep, CommitRoute, SessionDep
 from shanhai.http.errors import ERROR_RESPONSES
 from shanhai.http.lists import file_response, list_params
 from shanhai.lists import run as lists
-from shanhai.lists.catalogue import SPECS
+from shanhai.lists.records import ALL_SPECS as SPECS
 from shanhai.lists.spec import ListSpec, parse
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1/lists", responses=ERROR_RESPONSES, tags=["列表"])

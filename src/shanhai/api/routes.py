@@ -28,10 +28,10 @@ from shanhai.lib.types import MAX_ID, DbId, PlainNumber, Text, Version
 from shanhai.lists.catalogue import VALUES
 from shanhai.lists.run import run as run_list
 from shanhai.lists.spec import parse
+from shanhai.operations import registers as records
 from shanhai.pagination import Page
 from shanhai.programmes import service as programmes
 from shanhai.programmes.schemas import ProgrammeRead
-from shanhai.projects import service as projects
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES)
 Year = Annotated[int | None, Query(ge=1949, le=2100, description="年度")]
@@ -229,7 +229,7 @@ def project_detail(
 def move_project(
     project_id: IdPath, body: ProjectMove, session: SessionDep, settings: SettingsDep, actor: ActorDep
 ) -> ProjectPage:
-    projects.move_project(
+    records.move_project(
         session=session, actor=actor, project_id=project_id, to=body.to, note=body.note, version=body.version
     )
     return project_page(

@@ -12,6 +12,7 @@ ACTION_LABELS = {
     "export": "导出",
     "import": "导入",
     "approve": "审核",
+    "sensitive": "查看敏感信息",
 }
 
 
@@ -32,6 +33,8 @@ MENUS: tuple[Menu, ...] = (
     Menu("programmes", "重点工作", ("view", "create", "edit", "delete", "export")),
     Menu("indicators", "指标数据", ("view", "create", "edit", "delete", "export", "import", "approve")),
     Menu("projects", "项目", ("view", "create", "edit", "delete", "export")),
+    Menu("records", "工作台账", ("view", "create", "edit", "delete", "export")),
+    Menu("people", "干部人才", ("sensitive",)),  # 身份证号、手机号: masked for everyone else
     Menu(
         "system",
         "系统管理",
@@ -56,7 +59,9 @@ SETUP = frozenset(
     if p.startswith(("users:", "roles:", "logins:", "orgunits:", "elements:", "datasets:"))
     or p in {"programmes:create", "programmes:edit", "programmes:delete"}
 )
-BUSINESS_VIEW = frozenset({"dashboard:view", "programmes:view", "indicators:view", "projects:view"})
+BUSINESS_VIEW = frozenset(
+    {"dashboard:view", "programmes:view", "indicators:view", "projects:view", "records:view"}
+)
 
 
 def label(permission: str) -> str:

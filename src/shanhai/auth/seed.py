@@ -20,7 +20,15 @@ from shanhai.orgunits.models import OrgKind, OrgUnit
 
 SYSTEM_ADMIN = "system_admin"
 BUSINESS = ALL_PERMISSIONS - SETUP
-ENTRY = BUSINESS_VIEW | {"indicators:create", "indicators:edit", "indicators:export", "projects:export"}
+ENTRY = BUSINESS_VIEW | {
+    "indicators:create",
+    "indicators:edit",
+    "indicators:export",
+    "projects:export",
+    "records:create",
+    "records:edit",
+    "records:export",
+}
 
 # code: (name, data scope, permissions, description)
 DEFAULT_ROLES: dict[str, tuple[str, DataScope, frozenset[str], str]] = {

@@ -30,3 +30,4 @@ class SourceRead(BaseModel):
     before: str | None = None  # the sentence up to the figure
     after: str | None = None  # the sentence after the figure
     citation: str
+    derived: bool = False  # records add up to the value (its page lists them: /values/{id}/records)

@@ -151,6 +151,8 @@ def manual_source(*, session: Session, username: str, note: str = "") -> Source:
 def citation_label(source: Source) -> str:
     """《标题》第568–574字, or 《标题》（无原文） for a report known only by description."""
     if source.document is None:
+        if (source.record_table or "").startswith("derived:"):
+            return f"台账汇总（{source.note}）"
         if source.record_table:
             return f"记录 {source.record_table}#{source.record_id}"
         return f"人工录入（{source.note}）" if source.note else "人工录入"

@@ -27,6 +27,8 @@ from shanhai.lib.cnnum import (
 from shanhai.lists.catalogue import VALUES
 from shanhai.lists.run import run as run_list
 from shanhai.lists.spec import parse
+from shanhai.operations import funds
+from shanhai.operations.funds import MonthPoint, PlanStatus
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes import service as programmes
 from shanhai.programmes.models import PAIRING_KINDS, Programme
@@ -41,6 +43,7 @@ KEY_COUNTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("援建项目", "个", ("AID_PROJECTS",)),
     ("消费帮扶销售额", "元", ("CONSUMPTION_SALES",)),
     ("帮助就业", "人", ("LABOUR_EMPLOYMENT", "JOBS_CREATED")),
+    ("建成援建项目", "个", ("PROJECTS_COMPLETED",)),
 )
 CARD_ELEMENTS = (FUNDS, "CONSUMPTION_SALES", "LABOUR_EMPLOYMENT", "JOBS_CREATED")
 
@@ -86,6 +89,9 @@ class ProgrammeDetail(BaseModel):
     card: ProgrammeCard | None
     values: list[ValueRead]
     projects: list[ProjectRead]
+    plans: list[PlanStatus] = []  # the fund plans with their tranches, newest year first
+    plan_year: int | None = None
+    plan_months: list[MonthPoint] = []  # the plan year's tranches due and payments, summed over its plans
 
 
 Figures = dict[str, tuple[Decimal, str]]  # dx → (value, qualifier)
@@ -149,12 +155,16 @@ def _card(session: Session, actor: Actor, programme: Programme, year: int) -> Pr
     rate = None
     if delivered and planned and planned.value:
         rate = normalize((delivered.value / planned.value * 100).quantize(Decimal("0.1")))
+    plans = funds.programme_plans(session=session, actor=actor, programme_id=programme.id, year=year)
+    on_time = (delivered.value >= planned.value) if delivered and planned else None
+    if plans:  # computed from the tranches and payments, not asserted
+        on_time = all(p.on_time for p in plans)
     return ProgrammeCard(
         programme=ProgrammeRead.model_validate(programme),
         funds_planned=planned,
         funds_delivered=delivered,
         completion_rate=rate,
-        on_time_in_full=(delivered.value >= planned.value) if delivered and planned else None,
+        on_time_in_full=on_time,
         consumption_sales=_total(found, ["CONSUMPTION_SALES"], "元"),
         jobs=_total(found, CARD_ELEMENTS[2:], "人"),
     )
@@ -231,8 +241,24 @@ def programme_detail(
         else []
     )
     projects = [project_read(p, cache) for p in visible_projects]
+    plans = funds.programme_plans(session=session, actor=actor, programme_id=programme.id, year=None)
+    plan_year = plans[0].year if plans else None
+    months = [
+        MonthPoint(
+            month=m,
+            due=sum((p.months[m - 1].due for p in plans if p.year == plan_year), Decimal(0)),
+            paid=sum((p.months[m - 1].paid for p in plans if p.year == plan_year), Decimal(0)),
+        )
+        for m in range(1, 13)
+    ]
     return ProgrammeDetail(
-        programme=ProgrammeRead.model_validate(programme), card=card, values=values, projects=projects
+        programme=ProgrammeRead.model_validate(programme),
+        card=card,
+        values=values,
+        projects=projects,
+        plans=plans,
+        plan_year=plan_year,
+        plan_months=months if plans else [],
     )
 
 

@@ -3,16 +3,20 @@ result the page renders as HTML and the API returns as JSON."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shanhai.auth.scope import Actor
+from shanhai.auth.scope import Actor, unit_visible
 from shanhai.documents.service import TextCache
+from shanhai.indicators import present
 from shanhai.indicators.present import source_read
 from shanhai.lib.cnnum import format_money
+from shanhai.operations import attachments, derive
+from shanhai.operations.models import Disbursement
 from shanhai.projects import service as projects
 from shanhai.projects.models import KIND_LABELS, STAGES, Project, ProjectKind
 
@@ -67,7 +71,40 @@ class MoveRead(BaseModel):
     needs_note: bool
 
 
+class AttachmentRead(BaseModel):
+    id: int
+    file_name: str
+    content_type: str
+    size: int
+    caption: str
+    url: str
+
+
+class PaymentRead(BaseModel):
+    id: int
+    plan_id: int
+    paid_on: date
+    amount_display: str
+    purpose: str
+
+
+class LinkedValue(BaseModel):
+    id: int
+    element: str
+    period: str
+    display: str
+    url: str  # the records behind it
+
+
 class ProjectPage(ProjectRead):
+    category: str
+    fund_sources: str
+    responsible_person: str
+    progress: int | None
+    completed_on: date | None
+    attachments: list[AttachmentRead]
+    disbursements: list[PaymentRead]
+    values: list[LinkedValue]  # the derived values this project and its payments are part of
     stages: list[str]  # the kind's stages in order (终止 is not among them)
     version: int
     programme: str | None
@@ -79,8 +116,52 @@ def project_page(
     *, session: Session, actor: Actor, project_id: int, sources: TextCache | None = None
 ) -> ProjectPage:
     project = projects.get_project(session=session, actor=actor, project_id=project_id)
+    payments = list(
+        session.scalars(
+            select(Disbursement).where(Disbursement.project_id == project.id).order_by(Disbursement.paid_on)
+        )
+    )
+    linked = derive.values_of(session, Project, [project]) + derive.values_of(session, Disbursement, payments)
     return ProjectPage(
         **project_read(project, sources or TextCache(None)).model_dump(),
+        category=project.category,
+        fund_sources=project.fund_sources,
+        responsible_person=project.responsible_person,
+        progress=project.progress,
+        completed_on=project.completed_on,
+        attachments=[
+            AttachmentRead(
+                id=a.id,
+                file_name=a.file_name,
+                content_type=a.content_type,
+                size=a.size,
+                caption=a.caption,
+                url=f"/api/v1/attachments/{a.id}",
+            )
+            for a in attachments.of_project(session=session, project_id=project.id)
+        ],
+        disbursements=[
+            PaymentRead(
+                id=d.id,
+                plan_id=d.plan_id,
+                paid_on=d.paid_on,
+                amount_display=format_money(d.amount),
+                purpose=d.purpose,
+            )
+            for d in payments
+            if unit_visible(actor, d.org_unit, d.created_by_id)
+        ],
+        values=[
+            LinkedValue(
+                id=v.id,
+                element=v.data_element.name,
+                period=v.period.name,
+                display=present.value_read(v, TextCache(None)).display,
+                url=f"/values/{v.id}/records",
+            )
+            for v in linked
+            if unit_visible(actor, v.org_unit, v.created_by_id)
+        ],
         stages=list(STAGES[ProjectKind(project.kind)]),
         version=project.version,
         programme=project.programme.short_name if project.programme else None,

@@ -33,6 +33,7 @@ def source_read(source: Source, cache: TextCache) -> SourceRead:
         before=excerpt.before if excerpt else None,
         after=excerpt.after if excerpt else None,
         citation=citation_label(source),
+        derived=source.kind == "record" and (source.record_table or "").startswith("derived:"),
     )
 
 

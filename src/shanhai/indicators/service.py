@@ -176,6 +176,8 @@ def set_value(
         kind=kind,
         category_option=category_option,
     )
+    if existing is not None and source is not existing.source:
+        refuse_derived(existing)  # whatever the door: entry grid, import, API, page
     option = f"（{category_option}）" if category_option else ""
     label = f"{org_unit.name} · {element.name}{option} · {period.name}"
     label += f" · {programme.short_name}" if programme else ""
@@ -359,6 +361,7 @@ def update_value(
     current = get_value(session=session, actor=actor, value_id=value_id)
     if current.version != version:
         raise Conflict("该数据已被他人修改，请刷新后重试", field="version")
+    refuse_derived(current)
     # the value keeps where it came from; who changed it, when and from what is in its history (audit log)
     return set_value(
         session=session,
@@ -377,11 +380,34 @@ def update_value(
     )
 
 
+DERIVED_PREFIX = "derived:"  # Source.record_table of a value that records add up to (operations.derive)
+
+
+def is_derived(value: DataValue) -> bool:
+    return value.source.kind == "record" and (value.source.record_table or "").startswith(DERIVED_PREFIX)
+
+
+def refuse_derived(value: DataValue) -> None:
+    """A value that records add up to changes only with its records."""
+    if is_derived(value):
+        raise Conflict(
+            f"该数据由台账记录自动汇总（{value.source.note}），不能手工修改；请修改其所依据的记录",
+            field="value",
+        )
+
+
 def delete_value(*, session: Session, actor: Actor, value_id: int, version: int) -> None:
     actor.require("indicators:delete")
     current = get_value(session=session, actor=actor, value_id=value_id)
     if current.version != version:
         raise Conflict("该数据已被他人修改，请刷新后重试", field="version")
+    refuse_derived(current)
+    remove_value_row(session=session, actor=actor, current=current)
+
+
+def remove_value_row(*, session: Session, actor: Actor, current: DataValue) -> None:
+    """Delete one value already read and checked, with its analytics row and the audit entry."""
+    value_id = current.id
     before = _snapshot(current)
     label = f"{current.org_unit.name} · {current.data_element.name} · {current.period.name}"
     # the value row first, then its analytics row: the same order as an update (no deadlock between them)

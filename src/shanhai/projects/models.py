@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shanhai.db import Base, Timestamped
@@ -25,6 +26,8 @@ STAGES: dict[ProjectKind, tuple[str, ...]] = {
 }
 
 KIND_LABELS = {ProjectKind.AID: "援建项目", ProjectKind.INVESTMENT: "招商项目"}
+CATEGORIES = ("产业", "民生", "教育", "医疗", "就业", "文化交流", "基础设施", "其他")
+DONE_STAGES = ("完工", "投用", "投产")  # a project in one of these has been built
 
 
 class Project(Base, Timestamped):
@@ -42,6 +45,11 @@ class Project(Base, Timestamped):
     investment: Mapped[Decimal | None] = mapped_column(Numeric(24, 2))
     partners: Mapped[str] = mapped_column(String(256), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    fund_sources: Mapped[str] = mapped_column(String(256), default="", server_default="")
+    responsible_person: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    progress: Mapped[int | None] = mapped_column(Integer)  # percent
+    completed_on: Mapped[date | None] = mapped_column(Date)  # the day it reached 完工 (or 投产)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)

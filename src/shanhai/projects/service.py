@@ -24,6 +24,7 @@ def _machine(kind: ProjectKind) -> Machine:
     stages = STAGES[kind]
     forward = [Move(a, b, f"推进到{b}", "projects:edit") for a, b in pairwise(stages)]
     stop = [Move(a, TERMINATED, "终止项目", "projects:edit", needs_note=True) for a in stages[:-1]]
+    forward.insert(0, Move(None, stages[0], "新建项目", "projects:create"))
     labels = {stage: stage for stage in (*stages, TERMINATED)}
     return Machine(
         kind=f"project_{kind.value}",

@@ -16,6 +16,7 @@ from shanhai.auth.permissions import ACTION_LABELS
 from shanhai.errors import ShanhaiError
 from shanhai.lib import periods
 from shanhai.lib.beijing import beijing
+from shanhai.lib.cnnum import format_money
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals.update(
@@ -36,6 +37,7 @@ def period_type_label(period_type: str) -> str:
 
 TEMPLATES.env.filters["period_name"] = periods.name_of  # {{ '202610' | period_name }} → 2026年10月
 TEMPLATES.env.filters["period_type"] = period_type_label
+TEMPLATES.env.filters["money"] = format_money  # {{ 118000000 | money }} → 1.18亿元
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

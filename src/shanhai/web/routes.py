@@ -19,7 +19,7 @@ from shanhai.indicators.present import value_read
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
 from shanhai.lib.types import MAX_ID, Text
 from shanhai.lists import catalogue
-from shanhai.projects import service as projects
+from shanhai.operations import registers as records
 from shanhai.web.lists import load_page, render_list
 from shanhai.web.render import recoverable, render
 
@@ -155,7 +155,7 @@ def edit_value(
     return RedirectResponse(f"/values/{value_id}/edit?saved=1", status_code=303)
 
 
-def _project_page(
+def project_page_response(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -182,7 +182,7 @@ def _project_page(
 def project_detail_page(
     request: Request, project_id: IdPath, session: SessionDep, settings: SettingsDep, actor: ActorDep
 ) -> HTMLResponse:
-    return _project_page(request, session, settings, actor, project_id)
+    return project_page_response(request, session, settings, actor, project_id)
 
 
 @router.post("/projects/{project_id}/moves", summary="推进项目阶段")
@@ -197,10 +197,12 @@ def move_project_form(
     version: Annotated[int, Form(ge=0, le=MAX_ID)] = 0,
 ) -> Response:
     try:
-        projects.move_project(
+        records.move_project(
             session=session, actor=actor, project_id=project_id, to=to, note=note, version=version
         )
     except ShanhaiError as exc:
         recoverable(exc, session)
-        return _project_page(request, session, settings, actor, project_id, exc, {"to": to, "note": note})
+        return project_page_response(
+            request, session, settings, actor, project_id, exc, {"to": to, "note": note}
+        )
     return RedirectResponse(f"/projects/{project_id}?moved=1", status_code=303)

@@ -71,3 +71,28 @@
     window.addEventListener("resize", function () { chart.resize(); });
   });
 })();
+
+// a fund plan (or a programme's plans) over the year: cumulative amount due by the tranches vs paid
+(function () {
+  "use strict";
+  var holder = document.getElementById("plan-chart");
+  var dataEl = document.getElementById("plan-chart-data");
+  if (!holder || !dataEl || typeof echarts === "undefined") return;
+  var months = JSON.parse(dataEl.textContent);
+  var wan = function (v) { return Math.round(Number(v) / 100) / 100; };
+  var chart = echarts.init(holder, null, { renderer: "canvas" });
+  chart.setOption({
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return v + " 万元"; } },
+    legend: { data: ["应拨付（累计）", "实拨付（累计）"], top: 0, right: 10 },
+    grid: { left: 60, right: 20, bottom: 40, top: 40 },
+    xAxis: { type: "category", data: months.map(function (m) { return m.month + "月"; }) },
+    yAxis: { type: "value", name: "万元" },
+    series: [
+      { name: "应拨付（累计）", type: "line", step: "end", data: months.map(function (m) { return wan(m.due); }), itemStyle: { color: "#9bb7d4" } },
+      { name: "实拨付（累计）", type: "line", step: "end", data: months.map(function (m) { return wan(m.paid); }), itemStyle: { color: "#c0392b" } }
+    ],
+    animation: false
+  });
+  holder.setAttribute("data-rendered", "true");
+  window.addEventListener("resize", function () { chart.resize(); });
+})();

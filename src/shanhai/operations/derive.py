@@ -1,0 +1,536 @@
+"""Records become indicator values by declaration. A `Derivation` says which records count (model and
+filter), what is added up (a column, or the records themselves), into which data element, and how a record
+is placed in a period (a date, a span of dates, a year or a period column) and an org unit and programme.
+
+A record's change recounts only the cells it left and the cells it entered (`refresh`): one aggregate query
+per cell, then the one write path `indicators.service.set_value` (or the removal of the value when nothing is
+left), so the analytics row, the change feed and the audit follow as for any value. `recount` rebuilds every
+derivation from scratch and writes only the cells that differ. A derived value's source names its derivation
+(kind record, record_table ``derived:CODE``); it cannot be edited by hand, and `records_behind` lists the
+records that make it up."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, inspect, select
+from sqlalchemy.orm import Session
+
+from shanhai.auth.scope import Actor
+from shanhai.db import find_one
+from shanhai.documents.models import Source, SourceKind
+from shanhai.errors import Conflict, NotFound
+from shanhai.indicators import service as indicators
+from shanhai.indicators.models import Aggregation, DataElement, DataValue, ValueKind
+from shanhai.lib import periods
+from shanhai.lib.cnnum import Qualifier, combine_qualifiers, normalize
+from shanhai.operations.models import Activity, ConsumptionSale, Disbursement, FundPlan, ParkYear, Person
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Programme
+from shanhai.projects.models import DONE_STAGES, Project
+
+MAX_SPAN_YEARS = 30  # a term longer than this is refused by the records' own checks
+
+
+@dataclass(frozen=True)
+class Derivation:
+    code: str  # stable: the derived values' sources name it
+    element: str  # the data element's code
+    name: str  # the element's name, unit and aggregation when it has to be created
+    unit: str
+    aggregation: Aggregation
+    model: type[Any]
+    label: str  # how the records are named: 拨付记录, 在岗人员 …
+    kind: ValueKind = ValueKind.ACTUAL
+    measure: str | None = None  # the column added up; None: the records are counted
+    date: str | None = None  # a date column: the month (monthly) or year (yearly) it falls in
+    end: str | None = None  # with `date`: a term, counted in every year it overlaps
+    year: str | None = None  # an integer year column
+    period: str | None = None  # a period id column
+    monthly: bool = False
+    where: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # column: allowed values
+    qualifier: str | None = None  # a column with the records' qualifier (exact/over/under/approx)
+    link: str = ""  # the register's page of one record: /records/{kind}/{id}
+
+    def column(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+    def matches(self, row: dict[str, Any]) -> bool:
+        if any(row.get(col) not in allowed for col, allowed in self.where):
+            return False
+        return self.measure is None or row.get(self.measure) is not None
+
+    def periods_of(self, row: dict[str, Any]) -> list[str]:
+        if self.period:
+            return [row[self.period]] if row.get(self.period) else []
+        if self.year:
+            return [str(row[self.year])] if row.get(self.year) else []
+        day: date | None = row.get(self.date) if self.date else None
+        if day is None:
+            return []
+        if self.end:
+            last: date | None = row.get(self.end)
+            if last is None or last < day:
+                return []
+            years = range(day.year, min(last.year, day.year + MAX_SPAN_YEARS) + 1)
+            return [str(y) for y in years]
+        return [f"{day.year}{day.month:02d}"] if self.monthly else [str(day.year)]
+
+    def cells(self, row: dict[str, Any] | None) -> set[tuple[int, int | None, str]]:
+        if row is None or not self.matches(row):
+            return set()
+        return {(row["org_unit_id"], row.get("programme_id"), p) for p in self.periods_of(row)}
+
+    def in_cell(self, unit_id: int, programme_id: int | None, period_id: str) -> list[ColumnElement[bool]]:
+        """The SQL conditions of the records that make up one cell."""
+        period = periods.parse(period_id)
+        model = self.model
+        conditions: list[ColumnElement[bool]] = [
+            model.org_unit_id == unit_id,
+            model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id,
+        ]
+        conditions += [self.column(col).in_(allowed) for col, allowed in self.where]
+        if self.measure:
+            conditions.append(self.column(self.measure).is_not(None))
+        if self.period:
+            conditions.append(self.column(self.period) == period_id)
+        elif self.year:
+            conditions.append(self.column(self.year) == period.year)
+        elif self.end and self.date:
+            conditions += [self.column(self.date) <= period.end, self.column(self.end) >= period.start]
+        elif self.date:
+            conditions += [self.column(self.date) >= period.start, self.column(self.date) <= period.end]
+        return conditions
+
+
+DERIVATIONS: tuple[Derivation, ...] = (
+    Derivation(
+        "funds_paid",
+        "FUNDS",
+        "对口支援协作资金",
+        "元",
+        Aggregation.SUM,
+        Disbursement,
+        "拨付记录",
+        measure="amount",
+        date="paid_on",
+        monthly=True,
+        link="/records/disbursements",
+    ),
+    Derivation(
+        "funds_planned",
+        "FUNDS",
+        "对口支援协作资金",
+        "元",
+        Aggregation.SUM,
+        FundPlan,
+        "年度资金计划",
+        kind=ValueKind.TARGET,
+        measure="amount",
+        year="year",
+        link="/records/plans",
+    ),
+    Derivation(
+        "people_in_post",
+        "CADRES_IN_POST",
+        "年内在岗援派干部人才",
+        "人",
+        Aggregation.LAST,
+        Person,
+        "在岗人员",
+        date="start_on",
+        end="end_on",
+        where=(("status", ("在岗", "期满")),),
+        link="/records/people",
+    ),
+    Derivation(
+        "projects_completed",
+        "PROJECTS_COMPLETED",
+        "建成援建项目",
+        "个",
+        Aggregation.SUM,
+        Project,
+        "建成的援建项目",
+        date="completed_on",
+        where=(("kind", ("aid",)), ("stage", DONE_STAGES)),
+        link="/projects",
+    ),
+    Derivation(
+        "park_output",
+        "PARK_OUTPUT",
+        "产业园总产值",
+        "元",
+        Aggregation.SUM,
+        ParkYear,
+        "园区年度数据",
+        measure="output",
+        year="year",
+        qualifier="qualifier",
+        link="/records/parks",
+    ),
+    Derivation(
+        "park_jobs",
+        "JOBS_CREATED",
+        "园区吸纳、带动就业",
+        "人",
+        Aggregation.SUM,
+        ParkYear,
+        "园区年度数据",
+        measure="jobs",
+        year="year",
+        qualifier="qualifier",
+        link="/records/parks",
+    ),
+    Derivation(
+        "park_firms",
+        "PARK_FIRMS",
+        "产业园入驻企业",
+        "家",
+        Aggregation.LAST,
+        ParkYear,
+        "园区年度数据",
+        measure="firms",
+        year="year",
+        qualifier="qualifier",
+        link="/records/parks",
+    ),
+    Derivation(
+        "park_investment",
+        "PARK_INVESTMENT_ATTRACTED",
+        "产业园招引投资",
+        "元",
+        Aggregation.SUM,
+        ParkYear,
+        "园区年度数据",
+        measure="investment",
+        year="year",
+        qualifier="qualifier",
+        link="/records/parks",
+    ),
+    Derivation(
+        "job_fairs",
+        "JOB_FAIRS",
+        "招聘活动",
+        "场次",
+        Aggregation.SUM,
+        Activity,
+        "招聘会",
+        measure="sessions",
+        date="held_on",
+        where=(("kind", ("招聘会",)),),
+        qualifier="qualifier",
+        link="/records/activities",
+    ),
+    Derivation(
+        "placements",
+        "JOB_PLACEMENTS",
+        "促成就业",
+        "人次",
+        Aggregation.SUM,
+        Activity,
+        "活动促成就业",
+        measure="placements",
+        date="held_on",
+        qualifier="qualifier",
+        link="/records/activities",
+    ),
+    Derivation(
+        "trainings",
+        "VOCATIONAL_TRAINING",
+        "就业培训",
+        "期",
+        Aggregation.SUM,
+        Activity,
+        "技能培训",
+        measure="sessions",
+        date="held_on",
+        where=(("kind", ("技能培训",)),),
+        qualifier="qualifier",
+        link="/records/activities",
+    ),
+    Derivation(
+        "exchanges",
+        "EXCHANGE_EVENTS",
+        "中小学交流活动",
+        "场次",
+        Aggregation.SUM,
+        Activity,
+        "交往交流活动",
+        measure="sessions",
+        date="held_on",
+        where=(("kind", ("交往交流",)),),
+        qualifier="qualifier",
+        link="/records/activities",
+    ),
+    Derivation(
+        "patients",
+        "PATIENT_VISITS",
+        "接诊门诊急症患者",
+        "人次",
+        Aggregation.SUM,
+        Activity,
+        "医疗巡诊诊疗",
+        measure="patients",
+        date="held_on",
+        qualifier="qualifier",
+        link="/records/activities",
+    ),
+    Derivation(
+        "sales",
+        "CONSUMPTION_SALES",
+        "消费帮扶销售额",
+        "元",
+        Aggregation.SUM,
+        ConsumptionSale,
+        "消费帮扶销售",
+        measure="amount",
+        period="period_id",
+        qualifier="qualifier",
+        link="/records/sales",
+    ),
+)
+BY_CODE = {d.code: d for d in DERIVATIONS}
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """A record's column values (what `cells` places it by), taken before and after a change."""
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
+
+
+def _element(session: Session, d: Derivation) -> DataElement:
+    element = find_one(session, DataElement, code=d.element)
+    if element is None:  # a new database: the derived elements are created on first use
+        element, _ = indicators.upsert_element(
+            session=session, code=d.element, name=d.name, unit=d.unit, aggregation=d.aggregation, group="台账"
+        )
+        session.flush()
+    return element
+
+
+@dataclass(frozen=True)
+class Cell:
+    unit_id: int
+    programme_id: int | None
+    period_id: str
+
+
+def _tally(session: Session, d: Derivation, cell: Cell) -> tuple[Decimal | None, Qualifier]:
+    conditions = d.in_cell(cell.unit_id, cell.programme_id, cell.period_id)
+    measure = func.sum(d.column(d.measure)) if d.measure else func.count()
+    total, n = session.execute(select(measure, func.count()).select_from(d.model).where(*conditions)).one()
+    if not n:
+        return None, Qualifier.EXACT
+    qualifier = Qualifier.EXACT
+    if d.qualifier:
+        found = session.scalars(select(d.column(d.qualifier)).where(*conditions).distinct())
+        qualifier = combine_qualifiers(found)
+    return Decimal(total), qualifier
+
+
+def _write(
+    session: Session,
+    actor: Actor,
+    d: Derivation,
+    cell: Cell,
+    total: Decimal | None,
+    qualifier: Qualifier,
+    known: DataValue | None = None,
+    lookup: bool = True,
+) -> None:
+    """Make the cell's value `total` (None: no value). `known`: the cell's current value when the caller
+    has it already (a recount, `lookup` False)."""
+    element = _element(session, d)
+    unit = session.get_one(OrgUnit, cell.unit_id)
+    programme = session.get(Programme, cell.programme_id) if cell.programme_id else None
+    period = indicators.ensure_period(session=session, period_id=cell.period_id)
+    current = (
+        indicators.find_value(
+            session=session, org_unit=unit, element=element, period=period, programme=programme, kind=d.kind
+        )
+        if lookup
+        else known
+    )
+    if current is not None and not indicators.is_derived(current):
+        if total is None:
+            return
+        raise Conflict(
+            f"{unit.name}{period.name}的“{element.name}”已有人工录入或出自报告的数据（{normalize(current.value)}），"
+            f"不能再由{d.label}自动汇总；请先删除该数据",
+            field="org_unit_id",
+        )
+    if total is None:
+        if current is not None:
+            source = current.source
+            indicators.remove_value_row(session=session, actor=actor, current=current)
+            session.delete(source)
+        return
+    if current is not None and current.value == total and current.qualifier == qualifier.value:
+        return  # unchanged: no write, no audit entry
+    if current is not None:
+        source = current.source
+    else:
+        source = Source(
+            kind=SourceKind.RECORD.value,
+            record_table=f"{indicators.DERIVED_PREFIX}{d.code}",
+            note=f"由{d.label}汇总",
+        )
+        session.add(source)
+    indicators.set_value(
+        session=session,
+        actor=actor,
+        org_unit=unit,
+        element=element,
+        period=period,
+        programme=programme,
+        kind=d.kind,
+        value=total,
+        qualifier=qualifier,
+        source=source,
+        current=current,
+    )
+
+
+def refresh(
+    *,
+    session: Session,
+    actor: Actor,
+    model: type[Any],
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> int:
+    """After a record of `model` changed from `before` to `after` (None: it did not exist), recount the cells
+    it left and entered. Returns how many cells were recounted."""
+    session.flush()
+    n = 0
+    for d in DERIVATIONS:
+        if d.model is not model:
+            continue
+        for unit_id, programme_id, period_id in sorted(
+            d.cells(before) | d.cells(after), key=lambda c: (c[0], c[1] or 0, c[2])
+        ):
+            cell = Cell(unit_id, programme_id, period_id)
+            total, qualifier = _tally(session, d, cell)
+            _write(session, actor, d, cell, total, qualifier)
+            n += 1
+    return n
+
+
+def _all_cells(session: Session, d: Derivation) -> dict[Cell, tuple[Decimal, set[str]]]:
+    """Every cell of a derivation, added up in one pass over its records' columns."""
+    columns = ["org_unit_id", "programme_id", *(c for c, _ in d.where)]
+    columns += [c for c in (d.measure, d.date, d.end, d.year, d.period, d.qualifier) if c]
+    columns = list(dict.fromkeys(columns))
+    totals: dict[Cell, tuple[Decimal, set[str]]] = {}
+    stmt = select(*(d.column(c) for c in columns)).execution_options(yield_per=5000)
+    for values in session.execute(stmt):
+        row = dict(zip(columns, values, strict=True))
+        if not d.matches(row):
+            continue
+        add = Decimal(row[d.measure]) if d.measure else Decimal(1)
+        for period_id in d.periods_of(row):
+            cell = Cell(row["org_unit_id"], row["programme_id"], period_id)
+            total, qualifiers = totals.get(cell, (Decimal(0), set()))
+            if d.qualifier:
+                qualifiers.add(row[d.qualifier])
+            totals[cell] = (total + add, qualifiers)
+    return totals
+
+
+def recount(*, session: Session, actor: Actor, codes: Sequence[str] = ()) -> dict[str, int]:
+    """Rebuild the derived values from all records: writes the cells that differ and removes derived values no
+    record supports any more. Returns, per derivation, how many cells it holds."""
+    out: dict[str, int] = {}
+    for d in DERIVATIONS:
+        if codes and d.code not in codes:
+            continue
+        element = _element(session, d)
+        existing: dict[Cell, DataValue] = {}
+        rows = session.scalars(
+            select(DataValue)
+            .join(Source, DataValue.source_id == Source.id)
+            .where(
+                DataValue.data_element_id == element.id,
+                DataValue.kind == d.kind.value,
+                Source.record_table == f"{indicators.DERIVED_PREFIX}{d.code}",
+            )
+        )
+        for value in rows:
+            existing[Cell(value.org_unit_id, value.programme_id, value.period_id)] = value
+        wanted = _all_cells(session, d)
+        for cell in sorted(
+            wanted.keys() | existing.keys(), key=lambda c: (c.unit_id, c.programme_id or 0, c.period_id)
+        ):
+            if cell in wanted:
+                total, qualifiers = wanted[cell]
+                qualifier = combine_qualifiers(qualifiers)
+                _write(session, actor, d, cell, total, qualifier, existing.get(cell), lookup=False)
+            else:
+                _write(session, actor, d, cell, None, Qualifier.EXACT, existing[cell], lookup=False)
+        out[d.code] = len(wanted)
+    return out
+
+
+def derivation_of(value: DataValue) -> Derivation | None:
+    table = value.source.record_table or ""
+    if value.source.kind != SourceKind.RECORD.value or not table.startswith(indicators.DERIVED_PREFIX):
+        return None
+    return BY_CODE.get(table.removeprefix(indicators.DERIVED_PREFIX))
+
+
+def records_behind(*, session: Session, actor: Actor, value_id: int) -> tuple[Derivation, list[Any]]:
+    """The records a derived value adds up (the value itself is read within the actor's scope)."""
+    value = indicators.get_value(session=session, actor=actor, value_id=value_id)
+    d = derivation_of(value)
+    if d is None:
+        raise NotFound("该数据不是由台账记录汇总的", field="value_id")
+    actor.require("records:view")
+    stmt = select(d.model).where(*d.in_cell(value.org_unit_id, value.programme_id, value.period_id))
+    return d, list(session.scalars(stmt.order_by(d.model.id).limit(1000)))
+
+
+def derived_elements() -> Iterable[str]:
+    return sorted({d.element for d in DERIVATIONS})
+
+
+def cells_by_derivation(session: Session) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    rows = session.execute(
+        select(Source.record_table, func.count())
+        .join(DataValue, DataValue.source_id == Source.id)
+        .where(Source.record_table.startswith(indicators.DERIVED_PREFIX))
+        .group_by(Source.record_table)
+    )
+    for table, n in rows:
+        counts[(table or "").removeprefix(indicators.DERIVED_PREFIX)] = n
+    return dict(counts)
+
+
+def values_of(session: Session, model: type[Any], records: Iterable[Any]) -> list[DataValue]:
+    """The derived values that these records are part of (a project's page shows them)."""
+    found: dict[int, DataValue] = {}
+    for obj in records:
+        row = snapshot(obj)
+        for d in DERIVATIONS:
+            if d.model is not model:
+                continue
+            element = find_one(session, DataElement, code=d.element)
+            if element is None:
+                continue
+            for unit_id, programme_id, period_id in d.cells(row):
+                value = session.scalar(
+                    select(DataValue).where(
+                        DataValue.org_unit_id == unit_id,
+                        DataValue.data_element_id == element.id,
+                        DataValue.period_id == period_id,
+                        func.coalesce(DataValue.programme_id, 0) == (programme_id or 0),
+                        DataValue.kind == d.kind.value,
+                    )
+                )
+                if value is not None:
+                    found[value.id] = value
+    return list(found.values())

@@ -1,0 +1,226 @@
+"""The records behind the programme totals: work groups and the people they dispatch, fund plans with their
+tranches and disbursements, industrial parks by year, activities, consumption-aid sales, project attachments.
+
+Every record has an org unit (the partner place or unit it belongs to, which is also its data scope), an
+optional programme, an optional source (the report span it was read from), a creator and a version (an edit
+from a stale form is a 409)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from shanhai.db import Base, Timestamped
+from shanhai.documents.models import Source
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Programme
+from shanhai.projects.models import Project
+
+PERSON_CATEGORIES = ("党政干部", "教师", "医生", "农技人员", "其他专业技术人才")
+PERSON_STATUSES = ("在岗", "期满", "轮换")
+ACTIVITY_KINDS = ("招聘会", "技能培训", "招商推介", "交往交流", "医疗巡诊", "书信往来", "其他")
+QUALIFIER_CHOICES = (("exact", "准确数"), ("over", "以上/余/超"), ("under", "以下/近"), ("approx", "约数"))
+
+
+class RecordMixin(Timestamped):
+    """What every record of the programme work has."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr
+    def org_unit_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def programme_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("programmes.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def source_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    @declared_attr
+    def org_unit(cls) -> Mapped[OrgUnit]:
+        return relationship(OrgUnit, foreign_keys=f"{cls.__name__}.org_unit_id")  # type: ignore[attr-defined]
+
+    @declared_attr
+    def programme(cls) -> Mapped[Programme | None]:
+        return relationship(Programme)
+
+    @declared_attr
+    def source(cls) -> Mapped[Source | None]:
+        return relationship(Source)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:
+        return {"version_id_col": cls.version}
+
+
+class WorkGroup(RecordMixin, Base):
+    """A batch of the work group in a partner place: 第十一批徐州援疆工作组 in 奎屯 since April 2023.
+    `org_unit_id` is the work group's own unit in the tree; `place_id` the place it works in."""
+
+    __tablename__ = "work_groups"
+
+    name: Mapped[str] = mapped_column(String(128))
+    batch: Mapped[int] = mapped_column(Integer)
+    place_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"))
+    leader: Mapped[str] = mapped_column(String(64), default="")
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+    place_unit: Mapped[OrgUnit] = relationship(foreign_keys=[place_unit_id])
+
+
+class Person(RecordMixin, Base):
+    """Somebody dispatched: a cadre or a professional, posted to a place (`org_unit_id`) for a term."""
+
+    __tablename__ = "people"
+    __table_args__ = (CheckConstraint("end_on >= start_on", name="term"),)
+
+    name: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    home_org: Mapped[str] = mapped_column(String(128), default="")
+    post: Mapped[str] = mapped_column(String(128), default="")  # the destination unit and job
+    work_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("work_groups.id", ondelete="RESTRICT"), index=True
+    )
+    start_on: Mapped[date] = mapped_column(Date)
+    end_on: Mapped[date] = mapped_column(Date)
+    full_time: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(8), default="在岗")
+    id_number: Mapped[str] = mapped_column(String(32), default="")  # 身份证号: sensitive
+    phone: Mapped[str] = mapped_column(String(32), default="")  # sensitive
+
+    work_group: Mapped[WorkGroup | None] = relationship()
+
+
+class FundPlan(RecordMixin, Base):
+    """The year's planned funds of a programme for one partner place (援疆 1.18亿元 for 2025)."""
+
+    __tablename__ = "fund_plans"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "org_unit_id", "year", name="uq_fund_plans_key"),
+        CheckConstraint("amount > 0", name="amount"),
+    )
+
+    year: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(24, 2))
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    tranches: Mapped[list[Tranche]] = relationship(
+        back_populates="plan", order_by="Tranche.due_on, Tranche.id", cascade="all, delete-orphan"
+    )
+
+
+class Tranche(RecordMixin, Base):
+    """A part of a plan due by a date."""
+
+    __tablename__ = "fund_tranches"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount"),)
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("fund_plans.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(24, 2))
+
+    plan: Mapped[FundPlan] = relationship(back_populates="tranches")
+
+
+class Disbursement(RecordMixin, Base):
+    """Money paid against a plan (and, where known, for a tranche and a project)."""
+
+    __tablename__ = "disbursements"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount"),)
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("fund_plans.id", ondelete="RESTRICT"), index=True)
+    tranche_id: Mapped[int | None] = mapped_column(
+        ForeignKey("fund_tranches.id", ondelete="SET NULL"), index=True
+    )
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), index=True)
+    paid_on: Mapped[date] = mapped_column(Date, index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(24, 2))
+    purpose: Mapped[str] = mapped_column(String(256), default="")
+    voucher: Mapped[str] = mapped_column(String(64), default="")
+    over_reason: Mapped[str] = mapped_column(Text, default="")  # why it goes beyond the plan
+
+    plan: Mapped[FundPlan] = relationship()
+    tranche: Mapped[Tranche | None] = relationship()
+    project: Mapped[Project | None] = relationship()
+
+
+class ParkYear(RecordMixin, Base):
+    """An industrial park's year (`org_unit_id` is the park's unit): firms, investment, jobs, output."""
+
+    __tablename__ = "park_years"
+    __table_args__ = (UniqueConstraint("org_unit_id", "year", name="uq_park_years_key"),)
+
+    year: Mapped[int] = mapped_column(Integer)
+    firms: Mapped[int | None] = mapped_column(Integer)
+    investment: Mapped[Decimal | None] = mapped_column(Numeric(24, 2))
+    jobs: Mapped[int | None] = mapped_column(Integer)
+    output: Mapped[Decimal | None] = mapped_column(Numeric(24, 2))
+    qualifier: Mapped[str] = mapped_column(String(8), default="exact")
+
+
+class Activity(RecordMixin, Base):
+    """A job fair, training, promotion, exchange, medical mission … held in a place."""
+
+    __tablename__ = "activities"
+
+    title: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    organiser: Mapped[str] = mapped_column(String(128), default="")
+    sessions: Mapped[int] = mapped_column(Integer, default=1)  # 场次 (a series counts each)
+    participants: Mapped[int | None] = mapped_column(Integer)
+    placements: Mapped[int | None] = mapped_column(Integer)  # 促成就业（人次）
+    patients: Mapped[int | None] = mapped_column(Integer)  # 诊疗（人次）
+    qualifier: Mapped[str] = mapped_column(String(8), default="exact")
+
+
+class ConsumptionSale(RecordMixin, Base):
+    """Consumption aid: sales of a partner place's products through a channel in a period."""
+
+    __tablename__ = "consumption_sales"
+
+    channel: Mapped[str] = mapped_column(String(128))
+    outlets: Mapped[int | None] = mapped_column(Integer)
+    period_id: Mapped[str] = mapped_column(ForeignKey("periods.id", ondelete="RESTRICT"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(24, 2))
+    qualifier: Mapped[str] = mapped_column(String(8), default="exact")
+
+
+class Attachment(Base, Timestamped):
+    """A file of a project (photo, approval …), its bytes stored once by their SHA-256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(256))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    caption: Mapped[str] = mapped_column(String(256), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    project: Mapped[Project] = relationship()

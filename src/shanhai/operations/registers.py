@@ -1,0 +1,723 @@
+"""The registers of the programme work, each declared once: its fields (how a typed value is read and checked,
+naming the field), the rules across fields, and what a change recounts. One create / update / delete serves
+every register and every door (API, page, demo loader): permission, data scope, version, audit, and the
+derived values (operations.derive) in the same transaction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shanhai.audit.service import Action, record
+from shanhai.auth.scope import Actor, check_can_create, check_visible
+from shanhai.db import serialize, unique_or
+from shanhai.errors import Conflict, Invalid, NotFound
+from shanhai.indicators.service import ensure_period
+from shanhai.lib import periods
+from shanhai.lib.beijing import today
+from shanhai.lifecycle.service import move
+from shanhai.operations import derive
+from shanhai.operations.models import (
+    ACTIVITY_KINDS,
+    PERSON_CATEGORIES,
+    PERSON_STATUSES,
+    QUALIFIER_CHOICES,
+    Activity,
+    ConsumptionSale,
+    Disbursement,
+    FundPlan,
+    ParkYear,
+    Person,
+    Tranche,
+    WorkGroup,
+)
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Programme
+from shanhai.projects import service as projects
+from shanhai.projects.models import CATEGORIES, DONE_STAGES, KIND_LABELS, STAGES, Project, ProjectKind
+from shanhai.projects.service import MACHINES, TERMINATED
+
+MODULE = "工作台账"
+MAX_MONEY = Decimal("1e12")  # 1万亿元: beyond any single record of a city's programme work
+MAX_COUNT = 10_000_000
+ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+PHONE = re.compile(r"^[\d\-+ ]{7,20}$")
+DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    kind: str = "text"  # text textarea int money date choice bool unit programme ref period qualifier
+    required: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    max_length: int = 128
+    low: int = 0
+    high: int = MAX_COUNT
+    ref: type[Any] | None = None  # for kind "ref"
+    editable: bool = True  # False: set when the record is created, fixed afterwards
+    sensitive: bool = False  # shown in full only with people:sensitive
+    help: str = ""
+
+
+def _choices(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((v, v) for v in values)
+
+
+def mask(value: str) -> str:
+    """身份证号 3203**********1234, 手机号 138****5678."""
+    if not value:
+        return ""
+    keep = 4 if len(value) > 11 else 3
+    tail = 4
+    if len(value) <= keep + tail:
+        return "*" * len(value)
+    return value[:keep] + "*" * (len(value) - keep - tail) + value[-tail:]
+
+
+def parse_money(text: Any, label: str, field: str) -> Decimal:
+    """An amount in 元: digits with an optional decimal point and thousands commas, or with 万/亿 after it."""
+    raw = str(text).strip().replace(",", "").replace("，", "")
+    factor = Decimal(1)
+    for suffix, f in (("亿元", 10**8), ("万元", 10**4), ("亿", 10**8), ("万", 10**4), ("元", 1)):
+        if raw.endswith(suffix):
+            raw, factor = raw[: -len(suffix)].strip(), Decimal(f)
+            break
+    try:
+        value = Decimal(raw) * factor
+    except InvalidOperation:
+        raise Invalid(
+            f"{label}应为金额（元），如 1180000 或 118万，而不是“{str(text)[:20]}”", field=field
+        ) from None
+    if not value.is_finite() or len(raw) > 24:
+        raise Invalid(f"{label}不是有效的金额", field=field)
+    if value <= 0:
+        raise Invalid(f"{label}应大于 0", field=field)
+    if value >= MAX_MONEY:
+        raise Invalid(f"{label}过大（应小于 1万亿元），请检查单位", field=field)
+    if value != value.quantize(Decimal("0.01")):
+        raise Invalid(f"{label}最多精确到分（两位小数）", field=field)
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_date(text: Any, label: str, field: str) -> date:
+    if isinstance(text, date):
+        value = text
+    else:
+        raw = str(text).strip()
+        if not DATE.match(raw):
+            raise Invalid(f"{label}应为日期，格式如 2025-03-31，而不是“{raw[:20]}”", field=field)
+        try:
+            value = date.fromisoformat("-".join(p.zfill(2) for p in raw.split("-")))
+        except ValueError:
+            raise Invalid(f"{label}不是有效的日期：{raw}", field=field) from None
+    if not 1990 <= value.year <= 2100:
+        raise Invalid(f"{label}应在 1990–2100 年之间", field=field)
+    return value
+
+
+def _int(text: Any, f: Field) -> int:
+    raw = str(text).strip()
+    if (
+        isinstance(text, bool)
+        or not (raw.lstrip("-").isascii() and raw.lstrip("-").isdigit())
+        or len(raw) > 12
+    ):
+        raise Invalid(f"{f.label}应为整数，而不是“{raw[:20]}”", field=f.key)
+    value = int(raw)
+    if not f.low <= value <= f.high:
+        raise Invalid(f"{f.label}应在 {f.low}–{f.high} 之间", field=f.key)
+    return value
+
+
+def _text(text: Any, f: Field) -> str:
+    value = str(text).strip()
+    if len(value) > f.max_length:
+        raise Invalid(f"{f.label}最多 {f.max_length} 个字符（现 {len(value)} 个）", field=f.key)
+    if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
+        raise Invalid(f"{f.label}含有不可见的控制字符", field=f.key)
+    return value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_field(session: Session, actor: Actor, f: Field, value: Any) -> Any:
+    """One field's typed value (None when empty and not required; empty required fields name the field)."""
+    if f.kind == "bool":
+        return value not in (None, "", False, "0", "false", "off")
+    if _empty(value):
+        if f.required:
+            raise Invalid(f"请填写{f.label}", field=f.key)
+        return "" if f.kind in ("text", "textarea") else None
+    if f.kind in ("text", "textarea"):
+        return _text(value, f)
+    if f.kind == "int":
+        return _int(value, f)
+    if f.kind == "money":
+        return parse_money(value, f.label, f.key)
+    if f.kind == "date":
+        return parse_date(value, f.label, f.key)
+    if f.kind in ("choice", "qualifier"):
+        allowed = QUALIFIER_CHOICES if f.kind == "qualifier" else f.choices
+        text = str(value).strip()
+        if text not in {v for v, _ in allowed}:
+            raise Invalid(f"{f.label}应为：{'、'.join(label for _, label in allowed)}", field=f.key)
+        return text
+    if f.kind == "period":
+        try:
+            return periods.parse(str(value).strip()).id
+        except periods.PeriodFormatError as exc:
+            raise Invalid(f"{f.label}：{exc}", field=f.key) from None
+    number = _int(value, Field(f.key, f.label, low=1, high=2**31 - 1))
+    if f.kind == "unit":
+        unit = session.get(OrgUnit, number)
+        if unit is None:
+            raise Invalid(f"{f.label}不存在", field=f.key)
+        return number
+    if f.kind == "programme":
+        if session.get(Programme, number) is None:
+            raise Invalid(f"{f.label}不存在", field=f.key)
+        return number
+    assert f.ref is not None
+    target = session.get(f.ref, number)
+    if target is None or not _visible(actor, target):
+        raise Invalid(f"{f.label}不存在或不在您的数据范围内", field=f.key)
+    return number
+
+
+def _visible(actor: Actor, obj: Any) -> bool:
+    try:
+        check_visible(actor, obj.org_unit, getattr(obj, "created_by_id", None))
+    except Exception:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class RecordType:
+    name: str  # the register's id: /records/{name}, /api/v1/records/{name}
+    noun: str  # 人员
+    model: type[Any]
+    fields: tuple[Field, ...]
+    title: Callable[[Any], str]
+    module: str = "records"  # the permissions' module
+    # cross-field rules and derived fields, on the record with its new values (and its values before)
+    check: Callable[[Session, Actor, Any, dict[str, Any] | None], None] | None = None
+    created: Callable[[Session, Actor, Any], None] | None = None
+
+    def field(self, key: str) -> Field | None:
+        return next((f for f in self.fields if f.key == key), None)
+
+
+def _plan_unit(session: Session, obj: Any) -> None:
+    """A tranche or disbursement belongs to its plan's place and programme (its scope and its cells)."""
+    plan = session.get_one(FundPlan, obj.plan_id)
+    obj.org_unit_id, obj.programme_id = plan.org_unit_id, plan.programme_id
+    if plan.closed:
+        raise Invalid(f"{plan_title(plan)}已关闭，不能再登记", field="plan_id")
+
+
+def plan_title(plan: FundPlan) -> str:
+    programme = plan.programme.short_name if plan.programme else ""
+    return f"{plan.year}年{programme}（{plan.org_unit.name}）资金计划"
+
+
+def _check_person(session: Session, actor: Actor, p: Person, before: dict[str, Any] | None) -> None:
+    if p.end_on < p.start_on:
+        raise Invalid("任期结束日期不能早于开始日期", field="end_on")
+    if p.end_on.year - p.start_on.year > 10:
+        raise Invalid("任期不能超过 10 年，请检查日期", field="end_on")
+    if p.id_number and not ID_NUMBER.match(p.id_number):
+        raise Invalid("身份证号应为 18 位（最后一位可为 X）", field="id_number")
+    if p.phone and not PHONE.match(p.phone):
+        raise Invalid("联系电话格式不正确", field="phone")
+    if not (p.full_time and p.status != "轮换"):
+        return
+    same = (
+        Person.id_number == p.id_number
+        if p.id_number
+        else (Person.name == p.name) & (Person.home_org == p.home_org)
+    )
+    serialize(session, f"person:{p.id_number or p.name + '|' + p.home_org}")  # two posts sent at once
+    clash = session.scalar(
+        select(Person)
+        .where(
+            same,
+            Person.full_time.is_(True),
+            Person.status != "轮换",
+            Person.start_on <= p.end_on,
+            Person.end_on >= p.start_on,
+            Person.id != (p.id or 0),
+        )
+        .limit(1)
+    )
+    if clash is not None:
+        raise Invalid(
+            f"{p.name}在 {clash.start_on}—{clash.end_on} 已有全职岗位（{clash.org_unit.name} {clash.post}），"
+            "同一时间不能有两个全职岗位",
+            field="start_on",
+        )
+
+
+def _check_group(session: Session, actor: Actor, g: WorkGroup, before: dict[str, Any] | None) -> None:
+    if g.ended_on is not None and g.ended_on < g.started_on:
+        raise Invalid("结束日期不能早于开始日期", field="ended_on")
+
+
+def _check_plan(session: Session, actor: Actor, plan: FundPlan, before: dict[str, Any] | None) -> None:
+    if plan.programme_id is None:
+        raise Invalid("请选择重点工作", field="programme_id")
+    if before is not None and before["closed"] and plan.closed and before["amount"] != plan.amount:
+        raise Invalid("该资金计划已关闭，不能修改金额；请先取消关闭", field="amount")
+    planned = (
+        session.scalar(select(func.sum(Tranche.amount)).where(Tranche.plan_id == plan.id))
+        if plan.id
+        else None
+    )
+    if planned is not None and planned > plan.amount:
+        raise Invalid(f"各批次合计 {planned:,.2f} 元，超过年度计划金额", field="amount")
+
+
+def _check_tranche(session: Session, actor: Actor, t: Tranche, before: dict[str, Any] | None) -> None:
+    _plan_unit(session, t)
+    plan = session.get_one(FundPlan, t.plan_id)
+    others = session.scalar(
+        select(func.coalesce(func.sum(Tranche.amount), 0)).where(
+            Tranche.plan_id == plan.id, Tranche.id != (t.id or 0)
+        )
+    )
+    if Decimal(others or 0) + t.amount > plan.amount:
+        raise Invalid(
+            f"各批次合计将为 {Decimal(others or 0) + t.amount:,.2f} 元，超过年度计划 {plan.amount:,.2f} 元",
+            field="amount",
+        )
+    if abs(t.due_on.year - plan.year) > 1:
+        raise Invalid(f"到期日应在 {plan.year} 年前后", field="due_on")
+
+
+def _check_disbursement(
+    session: Session, actor: Actor, d: Disbursement, before: dict[str, Any] | None
+) -> None:
+    _plan_unit(session, d)
+    plan = session.get_one(FundPlan, d.plan_id)
+    serialize(session, f"plan:{plan.id}")  # two payments sent at once see each other
+    if d.tranche_id is not None:
+        tranche = session.get(Tranche, d.tranche_id)
+        if tranche is None or tranche.plan_id != plan.id:
+            raise Invalid("所选批次不属于该资金计划", field="tranche_id")
+    else:  # the earliest tranche not yet paid in full
+        for tranche in plan.tranches:
+            paid = session.scalar(
+                select(func.coalesce(func.sum(Disbursement.amount), 0)).where(
+                    Disbursement.tranche_id == tranche.id, Disbursement.id != (d.id or 0)
+                )
+            )
+            if Decimal(paid or 0) < tranche.amount:
+                d.tranche_id = tranche.id
+                break
+    paid_before = session.scalar(
+        select(func.coalesce(func.sum(Disbursement.amount), 0)).where(
+            Disbursement.plan_id == plan.id, Disbursement.id != (d.id or 0)
+        )
+    )
+    total = Decimal(paid_before or 0) + d.amount
+    if total > plan.amount and not d.over_reason.strip():
+        raise Invalid(
+            f"拨付后累计 {total:,.2f} 元，超出年度计划 {plan.amount:,.2f} 元，请填写超计划原因",
+            field="over_reason",
+        )
+
+
+def _check_sale(session: Session, actor: Actor, s: ConsumptionSale, before: dict[str, Any] | None) -> None:
+    ensure_period(session=session, period_id=s.period_id)  # the period row the sale refers to
+
+
+def _check_park(session: Session, actor: Actor, p: ParkYear, before: dict[str, Any] | None) -> None:
+    unit = session.get_one(OrgUnit, p.org_unit_id)
+    if unit.kind != "park":
+        raise Invalid(f"“{unit.name}”不是产业园，请选择产业园单位", field="org_unit_id")
+
+
+def _check_project(session: Session, actor: Actor, p: Project, before: dict[str, Any] | None) -> None:
+    if p.kind not in {k.value for k in ProjectKind}:
+        raise Invalid("项目类型无效", field="kind")
+    if p.id is None:
+        p.stage = STAGES[ProjectKind(p.kind)][0]
+    if p.category and p.category not in CATEGORIES:
+        raise Invalid(f"项目类别应为：{'、'.join(CATEGORIES)}", field="category")
+
+
+def _project_created(session: Session, actor: Actor, p: Project) -> None:
+    first = STAGES[ProjectKind(p.kind)][0]
+    machine = MACHINES[ProjectKind(p.kind)]
+    move(session=session, actor=actor, machine=machine, obj=p, to=first, what=f"项目“{p.name}”", new=True)
+
+
+UNIT = Field("org_unit_id", "所在地/单位", "unit", required=True)
+PROGRAMME = Field("programme_id", "重点工作", "programme")
+NOTE = Field("note", "备注", "textarea", max_length=2000)
+QUALIFIER = Field(
+    "qualifier", "数值说明", "qualifier", help="报告写作“超4000万元”“1万余人次”时选“以上/余/超”"
+)
+
+TYPES: dict[str, RecordType] = {
+    t.name: t
+    for t in (
+        RecordType(
+            "workgroups",
+            "工作组",
+            WorkGroup,
+            (
+                Field("name", "名称", required=True),
+                Field("batch", "批次（第几批）", "int", required=True, low=1, high=99),
+                Field("org_unit_id", "工作组单位", "unit", required=True),
+                Field("place_unit_id", "派驻地", "unit", required=True),
+                PROGRAMME,
+                Field("leader", "领队", max_length=64),
+                Field("started_on", "开始日期", "date", required=True),
+                Field("ended_on", "结束日期", "date"),
+                NOTE,
+            ),
+            title=lambda g: g.name,
+            check=_check_group,
+        ),
+        RecordType(
+            "people",
+            "干部人才",
+            Person,
+            (
+                Field("name", "姓名", required=True, max_length=64),
+                Field("category", "类别", "choice", required=True, choices=_choices(PERSON_CATEGORIES)),
+                Field("home_org", "派出单位", max_length=128),
+                Field("org_unit_id", "派驻地", "unit", required=True),
+                Field("post", "受援单位及职务", max_length=128),
+                Field("work_group_id", "所属工作组", "ref", ref=WorkGroup),
+                PROGRAMME,
+                Field("start_on", "任期开始", "date", required=True),
+                Field("end_on", "任期结束", "date", required=True),
+                Field("full_time", "全职", "bool"),
+                Field("status", "状态", "choice", required=True, choices=_choices(PERSON_STATUSES)),
+                Field("id_number", "身份证号", max_length=18, sensitive=True),
+                Field("phone", "联系电话", max_length=20, sensitive=True),
+                NOTE,
+            ),
+            title=lambda p: p.name,
+            check=_check_person,
+        ),
+        RecordType(
+            "plans",
+            "资金计划",
+            FundPlan,
+            (
+                Field("programme_id", "重点工作", "programme", required=True),
+                Field("org_unit_id", "对口地区", "unit", required=True),
+                Field("year", "年度", "int", required=True, low=2000, high=2100),
+                Field("amount", "计划金额（元）", "money", required=True, help="可写 11800000 或 1180万"),
+                Field("closed", "已关闭（不再拨付）", "bool"),
+                NOTE,
+            ),
+            title=plan_title,
+            check=_check_plan,
+        ),
+        RecordType(
+            "tranches",
+            "资金批次",
+            Tranche,
+            (
+                Field("plan_id", "资金计划", "ref", required=True, ref=FundPlan, editable=False),
+                Field("due_on", "应拨付日期", "date", required=True),
+                Field("amount", "批次金额（元）", "money", required=True),
+                NOTE,
+            ),
+            title=lambda t: f"{plan_title(t.plan)} · {t.due_on} 到期批次",
+            check=_check_tranche,
+        ),
+        RecordType(
+            "disbursements",
+            "资金拨付",
+            Disbursement,
+            (
+                Field("plan_id", "资金计划", "ref", required=True, ref=FundPlan, editable=False),
+                Field("tranche_id", "批次", "ref", ref=Tranche, help="不选时记入最早未拨足的批次"),
+                Field("paid_on", "拨付日期", "date", required=True),
+                Field("amount", "金额（元）", "money", required=True),
+                Field("purpose", "用途", max_length=256),
+                Field("project_id", "项目", "ref", ref=Project),
+                Field("voucher", "凭证号", max_length=64),
+                Field("over_reason", "超计划原因", "textarea", max_length=2000),
+                NOTE,
+            ),
+            title=lambda d: f"{d.paid_on} 拨付 {d.amount:,.2f} 元",
+            check=_check_disbursement,
+        ),
+        RecordType(
+            "parks",
+            "园区年度数据",
+            ParkYear,
+            (
+                Field("org_unit_id", "产业园", "unit", required=True),
+                PROGRAMME,
+                Field("year", "年度", "int", required=True, low=2000, high=2100),
+                Field("firms", "入驻企业（家）", "int"),
+                Field("investment", "招引投资（元）", "money"),
+                Field("jobs", "吸纳就业（人）", "int"),
+                Field("output", "总产值（元）", "money"),
+                QUALIFIER,
+                NOTE,
+            ),
+            title=lambda p: f"{p.org_unit.name} {p.year}年",
+            check=_check_park,
+        ),
+        RecordType(
+            "activities",
+            "活动",
+            Activity,
+            (
+                Field("title", "活动名称", required=True),
+                Field("kind", "类型", "choice", required=True, choices=_choices(ACTIVITY_KINDS)),
+                Field("held_on", "日期", "date", required=True),
+                UNIT,
+                PROGRAMME,
+                Field("organiser", "组织单位", max_length=128),
+                Field("sessions", "场次", "int", required=True, low=1, high=10_000),
+                Field("participants", "参与人数", "int"),
+                Field("placements", "促成就业（人次）", "int"),
+                Field("patients", "诊疗（人次）", "int"),
+                QUALIFIER,
+                NOTE,
+            ),
+            title=lambda a: a.title,
+        ),
+        RecordType(
+            "sales",
+            "消费帮扶销售",
+            ConsumptionSale,
+            (
+                Field("org_unit_id", "对口地区", "unit", required=True),
+                PROGRAMME,
+                Field("channel", "渠道/门店", required=True),
+                Field("outlets", "门店、专柜数", "int"),
+                Field("period_id", "期间", "period", required=True, help="如 2025、2025Q3、202503"),
+                Field("amount", "销售额（元）", "money", required=True),
+                QUALIFIER,
+                NOTE,
+            ),
+            title=lambda s: f"{s.org_unit.name} {s.channel} {s.period_id}",
+            check=_check_sale,
+        ),
+        RecordType(
+            "projects",
+            "项目",
+            Project,
+            (
+                Field("code", "项目编号", required=True, max_length=64, editable=False),
+                Field("name", "项目名称", required=True, max_length=256),
+                Field(
+                    "kind",
+                    "类型",
+                    "choice",
+                    required=True,
+                    editable=False,
+                    choices=tuple((k.value, v) for k, v in KIND_LABELS.items()),
+                ),
+                Field("category", "类别", "choice", choices=_choices(CATEGORIES)),
+                Field("org_unit_id", "所在地/责任单位", "unit", required=True),
+                PROGRAMME,
+                Field("investment", "总投资/预算（元）", "money"),
+                Field("fund_sources", "资金来源", max_length=256),
+                Field("partners", "合作方", max_length=256),
+                Field("responsible_person", "包挂责任人", max_length=64),
+                Field("progress", "形象进度（%）", "int", low=0, high=100),
+                Field("description", "说明", "textarea", max_length=4000),
+            ),
+            title=lambda p: p.name,
+            module="projects",
+            check=_check_project,
+            created=_project_created,
+        ),
+    )
+}
+
+
+def get_type(name: str) -> RecordType:
+    try:
+        return TYPES[name]
+    except KeyError:
+        raise NotFound(f"没有名为“{name[:40]}”的台账", field="kind") from None
+
+
+def get_record(*, session: Session, actor: Actor, rtype: RecordType, record_id: int) -> Any:
+    actor.require(f"{rtype.module}:view")
+    obj = session.get(rtype.model, record_id)
+    if obj is None:
+        raise NotFound(f"{rtype.noun}不存在或不在您的数据范围内", field="id")
+    check_visible(actor, obj.org_unit, obj.created_by_id, what=rtype.noun)
+    return obj
+
+
+def shown(rtype: RecordType, obj: Any, actor: Actor) -> dict[str, Any]:
+    """A record as its pages and the API show it: sensitive fields masked without people:sensitive."""
+    out: dict[str, Any] = {"id": obj.id, "version": obj.version, "title": rtype.title(obj)}
+    see_all = actor.can("people:sensitive")
+    for f in rtype.fields:
+        value = getattr(obj, f.key)
+        if f.sensitive and not see_all:
+            value = mask(value or "")
+        out[f.key] = value
+    out["org_unit"] = obj.org_unit.name
+    return out
+
+
+def _audit_view(rtype: RecordType, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What the audit log keeps of a record: every field, sensitive ones masked, as text."""
+    out = {}
+    for f in rtype.fields:
+        value = values.get(f.key)
+        out[f.key] = mask(str(value or "")) if f.sensitive else (None if value is None else str(value))
+    return out
+
+
+def _read(
+    session: Session, actor: Actor, rtype: RecordType, raw: Mapping[str, Any], *, new: bool
+) -> dict[str, Any]:
+    unknown = set(raw) - {f.key for f in rtype.fields} - {"version", "csrf_token"}
+    if unknown:
+        raise Invalid(f"未知的字段：{'、'.join(sorted(unknown))[:200]}", field=sorted(unknown)[0])
+    values = {}
+    for f in rtype.fields:
+        if not new and not f.editable:
+            continue
+        if f.kind != "bool" and f.key not in raw and not new:
+            continue  # an update may send only what changes
+        values[f.key] = read_field(session, actor, f, raw.get(f.key))
+    return values
+
+
+def _check_unit(session: Session, actor: Actor, obj: Any, rtype: RecordType) -> None:
+    unit = session.get_one(OrgUnit, obj.org_unit_id)
+    check_can_create(actor, unit, what=rtype.noun)
+    obj.org_unit = unit
+    for key in ("place_unit_id",):
+        if hasattr(obj, key) and getattr(obj, key) is not None:
+            check_can_create(actor, session.get_one(OrgUnit, getattr(obj, key)), what=rtype.noun)
+
+
+def create(*, session: Session, actor: Actor, rtype: RecordType, raw: Mapping[str, Any]) -> Any:
+    actor.require(f"{rtype.module}:create")
+    values = _read(session, actor, rtype, raw, new=True)
+    obj = rtype.model(**values, created_by_id=actor.user_id)
+    if rtype.check:
+        rtype.check(session, actor, obj, None)
+    _check_unit(session, actor, obj, rtype)
+    conflict = Conflict(f"{rtype.noun}已存在（编号或年度重复），请修改原记录", field=rtype.fields[0].key)
+    with unique_or(conflict), session.begin_nested():
+        session.add(obj)
+        session.flush()
+    if rtype.created:
+        rtype.created(session, actor, obj)
+    after = derive.snapshot(obj)
+    record(
+        session=session,
+        actor=actor,
+        module=MODULE,
+        action=Action.CREATE,
+        object_type=rtype.name,
+        object_id=obj.id,
+        summary=f"新增{rtype.noun}：{rtype.title(obj)}"[:500],
+        after=_audit_view(rtype, after),
+    )
+    derive.refresh(session=session, actor=actor, model=rtype.model, before=None, after=after)
+    return obj
+
+
+def _same_version(obj: Any, version: Any, rtype: RecordType) -> None:
+    if version is None or str(version).strip() == "":
+        raise Conflict(f"缺少{rtype.noun}的版本号，请刷新页面后重试", field="version")
+    if str(version).strip() != str(obj.version):
+        raise Conflict(f"该{rtype.noun}已被他人修改，请刷新后重试", field="version")
+
+
+def update(
+    *, session: Session, actor: Actor, rtype: RecordType, record_id: int, raw: Mapping[str, Any]
+) -> Any:
+    actor.require(f"{rtype.module}:edit")
+    obj = get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
+    _same_version(obj, raw.get("version"), rtype)
+    values = _read(session, actor, rtype, raw, new=False)
+    if not actor.can("people:sensitive"):  # they saw these masked: what comes back is not a new value
+        values = {k: v for k, v in values.items() if not (f := rtype.field(k)) or not f.sensitive}
+    before = derive.snapshot(obj)
+    for key, value in values.items():
+        setattr(obj, key, value)
+    if rtype.check:
+        rtype.check(session, actor, obj, before)
+    if obj.org_unit_id != before["org_unit_id"]:
+        _check_unit(session, actor, obj, rtype)
+    session.flush()
+    after = derive.snapshot(obj)
+    if after == before:
+        return obj
+    record(
+        session=session,
+        actor=actor,
+        module=MODULE,
+        action=Action.UPDATE,
+        object_type=rtype.name,
+        object_id=obj.id,
+        summary=f"修改{rtype.noun}：{rtype.title(obj)}"[:500],
+        before=_audit_view(rtype, before),
+        after=_audit_view(rtype, after),
+    )
+    derive.refresh(session=session, actor=actor, model=rtype.model, before=before, after=after)
+    return obj
+
+
+def delete(*, session: Session, actor: Actor, rtype: RecordType, record_id: int, version: Any) -> None:
+    actor.require(f"{rtype.module}:delete")
+    obj = get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
+    _same_version(obj, version, rtype)
+    before = derive.snapshot(obj)
+    title = rtype.title(obj)
+    with unique_or(Conflict(f"{rtype.noun}“{title}”仍被其他记录引用，不能删除", field="id")):
+        session.delete(obj)
+        session.flush()
+    record(
+        session=session,
+        actor=actor,
+        module=MODULE,
+        action=Action.DELETE,
+        object_type=rtype.name,
+        object_id=record_id,
+        summary=f"删除{rtype.noun}：{title}"[:500],
+        before=_audit_view(rtype, before),
+    )
+    derive.refresh(session=session, actor=actor, model=rtype.model, before=before, after=None)
+
+
+def move_project(
+    *, session: Session, actor: Actor, project_id: int, to: str, note: str, version: int
+) -> Project:
+    """A project moves on its lifecycle; reaching 完工 (or 投产) dates its completion, and the counts derived
+    from projects follow."""
+    project = projects.get_project(session=session, actor=actor, project_id=project_id)
+    before = derive.snapshot(project)
+    projects.move_project(
+        session=session, actor=actor, project_id=project_id, to=to, note=note, version=version
+    )
+    if to in DONE_STAGES and project.completed_on is None:
+        project.completed_on = today()
+    if to == TERMINATED:
+        project.completed_on = None
+    session.flush()
+    derive.refresh(session=session, actor=actor, model=Project, before=before, after=derive.snapshot(project))
+    return project

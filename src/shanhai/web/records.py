@@ -1,0 +1,353 @@
+"""Pages of the programme-work registers (工作台账): for each register a list of the kit, a form to add a
+record and one to edit it (keeping what was typed, the error beside its field), and 删除; a plan's 按时足额
+page with its chart, who is in post, the records behind a derived value, and project attachments."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shanhai.auth.scope import Actor, visible
+from shanhai.errors import Invalid, NotFound, ShanhaiError
+from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep, SettingsDep
+from shanhai.lib.cnnum import normalize
+from shanhai.lists.records import RECORD_SPECS
+from shanhai.operations import attachments, derive, funds, people
+from shanhai.operations import registers as reg
+from shanhai.operations.models import QUALIFIER_CHOICES, FundPlan, Tranche, WorkGroup
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Programme
+from shanhai.projects.models import Project
+from shanhai.web import forms
+from shanhai.web.lists import render_list
+from shanhai.web.render import recoverable, render
+from shanhai.web.routes import project_page_response
+
+router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
+KindPath = Annotated[str, Path(max_length=32, pattern="^[a-z]+$")]
+PLACEHOLDERS = {"date": "2025-03-31", "money": "如 1180000 或 118万", "period": "2025"}
+
+
+def _units(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    found = session.scalars(
+        select(OrgUnit).where(visible(actor, OrgUnit.id), OrgUnit.closed.is_(False)).order_by(OrgUnit.path)
+    )
+    return [(str(u.id), "　" * (u.level - 1) + u.name) for u in found]
+
+
+def _programmes(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    found = session.scalars(select(Programme).order_by(Programme.sort_order, Programme.id))
+    return [(str(p.id), p.name) for p in found]
+
+
+def _refs(model: type[Any]) -> forms.Choices:
+    def choices(session: Session, actor: Actor) -> list[tuple[str, str]]:
+        rows = session.scalars(
+            select(model)
+            .where(visible(actor, model.org_unit_id, model.created_by_id))
+            .order_by(model.id.desc())
+            .limit(500)
+        )
+        if model is FundPlan:
+            return [(str(r.id), reg.plan_title(r)) for r in rows]
+        if model is Tranche:
+            return [
+                (str(r.id), f"{reg.plan_title(r.plan)} · {r.due_on} 到期 {r.amount:,.2f} 元") for r in rows
+            ]
+        if model in (WorkGroup, Project):
+            return [(str(r.id), r.name) for r in rows]
+        return [(str(r.id), str(r.id)) for r in rows]
+
+    return choices
+
+
+def _form_field(f: reg.Field) -> forms.Field:
+    kind = {"textarea": "textarea", "bool": "checkbox", "choice": "choice", "qualifier": "choice"}.get(
+        f.kind, "text"
+    )
+    choices: forms.Choices = f.choices if f.kind == "choice" else QUALIFIER_CHOICES
+    if f.kind in ("unit", "programme", "ref"):
+        kind = "choice"  # the service reads the id and names the field when it is not one
+        choices = (
+            _units if f.kind == "unit" else _programmes if f.kind == "programme" else _refs(f.ref or Project)
+        )
+    return forms.Field(
+        f.key,
+        f.label,
+        kind,
+        required=f.required,
+        choices=choices,
+        help=f.help,
+        placeholder=PLACEHOLDERS.get(f.kind, ""),
+        max_length=f.max_length if f.kind in ("text", "textarea") else 40,
+    )
+
+
+def _form(rtype: reg.RecordType, *, new: bool) -> forms.Form:
+    fields = tuple(_form_field(f) for f in rtype.fields if new or f.editable)
+    return forms.Form(
+        f"新增{rtype.noun}" if new else f"编辑{rtype.noun}", fields, hidden=() if new else ("version",)
+    )
+
+
+def _as_text(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(normalize(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def _shown(rtype: reg.RecordType, obj: Any, actor: Actor) -> dict[str, Any]:
+    return {k: _as_text(v) for k, v in reg.shown(rtype, obj, actor).items()}
+
+
+def _base(kind: str) -> str:
+    return f"/records/{kind}"
+
+
+def _show(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    rtype: reg.RecordType,
+    obj: Any,
+    shown: dict[str, Any],
+    error: ShanhaiError | None = None,
+) -> Response:
+    base = _base(rtype.name)
+    back = "/projects" if rtype.name == "projects" else base
+    if obj is None:
+        return forms.show_form(
+            request,
+            session,
+            actor,
+            _form(rtype, new=True),
+            action=f"{base}/new",
+            shown=shown,
+            error=error,
+            back=back,
+            json_url=f"/api/v1/records/{rtype.name}",
+        )
+    buttons = []
+    if actor.can(f"{rtype.module}:delete"):
+        buttons.append(("删除", f"{base}/{obj.id}/delete", f"删除{rtype.noun}“{rtype.title(obj)}”？"))
+    links = []
+    if rtype.name == "plans":
+        links.append(("执行情况（按时足额）", f"/funds/plans/{obj.id}"))
+    if rtype.name == "projects":
+        links.append(("项目详情", f"/projects/{obj.id}"))
+    return forms.show_form(
+        request,
+        session,
+        actor,
+        _form(rtype, new=False),
+        action=f"{base}/{obj.id}",
+        shown=shown,
+        error=error,
+        back=back,
+        json_url=f"/api/v1/records/{rtype.name}/{obj.id}",
+        buttons=buttons,
+        heading=f"{rtype.noun}：{rtype.title(obj)}",
+        links=links,
+    )
+
+
+def _done(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _posted(posted: dict[str, list[str]]) -> dict[str, Any]:
+    return {k: (v[0] if v else "") for k, v in posted.items() if k != "csrf_token"}
+
+
+@router.get("/records/{kind}", summary="工作台账列表")
+def list_page(kind: KindPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    rtype = reg.get_type(kind)
+    if kind == "projects":
+        return _done("/projects")
+    spec = RECORD_SPECS[kind]
+    actions = [(f"新增{rtype.noun}", f"{_base(kind)}/new")] if actor.can(f"{rtype.module}:create") else []
+    return render_list(request, session, actor, spec, heading=f"工作台账 · {rtype.noun}", actions=actions)
+
+
+@router.get("/records/{kind}/new", summary="新增台账记录")
+def new_page(
+    kind: KindPath,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    plan: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Response:
+    rtype = reg.get_type(kind)
+    actor.require(f"{rtype.module}:create")
+    defaults: dict[str, Any] = {"status": "在岗", "full_time": True, "sessions": "1", "qualifier": "exact"}
+    if plan is not None:
+        defaults["plan_id"] = str(plan)
+    return _show(request, session, actor, rtype, None, defaults)
+
+
+@router.post("/records/{kind}/new", summary="新增台账记录")
+def create(
+    kind: KindPath, request: Request, session: SessionDep, actor: ActorDep, posted: FormDep
+) -> Response:
+    rtype = reg.get_type(kind)
+    actor.require(f"{rtype.module}:create")
+    raw = _posted(posted)
+    if "full_time" in {f.key for f in rtype.fields} and "full_time" not in raw:
+        raw["full_time"] = ""  # an unticked box is not sent
+    try:
+        obj = reg.create(session=session, actor=actor, rtype=rtype, raw=raw)
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        return _show(request, session, actor, rtype, None, raw, exc)
+    return _done(_after(rtype, obj))
+
+
+def _after(rtype: reg.RecordType, obj: Any) -> str:
+    if rtype.name == "projects":
+        return f"/projects/{obj.id}"
+    if rtype.name in ("tranches", "disbursements"):
+        return f"/funds/plans/{obj.plan_id}"
+    if rtype.name == "plans":
+        return f"/funds/plans/{obj.id}"
+    return _base(rtype.name)
+
+
+@router.get("/records/{kind}/{record_id}", summary="台账记录")
+def edit_page(
+    kind: KindPath, record_id: IdPath, request: Request, session: SessionDep, actor: ActorDep
+) -> Response:
+    rtype = reg.get_type(kind)
+    obj = reg.get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
+    return _show(request, session, actor, rtype, obj, _shown(rtype, obj, actor))
+
+
+@router.post("/records/{kind}/{record_id}", summary="保存台账记录")
+def update(
+    kind: KindPath, record_id: IdPath, request: Request, session: SessionDep, actor: ActorDep, posted: FormDep
+) -> Response:
+    rtype = reg.get_type(kind)
+    actor.require(f"{rtype.module}:edit")
+    obj = reg.get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
+    raw = _posted(posted)
+    for f in rtype.fields:
+        if f.kind == "bool" and f.key not in raw:
+            raw[f.key] = ""
+    try:
+        obj = reg.update(session=session, actor=actor, rtype=rtype, record_id=record_id, raw=raw)
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        obj = reg.get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
+        return _show(request, session, actor, rtype, obj, raw, exc)
+    return _done(_after(rtype, obj))
+
+
+@router.post("/records/{kind}/{record_id}/delete", summary="删除台账记录")
+def delete(
+    kind: KindPath, record_id: IdPath, request: Request, session: SessionDep, actor: ActorDep, posted: FormDep
+) -> Response:
+    rtype = reg.get_type(kind)
+    actor.require(f"{rtype.module}:delete")
+    obj = reg.get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
+    shown = _shown(rtype, obj, actor)
+    after = _after(rtype, obj) if rtype.name in ("tranches", "disbursements") else _base(kind)
+    try:
+        reg.delete(
+            session=session,
+            actor=actor,
+            rtype=rtype,
+            record_id=record_id,
+            version=_posted(posted).get("version"),
+        )
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        obj = reg.get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
+        return _show(request, session, actor, rtype, obj, shown, exc)
+    return _done("/projects" if kind == "projects" else after)
+
+
+@router.get("/funds/plans/{plan_id}", summary="资金计划执行情况")
+def plan_page(plan_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    data = funds.plan_page(session=session, actor=actor, plan_id=plan_id)
+    return render(request, "records/plan.html", plan=data, json_url=f"/api/v1/funds/plans/{plan_id}")
+
+
+@router.get("/people", summary="干部人才在岗情况")
+def people_page(
+    request: Request, session: SessionDep, actor: ActorDep, on: Annotated[str, Query(max_length=20)] = ""
+) -> Response:
+    error = None
+    day = None
+    if on.strip():
+        try:
+            day = reg.parse_date(on, "日期", "on")
+        except Invalid as exc:
+            error = exc
+    data = people.overview(session=session, actor=actor, on=day)
+    return render(
+        request,
+        "records/people.html",
+        status_code=422 if error else 200,
+        data=data,
+        error=error,
+        on=on,
+        json_url="/api/v1/people/overview",
+    )
+
+
+@router.get("/values/{value_id}/records", summary="汇总成该数值的台账记录")
+def records_behind_page(value_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    d, rows = derive.records_behind(session=session, actor=actor, value_id=value_id)
+    rtype = next(t for t in reg.TYPES.values() if t.model is d.model)
+    items = [(rtype.title(r), f"{d.link}/{r.id}") for r in rows]
+    return render(
+        request,
+        "records/behind.html",
+        derivation=d,
+        items=items,
+        value_id=value_id,
+        json_url=f"/api/v1/values/{value_id}/records",
+    )
+
+
+@router.post("/projects/{project_id}/attachments", summary="上传项目附件")
+def upload(
+    project_id: IdPath,
+    session: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    caption: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    try:
+        attachments.add(
+            session=session,
+            actor=actor,
+            data_dir=settings.data_dir,
+            project_id=project_id,
+            file_name=file.filename or "",
+            data=file.file.read(attachments.MAX_ATTACHMENT + 1),
+            caption=caption,
+        )
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        if isinstance(exc, NotFound):
+            raise
+        return project_page_response(request, session, settings, actor, project_id, exc)
+    return _done(f"/projects/{project_id}")
+
+
+@router.post("/attachments/{attachment_id}/delete", summary="删除附件")
+def delete_attachment(attachment_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
+    actor.require("projects:edit")
+    project_id = attachments.get(session=session, actor=actor, attachment_id=attachment_id).project_id
+    attachments.remove(session=session, actor=actor, attachment_id=attachment_id)
+    return _done(f"/projects/{project_id}")
