@@ -388,3 +388,60 @@ def test_disbursement_moves_between_plans_recount_both(session: Session) -> None
         == 0
     )
     assert session.scalar(select(func.count()).select_from(Person)) is not None
+
+
+def test_attacks_found_in_review_are_refused(session: Session) -> None:
+    """A plan with payments keeps its place and programme and is not cut below what was paid; a tranche with
+    payments is not deleted; odd numbers and invisible characters are named errors, never a crash."""
+    city = actor_of(session, "city_admin")
+    plan = _plan(session, amount="100万")
+    tranche = _create(session, "tranches", plan_id=plan.id, due_on="2031-06-30", amount="50万")
+    _create(session, "disbursements", plan_id=plan.id, paid_on="2031-06-01", amount="90万")
+    plans = reg.TYPES["plans"]
+    with pytest.raises(Invalid) as exc:
+        reg.update(
+            session=session,
+            actor=city,
+            rtype=plans,
+            record_id=plan.id,
+            raw={"org_unit_id": _unit(session, "P-SX-BJ").id, "version": plan.version},
+        )
+    assert exc.value.field == "org_unit_id"
+    session.expire_all()  # the refused change was never flushed
+    with pytest.raises(Invalid) as exc:
+        reg.update(
+            session=session,
+            actor=city,
+            rtype=plans,
+            record_id=plan.id,
+            raw={"amount": "60万", "version": plan.version},
+        )
+    assert exc.value.field == "amount"
+    session.expire_all()  # the refused change was never flushed
+    with pytest.raises(Conflict):
+        reg.delete(
+            session=session,
+            actor=city,
+            rtype=reg.TYPES["tranches"],
+            record_id=tranche.id,
+            version=tranche.version,
+        )
+    for raw in ({"batch": "--5"}, {"batch": "1e3"}, {"name": "x\u202e"}):
+        with pytest.raises(Invalid):
+            _create(
+                session,
+                "workgroups",
+                **(
+                    {
+                        "name": "组",
+                        "batch": "1",
+                        "org_unit_id": _unit(session, "XZ-WG-YJ11").id,
+                        "place_unit_id": _unit(session, "P-XJ-KT").id,
+                        "started_on": "2031-01-01",
+                    }
+                    | raw
+                ),
+            )
+    with pytest.raises(Invalid) as exc:
+        _plan(session, year=2040, amount="1e999999999999")
+    assert exc.value.field == "amount"

@@ -5,6 +5,7 @@ value, and project attachments. The lists themselves are /api/v1/lists/records_{
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Form, Path, Query, Response, UploadFile
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from shanhai.errors import Invalid
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
 from shanhai.http.errors import ERROR_RESPONSES
+from shanhai.lib.cnnum import normalize
 from shanhai.operations import attachments, derive, funds, people
 from shanhai.operations import registers as reg
 
@@ -26,7 +28,11 @@ RecordBody = Annotated[dict[str, Any], Body(description="字段：见各台账�
 
 
 def _shown(kind: str, obj: Any, actor: Any) -> dict[str, Any]:
-    encoded: dict[str, Any] = jsonable_encoder(reg.shown(reg.get_type(kind), obj, actor))
+    shown = {
+        k: str(normalize(v)) if isinstance(v, Decimal) else v
+        for k, v in reg.shown(reg.get_type(kind), obj, actor).items()
+    }
+    encoded: dict[str, Any] = jsonable_encoder(shown)  # amounts as exact text, as everywhere in the API
     return encoded
 
 

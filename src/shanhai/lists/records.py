@@ -73,7 +73,7 @@ def spec_of(rtype: RecordType) -> ListSpec:
         columns.append(
             Column(
                 f.key,
-                f.label,
+                f.label.replace("（元）", "") if f.kind == "money" else f.label,
                 _getter(f),
                 sortable,
                 KINDS.get(f.kind, Kind.TEXT),

@@ -6,10 +6,11 @@ derived values (operations.derive) in the same transaction."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -50,6 +51,7 @@ MAX_COUNT = 10_000_000
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 PHONE = re.compile(r"^[\d\-+ ]{7,20}$")
 DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+INTEGER = re.compile(r"-?[0-9]{1,12}")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def parse_money(text: Any, label: str, field: str) -> Decimal:
             break
     try:
         value = Decimal(raw) * factor
-    except InvalidOperation:
+    except ArithmeticError:  # InvalidOperation, Overflow
         raise Invalid(
             f"{label}应为金额（元），如 1180000 或 118万，而不是“{str(text)[:20]}”", field=field
         ) from None
@@ -126,11 +128,7 @@ def parse_date(text: Any, label: str, field: str) -> date:
 
 def _int(text: Any, f: Field) -> int:
     raw = str(text).strip()
-    if (
-        isinstance(text, bool)
-        or not (raw.lstrip("-").isascii() and raw.lstrip("-").isdigit())
-        or len(raw) > 12
-    ):
+    if isinstance(text, bool) or not INTEGER.fullmatch(raw):
         raise Invalid(f"{f.label}应为整数，而不是“{raw[:20]}”", field=f.key)
     value = int(raw)
     if not f.low <= value <= f.high:
@@ -142,7 +140,7 @@ def _text(text: Any, f: Field) -> str:
     value = str(text).strip()
     if len(value) > f.max_length:
         raise Invalid(f"{f.label}最多 {f.max_length} 个字符（现 {len(value)} 个）", field=f.key)
-    if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t\r" for ch in value):
         raise Invalid(f"{f.label}含有不可见的控制字符", field=f.key)
     return value
 
@@ -262,9 +260,9 @@ def _check_person(session: Session, actor: Actor, p: Person, before: dict[str, A
         .limit(1)
     )
     if clash is not None:
+        where = f"（{clash.org_unit.name} {clash.post}）" if _visible(actor, clash) else ""
         raise Invalid(
-            f"{p.name}在 {clash.start_on}—{clash.end_on} 已有全职岗位（{clash.org_unit.name} {clash.post}），"
-            "同一时间不能有两个全职岗位",
+            f"{p.name}在 {clash.start_on}—{clash.end_on} 已有全职岗位{where}，同一时间不能有两个全职岗位",
             field="start_on",
         )
 
@@ -279,6 +277,27 @@ def _check_plan(session: Session, actor: Actor, plan: FundPlan, before: dict[str
         raise Invalid("请选择重点工作", field="programme_id")
     if before is not None and before["closed"] and plan.closed and before["amount"] != plan.amount:
         raise Invalid("该资金计划已关闭，不能修改金额；请先取消关闭", field="amount")
+    if plan.id is not None:
+        serialize(session, f"plan:{plan.id}")
+        moved = before is not None and any(
+            before[k] != getattr(plan, k) for k in ("programme_id", "org_unit_id", "year")
+        )
+        used = (
+            session.scalar(select(func.count()).select_from(Tranche).where(Tranche.plan_id == plan.id)) or 0
+        )
+        used += (
+            session.scalar(
+                select(func.count()).select_from(Disbursement).where(Disbursement.plan_id == plan.id)
+            )
+            or 0
+        )
+        if moved and used:
+            raise Invalid(
+                "该计划已有批次或拨付，不能再改重点工作、地区或年度；请新建计划", field="org_unit_id"
+            )
+        paid = session.scalar(select(func.sum(Disbursement.amount)).where(Disbursement.plan_id == plan.id))
+        if paid is not None and paid > plan.amount:
+            raise Invalid(f"已拨付 {paid:,.2f} 元，计划金额不能少于已拨付金额", field="amount")
     planned = (
         session.scalar(select(func.sum(Tranche.amount)).where(Tranche.plan_id == plan.id))
         if plan.id
@@ -291,6 +310,7 @@ def _check_plan(session: Session, actor: Actor, plan: FundPlan, before: dict[str
 def _check_tranche(session: Session, actor: Actor, t: Tranche, before: dict[str, Any] | None) -> None:
     _plan_unit(session, t)
     plan = session.get_one(FundPlan, t.plan_id)
+    serialize(session, f"plan:{plan.id}")  # two tranches sent at once see each other
     others = session.scalar(
         select(func.coalesce(func.sum(Tranche.amount), 0)).where(
             Tranche.plan_id == plan.id, Tranche.id != (t.id or 0)
@@ -661,8 +681,8 @@ def update(
         setattr(obj, key, value)
     if rtype.check:
         rtype.check(session, actor, obj, before)
-    if obj.org_unit_id != before["org_unit_id"]:
-        _check_unit(session, actor, obj, rtype)
+    if any(getattr(obj, k, None) != before.get(k) for k in ("org_unit_id", "place_unit_id")):
+        _check_unit(session, actor, obj, rtype)  # a record moved: the new units must be the actor's
     session.flush()
     after = derive.snapshot(obj)
     if after == before:
@@ -688,6 +708,10 @@ def delete(*, session: Session, actor: Actor, rtype: RecordType, record_id: int,
     _same_version(obj, version, rtype)
     before = derive.snapshot(obj)
     title = rtype.title(obj)
+    if isinstance(obj, Tranche) and session.scalar(
+        select(Disbursement.id).where(Disbursement.tranche_id == obj.id).limit(1)
+    ):
+        raise Conflict(f"{rtype.noun}“{title}”已有拨付记录，不能删除", field="id")
     with unique_or(Conflict(f"{rtype.noun}“{title}”仍被其他记录引用，不能删除", field="id")):
         session.delete(obj)
         session.flush()
