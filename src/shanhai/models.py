@@ -4,6 +4,7 @@ from shanhai.analytics.models import SavedView
 from shanhai.audit.models import AuditLog
 from shanhai.auth.models import (
     ApiToken,
+    FormToken,
     LoginLog,
     LoginThrottle,
     Role,
@@ -55,6 +56,7 @@ __all__ = [
     "DataValue",
     "Disbursement",
     "Document",
+    "FormToken",
     "FundPlan",
     "Indicator",
     "LoginLog",

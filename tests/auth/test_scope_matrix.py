@@ -546,7 +546,7 @@ def analytics_api(ctx: Ctx) -> None:
 
 
 def _data_set(ctx: Ctx) -> DataSet:
-    return ctx.session.scalars(select(DataSet)).one()
+    return ctx.session.scalars(select(DataSet).where(DataSet.code == "DS_MONTHLY")).one()
 
 
 def _entry_units(ctx: Ctx) -> tuple[OrgUnit | None, OrgUnit | None]:

@@ -24,7 +24,7 @@ TODAY = beijing_today()  # the reminder's own moment is now: the same day as the
 
 
 def _data_set(session: Session) -> DataSet:
-    return session.scalars(select(DataSet).order_by(DataSet.id)).first()  # type: ignore[return-value]
+    return session.scalars(select(DataSet).where(DataSet.code == "DS_MONTHLY")).one()
 
 
 def test_validation_types_bounds_required_and_rules(session: Session) -> None:

@@ -5,11 +5,14 @@ cannot be edited by hand, list the records behind them, and equal a direct count
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -445,3 +448,100 @@ def test_attacks_found_in_review_are_refused(session: Session) -> None:
     with pytest.raises(Invalid) as exc:
         _plan(session, year=2040, amount="1e999999999999")
     assert exc.value.field == "amount"
+
+
+def test_the_work_group_reports_its_month_with_the_records_beside_it(
+    session: Session, as_persona: Callable[[str], TestClient]
+) -> None:
+    """援疆工作组月报: the work group member sees what the records hold for the month, fills in and submits
+    the report through the same entry and approval flow as the districts; a district cannot open it."""
+    from shanhai.datasets.models import DataSet
+
+    data_set = session.scalars(select(DataSet).where(DataSet.code == "DS_WORKGROUP")).one()
+    group = _unit(session, "XZ-WG-YJ11")
+    member = as_persona("workgroup_member")
+    url = f"/api/v1/datasets/{data_set.id}/entry"
+    params = {"org_unit_id": group.id, "period": "202512"}
+    entry = member.get(url, params=params)
+    assert entry.status_code == 200, entry.text
+    refs = entry.json()["references"]
+    assert refs["WG_FUNDS_PAID"] == "1.18亿元" and refs["WG_ACTIVITIES"] == "34场次"
+    values = {
+        "WG_IN_POST": "12",
+        "WG_PROJECTS_ADVANCED": "3",
+        "WG_PROJECTS_DONE": "1",
+        "WG_FUNDS_PAID": "118000000",
+        "WG_ACTIVITIES": "34",
+    }
+    saved = member.put(url, params=params, json={"values": values, "submit": True})
+    assert saved.status_code == 200 and saved.json()["status"] == "submitted", saved.text
+    page = member.get(f"/datasets/{data_set.id}/entry", params=params)
+    assert "台账参考：1.18亿元" in page.text
+    assert as_persona("quanshan_officer").get(url, params=params).status_code == 404
+    approve = as_persona("city_admin").post(
+        f"/api/v1/submissions/{saved.json()['submission_id']}/approve", json={}
+    )
+    assert approve.status_code == 200, approve.text
+
+
+def test_a_form_sent_twice_creates_once(session: Session, as_persona: Callable[[str], TestClient]) -> None:
+    """The same new-record form posted twice (a double click, a reload) creates one record and leads both
+    posts to it; a corrected form after an error keeps its token and still creates once."""
+    client = as_persona("city_admin")
+    page = client.get("/records/activities/new")
+    token = re.search(r'name="form_token" value="([0-9a-f]+)"', page.text)
+    assert token
+    form = {
+        "form_token": token.group(1),
+        "title": "双击活动",
+        "kind": "其他",
+        "held_on": "2031-02-03",
+        "org_unit_id": str(_unit(session, "P-XJ-KT").id),
+        "sessions": "1",
+    }
+    bad = client.post("/records/activities/new", data=form | {"sessions": "x"}, follow_redirects=False)
+    assert bad.status_code == 422 and token.group(1) in bad.text
+    first = client.post("/records/activities/new", data=form, follow_redirects=False)
+    again = client.post("/records/activities/new", data=form, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert session.scalar(select(func.count()).select_from(Activity).where(Activity.title == "双击活动")) == 1
+
+
+def test_attachments_are_checked_by_content(session: Session, tmp_path: Any) -> None:
+    import io
+    import zipfile
+
+    from shanhai.operations import attachments
+    from shanhai.projects.models import Project
+
+    admin = actor_of(session, "admin")
+    project = session.scalars(select(Project).order_by(Project.id)).first()
+    assert project is not None
+
+    def docx(*names: str) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name in names:
+                archive.writestr(name, "x")
+        return buffer.getvalue()
+
+    def add(name: str, data: bytes) -> Any:
+        return attachments.add(
+            session=session, actor=admin, data_dir=tmp_path, project_id=project.id, file_name=name, data=data
+        )
+
+    good = add("批复.docx", docx("[Content_Types].xml", "word/document.xml"))
+    assert good.content_type.endswith("wordprocessingml.document")
+    assert add("again.docx", docx("[Content_Types].xml", "word/document.xml")).id == good.id  # stored once
+    for name, data in (
+        ("a.docx", docx("[Content_Types].xml", "word/evil.html", "payload.exe")),
+        ("a.docx", docx("[Content_Types].xml", "xl/workbook.xml")),
+        ("photo.png", b"just text"),
+        ("empty.pdf", b""),
+        ("big.pdf", b"%PDF-" + b"0" * attachments.MAX_ATTACHMENT),
+        ("run.exe", b"MZ"),
+    ):
+        with pytest.raises(Invalid) as exc:
+            add(name, data)
+        assert exc.value.field == "file"

@@ -86,6 +86,7 @@ class EntryRead(BaseModel):
     editable: bool
     submission_id: int | None
     values: dict[str, str]
+    references: dict[str, str] = {}  # what the records say for the month (a work group's report)
 
 
 class EntryWrite(BaseModel):
@@ -126,6 +127,7 @@ def entry_read(form: datasets.EntryForm) -> EntryRead:
         editable=form.editable,
         submission_id=form.submission.id if form.submission else None,
         values=form.values,
+        references=form.references,
     )
 
 
@@ -206,7 +208,7 @@ def get_entry(
     org_unit_id: Annotated[int, Query(ge=1, le=MAX_ID)],
     period: Annotated[Text, Query(max_length=16)],
 ) -> EntryRead:
-    form = datasets.entry_form(
+    form = reporting.entry_form(
         session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period
     )
     return entry_read(form)

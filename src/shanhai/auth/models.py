@@ -149,3 +149,15 @@ class LoginThrottle(Base):
     ip: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FormToken(Base):
+    """A form handed out once: the first post of it does the work and remembers where it led; the same form
+    sent again (a double click, a reload, two tabs) leads there too instead of doing the work twice."""
+
+    __tablename__ = "form_tokens"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    result_url: Mapped[str] = mapped_column(String(256), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -7,11 +7,12 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action
 from shanhai.auth.login import _audit, is_locked
-from shanhai.auth.models import ApiToken, User, UserSession
+from shanhai.auth.models import ApiToken, FormToken, User, UserSession
 from shanhai.auth.scope import Actor, log_event
 from shanhai.db import find_one, utcnow
 from shanhai.errors import Invalid, NotFound
@@ -148,3 +149,36 @@ def revoke_token(*, session: Session, actor: Actor, token_id: int) -> ApiToken:
             session, actor, Action.GRANT, "api_token", row.id, f"吊销接口令牌“{row.name}”（{row.prefix}…）"
         )
     return row
+
+
+FORM_TOKEN_LENGTH = 32
+
+
+def new_form_token() -> str:
+    return secrets.token_hex(FORM_TOKEN_LENGTH // 2)
+
+
+def claim_form(*, session: Session, actor: Actor, token: str) -> FormToken | None:
+    """Claim a form's one-time token for this request: None when it is the first post (go on and do the work,
+    then `settle_form`), or the earlier post's row (the work is done: lead where it led). The database's key
+    decides between two posts at the same moment: the second waits for the first and then finds its row."""
+    token = token.strip()
+    if len(token) != FORM_TOKEN_LENGTH or not all(c in "0123456789abcdef" for c in token):
+        return None  # no token (an API client or an old page): nothing to remember
+    earlier = session.get(FormToken, token)
+    if earlier is not None:
+        return earlier if earlier.user_id == actor.user_id else None
+    try:
+        with session.begin_nested():
+            session.add(FormToken(token=token, user_id=actor.user_id))
+            session.flush()
+    except IntegrityError:
+        found = session.get(FormToken, token, populate_existing=True)
+        return found if found is not None and found.user_id == actor.user_id else None
+    return None
+
+
+def settle_form(*, session: Session, token: str, result_url: str) -> None:
+    row = session.get(FormToken, token.strip())
+    if row is not None:
+        row.result_url = result_url[:256]

@@ -88,6 +88,7 @@ class EntryForm:
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
     rule_errors: list[str] = field(default_factory=list)
+    references: dict[str, str] = field(default_factory=dict)  # element code → what the records say (台账参考)
 
     @property
     def status(self) -> str:

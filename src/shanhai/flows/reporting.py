@@ -20,6 +20,7 @@ from shanhai.db import serialize
 from shanhai.errors import Conflict, Invalid, OutOfScope
 from shanhai.lib import periods
 from shanhai.lib.beijing import beijing
+from shanhai.operations import reference
 from shanhai.orgunits.models import OrgUnit
 
 LOOKBACK = 12  # periods of each data set checked for overdue reports (a year of months)
@@ -209,3 +210,14 @@ def remind(
         for o in overview(session=session, actor=actor, today=today).overdue
         if o.data_set_id == data_set.id and o.org_unit_id == unit.id and o.period == period_id
     )
+
+
+def entry_form(
+    *, session: Session, actor: Actor, data_set_id: int, org_unit_id: int, period_id: str
+) -> datasets.EntryForm:
+    """A report's entry form with, for a work group's monthly report, what its records say for the month."""
+    form = datasets.entry_form(
+        session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period_id
+    )
+    form.references = reference.references(session=session, actor=actor, unit=form.unit, period=form.period)
+    return form

@@ -20,6 +20,22 @@ from shanhai.operations.models import Attachment
 from shanhai.projects import service as projects
 
 MAX_ATTACHMENT = 10 * 1024 * 1024
+# parts no Word or Excel file of ours holds: a zip carrying them is not taken for a document
+FOREIGN = (
+    ".exe",
+    ".dll",
+    ".bat",
+    ".cmd",
+    ".com",
+    ".js",
+    ".vbs",
+    ".ps1",
+    ".sh",
+    ".html",
+    ".htm",
+    ".jar",
+    ".scr",
+)
 MODULE = "项目"
 # extension → (content type, what it is called)
 TYPES = {
@@ -38,11 +54,11 @@ def _office_part(data: bytes) -> str | None:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, ValueError, OSError):
         return None
-    if "[Content_Types].xml" not in names:
+    if "[Content_Types].xml" not in names or any(n.lower().endswith(FOREIGN) for n in names):
         return None
-    if any(n.startswith("word/") for n in names):
+    if "word/document.xml" in names:
         return ".docx"
-    if any(n.startswith("xl/") for n in names):
+    if "xl/workbook.xml" in names:
         return ".xlsx"
     return None
 

@@ -217,7 +217,7 @@ class Attachment(Base, Timestamped):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     file_name: Mapped[str] = mapped_column(String(256))
-    content_type: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(128))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     caption: Mapped[str] = mapped_column(String(256), default="")

@@ -673,9 +673,17 @@ def update(
     actor.require(f"{rtype.module}:edit")
     obj = get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
     _same_version(obj, raw.get("version"), rtype)
+    for f in rtype.fields:  # fixed once saved: sending another value is refused, not ignored
+        if (
+            not f.editable
+            and f.key in raw
+            and read_field(session, actor, f, raw[f.key]) != getattr(obj, f.key)
+        ):
+            raise Invalid(f"{f.label}保存后不能修改", field=f.key)
     values = _read(session, actor, rtype, raw, new=False)
     if not actor.can("people:sensitive"):  # they saw these masked: what comes back is not a new value
-        values = {k: v for k, v in values.items() if not (f := rtype.field(k)) or not f.sensitive}
+        hidden = {f.key for f in rtype.fields if f.sensitive}
+        values = {k: v for k, v in values.items() if k not in hidden}
     before = derive.snapshot(obj)
     for key, value in values.items():
         setattr(obj, key, value)

@@ -147,7 +147,7 @@ def entry_page(
     org_unit_id: Annotated[int, Query(ge=1, le=MAX_ID)],
     period: Annotated[Text, Query(max_length=16)],
 ) -> Response:
-    form = datasets.entry_form(
+    form = reporting.entry_form(
         session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period
     )
     return _entry(request, form)
@@ -185,7 +185,7 @@ def save_entry(
         return _entry(request, exc.form, status=422, error=exc)
     except ShanhaiError as exc:
         recoverable(exc, session)
-        form = datasets.entry_form(
+        form = reporting.entry_form(
             session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period
         )
         return _entry(request, form, status=exc.status, error=exc)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
+from shanhai.auth.sessions import new_form_token
 from shanhai.errors import Invalid, ShanhaiError
 from shanhai.web.render import render
 
@@ -95,6 +96,10 @@ def show_form(
 ) -> HTMLResponse:
     """`buttons`: (label, action url, confirm text) of further POST actions (删除, 撤销 …) on the record."""
     fields = [(f, f.options(session, actor)) for f in form.fields]
+    if (
+        "version" not in form.hidden
+    ):  # a form that creates: sent twice, it creates once (auth.sessions.claim_form)
+        shown = {**shown, "form_token": shown.get("form_token") or new_form_token()}
     return render(
         request,
         "setup/form.html",

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor, visible
+from shanhai.auth.sessions import claim_form, settle_form
 from shanhai.errors import Invalid, NotFound, ShanhaiError
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep, SettingsDep
 from shanhai.lib.cnnum import normalize
@@ -200,13 +201,18 @@ def create(
     rtype = reg.get_type(kind)
     actor.require(f"{rtype.module}:create")
     raw = _posted(posted)
+    token = raw.pop("form_token", "")
     if "full_time" in {f.key for f in rtype.fields} and "full_time" not in raw:
         raw["full_time"] = ""  # an unticked box is not sent
+    earlier = claim_form(session=session, actor=actor, token=token)
+    if earlier is not None:  # the same form again: the record exists already
+        return _done(earlier.result_url or _base(kind))
     try:
         obj = reg.create(session=session, actor=actor, rtype=rtype, raw=raw)
     except ShanhaiError as exc:
         recoverable(exc, session)
-        return _show(request, session, actor, rtype, None, raw, exc)
+        return _show(request, session, actor, rtype, None, raw | {"form_token": token}, exc)
+    settle_form(session=session, token=token, result_url=_after(rtype, obj))
     return _done(_after(rtype, obj))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from shanhai.auth.models import DATA_SCOPE_LABELS, DataScope
 from shanhai.auth.scope import Actor, visible
 from shanhai.auth.service import get_role
+from shanhai.auth.sessions import claim_form, settle_form
 from shanhai.errors import Invalid, ShanhaiError
 from shanhai.flows import values as values_flow
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep
@@ -87,14 +88,20 @@ def _post(
     with what was typed and the error beside its field. Without the permission nothing is read: 403."""
     actor.require(permission)
     shown: dict[str, Any] = {}
+    token = (posted.get("form_token") or [""])[0]
+    earlier = claim_form(session=session, actor=actor, token=token)
+    if earlier is not None:  # the same new-record form sent again: done once already
+        return _done(earlier.result_url or "/")
     try:
         typed, shown = form.read(posted)
-        return _done(success(call(typed)))
+        url = success(call(typed))
+        settle_form(session=session, token=token, result_url=url)
+        return _done(url)
     except ShanhaiError as exc:
         recoverable(exc, session)
         if not shown:
             shown = {k: (v[0] if len(v) == 1 else v) for k, v in posted.items() if k != "csrf_token"}
-        return again(shown, exc)
+        return again({**shown, "form_token": token}, exc)
 
 
 # --- 部门管理 -----------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""Programme operations: the records behind the totals — work groups and the people they dispatch, fund
-plans with tranches and disbursements, park years, activities, consumption-aid sales, project attachments —
-and the projects' category, fund sources, responsible person, progress and completion date. The new
-permissions go to the roles that already hold their counterparts (工作台账 view/create/edit/delete/export like
-项目 view and 指标数据 create/edit/delete/export; 查看敏感信息 to the roles that approve).
+"""Programme operations: the records behind the totals (work groups and the people they dispatch, fund
+plans with tranches and disbursements, park years, activities, consumption-aid sales, project attachments),
+the one-time tokens of forms (a form sent twice does its work once), and the projects' category, fund sources,
+responsible person, progress and completion date. The new permissions go to the roles that already hold their
+counterparts (工作台账 like 项目 and 指标数据; 查看敏感信息 to the roles that approve).
 
 Revision ID: 0009
 Revises: 0008
@@ -45,6 +45,17 @@ def _grant() -> None:
 
 
 def upgrade() -> None:
+    op.create_table(
+        "form_tokens",
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("result_url", sa.String(length=256), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_form_tokens_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("token", name=op.f("pk_form_tokens")),
+    )
     op.create_table(
         "activities",
         sa.Column("title", sa.String(length=128), nullable=False),
@@ -297,7 +308,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("file_name", sa.String(length=256), nullable=False),
-        sa.Column("content_type", sa.String(length=64), nullable=False),
+        sa.Column("content_type", sa.String(length=128), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("caption", sa.String(length=256), nullable=False),
@@ -519,6 +530,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("form_tokens")
     op.execute(
         sa.text("DELETE FROM role_permissions WHERE permission IN :names").bindparams(
             sa.bindparam("names", list(GRANTS), expanding=True)
