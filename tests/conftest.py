@@ -84,7 +84,7 @@ def demo_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     db = Database(backend, tmp_path_factory.mktemp(backend))
     upgrade(db.engine)
     with Session(db.engine) as session:
-        load_demo(session=session)
+        load_demo(session=session, sources_dir=SEEDS if SEEDS.is_dir() else None)
         session.commit()
     yield db
     db.drop()

@@ -19,6 +19,7 @@ from shanhai import __version__
 from shanhai.analytics.replica import attach, use_replica
 from shanhai.api.admin import router as admin_api_router
 from shanhai.api.analytics import router as analytics_api_router
+from shanhai.api.documents import router as documents_api_router
 from shanhai.api.lists import router as lists_api_router
 from shanhai.api.records import router as records_api_router
 from shanhai.api.routes import router as api_router
@@ -27,6 +28,7 @@ from shanhai.auth.scope import log_event
 from shanhai.auth.service import Unauthenticated
 from shanhai.config import Settings, get_settings
 from shanhai.db import is_outage, make_engine, session_factory, transaction, translate
+from shanhai.documents.extraction.readers import MAX_BYTES
 from shanhai.errors import Forbidden, OutOfScope, ShanhaiError, Unavailable
 from shanhai.health import Outage, check_at_start
 from shanhai.http.deps import ActorDep, client_ip
@@ -36,6 +38,7 @@ from shanhai.validation_messages import chinese
 from shanhai.web.admin import router as web_admin_router
 from shanhai.web.analytics import router as web_analytics_router
 from shanhai.web.auth import router as web_auth_router
+from shanhai.web.documents import router as web_documents_router
 from shanhai.web.records import router as web_records_router
 from shanhai.web.render import render
 from shanhai.web.routes import router as web_router
@@ -120,10 +123,12 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     app.include_router(analytics_api_router)
     app.include_router(lists_api_router)
     app.include_router(records_api_router)
+    app.include_router(documents_api_router)
     app.include_router(setup_api_router)
     app.include_router(web_analytics_router)
     app.include_router(web_auth_router)
     app.include_router(web_records_router)
+    app.include_router(web_documents_router)
     app.include_router(web_setup_router)  # first: /admin/roles/new is not /admin/roles/{role_id}
     app.include_router(web_admin_router)
     app.include_router(web_router)
@@ -193,8 +198,8 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     app.add_middleware(
         BodyLimit,
         limit=settings.max_body_bytes,
-        upload_limit=MAX_ATTACHMENT + 64 * 1024,
-        upload_suffixes=("/attachments",),
+        upload_limit=max(MAX_ATTACHMENT, MAX_BYTES) + 64 * 1024,
+        upload_suffixes=("/attachments", "/documents/upload"),
     )
     app.add_middleware(RequestLog, on_response=on_response)
     return app

@@ -22,7 +22,7 @@ from shanhai.datasets.models import (
     data_set_units,
 )
 from shanhai.db import Base
-from shanhai.documents.models import Document, Source
+from shanhai.documents.models import Candidate, Document, Source
 from shanhai.indicators.facts_table import AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import DataElement, DataValue, Indicator, Period
 from shanhai.lifecycle.models import StageChange
@@ -49,6 +49,7 @@ __all__ = [
     "Attachment",
     "AuditLog",
     "Base",
+    "Candidate",
     "ConsumptionSale",
     "DataElement",
     "DataSet",

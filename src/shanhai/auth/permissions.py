@@ -34,6 +34,7 @@ MENUS: tuple[Menu, ...] = (
     Menu("indicators", "指标数据", ("view", "create", "edit", "delete", "export", "import", "approve")),
     Menu("projects", "项目", ("view", "create", "edit", "delete", "export")),
     Menu("records", "工作台账", ("view", "create", "edit", "delete", "export")),
+    Menu("documents", "报告文档", ("view", "create", "delete")),  # upload and review reports
     Menu("people", "干部人才", ("sensitive",)),  # 身份证号、手机号: masked for everyone else
     Menu(
         "system",
@@ -60,7 +61,14 @@ SETUP = frozenset(
     or p in {"programmes:create", "programmes:edit", "programmes:delete"}
 )
 BUSINESS_VIEW = frozenset(
-    {"dashboard:view", "programmes:view", "indicators:view", "projects:view", "records:view"}
+    {
+        "dashboard:view",
+        "programmes:view",
+        "indicators:view",
+        "projects:view",
+        "records:view",
+        "documents:view",
+    }
 )
 
 

@@ -28,6 +28,7 @@ ENTRY = BUSINESS_VIEW | {
     "records:create",
     "records:edit",
     "records:export",
+    "documents:create",
 }
 
 # code: (name, data scope, permissions, description)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shanhai.db import Base, Timestamped
@@ -25,6 +26,13 @@ class Document(Base, Timestamped):
     sha256: Mapped[str | None] = mapped_column(String(64))
     char_count: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
+    # an uploaded report: its plain text (what the offsets refer to), whose unit's scope it is in, who sent it
+    plain_text: Mapped[str | None] = mapped_column(Text)
+    org_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("org_units.id", ondelete="RESTRICT"), index=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    size: Mapped[int | None] = mapped_column(Integer)
 
 
 class SourceKind(StrEnum):
@@ -54,3 +62,42 @@ class Source(Base, Timestamped):
     note: Mapped[str] = mapped_column(Text, default="")
 
     document: Mapped[Document | None] = relationship()
+
+
+class CandidateStatus(StrEnum):
+    PENDING = "待审"
+    ACCEPTED = "采纳"
+    REJECTED = "驳回"
+    CORRECTED = "已更正"  # accepted with the reviewer's value, unit or qualifier
+
+
+class Candidate(Base, Timestamped):
+    """A figure the extractor found in an uploaded document, waiting for a reviewer: accepted into a data
+    value (which then cites the figure), corrected and accepted, or rejected. The suggestion (element, unit,
+    period, programme) and the words that led to it are kept beside the figure."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (UniqueConstraint("document_id", "start", "end", name="uq_candidates_span"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(Numeric(30, 4))
+    value_max: Mapped[Decimal | None] = mapped_column(Numeric(30, 4))
+    unit: Mapped[str] = mapped_column(String(16))
+    qualifier: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(128), default="")
+    status: Mapped[str] = mapped_column(String(8), default=CandidateStatus.PENDING.value, index=True)
+    element_id: Mapped[int | None] = mapped_column(ForeignKey("data_elements.id", ondelete="SET NULL"))
+    suggested_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="SET NULL"))
+    period_id: Mapped[str | None] = mapped_column(String(16))
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(500), default="")  # the words that led to the suggestion
+    value_id: Mapped[int | None] = mapped_column(ForeignKey("data_values.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    document: Mapped[Document] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -105,7 +105,10 @@ class Excerpt:
 
 
 def read_text(*, document: Document, sources_dir: Path | None) -> str | None:
-    """The document's text from the configured folder, only if its sha256 is the one cited."""
+    """The document's text: an uploaded report's stored plain text, or the file in the configured folder
+    only if its sha256 is the one cited."""
+    if document.plain_text is not None:
+        return document.plain_text
     if sources_dir is None or not document.file_name:
         return None
     path = sources_dir / document.file_name

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from shanhai.audit.models import AuditLog
 from shanhai.auth.scope import Actor
 from shanhai.datasets import service as datasets
+from shanhai.documents.models import Source
 from shanhai.errors import Conflict
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
@@ -37,6 +38,7 @@ def create_value(
     qualifier: Qualifier,
     comment: str = "",
     category_option: str = "",
+    source: Source | None = None,
 ) -> DataValue:
     actor.require("indicators:create")
     element = indicators.get_element(session=session, code=element_code)
@@ -56,6 +58,7 @@ def create_value(
         qualifier=qualifier,
         comment=comment,
         category_option=category_option,
+        source=source,
     )
 
 

@@ -305,8 +305,10 @@ def create_value(
     qualifier: Qualifier,
     comment: str = "",
     category_option: str = "",
+    source: Source | None = None,
 ) -> DataValue:
-    """Enter a value by hand: the unit must be within the actor's scope; the source names who entered it."""
+    """Enter a value: the unit must be within the actor's scope; the source names who entered it, or is the
+    figure of a report a reviewer accepted (`source`)."""
     actor.require("indicators:create")
     element = get_element(session=session, code=element_code)
     unit = session.get(OrgUnit, org_unit_id)
@@ -329,7 +331,8 @@ def create_value(
         category_option=category_option,
     ):
         raise Conflict(f"{unit.name}{period.name}的“{element.name}”已有数据，请修改原数据", field="period")
-    source = manual_source(session=session, username=actor.display_name)
+    if source is None:
+        source = manual_source(session=session, username=actor.display_name)
     return set_value(
         session=session,
         actor=actor,

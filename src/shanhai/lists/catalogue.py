@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, select, true
+from sqlalchemy import Select, and_, exists, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from shanhai.audit.models import AuditLog
@@ -16,7 +16,7 @@ from shanhai.auth.models import DATA_SCOPE_LABELS, LoginLog, Role, User, user_ro
 from shanhai.auth.scope import Actor, visible
 from shanhai.auth.service import is_locked
 from shanhai.datasets.models import STATUS_LABELS, DataSet, Submission
-from shanhai.documents.models import Source
+from shanhai.documents.models import Document, Source
 from shanhai.documents.service import citation_label
 from shanhai.indicators.models import AGGREGATION_LABELS, DataElement, DataValue, Indicator, Period
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier, format_quantity
@@ -606,6 +606,38 @@ DATA_SETS = ListSpec(
     tiebreak=DataSet.id,
 )
 
+# --- 报告文档 -------------------------------------------------------------------------------------------
+
+DOCUMENTS = ListSpec(
+    name="documents",
+    title="报告文档",
+    module="报告文档",
+    permission="documents:view",
+    export_permission="documents:view",
+    page_url="/documents",
+    # the demo's reports belong to no unit (everyone's); an uploaded one is in its unit's scope
+    base=lambda actor: select(Document).where(
+        or_(Document.org_unit_id.is_(None), visible(actor, Document.org_unit_id, Document.uploaded_by_id))
+    ),
+    columns=(
+        Column(
+            "title", "标题", lambda d: d.title, Document.title, width=40, link=lambda d: f"/documents/{d.id}"
+        ),
+        Column("publisher", "发布单位", lambda d: d.publisher, Document.publisher, width=16),
+        Column("published_on", "发布日期", lambda d: d.published_on, Document.published_on, Kind.DATE, 12),
+        Column("file_name", "文件", lambda d: d.file_name or "（仅有描述）", Document.file_name, width=24),
+        Column("char_count", "字数", lambda d: d.char_count, Document.char_count, Kind.INT, 8),
+        Column("created_at", "登记时间", lambda d: d.created_at, Document.created_at, Kind.DATETIME, 18),
+    ),
+    filters=(
+        search(
+            "q", "文档", (Document.title, Document.publisher, Document.file_name), placeholder="标题或文件名"
+        ),
+    ),
+    default_sort="-created_at",
+    tiebreak=Document.id,
+)
+
 SPECS: dict[str, ListSpec] = {
     spec.name: spec
     for spec in (
@@ -621,5 +653,6 @@ SPECS: dict[str, ListSpec] = {
         ELEMENTS,
         INDICATORS,
         DATA_SETS,
+        DOCUMENTS,
     )
 }

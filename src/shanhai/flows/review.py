@@ -1,0 +1,524 @@
+"""Reports read into indicators: upload a report (txt, docx, pdf), find every figure in it, suggest for each a
+data element, org unit, period and programme (saying which words led there), and let a reviewer accept a
+figure into a data value that cites it, correct it first, or reject it.
+
+One upload stores the file once by its SHA-256 and the plain text its offsets refer to; the same file sent
+again finds the same document. Each figure is a candidate on the shared lifecycle (待审 → 采纳 / 已更正 /
+驳回, 驳回 → 待审); accepting goes through the one write path of values (scope, report ownership, rules,
+audit)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from shanhai.audit.service import Action, record
+from shanhai.auth.scope import Actor, unit_visible, visible
+from shanhai.db import serialize
+from shanhai.documents.extraction import extract_figures
+from shanhai.documents.extraction.figure import Figure
+from shanhai.documents.extraction.readers import read_document
+from shanhai.documents.models import Candidate, CandidateStatus, Document
+from shanhai.documents.service import document_source
+from shanhai.documents.spans import sentence_span
+from shanhai.errors import Conflict, Invalid, NotFound
+from shanhai.flows import values as values_flow
+from shanhai.indicators.models import DataElement, ValueKind
+from shanhai.indicators.service import same_unit
+from shanhai.lib import periods
+from shanhai.lib.beijing import today
+from shanhai.lib.cnnum import Qualifier, format_quantity, normalize
+from shanhai.lifecycle.service import Machine, Move, move
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Place, Programme
+
+MODULE = "报告文档"
+S = CandidateStatus
+MACHINE = Machine(
+    kind="candidate",
+    module=MODULE,
+    field="status",
+    labels={s.value: s.value for s in CandidateStatus},
+    moves=(
+        Move(S.PENDING.value, S.ACCEPTED.value, "采纳", "indicators:create"),
+        Move(S.PENDING.value, S.CORRECTED.value, "更正后采纳", "indicators:create"),
+        Move(S.PENDING.value, S.REJECTED.value, "驳回", "indicators:edit"),
+        Move(S.REJECTED.value, S.PENDING.value, "恢复待审", "indicators:edit"),
+    ),
+    note_field="note",
+)
+YEAR = re.compile(r"(20\d\d)年")
+UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
+
+
+def document_visible(actor: Actor, document: Document, unit: OrgUnit | None) -> bool:
+    """A report the demo loaded belongs to no unit and is everyone's; an uploaded one is in its unit's
+    scope."""
+    if document.org_unit_id is None or unit is None:
+        return True
+    return unit_visible(actor, unit, document.uploaded_by_id)
+
+
+def get_document(*, session: Session, actor: Actor, document_id: int) -> Document:
+    actor.require("documents:view")
+    document = session.get(Document, document_id)
+    unit = session.get(OrgUnit, document.org_unit_id) if document and document.org_unit_id else None
+    if document is None or not document_visible(actor, document, unit):
+        raise NotFound("文档不存在或不在您的数据范围内", field="document_id")
+    return document
+
+
+def visible_documents(actor: Actor) -> ColumnElement[bool]:
+    return or_(Document.org_unit_id.is_(None), visible(actor, Document.org_unit_id, Document.uploaded_by_id))
+
+
+# --- suggestions -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    element_id: int | None
+    unit_id: int | None
+    period_id: str | None
+    programme_id: int | None
+    reason: str
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1) if not any(ch.isspace() for ch in text[i : i + 2])}
+
+
+class Suggester:
+    """Reads the product's elements, units and programmes once per document."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        self.elements = list(session.scalars(select(DataElement).order_by(DataElement.id)))
+        units = session.scalars(
+            select(OrgUnit).where(OrgUnit.closed.is_(False)).order_by(OrgUnit.level.desc())
+        )
+        self.units: list[tuple[str, OrgUnit]] = []
+        for unit in units:
+            if not unit_visible(actor, unit):
+                continue
+            names = {unit.name}
+            short = unit.name
+            for suffix in UNIT_SUFFIXES:
+                if short.endswith(suffix) and len(short) - len(suffix) >= 2:
+                    short = short[: -len(suffix)]
+                    break
+            names.add(short)
+            self.units += [(name, unit) for name in names]
+        for place in session.scalars(select(Place)):
+            if unit_visible(actor, place.org_unit):
+                self.units.append((place.name, place.org_unit))
+        self.units.sort(key=lambda pair: -len(pair[0]))
+        self.programmes = [
+            (word, p)
+            for p in session.scalars(select(Programme).order_by(Programme.sort_order))
+            for word in {p.short_name, p.name}
+        ]
+        self.programmes.sort(key=lambda pair: -len(pair[0]))
+        self.default_unit = session.get(OrgUnit, actor.org_unit_id) if actor.org_unit_id else None
+
+    def suggest(self, text: str, figure: Figure, year: int) -> Suggestion:
+        s_start, s_end = sentence_span(text, figure.start, figure.end)
+        sentence = text[s_start:s_end]
+        near = text[max(s_start, figure.start - 24) : figure.start] + figure.subject
+        reasons = []
+        element, best = None, (0.0, 0)
+        context = _bigrams(near)
+        for candidate in self.elements:
+            if not same_unit(candidate.unit, figure.unit):
+                continue
+            name = _bigrams(candidate.name)
+            shared = len(name & context)
+            score = (shared / len(name), shared) if shared and name else (0.0, 0)  # how much of the name is there
+            if score > best:
+                element, best = candidate, score
+        if element is not None:
+            shared = "".join(sorted(_bigrams(element.name) & _bigrams(near)))[:24]
+            reasons.append(f"单位“{figure.unit}”相符，上下文与“{element.name}”共有“{shared}”")
+        p_start = text.rfind("\n", 0, s_start) + 1
+        paragraph = text[p_start : figure.start]  # the paragraph up to the figure: its place and year
+        unit = None
+        for where, label in ((sentence, "句中"), (paragraph, "本段")):
+            unit = next(((name, u) for name, u in self.units if name in where), None)
+            if unit is not None:
+                reasons.append(f"{label}提到“{unit[0]}”")
+                break
+        if unit is None and self.default_unit is not None:
+            unit = (self.default_unit.name, self.default_unit)
+            reasons.append(f"未提到单位，默认上传者所在的“{self.default_unit.name}”")
+        period = None
+        for where, label in ((text[s_start : figure.start], "句中"), (paragraph, "本段")):
+            years = [int(m.group(1)) for m in YEAR.finditer(where)]
+            if years:
+                period = str(years[-1])
+                reasons.append(f"{label}提到“{period}年”")
+                break
+        if period is None:
+            period = str(year)
+            reasons.append(f"未提到年份，按报告年度 {year} 年")
+        programme = None
+        for where, label in ((sentence, "句中"), (paragraph, "本段")):
+            programme = next(((word, p) for word, p in self.programmes if word in where), None)
+            if programme is not None:
+                reasons.append(f"{label}提到“{programme[0]}”")
+                break
+        return Suggestion(
+            element_id=element.id if element else None,
+            unit_id=unit[1].id if unit else None,
+            period_id=period,
+            programme_id=programme[1].id if programme else None,
+            reason="；".join(reasons)[:500],
+        )
+
+
+# --- upload --------------------------------------------------------------------------------------------
+
+
+def _store(data_dir: Path, sha256: str, data: bytes) -> None:
+    path = data_dir / "documents" / sha256[:2] / sha256
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _report_year(text: str, published_on: date | None) -> int:
+    if published_on is not None:
+        return published_on.year
+    found = [int(y) for y in YEAR.findall(text[:2000])]
+    return max(found) if found else today().year
+
+
+def upload(
+    *,
+    session: Session,
+    actor: Actor,
+    data_dir: Path,
+    file_name: str,
+    data: bytes,
+    title: str = "",
+    publisher: str = "",
+    published_on: date | None = None,
+) -> tuple[Document, bool]:
+    """(the document, whether it is new). Nothing is stored when the file cannot be read."""
+    actor.require("documents:create")
+    name = os.path.basename(file_name.replace("\\", "/")).strip()[:200] or "未命名"
+    text = read_document(data, name)  # a DocumentError names the problem (field "file")
+    sha256 = hashlib.sha256(data).hexdigest()
+    serialize(session, f"document:{sha256}")  # the same file sent twice at once: one document
+    for same in session.scalars(
+        select(Document).where(Document.sha256 == sha256, Document.plain_text.is_not(None))
+    ):
+        unit = session.get(OrgUnit, same.org_unit_id) if same.org_unit_id else None
+        if document_visible(actor, same, unit):
+            return same, False
+    title = title.strip()[:200] or os.path.splitext(name)[0][:200]
+    if any(ord(ch) < 32 for ch in title + publisher):
+        raise Invalid("标题或发布单位含有不可见的控制字符", field="title")
+    _store(data_dir, sha256, data)
+    document = Document(
+        code=f"up-{sha256[:16]}-{uuid.uuid4().hex[:8]}",
+        title=title,
+        publisher=publisher.strip()[:128],
+        published_on=published_on,
+        file_name=name,
+        sha256=sha256,
+        char_count=len(text),
+        plain_text=text,
+        org_unit_id=actor.org_unit_id,
+        uploaded_by_id=actor.user_id,
+        size=len(data),
+        note="上传的报告",
+    )
+    session.add(document)
+    session.flush()
+    suggester = Suggester(session, actor)
+    year = _report_year(text, published_on)
+    figures = extract_figures(text)
+    for figure in figures:
+        hint = suggester.suggest(text, figure, year)
+        session.add(
+            Candidate(
+                document_id=document.id,
+                start=figure.start,
+                end=figure.end,
+                text=figure.text[:64],
+                value=figure.value,
+                value_max=figure.value_max,
+                unit=figure.unit[:16],
+                qualifier=figure.qualifier.value,
+                subject=figure.subject[:128],
+                element_id=hint.element_id,
+                suggested_unit_id=hint.unit_id,
+                period_id=hint.period_id,
+                programme_id=hint.programme_id,
+                reason=hint.reason,
+            )
+        )
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        module=MODULE,
+        action=Action.CREATE,
+        object_type="document",
+        object_id=document.id,
+        summary=f"上传报告：《{title}》（{len(text)} 字，{len(figures)} 个数字待审）",
+        after={"sha256": sha256, "size": len(data), "figures": len(figures)},
+    )
+    return document, True
+
+
+# --- review --------------------------------------------------------------------------------------------
+
+
+def get_candidate(*, session: Session, actor: Actor, candidate_id: int) -> Candidate:
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None:
+        raise NotFound("待审数字不存在或不在您的数据范围内", field="candidate_id")
+    get_document(session=session, actor=actor, document_id=candidate.document_id)
+    return candidate
+
+
+def _version(candidate: Candidate, version: int | None) -> None:
+    if version is None or version != candidate.version:
+        raise Conflict("该数字已被他人处理，请刷新后重试", field="version")
+
+
+def accept(
+    *,
+    session: Session,
+    actor: Actor,
+    candidate_id: int,
+    version: int | None,
+    element_code: str,
+    org_unit_id: int,
+    period_id: str,
+    programme_id: int | None,
+    value: Decimal | None = None,
+    qualifier: Qualifier | None = None,
+    note: str = "",
+) -> Candidate:
+    """Accept a figure into a data value citing it (its span and sentence). A value or qualifier other than
+    the extracted one makes it 已更正 (the reason goes into the history)."""
+    actor.require("indicators:create")
+    candidate = get_candidate(session=session, actor=actor, candidate_id=candidate_id)
+    _version(candidate, version)
+    document = candidate.document
+    text = document.plain_text or ""
+    element = session.scalar(select(DataElement).where(DataElement.code == element_code.strip()))
+    if element is None:
+        raise Invalid(f"指标不存在：{element_code[:40]}", field="element")
+    corrected = (value is not None and value != candidate.value) or (
+        qualifier is not None and qualifier.value != candidate.qualifier
+    )
+    if not corrected and not same_unit(element.unit, candidate.unit):
+        raise Invalid(
+            f"数字的单位“{candidate.unit}”与指标“{element.name}”的单位“{element.unit}”不符：请改选指标，或更正数值后采纳",
+            field="element",
+        )
+    s_start, s_end = sentence_span(text, candidate.start, candidate.end)
+    source = document_source(
+        session=session,
+        document=document,
+        figure_text=candidate.text,
+        span=(candidate.start, candidate.end, s_start, s_end),
+        note=f"审核采纳：{actor.display_name}",
+    )
+    to = S.CORRECTED if corrected else S.ACCEPTED
+    if corrected and not note.strip():
+        was = format_quantity(candidate.value, candidate.unit)
+        note = f"更正：{was} → {normalize(value or candidate.value)}"
+    move(
+        session=session,
+        actor=actor,
+        machine=MACHINE,
+        obj=candidate,
+        to=to.value,
+        note=note,
+        what=f"数字“{candidate.text}”",
+    )
+    data_value = values_flow.create_value(
+        session=session,
+        actor=actor,
+        element_code=element.code,
+        org_unit_id=org_unit_id,
+        period_id=period_id,
+        programme_id=programme_id,
+        kind=ValueKind.ACTUAL,
+        value=value if value is not None else candidate.value,
+        qualifier=qualifier or Qualifier(candidate.qualifier),
+        comment=f"采自《{document.title}》",
+        source=source,
+    )
+    candidate.value_id = data_value.id
+    candidate.element_id, candidate.suggested_unit_id = element.id, org_unit_id
+    candidate.period_id, candidate.programme_id = data_value.period_id, programme_id
+    session.flush()
+    return candidate
+
+
+def reject(
+    *, session: Session, actor: Actor, candidate_id: int, version: int | None, note: str = ""
+) -> Candidate:
+    actor.require("indicators:edit")
+    candidate = get_candidate(session=session, actor=actor, candidate_id=candidate_id)
+    _version(candidate, version)
+    move(
+        session=session,
+        actor=actor,
+        machine=MACHINE,
+        obj=candidate,
+        to=S.REJECTED.value,
+        note=note,
+        what=f"数字“{candidate.text}”",
+    )
+    return candidate
+
+
+def reopen(*, session: Session, actor: Actor, candidate_id: int, version: int | None) -> Candidate:
+    actor.require("indicators:edit")
+    candidate = get_candidate(session=session, actor=actor, candidate_id=candidate_id)
+    _version(candidate, version)
+    move(
+        session=session,
+        actor=actor,
+        machine=MACHINE,
+        obj=candidate,
+        to=S.PENDING.value,
+        what=f"数字“{candidate.text}”",
+    )
+    return candidate
+
+
+# --- the reading view (one data function: the page and its JSON twin) --------------------------------------
+
+
+class Segment(BaseModel):
+    text: str
+    candidate_id: int | None = None
+    status: str | None = None
+
+
+class CandidateRead(BaseModel):
+    id: int
+    version: int
+    start: int
+    end: int
+    text: str
+    display: str
+    value: Decimal
+    unit: str
+    qualifier: str
+    subject: str
+    status: str
+    sentence: str
+    element: str | None  # code
+    element_name: str | None
+    org_unit_id: int | None
+    org_unit: str | None
+    period_id: str | None
+    programme_id: int | None
+    programme: str | None
+    reason: str
+    value_id: int | None
+
+
+class DocumentPage(BaseModel):
+    id: int
+    title: str
+    publisher: str
+    file_name: str | None
+    char_count: int | None
+    size: int | None
+    pending: int
+    segments: list[Segment]
+    candidates: list[CandidateRead]
+
+
+def document_page(*, session: Session, actor: Actor, document_id: int) -> DocumentPage:
+    document = get_document(session=session, actor=actor, document_id=document_id)
+    text = document.plain_text
+    if text is None:
+        raise NotFound("该文档没有可审阅的原文（演示数据的报告请看出处引用）", field="document_id")
+    rows = list(
+        session.scalars(
+            select(Candidate).where(Candidate.document_id == document.id).order_by(Candidate.start)
+        )
+    )
+    elements = {e.id: e for e in session.scalars(select(DataElement))}
+    units = {u.id: u for u in session.scalars(select(OrgUnit))}
+    programmes = {p.id: p for p in session.scalars(select(Programme))}
+    segments: list[Segment] = []
+    pos = 0
+    for c in rows:
+        if c.start < pos:
+            continue
+        segments.append(Segment(text=text[pos : c.start]))
+        segments.append(Segment(text=text[c.start : c.end], candidate_id=c.id, status=c.status))
+        pos = c.end
+    segments.append(Segment(text=text[pos:]))
+    reads = []
+    for c in rows:
+        s_start, s_end = sentence_span(text, c.start, c.end)
+        element = elements.get(c.element_id) if c.element_id else None
+        unit = units.get(c.suggested_unit_id) if c.suggested_unit_id else None
+        programme = programmes.get(c.programme_id) if c.programme_id else None
+        reads.append(
+            CandidateRead(
+                id=c.id,
+                version=c.version,
+                start=c.start,
+                end=c.end,
+                text=c.text,
+                display=format_quantity(normalize(c.value), c.unit, c.qualifier),
+                value=normalize(c.value),
+                unit=c.unit,
+                qualifier=c.qualifier,
+                subject=c.subject,
+                status=c.status,
+                sentence=" ".join(text[s_start:s_end].split()),
+                element=element.code if element else None,
+                element_name=element.name if element else None,
+                org_unit_id=unit.id if unit else None,
+                org_unit=unit.name if unit else None,
+                period_id=c.period_id,
+                programme_id=programme.id if programme else None,
+                programme=programme.short_name if programme else None,
+                reason=c.reason,
+                value_id=c.value_id,
+            )
+        )
+    return DocumentPage(
+        id=document.id,
+        title=document.title,
+        publisher=document.publisher,
+        file_name=document.file_name,
+        char_count=document.char_count,
+        size=document.size,
+        pending=sum(1 for c in rows if c.status == S.PENDING.value),
+        segments=segments,
+        candidates=reads,
+    )
+
+
+def check_period(period_id: str) -> str:
+    try:
+        return periods.parse(period_id.strip()).id
+    except periods.PeriodFormatError as exc:
+        raise Invalid(str(exc), field="period") from exc

@@ -1,0 +1,170 @@
+"""报告文档: upload a report, read it with every figure highlighted, and accept, correct or reject each figure
+(the suggestion preselected, the words that led to it shown). One data function per page (flows.review)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shanhai.auth.scope import Actor
+from shanhai.errors import Invalid, NotFound, ShanhaiError
+from shanhai.flows import review
+from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep, SettingsDep
+from shanhai.indicators.models import DataElement
+from shanhai.indicators.service import parse_number
+from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
+from shanhai.lists.catalogue import DOCUMENTS
+from shanhai.programmes.models import Programme
+from shanhai.web.lists import render_list
+from shanhai.web.records import _units
+from shanhai.web.render import recoverable, render
+
+router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@router.get("/documents", summary="报告文档")
+def documents_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    return render_list(request, session, actor, DOCUMENTS, template="documents/list.html")
+
+
+def _choices(session: Session, actor: Actor) -> dict[str, Any]:
+    elements = session.scalars(select(DataElement).order_by(DataElement.group, DataElement.code))
+    programmes = session.scalars(select(Programme).order_by(Programme.sort_order, Programme.id))
+    return {
+        "elements": [(e.code, f"{e.name}（{e.unit}）") for e in elements],
+        "units": _units(session, actor),
+        "programmes": [(str(p.id), p.short_name) for p in programmes],
+        "qualifiers": [(q.value, label) for q, label in QUALIFIER_LABELS.items()],
+    }
+
+
+def _page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    document_id: int,
+    error: ShanhaiError | None = None,
+    typed: dict[str, Any] | None = None,
+) -> Response:
+    data = review.document_page(session=session, actor=actor, document_id=document_id)
+    return render(
+        request,
+        "documents/read.html",
+        status_code=error.status if error else 200,
+        data=data,
+        error=error,
+        typed=typed or {},
+        json_url=f"/api/v1/documents/{document_id}",
+        **_choices(session, actor),
+    )
+
+
+@router.get("/documents/{document_id}", summary="阅读与审核报告")
+def read_page(document_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    return _page(request, session, actor, document_id)
+
+
+@router.post("/documents/upload", summary="上传报告")
+def upload(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    title: Annotated[str, Form(max_length=200)] = "",
+    publisher: Annotated[str, Form(max_length=128)] = "",
+    published_on: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    actor.require("documents:create")
+    try:
+        day = date.fromisoformat(published_on.strip()) if published_on.strip() else None
+    except ValueError:
+        day = None
+    try:
+        if published_on.strip() and day is None:
+            raise Invalid("发布日期应为日期，如 2025-12-31", field="published_on")
+        document, _ = review.upload(
+            session=session,
+            actor=actor,
+            data_dir=settings.data_dir,
+            file_name=file.filename or "",
+            data=file.file.read(MAX_UPLOAD + 1),
+            title=title,
+            publisher=publisher,
+            published_on=day,
+        )
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        typed = {"title": title, "publisher": publisher, "published_on": published_on}
+        return render_list(
+            request, session, actor, DOCUMENTS, template="documents/list.html", upload_error=exc, typed=typed
+        )
+    return RedirectResponse(f"/documents/{document.id}", status_code=303)
+
+
+def _decimal(text: str) -> Decimal | None:
+    return parse_number(text, "value") if text.strip() else None
+
+
+@router.post("/documents/{document_id}/candidates/{candidate_id}", summary="审核报告中的数字")
+def decide(
+    document_id: IdPath,
+    candidate_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    posted: FormDep,
+) -> Response:
+    form = {k: (v[0] if v else "") for k, v in posted.items() if k != "csrf_token"}
+    action = form.get("action", "")
+    version = (
+        int(form["version"]) if form.get("version", "").isdigit() and len(form["version"]) < 10 else None
+    )
+    try:
+        candidate = review.get_candidate(session=session, actor=actor, candidate_id=candidate_id)
+        if candidate.document_id != document_id:
+            raise NotFound("待审数字不存在或不在您的数据范围内", field="candidate_id")
+        if action == "reject":
+            review.reject(
+                session=session,
+                actor=actor,
+                candidate_id=candidate_id,
+                version=version,
+                note=form.get("note", ""),
+            )
+        elif action == "reopen":
+            review.reopen(session=session, actor=actor, candidate_id=candidate_id, version=version)
+        elif action == "accept":
+            unit = form.get("org_unit_id", "")
+            programme = form.get("programme_id", "")
+            if not (unit.isdigit() and len(unit) < 10):
+                raise Invalid("请选择单位", field="org_unit_id")
+            qualifier = form.get("qualifier", "")
+            review.accept(
+                session=session,
+                actor=actor,
+                candidate_id=candidate_id,
+                version=version,
+                element_code=form.get("element", ""),
+                org_unit_id=int(unit),
+                period_id=review.check_period(form.get("period", "")),
+                programme_id=int(programme) if programme.isdigit() and len(programme) < 10 else None,
+                value=_decimal(form.get("value", "")),
+                qualifier=Qualifier(qualifier) if qualifier in {q.value for q in Qualifier} else None,
+                note=form.get("note", "")[:500],
+            )
+        else:
+            raise Invalid("未知的操作", field="action")
+    except NotFound:
+        raise
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        return _page(request, session, actor, document_id, exc, {**form, "candidate_id": candidate_id})
+    return RedirectResponse(f"/documents/{document_id}#c{candidate_id}", status_code=303)

@@ -1,0 +1,151 @@
+"""Reports read into indicators: upload (txt in UTF-8 or GBK, docx, pdf), every figure a candidate with a
+suggestion and the words behind it, accepted through the one write path into values that cite the figure,
+corrected, rejected; bad files refused with a message and nothing stored; scope like the uploader's unit."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from pypdf import PdfWriter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shanhai.documents.models import Candidate, Document
+from shanhai.indicators.models import DataValue
+from shanhai.orgunits.models import OrgUnit
+
+REPORT = (
+    "2025年泉山区科技工作总结\n"
+    "2025年，泉山区新增高新技术企业45家，技术合同成交额突破12亿元。"
+    "全年组织科技金融对接活动6场，帮助53家企业获得贷款1.56亿元。\n"
+    "第十一批干部人才到岗以来，累计培训1万余人次。"
+)
+
+
+def _upload(client: TestClient, name: str, data: bytes, **form: str):
+    return client.post("/api/v1/documents/upload", files={"file": (name, data)}, data=form)
+
+
+def _unit_id(session: Session, code: str) -> int:
+    return session.scalars(select(OrgUnit.id).where(OrgUnit.code == code)).one()
+
+
+def test_upload_finds_every_figure_with_suggestions_and_the_same_file_finds_the_same_document(
+    as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    officer = as_persona("quanshan_officer")
+    r = _upload(officer, "总结.txt", REPORT.encode("utf-8"), title="泉山区科技工作总结")
+    assert r.status_code == 201, r.text
+    first = r.json()
+    page = officer.get(f"/api/v1/documents/{first['id']}").json()
+    texts = [c["text"] for c in page["candidates"]]
+    assert texts == ["45家", "12亿元", "6场", "53家", "1.56亿元", "1万余人次"]
+    text = "".join(s["text"] for s in page["segments"])
+    assert text == REPORT  # the highlighted reading view is the text itself
+    for c in page["candidates"]:
+        assert REPORT[c["start"] : c["end"]] == c["text"] and c["status"] == "待审"
+    loans = next(c for c in page["candidates"] if c["text"] == "1.56亿元")
+    assert loans["element"] == "TECH_LOANS" and loans["org_unit"] == "泉山区" and loans["period_id"] == "2025"
+    assert "泉山" in loans["reason"] and "2025年" in loans["reason"]
+    again = _upload(officer, "副本.txt", REPORT.encode("utf-8"))
+    assert again.status_code == 200 and again.json()["id"] == first["id"] and not again.json()["created"]
+    # GBK text is decoded correctly (a different file: a new document)
+    gbk = _upload(officer, "gbk.txt", REPORT.replace("45家", "46家").encode("gb18030"))
+    assert gbk.status_code == 201
+    assert officer.get(f"/api/v1/documents/{gbk.json()['id']}").json()["candidates"][0]["text"] == "46家"
+    # another district does not see it
+    assert as_persona("jingkai_officer").get(f"/api/v1/documents/{first['id']}").status_code == 404
+
+
+def _docx(parts: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, body in parts.items():
+            archive.writestr(name, body)
+    return buffer.getvalue()
+
+
+def _blank_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("junk.txt", bytes(range(256)) * 40),
+        ("empty.txt", b""),
+        ("blank.txt", b"   \n  "),
+        ("scan.pdf", _blank_pdf()),
+        ("fake.pdf", b"%PDF-1.7 not really"),
+        ("zip.docx", _docx({"readme.txt": "hello"})),
+        ("photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100),
+    ],
+)
+def test_bad_files_get_a_message_and_nothing_is_stored(
+    as_persona: Callable[[str], TestClient], session: Session, name: str, data: bytes
+) -> None:
+    before = session.scalar(select(func.count()).select_from(Document))
+    r = _upload(as_persona("city_admin"), name, data)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["field"] == "file" and any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
+    assert session.scalar(select(func.count()).select_from(Document)) == before
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(as_persona: Callable[[str], TestClient]) -> None:
+    r = _upload(as_persona("city_admin"), "big.txt", b"1" * (50 * 1024 * 1024))
+    assert r.status_code == 413 and "过大" in r.json()["error"]["message"]
+
+
+def test_accept_correct_and_reject_figures(as_persona: Callable[[str], TestClient], session: Session) -> None:
+    officer = as_persona("quanshan_officer")
+    doc = _upload(officer, "总结.txt", REPORT.encode("utf-8")).json()
+    candidates = {c["text"]: c for c in officer.get(f"/api/v1/documents/{doc['id']}").json()["candidates"]}
+    quanshan = _unit_id(session, "XZ-QS")
+    loans = candidates["1.56亿元"]
+    body = {"version": loans["version"], "element": "TECH_LOANS", "org_unit_id": quanshan, "period": "2033"}
+    r = officer.post(f"/api/v1/candidates/{loans['id']}/accept", json=body)
+    assert r.status_code == 200 and r.json()["status"] == "采纳", r.text
+    value = session.get(DataValue, r.json()["value_id"])
+    assert value is not None and value.value == 156000000 and value.source.figure_text == "1.56亿元"
+    assert (value.source.start, value.source.end) == (loans["start"], loans["end"])
+    # the value's page shows the sentence with the figure marked
+    page = officer.get(f"/values/{value.id}/edit").text
+    assert "<mark>1.56亿元</mark>" in page and "帮助53家企业获得贷款" in page
+    # the same candidate again: stale version
+    assert officer.post(f"/api/v1/candidates/{loans['id']}/accept", json=body).status_code == 409
+    # a unit that does not fit the element is refused, naming the field
+    firms = candidates["45家"]
+    bad = {"version": firms["version"], "element": "TECH_LOANS", "org_unit_id": quanshan, "period": "2033"}
+    r = officer.post(f"/api/v1/candidates/{firms['id']}/accept", json=bad)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "element"
+    # corrected: accepted with the reviewer's number
+    fixed = bad | {"element": "HNTE_NEW", "value": "44", "note": "原文笔误"}
+    r = officer.post(f"/api/v1/candidates/{firms['id']}/accept", json=fixed)
+    assert r.status_code == 200 and r.json()["status"] == "已更正"
+    assert session.get(DataValue, r.json()["value_id"]).value == 44  # type: ignore[union-attr]
+    # a unit outside the officer's scope is refused
+    training = candidates["1万余人次"]
+    outside = {
+        "version": training["version"],
+        "element": "SKILL_TRAINEES",
+        "period": "2033",
+        "org_unit_id": _unit_id(session, "P-XJ-KT"),
+    }
+    assert officer.post(f"/api/v1/candidates/{training['id']}/accept", json=outside).status_code == 404
+    # rejected, then back to 待审; a viewer may do neither
+    viewer = as_persona("viewer")
+    assert viewer.post(f"/api/v1/candidates/{training['id']}/reject", json={"version": 1}).status_code == 403
+    r = officer.post(f"/api/v1/candidates/{training['id']}/reject", json={"version": training["version"]})
+    assert r.status_code == 200 and r.json()["status"] == "驳回"
+    r = officer.post(f"/api/v1/candidates/{training['id']}/reopen", json={"version": r.json()["version"]})
+    assert r.status_code == 200 and r.json()["status"] == "待审"
+    assert session.scalar(select(func.count()).select_from(Candidate).where(Candidate.status == "待审")) >= 1
