@@ -142,12 +142,13 @@ class Suggester:
                 continue
             name = _bigrams(candidate.name)
             shared = len(name & context)
-            score = (shared / len(name), shared) if shared and name else (0.0, 0)  # how much of the name is there
+            # the share of the element's name found in the context first, then how much of it
+            score = (shared / len(name), shared) if shared and name else (0.0, 0)
             if score > best:
                 element, best = candidate, score
         if element is not None:
-            shared = "".join(sorted(_bigrams(element.name) & _bigrams(near)))[:24]
-            reasons.append(f"单位“{figure.unit}”相符，上下文与“{element.name}”共有“{shared}”")
+            common = "".join(sorted(_bigrams(element.name) & context))[:24]
+            reasons.append(f"单位“{figure.unit}”相符，上下文与“{element.name}”共有“{common}”")
         p_start = text.rfind("\n", 0, s_start) + 1
         paragraph = text[p_start : figure.start]  # the paragraph up to the figure: its place and year
         unit = None
