@@ -91,7 +91,10 @@ def _check_sqlite(engine: Engine, connection: object) -> None:
     path = make_url(str(engine.url)).database or ""
     result = connection.exec_driver_sql("PRAGMA quick_check").scalar()
     if result != "ok":
-        raise StartupError(f"SQLite 文件已损坏 / corrupt database file {path}: {result}；请从备份恢复")
+        problems = [line.strip() for line in str(result).splitlines() if line.strip() and "***" not in line]
+        first = problems[0] if problems else str(result).strip()
+        more = f"（另有 {len(problems) - 1} 处）" if len(problems) > 1 else ""
+        raise StartupError(f"SQLite 文件已损坏 / corrupt database file {path}: {first}{more}；请从备份恢复")
     if path and path != ":memory:" and not os.access(path, os.W_OK):
         raise StartupError(f"SQLite 文件不可写 / database file is read-only: {path}")
     try:  # the write lock itself: a read-only mount, a directory without write access for the WAL

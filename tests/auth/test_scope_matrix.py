@@ -195,7 +195,7 @@ def dashboard(ctx: Ctx, html: bool) -> None:
             v.value
             for v in ctx.session.scalars(select(DataValue))
             if v.id in visible
-            and v.period_id == "2025"
+            and v.period.start_date.year == v.period.end_date.year == 2025
             and v.data_element.code == "FUNDS"
             and v.kind == "actual"
         ),
@@ -527,7 +527,7 @@ def analytics_api(ctx: Ctx) -> None:
                 v.value
                 for v in ctx.session.scalars(select(DataValue))
                 if v.id in visible
-                and v.period_id == "2025"
+                and v.period.start_date.year == v.period.end_date.year == 2025  # the year and its months
                 and v.data_element.code == code
                 and v.kind == "actual"
             ),

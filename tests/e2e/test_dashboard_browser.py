@@ -20,7 +20,10 @@ def test_dashboard_shows_xinjiang_funds_and_chart(server: str, page: Page) -> No
     box = page.locator("#funds-chart canvas").first.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 200
     page.goto(server + "/values?year=2025&q=资金")
-    assert page.locator("table.values mark", has_text="1.18亿元").count() >= 1
+    # the funds are added up from the payment records: one click lists them, each with its cited sentence
+    page.locator("table.values tr", has_text="援疆").locator("a.records-behind").first.click()
+    page.wait_for_url("**/values/*/records")
+    assert page.locator("#records-behind mark", has_text="1.18亿元").count() >= 1
 
 
 def test_phone_width_dashboard_and_programme_page(server: str, page: Page) -> None:

@@ -741,6 +741,7 @@ def move_project(
 ) -> Project:
     """A project moves on its lifecycle; reaching 完工 (or 投产) dates its completion, and the counts derived
     from projects follow."""
+    actor.require("projects:edit")  # without it: 403, whether or not the project is in scope
     project = projects.get_project(session=session, actor=actor, project_id=project_id)
     before = derive.snapshot(project)
     projects.move_project(

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor, visible
 from shanhai.auth.sessions import claim_form, settle_form
+from shanhai.documents.service import TextCache
 from shanhai.errors import Invalid, NotFound, ShanhaiError
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep, SettingsDep
+from shanhai.indicators.present import source_read
 from shanhai.lib.cnnum import normalize
 from shanhai.lists.records import RECORD_SPECS
 from shanhai.operations import attachments, derive, funds, people
@@ -309,10 +311,20 @@ def people_page(
 
 
 @router.get("/values/{value_id}/records", summary="汇总成该数值的台账记录")
-def records_behind_page(value_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def records_behind_page(
+    value_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
     d, rows = derive.records_behind(session=session, actor=actor, value_id=value_id)
     rtype = next(t for t in reg.TYPES.values() if t.model is d.model)
-    items = [(rtype.title(r), f"{d.link}/{r.id}") for r in rows]
+    cache = TextCache(settings.sources_dir)
+    items = [
+        (
+            rtype.title(r),
+            f"{d.link}/{r.id}",
+            source_read(r.source, cache) if getattr(r, "source", None) else None,
+        )
+        for r in rows
+    ]
     return render(
         request,
         "records/behind.html",
