@@ -149,3 +149,71 @@ def test_accept_correct_and_reject_figures(as_persona: Callable[[str], TestClien
     r = officer.post(f"/api/v1/candidates/{training['id']}/reopen", json={"version": r.json()["version"]})
     assert r.status_code == 200 and r.json()["status"] == "待审"
     assert session.scalar(select(func.count()).select_from(Candidate).where(Candidate.status == "待审")) >= 1
+
+
+def test_hostile_files_are_refused_or_bounded(
+    as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    """Found by an attack: text without full stops, too many figures, deep nesting and a DOCTYPE behind a
+    comment in a .docx, invisible characters in a file name."""
+    admin = as_persona("city_admin")
+    many = "".join(f"第{i}项投资{i % 97 + 1}万元，" for i in range(3100)).encode()
+    r = _upload(admin, "many.txt", many)
+    assert r.status_code == 422 and "拆分" in r.json()["error"]["message"]
+    long_sentence = "".join(f"第{i}项投资{i % 97 + 1}万元，" for i in range(2500)).encode()
+    r = _upload(admin, "long.txt", long_sentence)  # no sentence end anywhere: each sentence is bounded
+    assert r.status_code == 201
+    page = admin.get(f"/api/v1/documents/{r.json()['id']}").json()
+    assert len(page["candidates"]) == 2500 and max(len(c["sentence"]) for c in page["candidates"]) <= 810
+    assert admin.get(f"/documents/{r.json()['id']}?page=3").status_code == 200
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    nested = "<w:p>" * 5000 + "<w:t>1万元</w:t>" + "</w:p>" * 5000  # paragraphs in paragraphs: read once
+    body = f"<w:document {ns}><w:body>{nested}</w:body></w:document>"
+    r = _upload(admin, "nested.docx", _docx({"[Content_Types].xml": "x", "word/document.xml": body}))
+    assert r.status_code == 201
+    deep = "<w:sdt>" * 5000 + "<w:p><w:t>1万元</w:t></w:p>" + "</w:sdt>" * 5000
+    body = f"<w:document {ns}><w:body>{deep}</w:body></w:document>"
+    r = _upload(admin, "deep.docx", _docx({"[Content_Types].xml": "x", "word/document.xml": body}))
+    assert r.status_code == 422 and "嵌套" in r.json()["error"]["message"]
+    hidden = (
+        "<!--"
+        + "x" * 5000
+        + '--><!DOCTYPE lol [<!ENTITY a "aaaa">]>'
+        + f"<w:document {ns}><w:body/></w:document>"
+    )
+    r = _upload(admin, "lol.docx", _docx({"[Content_Types].xml": "x", "word/document.xml": hidden}))
+    assert r.status_code == 422
+    r = _upload(admin, "报\x00告\u202e.txt", REPORT.replace("45家", "47家").encode())
+    assert r.status_code == 201
+    stored = session.get(Document, r.json()["id"])
+    assert (
+        stored is not None and "\u202e" not in (stored.file_name or "") and stored.file_name.endswith(".txt")
+    )
+
+
+def test_a_figure_whose_value_was_deleted_can_be_reviewed_again(
+    as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    admin = as_persona("city_admin")
+    doc = _upload(admin, "总结.txt", REPORT.replace("45家", "48家").encode()).json()
+    loans = next(
+        c for c in admin.get(f"/api/v1/documents/{doc['id']}").json()["candidates"] if c["text"] == "1.56亿元"
+    )
+    body = {
+        "version": loans["version"],
+        "element": "TECH_LOANS",
+        "org_unit_id": _unit_id(session, "XZ-QS"),
+        "period": "2034",
+    }
+    accepted = admin.post(f"/api/v1/candidates/{loans['id']}/accept", json=body).json()
+    assert (
+        admin.post(
+            f"/api/v1/candidates/{loans['id']}/reopen", json={"version": accepted["version"]}
+        ).status_code
+        == 409
+    )
+    value = session.get(DataValue, accepted["value_id"])
+    assert value is not None
+    assert admin.delete(f"/api/v1/values/{value.id}", params={"version": value.version}).status_code == 204
+    r = admin.post(f"/api/v1/candidates/{loans['id']}/reopen", json={"version": accepted["version"]})
+    assert r.status_code == 200 and r.json()["status"] == "待审"

@@ -21,16 +21,24 @@ def find_figure(text: str, figure: str, occurrence: int = 0) -> int:
     return -1
 
 
+MAX_REACH = (
+    400  # characters a sentence reaches either side of its figure (text without full stops is bounded)
+)
+
+
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence around [start, end): from after the previous sentence end to its own end mark."""
+    """The sentence around [start, end): from after the previous sentence end to its own end mark, at most
+    MAX_REACH characters either side."""
     left = start
-    while left > 0 and text[left - 1] not in SENTENCE_ENDS:
+    floor = max(0, start - MAX_REACH)
+    while left > floor and text[left - 1] not in SENTENCE_ENDS:
         left -= 1
     while left < start and text[left].isspace():
         left += 1
     right = end
-    while right < len(text) and text[right] not in SENTENCE_ENDS:
+    ceiling = min(len(text), end + MAX_REACH)
+    while right < ceiling and text[right] not in SENTENCE_ENDS:
         right += 1
-    if right < len(text) and text[right] != "\n":
+    if right < len(text) and text[right] in SENTENCE_ENDS and text[right] != "\n":
         right += 1
     return left, right

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, unit_visible, visible
+from shanhai.datasets.models import DataSetElement
 from shanhai.db import serialize
 from shanhai.documents.extraction import extract_figures
 from shanhai.documents.extraction.figure import Figure
@@ -39,6 +40,7 @@ from shanhai.lib import periods
 from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import Qualifier, format_quantity, normalize
 from shanhai.lifecycle.service import Machine, Move, move
+from shanhai.operations import derive
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Place, Programme
 
@@ -54,10 +56,15 @@ MACHINE = Machine(
         Move(S.PENDING.value, S.CORRECTED.value, "更正后采纳", "indicators:create"),
         Move(S.PENDING.value, S.REJECTED.value, "驳回", "indicators:edit"),
         Move(S.REJECTED.value, S.PENDING.value, "恢复待审", "indicators:edit"),
+        # the value it became was deleted: the figure can be reviewed again
+        Move(S.ACCEPTED.value, S.PENDING.value, "数值已删除，恢复待审", "indicators:edit"),
+        Move(S.CORRECTED.value, S.PENDING.value, "数值已删除，恢复待审", "indicators:edit"),
     ),
     note_field="note",
 )
 YEAR = re.compile(r"(20\d\d)年")
+MAX_FIGURES = 3000  # candidates of one report: a longer report is split before review
+CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
 
 
@@ -102,7 +109,15 @@ class Suggester:
     """Reads the product's elements, units and programmes once per document."""
 
     def __init__(self, session: Session, actor: Actor) -> None:
-        self.elements = list(session.scalars(select(DataElement).order_by(DataElement.id)))
+        # elements whose values come from reports (data sets) or from records are not suggested: a figure
+        # accepted into them would be refused or would block the records
+        owned = set(session.scalars(select(DataSetElement.data_element_id)))
+        derived = set(derive.derived_elements())
+        self.elements = [
+            e
+            for e in session.scalars(select(DataElement).order_by(DataElement.id))
+            if e.id not in owned and e.code not in derived
+        ]
         units = session.scalars(
             select(OrgUnit).where(OrgUnit.closed.is_(False)).order_by(OrgUnit.level.desc())
         )
@@ -198,6 +213,15 @@ def _store(data_dir: Path, sha256: str, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _file_name(file_name: str) -> str:
+    """The uploaded file's own name: no folders, no invisible characters, its extension kept when long."""
+    name = CONTROL.sub("", os.path.basename(file_name.replace("\\", "/"))).strip()
+    stem, ext = os.path.splitext(name)
+    if ext == "" and stem.startswith("."):
+        stem, ext = "", stem  # ".txt": a name that is only an extension
+    return (stem.strip()[: 200 - len(ext[:16])] or "未命名") + ext[:16]
+
+
 def _report_year(text: str, published_on: date | None) -> int:
     if published_on is not None:
         return published_on.year
@@ -218,24 +242,33 @@ def upload(
 ) -> tuple[Document, bool]:
     """(the document, whether it is new). Nothing is stored when the file cannot be read."""
     actor.require("documents:create")
-    name = os.path.basename(file_name.replace("\\", "/")).strip()[:200] or "未命名"
+    name = _file_name(file_name)
     text = read_document(data, name)  # a DocumentError names the problem (field "file")
+    figures = extract_figures(text)
+    if len(figures) > MAX_FIGURES:
+        raise Invalid(
+            f"报告中识别出 {len(figures):,} 个数字，超过一次审核的上限 {MAX_FIGURES:,} 个：请拆分后上传",
+            field="file",
+        )
+    title = CONTROL.sub("", title).strip()[:200] or os.path.splitext(name)[0][:200]
+    publisher = CONTROL.sub("", publisher).strip()[:128]
+    suggester = Suggester(session, actor)
+    year = _report_year(text, published_on)
+    hints = [suggester.suggest(text, figure, year) for figure in figures]
     sha256 = hashlib.sha256(data).hexdigest()
-    serialize(session, f"document:{sha256}")  # the same file sent twice at once: one document
+    # the slow part is done: now one writer at a time per file (the same file sent twice: one document)
+    serialize(session, f"document:{sha256}")
     for same in session.scalars(
         select(Document).where(Document.sha256 == sha256, Document.plain_text.is_not(None))
     ):
         unit = session.get(OrgUnit, same.org_unit_id) if same.org_unit_id else None
         if document_visible(actor, same, unit):
             return same, False
-    title = title.strip()[:200] or os.path.splitext(name)[0][:200]
-    if any(ord(ch) < 32 for ch in title + publisher):
-        raise Invalid("标题或发布单位含有不可见的控制字符", field="title")
     _store(data_dir, sha256, data)
     document = Document(
         code=f"up-{sha256[:16]}-{uuid.uuid4().hex[:8]}",
         title=title,
-        publisher=publisher.strip()[:128],
+        publisher=publisher,
         published_on=published_on,
         file_name=name,
         sha256=sha256,
@@ -248,29 +281,25 @@ def upload(
     )
     session.add(document)
     session.flush()
-    suggester = Suggester(session, actor)
-    year = _report_year(text, published_on)
-    figures = extract_figures(text)
-    for figure in figures:
-        hint = suggester.suggest(text, figure, year)
-        session.add(
-            Candidate(
-                document_id=document.id,
-                start=figure.start,
-                end=figure.end,
-                text=figure.text[:64],
-                value=figure.value,
-                value_max=figure.value_max,
-                unit=figure.unit[:16],
-                qualifier=figure.qualifier.value,
-                subject=figure.subject[:128],
-                element_id=hint.element_id,
-                suggested_unit_id=hint.unit_id,
-                period_id=hint.period_id,
-                programme_id=hint.programme_id,
-                reason=hint.reason,
-            )
+    session.add_all(
+        Candidate(
+            document_id=document.id,
+            start=figure.start,
+            end=figure.end,
+            text=figure.text[:64],
+            value=figure.value,
+            value_max=figure.value_max,
+            unit=figure.unit[:16],
+            qualifier=figure.qualifier.value,
+            subject=figure.subject[:128],
+            element_id=hint.element_id,
+            suggested_unit_id=hint.unit_id,
+            period_id=hint.period_id,
+            programme_id=hint.programme_id,
+            reason=hint.reason,
         )
+        for figure, hint in zip(figures, hints, strict=True)
+    )
     session.flush()
     record(
         session=session,
@@ -328,9 +357,10 @@ def accept(
     corrected = (value is not None and value != candidate.value) or (
         qualifier is not None and qualifier.value != candidate.qualifier
     )
-    if not corrected and not same_unit(element.unit, candidate.unit):
+    if value is None and not same_unit(element.unit, candidate.unit):
         raise Invalid(
-            f"数字的单位“{candidate.unit}”与指标“{element.name}”的单位“{element.unit}”不符：请改选指标，或更正数值后采纳",
+            f"数字的单位“{candidate.unit}”与指标“{element.name}”的单位“{element.unit}”不符：请改选指标，"
+            "或按指标的单位更正数值后采纳",
             field="element",
         )
     s_start, s_end = sentence_span(text, candidate.start, candidate.end)
@@ -396,6 +426,8 @@ def reopen(*, session: Session, actor: Actor, candidate_id: int, version: int | 
     actor.require("indicators:edit")
     candidate = get_candidate(session=session, actor=actor, candidate_id=candidate_id)
     _version(candidate, version)
+    if candidate.value_id is not None:
+        raise Conflict("该数字已录入为数值：请先删除那条数值，再恢复待审", field="status")
     move(
         session=session,
         actor=actor,

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from shanhai.web.render import recoverable, render
 
 router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
 MAX_UPLOAD = 20 * 1024 * 1024
+PER_PAGE = 50  # review cards per page (the text shows every figure; a long report's cards come in pages)
 
 
 @router.get("/documents", summary="报告文档")
@@ -52,13 +53,23 @@ def _page(
     document_id: int,
     error: ShanhaiError | None = None,
     typed: dict[str, Any] | None = None,
+    page: int = 0,
 ) -> Response:
     data = review.document_page(session=session, actor=actor, document_id=document_id)
+    page_of = {c.id: i // PER_PAGE for i, c in enumerate(data.candidates)}
+    if typed and typed.get("candidate_id") in page_of:
+        page = page_of[typed["candidate_id"]]
+    pages = max(1, -(-len(data.candidates) // PER_PAGE))
+    page = min(max(page, 0), pages - 1)
     return render(
         request,
         "documents/read.html",
         status_code=error.status if error else 200,
         data=data,
+        cards=data.candidates[page * PER_PAGE : (page + 1) * PER_PAGE],
+        page_of=page_of,
+        page=page,
+        pages=pages,
         error=error,
         typed=typed or {},
         json_url=f"/api/v1/documents/{document_id}",
@@ -67,8 +78,14 @@ def _page(
 
 
 @router.get("/documents/{document_id}", summary="阅读与审核报告")
-def read_page(document_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    return _page(request, session, actor, document_id)
+def read_page(
+    document_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> Response:
+    return _page(request, session, actor, document_id, page=page)
 
 
 @router.post("/documents/upload", summary="上传报告")
@@ -167,4 +184,14 @@ def decide(
     except ShanhaiError as exc:
         recoverable(exc, session)
         return _page(request, session, actor, document_id, exc, {**form, "candidate_id": candidate_id})
-    return RedirectResponse(f"/documents/{document_id}#c{candidate_id}", status_code=303)
+    page = next(
+        (
+            i // PER_PAGE
+            for i, c in enumerate(
+                review.document_page(session=session, actor=actor, document_id=document_id).candidates
+            )
+            if c.id == candidate_id
+        ),
+        0,
+    )
+    return RedirectResponse(f"/documents/{document_id}?page={page}#c{candidate_id}", status_code=303)

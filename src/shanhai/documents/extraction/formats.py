@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DOCUMENT_XML = "word/document.xml"
-_MAX_XML_BYTES = 200 * 1024 * 1024  # uncompressed; a larger document.xml is a zip bomb, not a report
+_MAX_XML_BYTES = 50 * 1024 * 1024  # uncompressed; a larger document.xml is a zip bomb, not a report
+_MAX_DEPTH = 200  # elements within elements; Word nests tables in tables, never this deep
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -42,7 +43,7 @@ def docx_text(data: bytes) -> str:
             xml = archive.read(info)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise DocumentError("Word 文档已损坏，无法解压。") from exc
-    if b"<!DOCTYPE" in xml[:2048] or b"<!ENTITY" in xml[:4096]:
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:  # anywhere: a comment in front must not hide one
         raise DocumentError("Word 正文含有不允许的 XML 声明，无法读取。")
     try:
         root = ElementTree.fromstring(xml)
@@ -51,7 +52,23 @@ def docx_text(data: bytes) -> str:
     body = root.find(f"{_W}body")
     if body is None:
         raise DocumentError("Word 文档里没有正文。")
-    return "\n".join(_paragraph(p) for p in body.iter(f"{_W}p"))
+    return "\n".join(_paragraph(p) for p in _paragraphs(body))
+
+
+def _paragraphs(body: ElementTree.Element) -> list[ElementTree.Element]:
+    """The outermost paragraphs in document order (a paragraph's text is read once, with anything nested in
+    it); nesting deeper than _MAX_DEPTH is refused rather than walked."""
+    found: list[ElementTree.Element] = []
+    stack: list[tuple[ElementTree.Element, int]] = [(child, 1) for child in reversed(list(body))]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            raise DocumentError("Word 正文的结构嵌套过深，不像正常的文档，无法读取。")
+        if node.tag == f"{_W}p":
+            found.append(node)
+            continue
+        stack.extend((child, depth + 1) for child in reversed(list(node)))
+    return found
 
 
 def _paragraph(paragraph: ElementTree.Element) -> str:

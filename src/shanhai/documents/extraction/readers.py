@@ -13,6 +13,7 @@ from pathlib import Path
 from shanhai.errors import Invalid
 
 MAX_BYTES = 20 * 1024 * 1024
+MAX_CHARS = 5_000_000  # characters of text a file may hold (a small .docx can unpack to far more)
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 # Characters that never occur in a report's text; a few of them mean the bytes are not text at all.
 _CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f\v") | {"\ufffd"}
@@ -57,6 +58,8 @@ def read_document(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES) -> 
     text = normalize_newlines(text)
     if not text.strip():
         raise DocumentError("文件里没有文字内容。")
+    if len(text) > MAX_CHARS:
+        raise DocumentError(f"文件的文字过多（{len(text):,} 字，最多 {MAX_CHARS:,} 字），请拆分后上传。")
     return text
 
 
