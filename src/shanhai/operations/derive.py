@@ -303,12 +303,16 @@ def snapshot(obj: Any) -> dict[str, Any]:
 
 
 def _element(session: Session, d: Derivation) -> DataElement:
+    known: dict[str, int] = session.info.setdefault("derived_elements", {})  # code → id, per session
+    if d.element in known and (cached := session.get(DataElement, known[d.element])) is not None:
+        return cached
     element = find_one(session, DataElement, code=d.element)
     if element is None:  # a new database: the derived elements are created on first use
         element, _ = indicators.upsert_element(
             session=session, code=d.element, name=d.name, unit=d.unit, aggregation=d.aggregation, group="台账"
         )
         session.flush()
+    known[d.element] = element.id
     return element
 
 
