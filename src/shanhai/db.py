@@ -126,6 +126,17 @@ def serialize(session: Session, key: str) -> None:
 
 
 @contextmanager
+def savepoint(session: Session) -> Iterator[Any]:
+    """A savepoint inside the request's transaction (a refused insert undoes itself, the rest stays). On
+    SQLite the transaction is begun first: the sqlite3 module begins one only before a write, and a SAVEPOINT
+    issued outside a transaction opens one of its own, which its RELEASE would commit at once."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+    with session.begin_nested() as nested:
+        yield nested
+
+
+@contextmanager
 def without_waiting(session: Session) -> Iterator[None]:
     """For best-effort writes (recording a token's use): on SQLite, fail at once instead of waiting for
     another writer; elsewhere, a short lock timeout."""

@@ -601,7 +601,8 @@ def overdue_case(ctx: Ctx) -> None:
         assert r.status_code == 403
         return
     units = visible_units(ctx.session, ctx.persona)
-    expected = {u.code for u in _data_set(ctx).units if units is None or u.id in units}
+    members = {u for data_set in ctx.session.scalars(select(DataSet)) for u in data_set.units}
+    expected = {u.code for u in members if units is None or u.id in units}
     assert {row["org_unit"] for row in r.json()} == expected
 
 

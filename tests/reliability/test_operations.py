@@ -244,3 +244,53 @@ def test_a_saved_view_longer_than_its_column_is_a_422(client: TestClient) -> Non
     periods = ";".join(str(year) for year in range(1950, 2100))
     r = client.post("/api/v1/views", json={"name": "长", "dx": "FUNDS", "ou": "XZ", "pe": periods})
     assert r.status_code == 422 and "过长" in r.json()["error"]["message"]
+
+
+def test_a_refused_record_leaves_nothing_behind_on_a_real_sqlite_file(sqlite_demo) -> None:
+    """On a plain SQLite session (as the server has, not the tests' explicit BEGIN), a record whose insert
+    ran in a savepoint and whose derived value is then refused is rolled back whole: the savepoint must not
+    have opened (and committed) a transaction of its own."""
+    from decimal import Decimal
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from shanhai.db import make_engine
+    from shanhai.errors import Conflict
+    from shanhai.indicators import service as indicators
+    from shanhai.indicators.models import ValueKind
+    from shanhai.lib.cnnum import Qualifier
+    from shanhai.operations import registers
+    from shanhai.operations.models import Activity
+    from shanhai.orgunits.models import OrgUnit
+    from tests.conftest import actor_of
+
+    url, _ = sqlite_demo
+    engine = make_engine(url)
+    with Session(engine) as session:
+        kt = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()
+        indicators.create_value(
+            session=session,
+            actor=actor_of(session, "admin"),
+            element_code="JOB_FAIRS",
+            org_unit_id=kt,
+            period_id="2033",
+            programme_id=None,
+            kind=ValueKind.ACTUAL,
+            value=Decimal(3),
+            qualifier=Qualifier.EXACT,
+        )
+        session.commit()
+    with Session(engine) as session:
+        raw = {"title": "会", "kind": "招聘会", "held_on": "2033-05-01", "org_unit_id": kt, "sessions": 2}
+        with pytest.raises(Conflict):
+            registers.create(
+                session=session,
+                actor=actor_of(session, "city_admin"),
+                rtype=registers.TYPES["activities"],
+                raw=raw,
+            )
+        session.rollback()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Activity).where(Activity.title == "会")) == 0
+    engine.dispose()

@@ -14,7 +14,7 @@ from shanhai.audit.service import Action
 from shanhai.auth.login import _audit, is_locked
 from shanhai.auth.models import ApiToken, FormToken, User, UserSession
 from shanhai.auth.scope import Actor, log_event
-from shanhai.db import find_one, utcnow
+from shanhai.db import find_one, savepoint, utcnow
 from shanhai.errors import Invalid, NotFound
 from shanhai.lib.beijing import beijing
 
@@ -169,7 +169,7 @@ def claim_form(*, session: Session, actor: Actor, token: str) -> FormToken | Non
     if earlier is not None:
         return earlier if earlier.user_id == actor.user_id else None
     try:
-        with session.begin_nested():
+        with savepoint(session):
             session.add(FormToken(token=token, user_id=actor.user_id))
             session.flush()
     except IntegrityError:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_can_create, check_visible
-from shanhai.db import serialize, unique_or
+from shanhai.db import savepoint, serialize, unique_or
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators.service import ensure_period
 from shanhai.lib import periods
@@ -640,7 +640,7 @@ def create(*, session: Session, actor: Actor, rtype: RecordType, raw: Mapping[st
         rtype.check(session, actor, obj, None)
     _check_unit(session, actor, obj, rtype)
     conflict = Conflict(f"{rtype.noun}已存在（编号或年度重复），请修改原记录", field=rtype.fields[0].key)
-    with unique_or(conflict), session.begin_nested():
+    with unique_or(conflict), savepoint(session):
         session.add(obj)
         session.flush()
     if rtype.created:

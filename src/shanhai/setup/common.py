@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor
-from shanhai.db import unique_or
+from shanhai.db import savepoint, unique_or
 from shanhai.errors import Conflict, Invalid
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -88,6 +88,6 @@ def audit(
 def insert_unique(session: Session, record: Any, error: Conflict) -> None:
     """Add a record whose code must be unique: the database decides between parallel requests, and a clash
     is `error` (409 naming the code) with the rest of the transaction still usable (a savepoint)."""
-    with unique_or(error), session.begin_nested():
+    with unique_or(error), savepoint(session):
         session.add(record)
         session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor
 from shanhai.datasets.models import DataSet, DataSetElement, Submission, ValidationRule
-from shanhai.db import unique_or
+from shanhai.db import savepoint, unique_or
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators import formula
 from shanhai.indicators.models import DataElement
@@ -152,7 +152,7 @@ def create_data_set(*, session: Session, actor: Actor, code_: str, **fields: obj
     data_set = DataSet(code=code(code_))
     with (
         unique_or(Conflict(f"编码“{data_set.code}”已被其他数据集使用", field="code")),
-        session.begin_nested(),
+        savepoint(session),
     ):
         session.add(data_set)
         _fill(session, data_set, **fields)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor, administers, check_can_create, unit_visible
-from shanhai.db import serialize, unique_or
+from shanhai.db import savepoint, serialize, unique_or
 from shanhai.errors import Conflict, Invalid, OutOfScope
 from shanhai.indicators.facts import relocate_units
 from shanhai.orgunits import service as orgunits
@@ -84,7 +84,7 @@ def create_unit(
     unit_name = text(name, field="name", label="名称", max_length=128)
     order = number(sort_order, field="sort_order", label="排序", low=0, high=99_999) or 0
     parent = parent_for(session, actor, parent_id)
-    with unique_or(Conflict(f"编码“{unit_code}”已被其他单位使用", field="code")), session.begin_nested():
+    with unique_or(Conflict(f"编码“{unit_code}”已被其他单位使用", field="code")), savepoint(session):
         unit = orgunits.create(
             session=session, code=unit_code, name=unit_name, kind=_kind(kind), parent=parent, sort_order=order
         )
@@ -174,7 +174,7 @@ def close_unit(
     if closed and unit.parent_id is None:
         raise Invalid("根单位不能撤销", field="unit_id")
     before = _snapshot(unit)
-    with session.begin_nested():  # a refusal below undoes the write (the caller's transaction stays usable)
+    with savepoint(session):  # a refusal below undoes the write (the caller's transaction stays usable)
         unit.closed = closed
         session.flush()  # the version check and the row lock
         if closed:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor
 from shanhai.datasets.models import DataSet
-from shanhai.db import unique_or
+from shanhai.db import savepoint, unique_or
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators.models import DataValue
 from shanhai.orgunits import service as orgunits
@@ -177,7 +177,7 @@ def create_place(
     if not parent_id:
         raise Invalid("请选择对口地区在组织树中的上级（如“对口地区”）", field="parent_id")
     parent = parent_for(session, actor, parent_id)  # visible, open, within the actor's scope, locked
-    with unique_or(Conflict(f"编码“{place_code}”已被使用", field="code")), session.begin_nested():
+    with unique_or(Conflict(f"编码“{place_code}”已被使用", field="code")), savepoint(session):
         unit = orgunits.create(
             session=session,
             code=place_code,
