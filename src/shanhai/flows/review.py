@@ -36,7 +36,7 @@ from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.flows import values as values_flow
 from shanhai.indicators.models import DataElement, ValueKind
 from shanhai.indicators.service import same_unit
-from shanhai.lib import periods
+from shanhai.lib import blobs, periods
 from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import Qualifier, format_quantity, normalize
 from shanhai.lifecycle.service import Machine, Move, move
@@ -203,16 +203,6 @@ class Suggester:
 # --- upload --------------------------------------------------------------------------------------------
 
 
-def _store(data_dir: Path, sha256: str, data: bytes) -> None:
-    path = data_dir / "documents" / sha256[:2] / sha256
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _file_name(file_name: str) -> str:
     """The uploaded file's own name: no folders, no invisible characters, its extension kept when long."""
     name = CONTROL.sub("", os.path.basename(file_name.replace("\\", "/"))).strip()
@@ -264,7 +254,7 @@ def upload(
         unit = session.get(OrgUnit, same.org_unit_id) if same.org_unit_id else None
         if document_visible(actor, same, unit):
             return same, False
-    _store(data_dir, sha256, data)
+    blobs.store(data_dir, "documents", sha256, data)
     document = Document(
         code=f"up-{sha256[:16]}-{uuid.uuid4().hex[:8]}",
         title=title,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor
 from shanhai.errors import Invalid, NotFound
+from shanhai.lib import blobs
 from shanhai.operations.models import Attachment
 from shanhai.projects import service as projects
 
@@ -97,18 +98,11 @@ def check_file(file_name: str, data: bytes) -> tuple[str, str]:
     return name, TYPES[ext][0]
 
 
+FOLDER = "attachments"  # under the data directory (lib.blobs)
+
+
 def blob_path(data_dir: Path, sha256: str) -> Path:
-    return data_dir / "attachments" / sha256[:2] / sha256
-
-
-def _store(data_dir: Path, sha256: str, data: bytes) -> None:
-    path = blob_path(data_dir, sha256)
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)  # whole or not at all
+    return blobs.blob_path(data_dir, FOLDER, sha256)
 
 
 def add(
@@ -132,7 +126,7 @@ def add(
     )
     if same is not None:
         return same
-    _store(data_dir, sha256, data)  # before the row: a row never points at missing bytes
+    blobs.store(data_dir, FOLDER, sha256, data)  # before the row: a row never points at missing bytes
     attachment = Attachment(
         project_id=project.id,
         file_name=name,
