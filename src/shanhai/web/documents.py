@@ -21,8 +21,8 @@ from shanhai.indicators.service import parse_number
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
 from shanhai.lists.catalogue import DOCUMENTS
 from shanhai.programmes.models import Programme
+from shanhai.web import forms
 from shanhai.web.lists import render_list
-from shanhai.web.records import _units
 from shanhai.web.render import recoverable, render
 
 router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
@@ -40,7 +40,7 @@ def _choices(session: Session, actor: Actor) -> dict[str, Any]:
     programmes = session.scalars(select(Programme).order_by(Programme.sort_order, Programme.id))
     return {
         "elements": [(e.code, f"{e.name}（{e.unit}）") for e in elements],
-        "units": _units(session, actor),
+        "units": forms.unit_choices(session, actor),
         "programmes": [(str(p.id), p.short_name) for p in programmes],
         "qualifiers": [(q.value, label) for q, label in QUALIFIER_LABELS.items()],
     }
@@ -139,7 +139,7 @@ def decide(
     actor: ActorDep,
     posted: FormDep,
 ) -> Response:
-    form = {k: (v[0] if v else "") for k, v in posted.items() if k != "csrf_token"}
+    form = forms.first_values(posted)
     action = form.get("action", "")
     version = (
         int(form["version"]) if form.get("version", "").isdigit() and len(form["version"]) < 10 else None

@@ -10,14 +10,35 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shanhai.auth.scope import Actor
+from shanhai.auth.scope import Actor, visible
 from shanhai.auth.sessions import new_form_token
 from shanhai.errors import Invalid, ShanhaiError
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Programme
 from shanhai.web.render import render
 
 Choices = Callable[[Session, Actor], Sequence[tuple[str, str]]] | Sequence[tuple[str, str]]
+
+
+def unit_choices(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    """The open units the actor may see, indented by level: the choices of every unit field."""
+    found = session.scalars(
+        select(OrgUnit).where(visible(actor, OrgUnit.id), OrgUnit.closed.is_(False)).order_by(OrgUnit.path)
+    )
+    return [(str(u.id), "　" * (u.level - 1) + u.name) for u in found]
+
+
+def programme_choices(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    found = session.scalars(select(Programme).order_by(Programme.sort_order, Programme.id))
+    return [(str(p.id), p.name) for p in found]
+
+
+def first_values(posted: Mapping[str, list[str]]) -> dict[str, str]:
+    """A posted form as one text per field (the CSRF token left out)."""
+    return {k: (v[0] if v else "") for k, v in posted.items() if k != "csrf_token"}
 
 
 @dataclass(frozen=True)

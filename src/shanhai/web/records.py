@@ -24,8 +24,6 @@ from shanhai.lists.records import RECORD_SPECS
 from shanhai.operations import attachments, derive, funds, people
 from shanhai.operations import registers as reg
 from shanhai.operations.models import QUALIFIER_CHOICES, FundPlan, Tranche, WorkGroup
-from shanhai.orgunits.models import OrgUnit
-from shanhai.programmes.models import Programme
 from shanhai.projects.models import Project
 from shanhai.web import forms
 from shanhai.web.lists import render_list
@@ -35,18 +33,6 @@ from shanhai.web.routes import project_page_response
 router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
 KindPath = Annotated[str, Path(max_length=32, pattern="^[a-z]+$")]
 PLACEHOLDERS = {"date": "2025-03-31", "money": "如 1180000 或 118万", "period": "2025"}
-
-
-def _units(session: Session, actor: Actor) -> list[tuple[str, str]]:
-    found = session.scalars(
-        select(OrgUnit).where(visible(actor, OrgUnit.id), OrgUnit.closed.is_(False)).order_by(OrgUnit.path)
-    )
-    return [(str(u.id), "　" * (u.level - 1) + u.name) for u in found]
-
-
-def _programmes(session: Session, actor: Actor) -> list[tuple[str, str]]:
-    found = session.scalars(select(Programme).order_by(Programme.sort_order, Programme.id))
-    return [(str(p.id), p.name) for p in found]
 
 
 def _refs(model: type[Any]) -> forms.Choices:
@@ -78,7 +64,11 @@ def _form_field(f: reg.Field) -> forms.Field:
     if f.kind in ("unit", "programme", "ref"):
         kind = "choice"  # the service reads the id and names the field when it is not one
         choices = (
-            _units if f.kind == "unit" else _programmes if f.kind == "programme" else _refs(f.ref or Project)
+            forms.unit_choices
+            if f.kind == "unit"
+            else forms.programme_choices
+            if f.kind == "programme"
+            else _refs(f.ref or Project)
         )
     return forms.Field(
         f.key,
@@ -166,10 +156,6 @@ def _done(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _posted(posted: dict[str, list[str]]) -> dict[str, Any]:
-    return {k: (v[0] if v else "") for k, v in posted.items() if k != "csrf_token"}
-
-
 @router.get("/records/{kind}", summary="工作台账列表")
 def list_page(kind: KindPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     rtype = reg.get_type(kind)
@@ -202,7 +188,7 @@ def create(
 ) -> Response:
     rtype = reg.get_type(kind)
     actor.require(f"{rtype.module}:create")
-    raw = _posted(posted)
+    raw = forms.first_values(posted)
     token = raw.pop("form_token", "")
     if "full_time" in {f.key for f in rtype.fields} and "full_time" not in raw:
         raw["full_time"] = ""  # an unticked box is not sent
@@ -244,7 +230,7 @@ def update(
     rtype = reg.get_type(kind)
     actor.require(f"{rtype.module}:edit")
     obj = reg.get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
-    raw = _posted(posted)
+    raw = forms.first_values(posted)
     for f in rtype.fields:
         if f.kind == "bool" and f.key not in raw:
             raw[f.key] = ""
@@ -272,7 +258,7 @@ def delete(
             actor=actor,
             rtype=rtype,
             record_id=record_id,
-            version=_posted(posted).get("version"),
+            version=forms.first_values(posted).get("version"),
         )
     except ShanhaiError as exc:
         recoverable(exc, session)

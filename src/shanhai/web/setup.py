@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.auth.models import DATA_SCOPE_LABELS, DataScope
-from shanhai.auth.scope import Actor, visible
+from shanhai.auth.scope import Actor
 from shanhai.auth.service import get_role
 from shanhai.auth.sessions import claim_form, settle_form
 from shanhai.errors import Invalid, ShanhaiError
@@ -29,18 +29,11 @@ from shanhai.orgunits.models import ORG_KIND_LABELS, OrgUnit
 from shanhai.programmes.models import Place, Programme, ProgrammeKind
 from shanhai.setup import datasets as ds_setup
 from shanhai.setup import metadata, orgunits, programmes, roles
-from shanhai.web.forms import Field, Form, show_form
+from shanhai.web.forms import Field, Form, programme_choices, show_form, unit_choices
 from shanhai.web.lists import render_list
 from shanhai.web.render import recoverable
 
 router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
-
-
-def _units(session: Session, actor: Actor) -> list[tuple[str, str]]:
-    found = session.scalars(
-        select(OrgUnit).where(visible(actor, OrgUnit.id), OrgUnit.closed.is_(False)).order_by(OrgUnit.path)
-    )
-    return [(str(u.id), "　" * (u.level - 1) + u.name) for u in found]
 
 
 def _elements(session: Session, actor: Actor) -> list[tuple[str, str]]:
@@ -51,11 +44,6 @@ def _elements(session: Session, actor: Actor) -> list[tuple[str, str]]:
 def _element_codes(session: Session, actor: Actor) -> list[tuple[str, str]]:
     found = session.scalars(select(DataElement).order_by(DataElement.group, DataElement.code))
     return [(e.code, f"{e.name}（{e.code}，{e.unit}）") for e in found]
-
-
-def _programmes(session: Session, actor: Actor) -> list[tuple[str, str]]:
-    found = session.scalars(select(Programme).order_by(Programme.sort_order, Programme.id))
-    return [(str(p.id), p.name) for p in found]
 
 
 def _places(session: Session, actor: Actor) -> list[tuple[str, str]]:
@@ -109,7 +97,13 @@ def _post(
 UNIT_FIELDS = (
     Field("name", "名称", required=True, max_length=128),
     Field("kind", "类型", "choice", required=True, choices=KIND_CHOICES),
-    Field("parent_id", "上级单位", "choice_int", choices=_units, help="移动单位时，其下级与已有数据随之移动"),
+    Field(
+        "parent_id",
+        "上级单位",
+        "choice_int",
+        choices=unit_choices,
+        help="移动单位时，其下级与已有数据随之移动",
+    ),
     Field("sort_order", "排序", "int", placeholder="0"),
 )
 NEW_UNIT = Form("新增单位", (CODE, *UNIT_FIELDS), hidden=())
@@ -279,7 +273,7 @@ PROGRAMME_FIELDS = (
     Field("name", "名称", required=True, max_length=128),
     Field("short_name", "简称", required=True, max_length=32, help="卡片和图表上显示，如 援疆"),
     Field("kind", "类型", "choice", required=True, choices=[(k.value, k.value) for k in ProgrammeKind]),
-    Field("lead_org_unit_id", "牵头单位", "choice_int", required=True, choices=_units),
+    Field("lead_org_unit_id", "牵头单位", "choice_int", required=True, choices=unit_choices),
     Field(
         "place_ids", "对口地区", "multi", choices=_places, help="按住 Ctrl 可多选；没有的地区先“新增对口地区”"
     ),
@@ -297,7 +291,7 @@ PLACE_FORM = Form(
         Field("name", "简称", required=True, max_length=128, placeholder="如 奎屯市"),
         Field("full_name", "全称", required=True, max_length=256, placeholder="如 新疆伊犁州奎屯市"),
         Field("province", "省（区）", required=True, max_length=64, placeholder="如 新疆"),
-        Field("parent_id", "组织树中的上级", "choice_int", required=True, choices=_units),
+        Field("parent_id", "组织树中的上级", "choice_int", required=True, choices=unit_choices),
     ),
     hidden=(),
 )
@@ -550,9 +544,9 @@ TARGET_FORM = Form(
     "设定年度目标",
     (
         Field("element_code", "数据元", "choice", required=True, choices=_element_codes),
-        Field("org_unit_id", "单位", "choice_int", required=True, choices=_units),
+        Field("org_unit_id", "单位", "choice_int", required=True, choices=unit_choices),
         Field("year", "年度", "int", required=True, placeholder="2026"),
-        Field("programme_id", "重点工作", "choice_int", choices=_programmes),
+        Field("programme_id", "重点工作", "choice_int", choices=programme_choices),
         Field(
             "value", "目标值", required=True, max_length=40, help="按数据元的计量单位填写，如 118000000（元）"
         ),
@@ -660,7 +654,7 @@ DATA_SET_FIELDS = (
         choices=[("monthly", "按月"), ("quarterly", "按季"), ("yearly", "按年")],
     ),
     Field("due_day", "截止日", "int", required=True, help="下一期的第几天截止（1–28）"),
-    Field("programme_id", "重点工作", "choice_int", choices=_programmes),
+    Field("programme_id", "重点工作", "choice_int", choices=programme_choices),
     Field(
         "element_ids",
         "数据元",
@@ -670,7 +664,7 @@ DATA_SET_FIELDS = (
         help="按住 Ctrl 多选；顺序即填报顺序",
     ),
     Field("required_ids", "其中必填", "multi", choices=_elements),
-    Field("unit_ids", "填报单位", "multi", required=True, choices=_units),
+    Field("unit_ids", "填报单位", "multi", required=True, choices=unit_choices),
     Field(
         "rules",
         "校验规则",
