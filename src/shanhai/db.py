@@ -125,6 +125,17 @@ def serialize(session: Session, key: str) -> None:
         session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
 
 
+def same_version(current: int, sent: int | str | None, what: str) -> None:
+    """An edit is sent with the version it was read at (a number, or its text from a form): a change by
+    someone else in between is refused, and an edit without a version (a form that lost it) is refused too.
+    The UPDATE checks it again, so two edits of one version at the same moment are one success and one 409."""
+    text = "" if sent is None else str(sent).strip()
+    if not text:
+        raise Conflict(f"缺少{what}的版本号，请刷新页面后重试", field="version")
+    if text != str(current):
+        raise Conflict(f"该{what}已被他人修改，请刷新后重试", field="version")
+
+
 @contextmanager
 def savepoint(session: Session) -> Iterator[Any]:
     """A savepoint inside the request's transaction (a refused insert undoes itself, the rest stays). On

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, unit_visible, visible
 from shanhai.datasets.models import DataSetElement
-from shanhai.db import serialize
+from shanhai.db import same_version, serialize
 from shanhai.documents.extraction import extract_figures
 from shanhai.documents.extraction.figure import Figure
 from shanhai.documents.extraction.readers import read_document
@@ -315,11 +315,6 @@ def get_candidate(*, session: Session, actor: Actor, candidate_id: int) -> Candi
     return candidate
 
 
-def _version(candidate: Candidate, version: int | None) -> None:
-    if version is None or version != candidate.version:
-        raise Conflict("该数字已被他人处理，请刷新后重试", field="version")
-
-
 def accept(
     *,
     session: Session,
@@ -338,7 +333,7 @@ def accept(
     the extracted one makes it 已更正 (the reason goes into the history)."""
     actor.require("indicators:create")
     candidate = get_candidate(session=session, actor=actor, candidate_id=candidate_id)
-    _version(candidate, version)
+    same_version(candidate.version, version, "数字")
     document = candidate.document
     text = document.plain_text or ""
     element = session.scalar(select(DataElement).where(DataElement.code == element_code.strip()))
@@ -399,7 +394,7 @@ def reject(
 ) -> Candidate:
     actor.require("indicators:edit")
     candidate = get_candidate(session=session, actor=actor, candidate_id=candidate_id)
-    _version(candidate, version)
+    same_version(candidate.version, version, "数字")
     move(
         session=session,
         actor=actor,
@@ -415,7 +410,7 @@ def reject(
 def reopen(*, session: Session, actor: Actor, candidate_id: int, version: int | None) -> Candidate:
     actor.require("indicators:edit")
     candidate = get_candidate(session=session, actor=actor, candidate_id=candidate_id)
-    _version(candidate, version)
+    same_version(candidate.version, version, "数字")
     if candidate.value_id is not None:
         raise Conflict("该数字已录入为数值：请先删除那条数值，再恢复待审", field="status")
     move(

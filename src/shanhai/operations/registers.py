@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_can_create, check_visible
-from shanhai.db import savepoint, serialize, unique_or
+from shanhai.db import same_version, savepoint, serialize, unique_or
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators.service import ensure_period
 from shanhai.lib import periods
@@ -660,19 +660,12 @@ def create(*, session: Session, actor: Actor, rtype: RecordType, raw: Mapping[st
     return obj
 
 
-def _same_version(obj: Any, version: Any, rtype: RecordType) -> None:
-    if version is None or str(version).strip() == "":
-        raise Conflict(f"缺少{rtype.noun}的版本号，请刷新页面后重试", field="version")
-    if str(version).strip() != str(obj.version):
-        raise Conflict(f"该{rtype.noun}已被他人修改，请刷新后重试", field="version")
-
-
 def update(
     *, session: Session, actor: Actor, rtype: RecordType, record_id: int, raw: Mapping[str, Any]
 ) -> Any:
     actor.require(f"{rtype.module}:edit")
     obj = get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
-    _same_version(obj, raw.get("version"), rtype)
+    same_version(obj.version, raw.get("version"), rtype.noun)
     for f in rtype.fields:  # fixed once saved: sending another value is refused, not ignored
         if (
             not f.editable
@@ -713,7 +706,7 @@ def update(
 def delete(*, session: Session, actor: Actor, rtype: RecordType, record_id: int, version: Any) -> None:
     actor.require(f"{rtype.module}:delete")
     obj = get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
-    _same_version(obj, version, rtype)
+    same_version(obj.version, version, rtype.noun)
     before = derive.snapshot(obj)
     title = rtype.title(obj)
     if isinstance(obj, Tranche) and session.scalar(

@@ -51,16 +51,6 @@ def number(
     return value
 
 
-def same_version(current: int, sent: int | None, what: str) -> None:
-    """An edit is sent with the version it was read at: a change by someone else in between is refused, and
-    an edit without a version (a form that lost it) is refused too. The UPDATE checks it again, so two
-    edits of one version at the same moment are one success and one 409."""
-    if sent is None:
-        raise Conflict(f"缺少{what}的版本号，请刷新页面后重试", field="version")
-    if sent != current:
-        raise Conflict(f"该{what}已被他人修改，请刷新后重试", field="version")
-
-
 def audit(
     session: Session,
     actor: Actor,

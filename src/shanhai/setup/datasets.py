@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor
 from shanhai.datasets.models import DataSet, DataSetElement, Submission, ValidationRule
-from shanhai.db import savepoint, unique_or
+from shanhai.db import same_version, savepoint, unique_or
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators import formula
 from shanhai.indicators.models import DataElement
 from shanhai.lib.periods import PeriodType
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
-from shanhai.setup.common import audit, code, number, same_version, text
+from shanhai.setup.common import audit, code, number, text
 
 MODULE = "数据集管理"
 PERIOD_TYPES = (PeriodType.MONTHLY, PeriodType.QUARTERLY, PeriodType.YEARLY)

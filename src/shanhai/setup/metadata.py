@@ -17,7 +17,7 @@ from shanhai.analytics.statements import session_store
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor
 from shanhai.datasets.models import DataSetElement
-from shanhai.db import serialize
+from shanhai.db import same_version, serialize
 from shanhai.errors import Conflict, Invalid, NotFound, ShanhaiError
 from shanhai.indicators import formula as formulas
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, Indicator
@@ -25,7 +25,7 @@ from shanhai.indicators.service import latest_year
 from shanhai.lib import periods
 from shanhai.lib.beijing import today
 from shanhai.orgunits.models import OrgUnit
-from shanhai.setup.common import audit, code, insert_unique, number, same_version, text
+from shanhai.setup.common import audit, code, insert_unique, number, text
 
 MODULE = "指标体系"
 UNITS_HINT = "如 元、人、个、家、%、人次"

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor, administers, check_can_create, unit_visible
-from shanhai.db import savepoint, serialize, unique_or
+from shanhai.db import same_version, savepoint, serialize, unique_or
 from shanhai.errors import Conflict, Invalid, OutOfScope
 from shanhai.indicators.facts import relocate_units
 from shanhai.orgunits import service as orgunits
 from shanhai.orgunits.models import MAX_DEPTH, OrgKind, OrgUnit
-from shanhai.setup.common import audit, code, number, same_version, text
+from shanhai.setup.common import audit, code, number, text
 
 MODULE = "部门管理"
 

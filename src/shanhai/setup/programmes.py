@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor
 from shanhai.datasets.models import DataSet
-from shanhai.db import savepoint, unique_or
+from shanhai.db import same_version, savepoint, unique_or
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators.models import DataValue
 from shanhai.orgunits import service as orgunits
 from shanhai.orgunits.models import OrgKind, OrgUnit
 from shanhai.programmes.models import Place, Programme, ProgrammeKind
 from shanhai.projects.models import Project
-from shanhai.setup.common import audit, code, insert_unique, number, same_version, text
+from shanhai.setup.common import audit, code, insert_unique, number, text
 from shanhai.setup.orgunits import parent_for
 
 MODULE = "重点工作"

@@ -11,8 +11,9 @@ from shanhai.auth.models import DataScope, Role, RolePermission, User
 from shanhai.auth.permissions import check_known
 from shanhai.auth.scope import Actor
 from shanhai.auth.service import get_role
+from shanhai.db import same_version
 from shanhai.errors import Conflict, Forbidden, Invalid
-from shanhai.setup.common import audit, code, insert_unique, same_version, text
+from shanhai.setup.common import audit, code, insert_unique, text
 
 MODULE = "系统管理"
 
