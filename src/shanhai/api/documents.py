@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, Field
 
+from shanhai.documents.models import Candidate
 from shanhai.flows import review
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
 from shanhai.http.errors import ERROR_RESPONSES
@@ -98,7 +99,7 @@ def accept(candidate_id: IdPath, body: Accept, session: SessionDep, actor: Actor
         qualifier=body.qualifier,
         note=body.note,
     )
-    return _read(session, actor, candidate.document_id, candidate.id)
+    return _read(session, candidate)
 
 
 @router.post("/candidates/{candidate_id}/reject", response_model=review.CandidateRead, summary="驳回")
@@ -108,7 +109,7 @@ def reject(
     candidate = review.reject(
         session=session, actor=actor, candidate_id=candidate_id, version=body.version, note=body.note
     )
-    return _read(session, actor, candidate.document_id, candidate.id)
+    return _read(session, candidate)
 
 
 @router.post("/candidates/{candidate_id}/reopen", response_model=review.CandidateRead, summary="恢复待审")
@@ -116,9 +117,8 @@ def reopen(
     candidate_id: IdPath, body: Decision, session: SessionDep, actor: ActorDep
 ) -> review.CandidateRead:
     candidate = review.reopen(session=session, actor=actor, candidate_id=candidate_id, version=body.version)
-    return _read(session, actor, candidate.document_id, candidate.id)
+    return _read(session, candidate)
 
 
-def _read(session: SessionDep, actor: ActorDep, document_id: int, candidate_id: int) -> review.CandidateRead:
-    page = review.document_page(session=session, actor=actor, document_id=document_id)
-    return next(c for c in page.candidates if c.id == candidate_id)
+def _read(session: SessionDep, candidate: Candidate) -> review.CandidateRead:
+    return review.candidate_read(session=session, candidate=candidate)

@@ -13,13 +13,14 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
@@ -469,6 +470,61 @@ class DocumentPage(BaseModel):
     candidates: list[CandidateRead]
 
 
+def _candidate_read(
+    c: Candidate,
+    text: str,
+    element_of: Callable[[int], DataElement | None],
+    unit_of: Callable[[int], OrgUnit | None],
+    programme_of: Callable[[int], Programme | None],
+) -> CandidateRead:
+    s_start, s_end = sentence_span(text, c.start, c.end)
+    element = element_of(c.element_id) if c.element_id else None
+    unit = unit_of(c.suggested_unit_id) if c.suggested_unit_id else None
+    programme = programme_of(c.programme_id) if c.programme_id else None
+    return CandidateRead(
+        id=c.id,
+        version=c.version,
+        start=c.start,
+        end=c.end,
+        text=c.text,
+        display=format_quantity(normalize(c.value), c.unit, c.qualifier),
+        value=normalize(c.value),
+        unit=c.unit,
+        qualifier=c.qualifier,
+        subject=c.subject,
+        status=c.status,
+        sentence=" ".join(text[s_start:s_end].split()),
+        element=element.code if element else None,
+        element_name=element.name if element else None,
+        org_unit_id=unit.id if unit else None,
+        org_unit=unit.name if unit else None,
+        period_id=c.period_id,
+        programme_id=programme.id if programme else None,
+        programme=programme.short_name if programme else None,
+        reason=c.reason,
+        value_id=c.value_id,
+    )
+
+
+def candidate_read(*, session: Session, candidate: Candidate) -> CandidateRead:
+    """One candidate as the reading view shows it (the API's answer to a decision), without the others."""
+    return _candidate_read(
+        candidate,
+        candidate.document.plain_text or "",
+        lambda i: session.get(DataElement, i),
+        lambda i: session.get(OrgUnit, i),
+        lambda i: session.get(Programme, i),
+    )
+
+
+def position(*, session: Session, candidate: Candidate) -> int:
+    """How many figures of its document come before this one (which page of the review cards it is on)."""
+    before = select(func.count()).where(
+        Candidate.document_id == candidate.document_id, Candidate.start < candidate.start
+    )
+    return session.scalar(before) or 0
+
+
 def document_page(*, session: Session, actor: Actor, document_id: int) -> DocumentPage:
     document = get_document(session=session, actor=actor, document_id=document_id)
     text = document.plain_text
@@ -491,37 +547,7 @@ def document_page(*, session: Session, actor: Actor, document_id: int) -> Docume
         segments.append(Segment(text=text[c.start : c.end], candidate_id=c.id, status=c.status))
         pos = c.end
     segments.append(Segment(text=text[pos:]))
-    reads = []
-    for c in rows:
-        s_start, s_end = sentence_span(text, c.start, c.end)
-        element = elements.get(c.element_id) if c.element_id else None
-        unit = units.get(c.suggested_unit_id) if c.suggested_unit_id else None
-        programme = programmes.get(c.programme_id) if c.programme_id else None
-        reads.append(
-            CandidateRead(
-                id=c.id,
-                version=c.version,
-                start=c.start,
-                end=c.end,
-                text=c.text,
-                display=format_quantity(normalize(c.value), c.unit, c.qualifier),
-                value=normalize(c.value),
-                unit=c.unit,
-                qualifier=c.qualifier,
-                subject=c.subject,
-                status=c.status,
-                sentence=" ".join(text[s_start:s_end].split()),
-                element=element.code if element else None,
-                element_name=element.name if element else None,
-                org_unit_id=unit.id if unit else None,
-                org_unit=unit.name if unit else None,
-                period_id=c.period_id,
-                programme_id=programme.id if programme else None,
-                programme=programme.short_name if programme else None,
-                reason=c.reason,
-                value_id=c.value_id,
-            )
-        )
+    reads = [_candidate_read(c, text, elements.get, units.get, programmes.get) for c in rows]
     return DocumentPage(
         id=document.id,
         title=document.title,

@@ -184,14 +184,5 @@ def decide(
     except ShanhaiError as exc:
         recoverable(exc, session)
         return _page(request, session, actor, document_id, exc, {**form, "candidate_id": candidate_id})
-    page = next(
-        (
-            i // PER_PAGE
-            for i, c in enumerate(
-                review.document_page(session=session, actor=actor, document_id=document_id).candidates
-            )
-            if c.id == candidate_id
-        ),
-        0,
-    )
+    page = review.position(session=session, candidate=candidate) // PER_PAGE
     return RedirectResponse(f"/documents/{document_id}?page={page}#c{candidate_id}", status_code=303)
