@@ -217,12 +217,16 @@ class RecordType:
         return next((f for f in self.fields if f.key == key), None)
 
 
-def _plan_unit(session: Session, obj: Any) -> None:
-    """A tranche or disbursement belongs to its plan's place and programme (its scope and its cells)."""
+def _plan_unit(session: Session, obj: Any) -> FundPlan:
+    """A tranche or disbursement belongs to its plan's place and programme (its scope and its cells); what
+    is checked against the plan from here on sees the plan's other tranches and payments as they are (two
+    sent at once run one after the other)."""
     plan = session.get_one(FundPlan, obj.plan_id)
+    serialize(session, f"plan:{plan.id}")
     obj.org_unit_id, obj.programme_id = plan.org_unit_id, plan.programme_id
     if plan.closed:
         raise Invalid(f"{plan_title(plan)}已关闭，不能再登记", field="plan_id")
+    return plan
 
 
 def plan_title(plan: FundPlan) -> str:
@@ -308,9 +312,7 @@ def _check_plan(session: Session, actor: Actor, plan: FundPlan, before: dict[str
 
 
 def _check_tranche(session: Session, actor: Actor, t: Tranche, before: dict[str, Any] | None) -> None:
-    _plan_unit(session, t)
-    plan = session.get_one(FundPlan, t.plan_id)
-    serialize(session, f"plan:{plan.id}")  # two tranches sent at once see each other
+    plan = _plan_unit(session, t)
     others = session.scalar(
         select(func.coalesce(func.sum(Tranche.amount), 0)).where(
             Tranche.plan_id == plan.id, Tranche.id != (t.id or 0)
@@ -328,9 +330,7 @@ def _check_tranche(session: Session, actor: Actor, t: Tranche, before: dict[str,
 def _check_disbursement(
     session: Session, actor: Actor, d: Disbursement, before: dict[str, Any] | None
 ) -> None:
-    _plan_unit(session, d)
-    plan = session.get_one(FundPlan, d.plan_id)
-    serialize(session, f"plan:{plan.id}")  # two payments sent at once see each other
+    plan = _plan_unit(session, d)
     if d.tranche_id is not None:
         tranche = session.get(Tranche, d.tranche_id)
         if tranche is None or tranche.plan_id != plan.id:
@@ -623,6 +623,35 @@ def _read(
     return values
 
 
+VERBS = {Action.CREATE: "新增", Action.UPDATE: "修改", Action.DELETE: "删除"}
+
+
+def _changed(
+    session: Session,
+    actor: Actor,
+    rtype: RecordType,
+    action: Action,
+    record_id: int,
+    title: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """A record went from `before` to `after` (None: it did not exist): the audit entry, then the derived
+    values it left and entered."""
+    record(
+        session=session,
+        actor=actor,
+        module=MODULE,
+        action=action,
+        object_type=rtype.name,
+        object_id=record_id,
+        summary=f"{VERBS[action]}{rtype.noun}：{title}"[:500],
+        before=_audit_view(rtype, before) if before is not None else None,
+        after=_audit_view(rtype, after) if after is not None else None,
+    )
+    derive.refresh(session=session, actor=actor, model=rtype.model, before=before, after=after)
+
+
 def _check_unit(session: Session, actor: Actor, obj: Any, rtype: RecordType) -> None:
     unit = session.get_one(OrgUnit, obj.org_unit_id)
     check_can_create(actor, unit, what=rtype.noun)
@@ -646,17 +675,7 @@ def create(*, session: Session, actor: Actor, rtype: RecordType, raw: Mapping[st
     if rtype.created:
         rtype.created(session, actor, obj)
     after = derive.snapshot(obj)
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.CREATE,
-        object_type=rtype.name,
-        object_id=obj.id,
-        summary=f"新增{rtype.noun}：{rtype.title(obj)}"[:500],
-        after=_audit_view(rtype, after),
-    )
-    derive.refresh(session=session, actor=actor, model=rtype.model, before=None, after=after)
+    _changed(session, actor, rtype, Action.CREATE, obj.id, rtype.title(obj), None, after)
     return obj
 
 
@@ -688,18 +707,7 @@ def update(
     after = derive.snapshot(obj)
     if after == before:
         return obj
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.UPDATE,
-        object_type=rtype.name,
-        object_id=obj.id,
-        summary=f"修改{rtype.noun}：{rtype.title(obj)}"[:500],
-        before=_audit_view(rtype, before),
-        after=_audit_view(rtype, after),
-    )
-    derive.refresh(session=session, actor=actor, model=rtype.model, before=before, after=after)
+    _changed(session, actor, rtype, Action.UPDATE, obj.id, rtype.title(obj), before, after)
     return obj
 
 
@@ -716,17 +724,7 @@ def delete(*, session: Session, actor: Actor, rtype: RecordType, record_id: int,
     with unique_or(Conflict(f"{rtype.noun}“{title}”仍被其他记录引用，不能删除", field="id")):
         session.delete(obj)
         session.flush()
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=Action.DELETE,
-        object_type=rtype.name,
-        object_id=record_id,
-        summary=f"删除{rtype.noun}：{title}"[:500],
-        before=_audit_view(rtype, before),
-    )
-    derive.refresh(session=session, actor=actor, model=rtype.model, before=before, after=None)
+    _changed(session, actor, rtype, Action.DELETE, record_id, title, before, None)
 
 
 def move_project(
