@@ -14,10 +14,11 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from shanhai.errors import Invalid
+from shanhai.flows import values as values_flow
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
 from shanhai.http.errors import ERROR_RESPONSES
 from shanhai.lib.cnnum import normalize
-from shanhai.operations import attachments, derive, funds, people
+from shanhai.operations import attachments, funds, people
 from shanhai.operations import registers as reg
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES, tags=["工作台账"])
@@ -85,27 +86,15 @@ def people_overview(
     return people.overview(session=session, actor=actor, on=on)
 
 
-class RecordRef(BaseModel):
-    id: int
-    title: str
-    url: str
-
-
-class RecordsBehind(BaseModel):
-    derivation: str
-    label: str
-    records: list[RecordRef]
-
-
-@router.get("/values/{value_id}/records", response_model=RecordsBehind, summary="汇总成该数值的台账记录")
-def records_behind(value_id: IdPath, session: SessionDep, actor: ActorDep) -> RecordsBehind:
-    d, rows = derive.records_behind(session=session, actor=actor, value_id=value_id)
-    return RecordsBehind(derivation=d.code, label=d.label, records=behind(d, rows))
-
-
-def behind(d: derive.Derivation, rows: list[Any]) -> list[RecordRef]:
-    rtype = next(t for t in reg.TYPES.values() if t.model is d.model)
-    return [RecordRef(id=r.id, title=rtype.title(r), url=f"{d.link}/{r.id}") for r in rows]
+@router.get(
+    "/values/{value_id}/records", response_model=values_flow.RecordsBehind, summary="汇总成该数值的台账记录"
+)
+def records_behind(
+    value_id: IdPath, session: SessionDep, settings: SettingsDep, actor: ActorDep
+) -> values_flow.RecordsBehind:
+    return values_flow.records_behind(
+        session=session, actor=actor, value_id=value_id, sources_dir=settings.sources_dir
+    )
 
 
 class AttachmentRead(BaseModel):

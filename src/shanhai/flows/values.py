@@ -5,7 +5,9 @@ one write path, `indicators.service.set_value`, with its rules."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,10 +15,14 @@ from shanhai.audit.models import AuditLog
 from shanhai.auth.scope import Actor
 from shanhai.datasets import service as datasets
 from shanhai.documents.models import Source
+from shanhai.documents.schemas import SourceRead
+from shanhai.documents.service import TextCache
 from shanhai.errors import Conflict
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
+from shanhai.indicators.present import source_read
 from shanhai.lib.cnnum import Qualifier
+from shanhai.operations import derive, registers
 
 
 def _refuse_report_owned(session: Session, element: DataElement, unit_id: int, period_id: str) -> None:
@@ -109,4 +115,42 @@ def history(*, session: Session, actor: Actor, value_id: int) -> list[AuditLog]:
             .where(AuditLog.object_type == "data_value", AuditLog.object_id == str(value_id))
             .order_by(AuditLog.at, AuditLog.id)
         )
+    )
+
+
+class RecordRef(BaseModel):
+    id: int
+    title: str
+    url: str
+    source: SourceRead | None  # the report span the record was read from
+
+
+class RecordsBehind(BaseModel):
+    """A derived value's records: the page /values/{id}/records and its JSON twin."""
+
+    value_id: int
+    derivation: str
+    label: str
+    records: list[RecordRef]
+
+
+def records_behind(
+    *, session: Session, actor: Actor, value_id: int, sources_dir: Path | None
+) -> RecordsBehind:
+    d, rows = derive.records_behind(session=session, actor=actor, value_id=value_id)
+    rtype = registers.type_of(d.model)
+    cache = TextCache(sources_dir)
+    return RecordsBehind(
+        value_id=value_id,
+        derivation=d.code,
+        label=d.label,
+        records=[
+            RecordRef(
+                id=r.id,
+                title=rtype.title(r),
+                url=f"{d.link}/{r.id}",
+                source=source_read(r.source, cache) if r.source is not None else None,
+            )
+            for r in rows
+        ],
     )

@@ -576,6 +576,10 @@ def get_type(name: str) -> RecordType:
         raise NotFound(f"没有名为“{name[:40]}”的台账", field="kind") from None
 
 
+def type_of(model: type[Any]) -> RecordType:
+    return next(t for t in TYPES.values() if t.model is model)
+
+
 def get_record(*, session: Session, actor: Actor, rtype: RecordType, record_id: int) -> Any:
     actor.require(f"{rtype.module}:view")
     obj = session.get(rtype.model, record_id)

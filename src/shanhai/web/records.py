@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor, visible
 from shanhai.auth.sessions import claim_form, settle_form
-from shanhai.documents.service import TextCache
 from shanhai.errors import Invalid, NotFound, ShanhaiError
+from shanhai.flows import values as values_flow
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep, SettingsDep
-from shanhai.indicators.present import source_read
 from shanhai.lib.cnnum import normalize
 from shanhai.lists.records import RECORD_SPECS
-from shanhai.operations import attachments, derive, funds, people
+from shanhai.operations import attachments, funds, people
 from shanhai.operations import registers as reg
 from shanhai.operations.models import QUALIFIER_CHOICES, FundPlan, Tranche, WorkGroup
 from shanhai.projects.models import Project
@@ -300,25 +299,10 @@ def people_page(
 def records_behind_page(
     value_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
-    d, rows = derive.records_behind(session=session, actor=actor, value_id=value_id)
-    rtype = next(t for t in reg.TYPES.values() if t.model is d.model)
-    cache = TextCache(settings.sources_dir)
-    items = [
-        (
-            rtype.title(r),
-            f"{d.link}/{r.id}",
-            source_read(r.source, cache) if getattr(r, "source", None) else None,
-        )
-        for r in rows
-    ]
-    return render(
-        request,
-        "records/behind.html",
-        derivation=d,
-        items=items,
-        value_id=value_id,
-        json_url=f"/api/v1/values/{value_id}/records",
+    data = values_flow.records_behind(
+        session=session, actor=actor, value_id=value_id, sources_dir=settings.sources_dir
     )
+    return render(request, "records/behind.html", data=data, json_url=f"/api/v1/values/{value_id}/records")
 
 
 @router.post("/projects/{project_id}/attachments", summary="上传项目附件")
