@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SEEDS  ?= $(abspath ../shared/seeds)
 export SHANHAI_SOURCES_DIR ?= $(if $(wildcard $(SEEDS)),$(SEEDS),)
 
-.PHONY: install demo serve test lint format e2e bench faults clean
+.PHONY: install demo serve test test-fast test-random lint format e2e bench faults clean
 
 # Python venv with pinned packages (requirements.lock) + front-end assets from npm (no CDN).
 install: $(VENV)/.installed src/shanhai/web/static/vendor/echarts.min.js
@@ -27,9 +27,21 @@ demo: install
 serve: install
 	$(BIN)/shanhai serve
 
-# Lint, types, architecture contract, then the whole suite on SQLite and PostgreSQL (+ Chromium e2e).
+# Lint, types, architecture contract, then the whole suite on SQLite and PostgreSQL (+ Chromium e2e), on
+# TEST_WORKERS processes (pytest-xdist); it ends with the 30 slowest tests, time per directory, peak memory.
+TEST_WORKERS ?= 2
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL) --durations=30
+
+# The developers' loop: SQLite only, no browser, no load and fault suite, no benchmarks; in parallel.
+test-fast: install
+	SHANHAI_TEST_DATABASES=sqlite $(BIN)/pytest $(PARALLEL) -m "not browser" \
+		--ignore=tests/reliability --ignore=tests/bench --durations=10
+
+# The whole suite in a random order (pytest-randomly; the seed is printed, --randomly-seed=N repeats it).
+test-random: install
+	$(BIN)/pytest $(PARALLEL) -p randomly --durations=10
 
 lint: install
 	$(BIN)/ruff check src tests scripts bench
@@ -46,7 +58,7 @@ e2e: install
 
 # load and fault suite against real server processes (SQLite and PostgreSQL; part of `make test` too)
 faults: install
-	$(BIN)/pytest tests/reliability
+	$(BIN)/pytest $(PARALLEL) tests/reliability
 
 # 10M-value analytics benchmark against hand-written PostgreSQL and DuckDB queries (minutes; not a test)
 bench: install

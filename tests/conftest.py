@@ -8,11 +8,12 @@ works in a schema of its own, dropped at the end. Each test runs in a transactio
 from __future__ import annotations
 
 import os
+import resource
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fastapi import FastAPI
@@ -27,10 +28,18 @@ from shanhai.auth.service import create_token
 from shanhai.config import Settings
 from shanhai.db import make_engine
 from shanhai.fixtures.loader import load_demo
+from shanhai.health import Outage
 from shanhai.http.deps import get_session
 from shanhai.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
+# The persona × route matrix's cases, one tests/<domain>/scope_cases.py each (merged in
+# tests/auth/test_scope_matrix.py). Their asserts live outside test modules: pytest rewrites them too, so that
+# a failure shows its values.
+SCOPE_CASE_DOMAINS = sorted(p.parent.name for p in (ROOT / "tests").glob("*/scope_cases.py"))
+pytest.register_assert_rewrite(
+    "tests.scope", *(f"tests.{domain}.scope_cases" for domain in SCOPE_CASE_DOMAINS)
+)
 SEEDS = ROOT.parent / "shared" / "seeds"
 GOLD = ROOT.parent / "shared" / "eval" / "000_81e65334f74d5525.gold.jsonl"
 TEST_DATA_DIR = Path(tempfile.gettempdir()) / "shanhai-test-data"  # attachments the tests upload
@@ -118,44 +127,73 @@ PASSWORD = "Shanhai-demo-2025"
 LOCAL = ("127.0.0.1", 50000)  # the test client's address (Starlette's default, "testclient", is no IP)
 
 
-@pytest.fixture
-def app(settings: Settings, session: Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[FastAPI]:
-    """The app, with every request using the test's rolled-back session. The app commits each request's
-    session; here that only flushes (on SQLite a released savepoint that opened the transaction would
-    commit for real), so the test's transaction still rolls everything back."""
-    application = create_app(settings)
-    monkeypatch.setattr(session, "commit", session.flush)
-    # each request works in a savepoint of its own: a route that rolls back (a form error shown in place)
-    # undoes its own work only, not what the test set up before it, as in production
-    request_savepoint: list[Any] = []
-
-    def rollback() -> None:
-        if request_savepoint and request_savepoint[-1].is_active:
-            request_savepoint[-1].rollback()
-
-    monkeypatch.setattr(session, "rollback", rollback)
-
-    def override() -> Iterator[Session]:
-        request_savepoint.append(session.begin_nested())
-        try:
-            yield session
-            session.flush()
-        except BaseException:
-            rollback()
-            raise
-        finally:
-            savepoint = request_savepoint.pop()
-            if savepoint.is_active:
-                savepoint.commit()
-
-    application.dependency_overrides[get_session] = override
-    # side transactions (the log of refused requests) join the test's connection, so they roll back too
-    connection = session.connection()
-    application.state.session_factory = lambda: Session(
-        bind=connection, join_transaction_mode="create_savepoint"
+@pytest.fixture(scope="session")
+def demo_app(demo_db: Database) -> Iterator[FastAPI]:
+    """One app per worker and backend, shared by every test that does not change its settings: building an
+    app per test cost time, and FastAPI's caches of dependency callables kept every one of them alive."""
+    application = create_app(
+        Settings(
+            database_url=demo_db.url, sources_dir=SEEDS if SEEDS.is_dir() else None, data_dir=TEST_DATA_DIR
+        )
     )
     yield application
     application.state.engine.dispose()
+
+
+class _TestSessions:
+    """The session of the test under way and the savepoints its requests opened. A module-level dependency
+    reads it, so the app's dependency caches hold no test's objects."""
+
+    session: Session | None = None
+    savepoints: ClassVar[list[Any]] = []
+
+    @classmethod
+    def rollback(cls) -> None:
+        if cls.savepoints and cls.savepoints[-1].is_active:
+            cls.savepoints[-1].rollback()
+
+
+def _request_session() -> Iterator[Session]:
+    """Each request works in a savepoint of the test's session: a route that rolls back (a form error shown
+    in place) undoes its own work only, not what the test set up before it, as in production."""
+    session = _TestSessions.session
+    assert session is not None, "a request outside a test"
+    _TestSessions.savepoints.append(session.begin_nested())
+    try:
+        yield session
+        session.flush()
+    except BaseException:
+        _TestSessions.rollback()
+        raise
+    finally:
+        savepoint = _TestSessions.savepoints.pop()
+        if savepoint.is_active:
+            savepoint.commit()
+
+
+@pytest.fixture
+def app(demo_app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[FastAPI]:
+    """The shared app, with every request using the test's rolled-back session. The app commits each
+    request's session; here that only flushes (on SQLite a released savepoint that opened the transaction
+    would commit for real), so the test's transaction still rolls everything back."""
+    monkeypatch.setattr(session, "commit", session.flush)
+    monkeypatch.setattr(session, "rollback", _TestSessions.rollback)
+    _TestSessions.session, _TestSessions.savepoints = session, []
+    demo_app.dependency_overrides[get_session] = _request_session
+    # side transactions (the log of refused requests) join the test's connection, so they roll back too
+    # (app.state keeps its entries in a dict of its own, which monkeypatch would delete on undo)
+    connection = session.connection()
+    saved = demo_app.state.session_factory, demo_app.state.outage
+    demo_app.state.session_factory = lambda: Session(
+        bind=connection, join_transaction_mode="create_savepoint"
+    )
+    demo_app.state.outage = Outage()
+    try:
+        yield demo_app
+    finally:
+        demo_app.state.session_factory, demo_app.state.outage = saved
+        demo_app.dependency_overrides.clear()
+        _TestSessions.session, _TestSessions.savepoints = None, []
 
 
 def token_for(session: Session, username: str) -> str:
@@ -190,3 +228,66 @@ def client(as_persona: Callable[[str], TestClient]) -> TestClient:
 def actor_of(session: Session, username: str) -> Actor:
     user = session.scalars(select(User).where(User.username == username)).one()
     return actor_for(session=session, user=user)
+
+
+# --- what the suite cost: time per directory and peak memory, printed at the end of every run ----------
+
+
+def _peak_mib() -> tuple[float, float]:
+    """Peak resident memory of this process and of its finished children (servers the tests started)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the controller its peak
+        workeroutput["peak_mib"], workeroutput["children_peak_mib"] = _peak_mib()
+        workeroutput["workerid"] = session.config.workerinput["workerid"]
+
+
+_WORKER_PEAKS: dict[str, tuple[float, float]] = {}
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    output = getattr(node, "workeroutput", {})
+    if "peak_mib" in output:
+        _WORKER_PEAKS[output.get("workerid", str(len(_WORKER_PEAKS)))] = (
+            output["peak_mib"],
+            output["children_peak_mib"],
+        )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    per_dir: dict[str, list[float]] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if not isinstance(report, pytest.TestReport):
+                continue
+            parts = report.nodeid.split("::")[0].split("/")
+            key = "/".join(parts[:2])
+            entry = per_dir.setdefault(key, [0.0, 0])
+            entry[0] += report.duration
+            entry[1] += report.when == "call"
+    if not per_dir:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("time per directory (setup + call + teardown, summed over workers)")
+    for key, (seconds, count) in sorted(per_dir.items(), key=lambda kv: -kv[1][0]):
+        write(f"{seconds:8.1f} s  {int(count):5d} tests  {key}")
+    terminalreporter.section("peak memory")
+    own, children = _peak_mib()
+    write(f"this process: {own:,.0f} MiB; its finished children: {children:,.0f} MiB")
+    for worker, (peak, child_peak) in sorted(_WORKER_PEAKS.items()):
+        write(f"worker {worker}: {peak:,.0f} MiB; its finished children: {child_peak:,.0f} MiB")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist (`make test`: --dist loadgroup), the tests of a module that shares one server among them
+    (browser tests, the load and fault suite) run on one worker, in their order; every other test goes to
+    whichever worker is free."""
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        if path.startswith(("tests/e2e/", "tests/reliability/")):
+            item.add_marker(pytest.mark.xdist_group(path))

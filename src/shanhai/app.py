@@ -85,6 +85,18 @@ def _log_refusal(request: Request, exc: ShanhaiError) -> None:
         pass
 
 
+def openapi_document(request: Request, actor: ActorDep) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
+
+
+def api_docs(request: Request, actor: ActorDep) -> Response:
+    return render(request, "api_docs.html")
+
+
+def favicon() -> Response:
+    return Response(status_code=204)
+
+
 def create_app(settings: Settings | None = None, *, check_database: bool = True) -> FastAPI:
     """The application. With check_database (the default) it refuses to start (StartupError, one line)
     unless the database is at this program's schema revision, intact and writable."""
@@ -133,17 +145,11 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     app.include_router(web_admin_router)
     app.include_router(web_router)
 
-    @app.get("/openapi.json", include_in_schema=False)
-    def openapi_document(actor: ActorDep) -> JSONResponse:
-        return JSONResponse(app.openapi())
-
-    @app.get("/api/docs", include_in_schema=False)
-    def api_docs(request: Request, actor: ActorDep) -> Response:
-        return render(request, "api_docs.html")
-
-    @app.get("/favicon.ico", include_in_schema=False)
-    def favicon() -> Response:
-        return Response(status_code=204)
+    # module-level endpoints: FastAPI caches what it learns of each endpoint and dependency by the callable,
+    # so a closure over this app would keep every app ever built alive
+    app.add_api_route("/openapi.json", openapi_document, include_in_schema=False)
+    app.add_api_route("/api/docs", api_docs, include_in_schema=False)
+    app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
 
     @app.exception_handler(ShanhaiError)
     async def domain_error(request: Request, exc: ShanhaiError) -> Response:
