@@ -217,7 +217,7 @@ def test_writes_are_audited_with_before_and_after(client: TestClient, session: S
 
 
 def test_audit_rows_cannot_be_changed_through_the_application(app) -> None:
-    from tests.auth.test_scope_matrix import app_routes
+    from tests.scope import app_routes
 
     writes = {(m, p) for m, p in app_routes(app) if m in {"POST", "PUT", "PATCH", "DELETE"}}
     assert not [p for _, p in writes if "audit" in p or "logins" in p]

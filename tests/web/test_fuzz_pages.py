@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from tests.auth.test_scope_matrix import _walk as walk_routes
+from tests.scope import _walk as walk_routes
 
 ODD = [
     "0",
