@@ -8,7 +8,8 @@ Builds a text of about --mb megabytes (UTF-8) by repeating the seed reports, the
   baseline number-or-numeral regex  the extractor's own first pass alone (digits or Chinese numerals)
   extract_figures                   the whole extractor: figures with value, unit, qualifier, subject
 
-and prints MB/s of UTF-8 text for each (target for extract_figures: ≥ 1 MB/s). Not part of the test suite.
+and prints MB/s of UTF-8 text for each (target for extract_figures: ≥ 1 MB/s).
+The suite runs it at a tiny size (tests/bench).
 """
 
 from __future__ import annotations

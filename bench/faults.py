@@ -1,6 +1,6 @@
 """Fault benchmark: kill -9 under write load, N times, then count acknowledged writes that were lost; and
 PostgreSQL stopped for a while under read load, then the seconds until the server answers again.
-Not part of the test suite (tests/reliability runs shorter versions of both).
+The suite runs it at a tiny size (tests/bench); tests/reliability runs shorter versions of both.
 
     .venv/bin/python bench/faults.py --backend sqlite --kills 20
     .venv/bin/python bench/faults.py --backend postgresql --kills 20 --outage 20

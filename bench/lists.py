@@ -6,7 +6,7 @@ page in the same run (the baseline), and an XLSX export of 100k rows (streamed) 
     .venv/bin/python bench/lists.py [--values 1000000] [--audit 100000] [--repeat 7]
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres); creates and drops the database shanhai_bench_lists.
-Not part of the test suite.
+The suite runs it at a tiny size (tests/bench).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from shanhai.lists.spec import parse
 from shanhai.migrations import upgrade
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-DB = "shanhai_bench_lists"
+DB = f"shanhai_bench_lists_{os.getpid()}"  # one per run: runs side by side do not meet
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:

@@ -1,4 +1,5 @@
-"""Load generator for a running Shanhai server — bounded, loopback only. Not part of the test suite.
+"""Load generator for a running Shanhai server — bounded, loopback only.
+The suite runs it at a tiny size (tests/bench).
 
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --clients 64 --duration 60
 

@@ -10,12 +10,13 @@ consumption-aid sales and N people (bulk-inserted), then
     .venv/bin/python bench/records.py [--records 100000] [--changes 200]
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres); creates and drops the database shanhai_bench_records.
-Not part of the test suite.
+The suite runs it at a tiny size (tests/bench).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -40,7 +41,7 @@ from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-DB = "shanhai_bench_records"
+DB = f"shanhai_bench_records_{os.getpid()}"  # one per run: runs side by side do not meet
 PLACES = ("P-XJ-KT", "P-SX-BJ", "P-QH-YS", "P-QH-XH", "P-CQ-YY", "P-LN-FS")
 
 
