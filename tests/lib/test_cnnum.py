@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shanhai.lib import cnnum
 from shanhai.lib.cnnum import (
     NumberFormatError,
     Qualifier,
@@ -124,3 +125,39 @@ def test_chinese_numerals_examples() -> None:
     assert parse_chinese_integer("十五") == 15
     assert to_chinese_integer(105) == "一百零五"
     assert to_chinese_integer(123456789) == "一亿二千三百四十五万六千七百八十九"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1180000", "1180000"),
+        ("1,180,000", "1180000"),
+        ("118万", "1180000"),
+        ("118万元", "1180000"),
+        ("1.18亿元", "118000000"),
+        ("１２", "12"),
+        ("３，６９３万元", "36930000"),
+        (" 350万 ", "3500000"),
+    ],
+)
+def test_an_entered_amount_is_read_as_officials_write_it(text: str, expected: str) -> None:
+    assert cnnum.parse_entered(text, unit="元") == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["1,,0", "1,00", "²", "٤", "12美元", "abc", "-5", "", "1.2.3"])
+def test_an_entered_amount_that_is_not_one_is_refused(text: str) -> None:
+    with pytest.raises(cnnum.NumberFormatError):
+        cnnum.parse_entered(text, unit="元")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("12", "12"), ("-3.5", "-3.5"), (" 1,200 ", "1200"), (".5", "0.5"), ("+7.", "7")]
+)
+def test_a_plain_number_is_read(text: str, expected: str) -> None:
+    assert cnnum.parse_plain(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["１２", "١٢", "²", "1_000", "1E5", "1,,0", "1,00", "", "1" * 31, "12x"])
+def test_anything_else_is_not_a_plain_number(text: str) -> None:
+    with pytest.raises(cnnum.NumberFormatError):
+        cnnum.parse_plain(text)

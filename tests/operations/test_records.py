@@ -125,6 +125,8 @@ def test_a_short_tranche_past_due_and_a_payment_beyond_the_plan(session: Session
     [
         ({"amount": "-5"}, "amount"),
         ({"amount": "abc"}, "amount"),
+        ({"amount": "1,,0"}, "amount"),
+        ({"amount": "²"}, "amount"),
         ({"amount": "99999999999999"}, "amount"),
         ({"year": "1800"}, "year"),
         ({"programme_id": ""}, "programme_id"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,10 +22,9 @@ from shanhai.indicators import service as indicators
 from shanhai.indicators.facts import set_approved
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
 from shanhai.indicators.service import check_number
-from shanhai.lib import periods
+from shanhai.lib import cnnum, periods
 from shanhai.lib.beijing import today as beijing_today
 from shanhai.lib.cnnum import Qualifier, normalize
-from shanhai.lib.types import NUMBER
 from shanhai.lifecycle.service import Machine, Move, move
 from shanhai.orgunits.models import OrgUnit
 
@@ -166,16 +165,14 @@ def validate(
     numbers: dict[str, Decimal] = {}
     errors: dict[str, str] = {}
     for code, name, dse in fields(data_set):
-        text = (raw.get(code) or "").strip().replace(",", "")
+        text = (raw.get(code) or "").strip()
         if not text:
             if complete and dse.required:
                 errors[code] = f"“{name}”为必填项"
             continue
         try:
-            if not NUMBER.fullmatch(text) or len(text) > 30:
-                raise InvalidOperation
-            number = Decimal(text)
-        except InvalidOperation:
+            number = cnnum.parse_plain(text)
+        except cnnum.NumberFormatError:
             errors[code] = f"“{name}”应为数字（半角 0–9，可带小数点），而不是“{text[:20]}”"
             continue
         try:

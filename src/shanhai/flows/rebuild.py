@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from shanhai.datasets.models import DataSet, Submission, SubmissionStatus
-from shanhai.indicators.facts import period_fields, unit_fields
+from shanhai.indicators.facts import COLUMNS, fact, period_part, unit_part
 from shanhai.indicators.facts_table import AnalyticsValue
 from shanhai.indicators.models import DataValue, Period
 from shanhai.orgunits.models import OrgUnit
@@ -84,25 +84,6 @@ def _batches(session: Session) -> Iterator[list[Any]]:
         yield list(rows)
 
 
-COLUMNS = [c.name for c in AnalyticsValue.__table__.columns]
-UNIT_COLUMNS = COLUMNS[COLUMNS.index("org_unit_id") : COLUMNS.index("period_id")]
-PERIOD_COLUMNS = COLUMNS[COLUMNS.index("period_id") : COLUMNS.index("value")]
-# a fact as a tuple in the table's column order: the value's own fields around its unit and period parts
-assert [
-    "data_value_id",
-    "data_element_id",
-    "programme_id",
-    "kind",
-    "category_option",
-    *UNIT_COLUMNS,
-    *PERIOD_COLUMNS,
-    "value",
-    "qualifier",
-    "created_by_id",
-    "approved",
-] == COLUMNS
-
-
 def rebuild_analytics(*, session: Session, progress: Callable[[int], None] | None = None) -> int:
     """Replace every analytics row with one computed from its data value (in the caller's transaction);
     return how many rows were written. `progress` is told how many values each batch covered. The unit and
@@ -110,11 +91,11 @@ def rebuild_analytics(*, session: Session, progress: Callable[[int], None] | Non
     table is emptied with TRUNCATE and the rows go in with COPY."""
     reports = _Reports.load(session)
     units = {
-        unit_id: tuple(unit_fields(unit_id, path)[c] for c in UNIT_COLUMNS)
+        unit_id: unit_part(unit_id, path)
         for unit_id, path in session.execute(select(OrgUnit.id, OrgUnit.path))
     }
     periods_ = {
-        pid: (ptype, tuple(period_fields(pid, ptype, start, end)[c] for c in PERIOD_COLUMNS))
+        pid: (ptype, period_part(pid, ptype, start, end))
         for pid, ptype, start, end in session.execute(
             select(Period.id, Period.type, Period.start_date, Period.end_date)
         )
@@ -129,22 +110,21 @@ def rebuild_analytics(*, session: Session, progress: Callable[[int], None] | Non
     for rows in _batches(session):
         out = []
         for vid, element, programme, kind, option, unit, pid, value, qualifier, creator in rows:
-            ptype, period_part = periods_[pid]
+            ptype, period = periods_[pid]
             plain = programme is None and kind == "actual"
-            approved = reports.counts(element, unit, pid, ptype, plain)
             out.append(
-                (
-                    vid,
-                    element,
-                    programme,
-                    kind,
-                    option,
-                    *units[unit],
-                    *period_part,
-                    value,
-                    qualifier,
-                    creator,
-                    approved,
+                fact(
+                    value_id=vid,
+                    element_id=element,
+                    programme_id=programme,
+                    kind=kind,
+                    option=option,
+                    unit=units[unit],
+                    period=period,
+                    value=value,
+                    qualifier=qualifier,
+                    created_by_id=creator,
+                    approved=reports.counts(element, unit, pid, ptype, plain),
                 )
             )
         write(out)

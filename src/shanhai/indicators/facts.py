@@ -14,6 +14,24 @@ from shanhai.indicators.facts_table import MAX_LEVELS, AnalyticsChange, Analytic
 from shanhai.indicators.models import DataValue
 from shanhai.lib import periods
 
+COLUMNS = [c.name for c in AnalyticsValue.__table__.columns]
+UNIT_COLUMNS = COLUMNS[COLUMNS.index("org_unit_id") : COLUMNS.index("period_id")]
+PERIOD_COLUMNS = COLUMNS[COLUMNS.index("period_id") : COLUMNS.index("value")]
+# a fact is a tuple in the table's column order: the value's own fields around its unit and period parts
+assert [
+    "data_value_id",
+    "data_element_id",
+    "programme_id",
+    "kind",
+    "category_option",
+    *UNIT_COLUMNS,
+    *PERIOD_COLUMNS,
+    "value",
+    "qualifier",
+    "created_by_id",
+    "approved",
+] == COLUMNS
+
 
 def ancestor_levels(path: str) -> list[int | None]:
     """ "/1/4/17/" → [1, 4, 17, None, None, None]: the unit's ancestor id at each level, itself included."""
@@ -21,70 +39,69 @@ def ancestor_levels(path: str) -> list[int | None]:
     return (ids + [None] * MAX_LEVELS)[:MAX_LEVELS]
 
 
-def unit_fields(unit_id: int, unit_path: str) -> dict[str, object]:
-    """The unit part of a fact: the unit and its ancestor at each level."""
-    levels = ancestor_levels(unit_path)
-    return {"org_unit_id": unit_id, **{f"ou_l{i + 1}": levels[i] for i in range(MAX_LEVELS)}}
+def unit_part(unit_id: int, unit_path: str) -> tuple[object, ...]:
+    """The unit part of a fact (UNIT_COLUMNS): the unit and its ancestor at each level."""
+    return (unit_id, *ancestor_levels(unit_path))
 
 
-def period_fields(period_id: str, period_type: str, start: date, end: date) -> dict[str, object]:
-    """The period part of a fact: id, span and buckets (lib/periods.buckets, which the query side reads)."""
-    return {
-        "period_id": period_id,
-        "start_date": start,
-        "end_date": end,
-        **periods.buckets(period_type, start)._asdict(),
-    }
+def period_part(period_id: str, period_type: str, start: date, end: date) -> tuple[object, ...]:
+    """The period part of a fact (PERIOD_COLUMNS): id, span and buckets (lib/periods.buckets, which the
+    query side reads)."""
+    return (period_id, start, end, *periods.buckets(period_type, start))
 
 
-def fact_row(
+def fact(
     *,
+    value_id: int | None,
     element_id: int,
     programme_id: int | None,
     kind: str,
     option: str,
-    unit_id: int,
-    unit_path: str,
-    period_id: str,
-    period_type: str,
-    start: date,
-    end: date,
+    unit: tuple[object, ...],
+    period: tuple[object, ...],
     value: Decimal,
     qualifier: str,
     created_by_id: int | None,
-) -> dict[str, object]:
-    """The analytics row of one data value (without its id and approval): the one place that turns a value
-    into its fact, used by the incremental writer and by the rebuild alike."""
-    return {
-        "data_element_id": element_id,
-        "programme_id": programme_id,
-        "kind": kind,
-        "category_option": option,
-        **unit_fields(unit_id, unit_path),
-        **period_fields(period_id, period_type, start, end),
-        "value": value,
-        "qualifier": qualifier,
-        "created_by_id": created_by_id,
-    }
+    approved: bool,
+) -> tuple[object, ...]:
+    """The analytics row of one data value, in the table's column order: the one place that turns a value
+    into its fact, used by the incremental writer (`sync_value`) and by the rebuild (flows.rebuild) alike.
+    The unit and period parts come from `unit_part` and `period_part`, which the rebuild computes once per
+    unit and per period."""
+    return (
+        value_id,
+        element_id,
+        programme_id,
+        kind,
+        option,
+        *unit,
+        *period,
+        value,
+        qualifier,
+        created_by_id,
+        approved,
+    )
 
 
 def row_fields(value: DataValue) -> dict[str, object]:
+    """The fact of one data value as column → value, without its id and its approval (kept by the row)."""
     period = value.period
-    return fact_row(
+    row = fact(
+        value_id=value.id,
         element_id=value.data_element_id,
         programme_id=value.programme_id,
         kind=value.kind,
         option=value.category_option,
-        unit_id=value.org_unit_id,
-        unit_path=value.org_unit.path,
-        period_id=period.id,
-        period_type=period.type,
-        start=period.start_date,
-        end=period.end_date,
+        unit=unit_part(value.org_unit_id, value.org_unit.path),
+        period=period_part(period.id, period.type, period.start_date, period.end_date),
         value=value.value,
         qualifier=value.qualifier,
         created_by_id=value.created_by_id,
+        approved=True,
     )
+    fields = dict(zip(COLUMNS, row, strict=True))
+    del fields["data_value_id"], fields["approved"]
+    return fields
 
 
 def sync_value(*, session: Session, value: DataValue) -> None:

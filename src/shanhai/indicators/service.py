@@ -17,10 +17,9 @@ from shanhai.documents.service import manual_source
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators.facts import remove_value, sync_value
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, Period, ValueKind
-from shanhai.lib import periods
+from shanhai.lib import cnnum, periods
 from shanhai.lib.changes import Change
 from shanhai.lib.cnnum import Qualifier, normalize
-from shanhai.lib.types import NUMBER
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 
@@ -32,10 +31,10 @@ MAX_DIGITS = 15  # significant digits that SQLite (a double) keeps exactly
 
 def parse_number(text: str, field: str = "value") -> Decimal:
     """A number typed into a form: half-width digits, an optional sign, decimal point and thousands commas."""
-    cleaned = text.strip().replace(",", "")
-    if not NUMBER.fullmatch(cleaned) or len(cleaned) > 30:
-        raise Invalid(f"“{text[:20]}”不是数字（请用半角数字 0–9，可带小数点）", field=field)
-    number = Decimal(cleaned)
+    try:
+        number = cnnum.parse_plain(text)
+    except cnnum.NumberFormatError:
+        raise Invalid(f"“{text[:20]}”不是数字（请用半角数字 0–9，可带小数点）", field=field) from None
     check_number(number, field)
     return number
 

@@ -1,8 +1,11 @@
 """Chinese numbers: parse and format quantities such as 1.18亿元, 3693万元, 1万余人次, 近千家, 超2200家.
 
-One module for the whole application: extraction, import and display all go through it. Values are
-`Decimal`, never float. `parse_quantity` reads a figure as written in a report; `format_money` and
-`format_quantity` write a value the way officials write it.
+The one place that reads and writes numbers for the whole application. Reading: `parse_plain` (a number as
+a program or a cell writes it: API bodies, the entry grid, values typed on the value page), `parse_entered`
+(an amount as an official types it into a register's form: 118万, 1.18亿元, １２) and `parse_quantity` (a
+figure as a report writes it; the extractor's scanner finds figures in running text and reads their
+numerals with `parse_chinese_integer`). Writing: `format_money`, `format_count` and `format_quantity` write a
+value the way officials write it. Values are `Decimal`, never float.
 
 Why not cn2an: it converts through float (1.18亿 → 117999999.99…) and knows nothing of 余/多/近/超
 or of units, so a small exact parser is the better fit here.
@@ -170,6 +173,43 @@ def parse_number(text: str) -> Decimal:
         value = Decimal(match.group("arabic").replace(",", ""))
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid decimals
         raise NumberFormatError(f"无法识别的数字：{text!r}") from exc
+    mag = match.group("mag")
+    return value * MAGNITUDES[mag] if mag else value
+
+
+_PLAIN_RE = re.compile(r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)")
+MAX_PLAIN = 30  # characters of a plain number: beyond any figure, and a bound on the work
+
+
+def parse_plain(text: str) -> Decimal:
+    """A plain decimal as a program or a cell writes it (API bodies, the entry grid, CSV): the digits 0–9,
+    an optional sign and decimal point, thousands commas grouped by three. Nothing else: no １２, ١٢, ²,
+    1_000, 1E5, 1,,0. NumberFormatError otherwise."""
+    raw = text.strip()
+    if len(raw) > MAX_PLAIN or not _PLAIN_RE.fullmatch(raw):
+        raise NumberFormatError(f"不是半角数字：{text[:20]!r}")
+    return Decimal(raw.replace(",", ""))
+
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+_ENTERED_RE = re.compile(
+    r"(?P<number>(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)\s*(?P<mag>亿|万)?\s*(?P<unit>.*)"
+)
+
+
+def parse_entered(text: str, *, unit: str = "") -> Decimal:
+    """A number as an official types it into a form or a cell, in the field's unit: 1180000, 1,180,000,
+    118万, 1.18亿, full-width digits (１２), with the field's unit written after it or not (118万元 in a field
+    of 元). Thousands separators group by three (1,,0 and 1,00 are refused); only the digits 0–9 count (² and
+    ٤ are refused, not read as 2 and 4). NumberFormatError otherwise."""
+    raw = text.strip().translate(_FULL_WIDTH)
+    match = _ENTERED_RE.fullmatch(raw)
+    if not match:
+        raise NumberFormatError(f"无法识别的数字：{text!r}")
+    written_unit = match.group("unit").strip()
+    if written_unit and written_unit != unit:
+        raise NumberFormatError(f"单位应为{unit or '空'}，而不是“{written_unit}”")
+    value = Decimal(match.group("number").replace(",", ""))
     mag = match.group("mag")
     return value * MAGNITUDES[mag] if mag else value
 

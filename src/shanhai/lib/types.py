@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
+
+from shanhai.lib import cnnum
 
 MAX_ID = 2**31 - 1
 
@@ -18,16 +19,13 @@ def _no_nul(value: str) -> str:
     return value
 
 
-# half-width digits only: no １２, ١٢, 1_000, 1E5
-NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
-
-
 def _ascii_number(value: object) -> object:
+    """A number sent as text is read by the one rule for plain numbers (lib.cnnum.parse_plain)."""
     if isinstance(value, str):
-        text = value.strip()
-        if not NUMBER.fullmatch(text) or len(text) > 30:
-            raise ValueError("应为半角数字（0–9），可带负号和小数点")
-        return text
+        try:
+            return cnnum.parse_plain(value)
+        except cnnum.NumberFormatError:
+            raise ValueError("应为半角数字（0–9），可带负号和小数点") from None
     return value
 
 

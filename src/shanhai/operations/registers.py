@@ -21,7 +21,7 @@ from shanhai.auth.scope import Actor, check_can_create, check_visible
 from shanhai.db import same_version, savepoint, serialize, unique_or
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators.service import ensure_period
-from shanhai.lib import periods
+from shanhai.lib import cnnum, periods
 from shanhai.lib.beijing import today
 from shanhai.lifecycle.service import move
 from shanhai.operations import derive
@@ -87,19 +87,14 @@ def mask(value: str) -> str:
 
 def parse_money(text: Any, label: str, field: str) -> Decimal:
     """An amount in 元: digits with an optional decimal point and thousands commas, or with 万/亿 after it."""
-    raw = str(text).strip().replace(",", "").replace("，", "")
-    factor = Decimal(1)
-    for suffix, f in (("亿元", 10**8), ("万元", 10**4), ("亿", 10**8), ("万", 10**4), ("元", 1)):
-        if raw.endswith(suffix):
-            raw, factor = raw[: -len(suffix)].strip(), Decimal(f)
-            break
+    raw = str(text).strip()
     try:
-        value = Decimal(raw) * factor
-    except ArithmeticError:  # InvalidOperation, Overflow
+        value = cnnum.parse_entered(raw, unit="元")
+    except (cnnum.NumberFormatError, ArithmeticError):
         raise Invalid(
-            f"{label}应为金额（元），如 1180000 或 118万，而不是“{str(text)[:20]}”", field=field
+            f"{label}应为金额（元），如 1180000 或 118万，而不是“{raw[:20]}”", field=field
         ) from None
-    if not value.is_finite() or len(raw) > 24:
+    if not value.is_finite() or len(raw) > 40:
         raise Invalid(f"{label}不是有效的金额", field=field)
     if value <= 0:
         raise Invalid(f"{label}应大于 0", field=field)
