@@ -138,13 +138,14 @@ def test_chinese_numerals_examples() -> None:
         ("１２", "12"),
         ("３，６９３万元", "36930000"),
         (" 350万 ", "3500000"),
+        ("-5", "-5"),
     ],
 )
 def test_an_entered_amount_is_read_as_officials_write_it(text: str, expected: str) -> None:
     assert cnnum.parse_entered(text, unit="元") == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["1,,0", "1,00", "²", "٤", "12美元", "abc", "-5", "", "1.2.3"])
+@pytest.mark.parametrize("text", ["1,,0", "1,00", "²", "٤", "12美元", "abc", "--5", "", "1.2.3"])
 def test_an_entered_amount_that_is_not_one_is_refused(text: str) -> None:
     with pytest.raises(cnnum.NumberFormatError):
         cnnum.parse_entered(text, unit="元")

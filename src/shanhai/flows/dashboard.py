@@ -60,6 +60,8 @@ class ProgrammeCard(BaseModel):
     funds_delivered: TotalRead | None
     completion_rate: Decimal | None  # delivered / planned, in percent
     on_time_in_full: bool | None
+    funds_verdict: str | None = None  # operations.funds: the one wording of 按时足额 for the year's plans
+    funds_verdict_ok: bool | None = None
     consumption_sales: TotalRead | None
     jobs: TotalRead | None
 
@@ -156,15 +158,17 @@ def _card(session: Session, actor: Actor, programme: Programme, year: int) -> Pr
     if delivered and planned and planned.value:
         rate = normalize((delivered.value / planned.value * 100).quantize(Decimal("0.1")))
     plans = funds.programme_plans(session=session, actor=actor, programme_id=programme.id, year=year)
-    on_time = (delivered.value >= planned.value) if delivered and planned else None
-    if plans:  # computed from the tranches and payments, not asserted
-        on_time = all(p.on_time for p in plans)
+    # computed from the plans' tranches and payments by the one function every page calls, not asserted
+    verdict = funds.overall(plans)
+    on_time = None if verdict is None else verdict[1] and all(p.in_full for p in plans)
     return ProgrammeCard(
         programme=ProgrammeRead.model_validate(programme),
         funds_planned=planned,
         funds_delivered=delivered,
         completion_rate=rate,
         on_time_in_full=on_time,
+        funds_verdict=verdict[0] if verdict else None,
+        funds_verdict_ok=verdict[1] if verdict else None,
         consumption_sales=_total(found, ["CONSUMPTION_SALES"], "元"),
         jobs=_total(found, CARD_ELEMENTS[2:], "人"),
     )

@@ -191,9 +191,9 @@ def parse_plain(text: str) -> Decimal:
     return Decimal(raw.replace(",", ""))
 
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
 _ENTERED_RE = re.compile(
-    r"(?P<number>(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)\s*(?P<mag>亿|万)?\s*(?P<unit>.*)"
+    r"(?P<number>-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)\s*(?P<mag>亿|万)?\s*(?P<unit>.*)"
 )
 
 

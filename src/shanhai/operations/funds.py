@@ -1,9 +1,17 @@
-"""按时足额, computed: each tranche of a plan is paid on time, late (by how many days) or short (by how much),
-from the disbursements recorded against it; a plan is delivered in full or not. One function per page, whose
-result the page renders and the API returns."""
+"""按时足额, computed — one function (`status_of`) that the plan page, the programme page, the home card and
+the API all call, so that it reads one way everywhere.
+
+The rule: payments count against their plan (and so its year) and fill the plan's tranches in due-date
+order, cumulative paid against cumulative due; a payment earmarked for a tranche fills that tranche first and
+what is left of it flows on in due-date order. A tranche is filled on the day the payments reach it, and is
+按时足额 (filled by its due date), 逾期N天足额 (N = days from the due date to the day it was filled),
+逾期N天未足额（差…） or 未到期 — as of a date: today for the current year, the year's end for a closed year.
+A plan without tranches is due in full by the end of its year. Paid above the plan reads 超计划 and is
+flagged, never ✓. A payment dated after its plan's year is 跨年到位."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -14,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from shanhai.auth.scope import Actor, visible
 from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import format_money
-from shanhai.operations.models import Disbursement, FundPlan, Tranche
+from shanhai.operations.models import Disbursement, FundPlan
 from shanhai.operations.registers import TYPES, get_record, plan_title
 
 
@@ -42,6 +50,7 @@ class DisbursementRow(BaseModel):
     project_id: int | None
     project: str | None
     over_reason: str
+    cross_year: bool  # paid after the plan's year: 跨年到位
 
 
 class MonthPoint(BaseModel):
@@ -63,47 +72,120 @@ class PlanStatus(BaseModel):
     paid: Decimal
     paid_display: str
     closed: bool
+    as_of: date  # the day the plan is judged on
     in_full: bool
+    over: bool  # paid above the plan: flagged, never ✓
     on_time: bool
+    verdict: str  # the one wording: 按时足额到位 / 足额到位，N个批次逾期 / 未足额（差…） / 超计划到位…
+    verdict_ok: bool
     late_tranches: int
+    cross_year: Decimal  # paid after the plan's year (跨年到位)
     tranches: list[TrancheStatus]
     disbursements: list[DisbursementRow]
     months: list[MonthPoint]
 
 
-def _tranche(t: Tranche, payments: list[Disbursement], on: date) -> TrancheStatus:
-    paid = Decimal(0)
-    completed = None
-    for d in sorted(payments, key=lambda d: (d.paid_on, d.id)):
-        paid += d.amount
-        if completed is None and paid >= t.amount:
-            completed = d.paid_on
-    short = max(t.amount - paid, Decimal(0))
-    if completed is not None:
-        late = max((completed - t.due_on).days, 0)
+@dataclass
+class _Due:
+    """A tranche being filled: what it asks, what it has, and the day it was filled."""
+
+    id: int | None
+    due_on: date
+    amount: Decimal
+    version: int
+    paid: Decimal = Decimal(0)
+    completed_on: date | None = None
+
+    @property
+    def missing(self) -> Decimal:
+        return max(self.amount - self.paid, Decimal(0))
+
+    def take(self, amount: Decimal, day: date) -> Decimal:
+        """Fill from `amount`; return what is left of it."""
+        used = min(amount, self.missing)
+        self.paid += used
+        if self.completed_on is None and self.missing == 0:
+            self.completed_on = day
+        return amount - used
+
+
+def as_of(plan_year: int, on: date | None = None) -> date:
+    """The day a plan is judged on: the given day, else today for the current (or a coming) year and the
+    year's end for a closed year."""
+    if on is not None:
+        return on
+    now = today()
+    return now if plan_year >= now.year else date(plan_year, 12, 31)
+
+
+def fill(plan: FundPlan, payments: list[Disbursement]) -> tuple[list[_Due], Decimal]:
+    """The tranches filled by the plan's payments (in day order), and what was paid beyond them."""
+    dues = sorted(
+        (_Due(t.id, t.due_on, t.amount, t.version) for t in plan.tranches),
+        key=lambda d: (d.due_on, d.id or 0),
+    )
+    if not dues:  # no schedule: the whole plan is due by the end of its year
+        dues = [_Due(None, date(plan.year, 12, 31), plan.amount, 0)]
+    by_id = {d.id: d for d in dues}
+    extra = Decimal(0)
+    for payment in sorted(payments, key=lambda p: (p.paid_on, p.id or 0)):
+        left = payment.amount
+        earmarked = by_id.get(payment.tranche_id) if payment.tranche_id is not None else None
+        if earmarked is not None:
+            left = earmarked.take(left, payment.paid_on)
+        for due in dues:
+            if left <= 0:
+                break
+            left = due.take(left, payment.paid_on)
+        extra += left
+    return dues, extra
+
+
+def tranche_states(plan: FundPlan, payments: list[Disbursement], on: date) -> list[TrancheStatus]:
+    """Each tranche of the plan (in due-date order) as of `on`, filled by the payments (`fill`)."""
+    dues, _extra = fill(plan, payments)
+    return [_tranche(d, on) for d in dues]
+
+
+def _tranche(due: _Due, on: date) -> TrancheStatus:
+    if due.completed_on is not None:
+        late = max((due.completed_on - due.due_on).days, 0)
         state = "按时足额" if late == 0 else f"逾期{late}天足额"
-    elif on > t.due_on:
-        late = (on - t.due_on).days
-        state = f"逾期{late}天未足额（差{format_money(short)}）"
+    elif on > due.due_on:
+        late = (on - due.due_on).days
+        state = f"逾期{late}天未足额（差{format_money(due.missing)}）"
     else:
         late = 0
-        state = f"未到期（尚差{format_money(short)}）"
+        state = f"未到期（尚差{format_money(due.missing)}）"
     return TrancheStatus(
-        id=t.id,
-        due_on=t.due_on,
-        amount=t.amount,
-        paid=paid,
-        completed_on=completed,
+        id=due.id or 0,
+        due_on=due.due_on,
+        amount=due.amount,
+        paid=due.paid,
+        completed_on=due.completed_on,
         late_days=late,
-        short=short,
+        short=due.missing,
         state=state,
         late=late > 0,
-        version=t.version,
+        version=due.version,
     )
 
 
+def verdict(*, amount: Decimal, paid: Decimal, tranches: list[TrancheStatus]) -> tuple[str, bool]:
+    """What a plan (or several plans added up) reads, and whether it is ✓: the one wording of 按时足额."""
+    late = sum(1 for t in tranches if t.late)
+    if paid > amount:
+        return f"超计划到位（超{format_money(paid - amount)}），请核实", False
+    if paid == amount and amount > 0:
+        return ("按时足额到位", True) if late == 0 else (f"足额到位，{late} 个批次逾期", False)
+    short = format_money(amount - paid)
+    if late:
+        return f"未足额（差{short}），{late} 个批次逾期", False
+    return f"按进度拨付（尚差{short}，未到期）", True
+
+
 def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanStatus:
-    on = on or today()
+    on = as_of(plan.year, on)
     payments = list(
         session.scalars(
             select(Disbursement)
@@ -112,10 +194,10 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
             .order_by(Disbursement.paid_on, Disbursement.id)
         )
     )
-    tranches = [_tranche(t, [d for d in payments if d.tranche_id == t.id], on) for t in plan.tranches]
-    paid = sum((d.amount for d in payments), Decimal(0))
-    in_full = paid >= plan.amount
-    on_time = in_full and all(t.completed_on is not None and not t.late for t in tranches)
+    tranches = tranche_states(plan, payments, on)
+    counted = payments  # every payment recorded against the plan; `on` decides what is overdue
+    paid = sum((d.amount for d in counted), Decimal(0))
+    text, ok = verdict(amount=plan.amount, paid=paid, tranches=tranches)
     months = []
     for month in range(1, 13):
         end = date(plan.year + month // 12, month % 12 + 1, 1)  # the first day after the month
@@ -123,7 +205,7 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
             MonthPoint(
                 month=month,
                 due=sum((t.amount for t in tranches if t.due_on < end), Decimal(0)),
-                paid=sum((d.amount for d in payments if d.paid_on < end), Decimal(0)),
+                paid=sum((d.amount for d in counted if d.paid_on < end), Decimal(0)),
             )
         )
     return PlanStatus(
@@ -139,9 +221,14 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
         paid=paid,
         paid_display=format_money(paid),
         closed=plan.closed,
-        in_full=in_full,
-        on_time=on_time,
+        as_of=on,
+        in_full=paid >= plan.amount,
+        over=paid > plan.amount,
+        on_time=ok and paid >= plan.amount,
+        verdict=text,
+        verdict_ok=ok,
         late_tranches=sum(1 for t in tranches if t.late),
+        cross_year=sum((d.amount for d in counted if d.paid_on.year > plan.year), Decimal(0)),
         tranches=tranches,
         disbursements=[
             DisbursementRow(
@@ -155,10 +242,22 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
                 project_id=d.project_id,
                 project=d.project.name if d.project else None,
                 over_reason=d.over_reason,
+                cross_year=d.paid_on.year > plan.year,
             )
             for d in payments
         ],
         months=months,
+    )
+
+
+def overall(plans: list[PlanStatus]) -> tuple[str, bool] | None:
+    """What several plans read together (a programme's card for a year): the same wording as one plan."""
+    if not plans:
+        return None
+    return verdict(
+        amount=sum((p.amount for p in plans), Decimal(0)),
+        paid=sum((p.paid for p in plans), Decimal(0)),
+        tranches=[t for p in plans for t in p.tranches],
     )
 
 

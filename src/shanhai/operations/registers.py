@@ -330,16 +330,8 @@ def _check_disbursement(
         tranche = session.get(Tranche, d.tranche_id)
         if tranche is None or tranche.plan_id != plan.id:
             raise Invalid("所选批次不属于该资金计划", field="tranche_id")
-    else:  # the earliest tranche not yet paid in full
-        for tranche in plan.tranches:
-            paid = session.scalar(
-                select(func.coalesce(func.sum(Disbursement.amount), 0)).where(
-                    Disbursement.tranche_id == tranche.id, Disbursement.id != (d.id or 0)
-                )
-            )
-            if Decimal(paid or 0) < tranche.amount:
-                d.tranche_id = tranche.id
-                break
+    # without an earmark a payment is not pinned to a tranche: operations.funds fills the plan's tranches in
+    # due-date order, recomputed whenever a plan, tranche or payment changes
     paid_before = session.scalar(
         select(func.coalesce(func.sum(Disbursement.amount), 0)).where(
             Disbursement.plan_id == plan.id, Disbursement.id != (d.id or 0)
@@ -710,15 +702,25 @@ def update(
     return obj
 
 
+def _paid_into(session: Session, tranche: Tranche) -> bool:
+    """Whether payments earmarked for the tranche, or flowing into it in due-date order, reached it."""
+    from shanhai.operations.funds import fill  # funds reads the registers' declarations: import when used
+
+    plan = session.get_one(FundPlan, tranche.plan_id)
+    payments = list(session.scalars(select(Disbursement).where(Disbursement.plan_id == plan.id)))
+    dues, _ = fill(plan, payments)
+    return any(d.id == tranche.id and d.paid > 0 for d in dues) or any(
+        p.tranche_id == tranche.id for p in payments
+    )
+
+
 def delete(*, session: Session, actor: Actor, rtype: RecordType, record_id: int, version: Any) -> None:
     actor.require(f"{rtype.module}:delete")
     obj = get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
     same_version(obj.version, version, rtype.noun)
     before = derive.snapshot(obj)
     title = rtype.title(obj)
-    if isinstance(obj, Tranche) and session.scalar(
-        select(Disbursement.id).where(Disbursement.tranche_id == obj.id).limit(1)
-    ):
+    if isinstance(obj, Tranche) and _paid_into(session, obj):
         raise Conflict(f"{rtype.noun}“{title}”已有拨付记录，不能删除", field="id")
     with unique_or(Conflict(f"{rtype.noun}“{title}”仍被其他记录引用，不能删除", field="id")):
         session.delete(obj)
