@@ -17,9 +17,10 @@ from shanhai.auth.scope import Actor, visible
 from shanhai.documents.service import TextCache
 from shanhai.flows.projects import ProjectRead, project_read
 from shanhai.indicators import service as indicators
-from shanhai.indicators.models import DataElement, DataValue, Period
+from shanhai.indicators.models import DataElement, DataValue, Period, ValueKind
 from shanhai.indicators.present import total_read, value_read
 from shanhai.indicators.schemas import TotalRead, ValueRead
+from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import (
     combine_qualifiers,
     normalize,
@@ -76,7 +77,8 @@ class FundsChart(BaseModel):
 
 class Dashboard(BaseModel):
     year: int | None
-    years: list[int]
+    years: list[int]  # the years with data in the actor's scope (years_with_data), newest first
+    has_data: bool  # whether the shown year is one of them: an empty year says so in words
     cards: list[ProgrammeCard]
     key_counts: list[KeyCount]
     funds_chart: FundsChart
@@ -136,15 +138,27 @@ def _total(found: Figures, codes: Iterable[str], unit: str) -> TotalRead | None:
     return total_read(value, qualifier, unit)
 
 
-def _years(session: Session, actor: Actor) -> list[int]:
-    """The years that have a yearly value the actor may see (another district's years are not listed)."""
+def years_with_data(session: Session, actor: Actor) -> list[int]:
+    """The years in which the actor may see an actual value (entered, reported or derived from records) of
+    a year, a quarter or a month — newest first. Targets alone do not make a year (a plan for next year is
+    no data yet), nor do spans of years (2021—2025), which belong to no one year."""
     ends = session.scalars(
         select(Period.end_date)
         .join(DataValue, DataValue.period_id == Period.id)
-        .where(Period.type == "yearly", visible(actor, DataValue.org_unit_id, DataValue.created_by_id))
+        .where(
+            Period.type.in_(("yearly", "quarterly", "monthly")),
+            DataValue.kind == ValueKind.ACTUAL.value,
+            visible(actor, DataValue.org_unit_id, DataValue.created_by_id),
+        )
         .distinct()
     )
     return sorted({d.year for d in ends}, reverse=True)
+
+
+def default_year(years: list[int]) -> int | None:
+    """The year a page opens on: the current year when it has data, otherwise the latest that has."""
+    current = today().year
+    return current if current in years else (years[0] if years else None)
 
 
 CARD_DX = (FUNDS, f"{FUNDS}.target", *CARD_ELEMENTS[1:])
@@ -182,9 +196,9 @@ def build_dashboard(
     *, session: Session, actor: Actor, year: int | None, sources_dir: Path | None
 ) -> Dashboard:
     actor.require("dashboard:view")
-    years = _years(session, actor)
+    years = years_with_data(session, actor)
     if year is None:
-        year = indicators.latest_year(session=session)
+        year = default_year(years)
     cards: list[ProgrammeCard] = []
     key_counts: list[KeyCount] = []
     values: list[ValueRead] = []
@@ -215,6 +229,7 @@ def build_dashboard(
     return Dashboard(
         year=year,
         years=years,
+        has_data=year in years,
         cards=cards,
         key_counts=key_counts,
         funds_chart=chart,
@@ -231,7 +246,7 @@ def programme_detail(
     actor.require("programmes:view")
     programme = programmes.get(session=session, programme_id=programme_id)
     cache = TextCache(sources_dir)
-    year = indicators.latest_year(session=session)
+    year = default_year(years_with_data(session, actor))
     card = None
     if year is not None and programme.kind in {k.value for k in PAIRING_KINDS}:
         card = _card(session, actor, programme, year)

@@ -1,0 +1,62 @@
+"""The home page opens on a year with data: the current year when the actor sees an actual value in it,
+otherwise the latest year that has one. A target for a coming year (a plan) is no data yet: it moved every
+user's home page to an empty year (the figures issue)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shanhai.indicators import service as indicators
+from shanhai.indicators.models import ValueKind
+from shanhai.lib.beijing import today
+from shanhai.lib.cnnum import Qualifier
+from shanhai.orgunits.models import OrgUnit
+from tests.conftest import actor_of
+
+
+def _enter(session: Session, period: str, kind: ValueKind, unit: str = "XZ-QS") -> None:
+    city = actor_of(session, "city_admin")
+    unit_id = session.scalars(select(OrgUnit.id).where(OrgUnit.code == unit)).one()
+    indicators.create_value(
+        session=session,
+        actor=city,
+        element_code="LETTERS_SENT",
+        org_unit_id=unit_id,
+        period_id=period,
+        programme_id=None,
+        kind=kind,
+        value=Decimal(3),
+        qualifier=Qualifier.EXACT,
+    )
+
+
+def test_a_target_for_a_coming_year_does_not_move_the_home_page(session: Session, client: TestClient) -> None:
+    before = client.get("/api/v1/dashboard").json()
+    coming = str(max(today().year, before["year"]) + 1)
+    _enter(session, coming, ValueKind.TARGET)
+    after = client.get("/api/v1/dashboard").json()
+    assert after["year"] == before["year"] and int(coming) not in after["years"]
+    assert after["has_data"] and after["cards"]
+    empty = client.get("/api/v1/dashboard", params={"year": coming}).json()
+    assert empty["has_data"] is False
+    assert "年度暂无数据" in client.get("/", params={"year": coming}).text
+
+
+def test_an_actual_value_of_this_year_opens_the_home_page_on_it(session: Session, client: TestClient) -> None:
+    this_year = today().year
+    _enter(session, f"{this_year}{today().month:02d}", ValueKind.ACTUAL)
+    page = client.get("/api/v1/dashboard").json()
+    assert page["year"] == this_year and page["has_data"] and this_year in page["years"]
+
+
+def test_another_districts_year_is_not_the_officers(session: Session, as_persona) -> None:  # type: ignore[no-untyped-def]
+    officer = as_persona("jingkai_officer")
+    before = officer.get("/api/v1/dashboard").json()
+    lone = 2001
+    _enter(session, str(lone), ValueKind.ACTUAL, unit="XZ-QS")  # 泉山区: outside 经开区's scope
+    after = officer.get("/api/v1/dashboard").json()
+    assert lone not in after["years"] and after["year"] == before["year"]
