@@ -24,7 +24,7 @@ from shanhai.datasets.models import (
 from shanhai.db import Base
 from shanhai.documents.models import Candidate, Document, Source
 from shanhai.indicators.facts_table import AnalyticsChange, AnalyticsValue
-from shanhai.indicators.models import DataElement, DataValue, Indicator, Period
+from shanhai.indicators.models import Claim, DataElement, DataValue, Indicator, Period
 from shanhai.lifecycle.models import StageChange
 from shanhai.operations.models import (
     Activity,
@@ -50,6 +50,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Candidate",
+    "Claim",
     "ConsumptionSale",
     "DataElement",
     "DataSet",

@@ -3,12 +3,19 @@ corrected or rejected, only by the personas whose scope holds 泉山区."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from shanhai.documents.models import Candidate, Document
+from shanhai.documents.service import manual_source
 from shanhai.flows import review
+from shanhai.indicators import claims
+from shanhai.indicators.models import Claim, DataElement, ValueKind
+from shanhai.indicators.service import ensure_period
+from shanhai.lib.cnnum import Qualifier
 from shanhai.orgunits.models import OrgUnit
 from tests.conftest import TEST_DATA_DIR, actor_of
 from tests.scope import Ctx, refused, visible_units
@@ -105,4 +112,73 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", "/api/v1/candidates/{candidate_id}/reject"): candidate_case("reject", api=True),
     ("POST", "/api/v1/candidates/{candidate_id}/reopen"): candidate_case("reopen", api=True),
     ("POST", "/documents/{document_id}/candidates/{candidate_id}"): candidate_case("accept", api=False),
+}
+
+
+def _quanshan_claim(ctx: Ctx) -> Claim:
+    """What a 泉山区 briefing says about a cell the records keep (FUNDS): a claim in 泉山区's scope."""
+    officer = actor_of(ctx.session, "quanshan_officer")
+    unit = ctx.session.scalars(select(OrgUnit).where(OrgUnit.code == "XZ-QS")).one()
+    return claims.add_claim(
+        session=ctx.session,
+        actor=officer,
+        element=ctx.session.scalars(select(DataElement).where(DataElement.code == "FUNDS")).one(),
+        org_unit=unit,
+        period=ensure_period(session=ctx.session, period_id="2025"),
+        programme=None,
+        kind=ValueKind.ACTUAL,
+        value=Decimal("1.2e8"),
+        qualifier=Qualifier.EXACT,
+        source=manual_source(session=ctx.session, username=officer.display_name),
+    )
+
+
+def reconcile_case(api: bool) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        claim = _quanshan_claim(ctx)
+        r = ctx.client.get("/api/v1/reconcile" if api else "/reconcile", params={"year": 2025})
+        if not ctx.allowed("indicators:view"):
+            assert r.status_code == 403, (ctx.persona, r.status_code)
+            return
+        assert r.status_code == 200, (ctx.persona, r.status_code, r.text[:200])
+        shown = (
+            {c["id"] for row in r.json()["rows"] for c in row["claims"]}
+            if api
+            else {int(i) for i in re.findall(r'id="claim(\d+)"', r.text)}
+        )
+        assert (claim.id in shown) == _sees_quanshan(ctx), (ctx.persona, shown)
+
+    return check
+
+
+def resolve_case(api: bool) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        claim = _quanshan_claim(ctx)
+        body = {"version": claim.version, "reason": "口径不同"}
+        if api:
+            r = ctx.client.post(f"/api/v1/claims/{claim.id}/resolve", json=body)
+            ok = 200
+        else:
+            r = ctx.client.post(
+                f"/reconcile/claims/{claim.id}", data=body | {"year": "2025"}, follow_redirects=False
+            )
+            ok = 303
+        if not ctx.allowed("indicators:approve"):
+            expected = 403
+        elif not (_sees_quanshan(ctx) and ctx.allowed("indicators:view")):
+            expected = 404
+        else:
+            expected = ok
+        assert r.status_code == expected, (ctx.persona, r.status_code, r.text[:200])
+        ctx.session.refresh(claim)
+        assert (claim.resolution == "口径不同") == (expected == ok)
+
+    return check
+
+
+CASES |= {
+    ("GET", "/api/v1/reconcile"): reconcile_case(api=True),
+    ("GET", "/reconcile"): reconcile_case(api=False),
+    ("POST", "/api/v1/claims/{claim_id}/resolve"): resolve_case(api=True),
+    ("POST", "/reconcile/claims/{claim_id}"): resolve_case(api=False),
 }

@@ -61,3 +61,27 @@ def test_stepping_back_and_forward_over_the_newest_migration_keeps_the_data(fres
     with Session(fresh_db.engine) as session:
         assert session.scalar(select(func.count()).select_from(DataValue)) == values
         assert session.scalar(select(func.count()).select_from(AnalyticsValue)) == values  # backfilled
+
+
+def test_a_report_value_of_a_records_kept_element_becomes_a_claim_and_back(fresh_db: Database) -> None:
+    """Migration 0011 moves a report's figure out of a cell the records keep (the demo's 超百亿元 of park
+    output) into the claims, with its analytics row; stepping back puts it back as the value it was."""
+    from shanhai.indicators.facts_table import AnalyticsValue
+    from shanhai.indicators.models import Claim
+
+    upgrade(fresh_db.engine)
+    with Session(fresh_db.engine) as session:
+        load_demo(session=session)
+        session.commit()
+        values = session.scalar(select(func.count()).select_from(DataValue))
+        assert session.scalar(select(func.count()).select_from(Claim)) == 1
+    downgrade(fresh_db.engine, "0010")
+    with Session(fresh_db.engine) as session:
+        assert session.scalar(select(func.count()).select_from(DataValue)) == values + 1
+        assert session.scalar(select(func.count()).select_from(AnalyticsValue)) == values + 1
+    upgrade(fresh_db.engine)
+    with Session(fresh_db.engine) as session:
+        assert session.scalar(select(func.count()).select_from(DataValue)) == values
+        assert session.scalar(select(func.count()).select_from(AnalyticsValue)) == values
+        claim = session.scalars(select(Claim)).one()
+        assert claim.data_element.code == "PARK_OUTPUT" and claim.source.figure_text == "百亿元"

@@ -7,13 +7,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from shanhai.documents.models import Candidate
-from shanhai.flows import review
+from shanhai.flows import reconcile, review
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
 from shanhai.http.errors import ERROR_RESPONSES
+from shanhai.indicators import claims
 from shanhai.lib.cnnum import Qualifier
 from shanhai.lib.types import DbId, PlainNumber, Text, Version
 
@@ -122,3 +123,44 @@ def reopen(
 
 def _read(session: SessionDep, candidate: Candidate) -> review.CandidateRead:
     return review.candidate_read(session=session, candidate=candidate)
+
+
+@router.get("/reconcile", response_model=reconcile.Reconciliation, summary="对账：报告数与台账数")
+def reconciliation(
+    session: SessionDep,
+    actor: ActorDep,
+    year: Annotated[
+        int | None, Query(ge=1900, le=2199, description="年度（默认：有报告数的最近一年）")
+    ] = None,
+) -> reconcile.Reconciliation:
+    return reconcile.reconcile(session=session, actor=actor, year=year)
+
+
+class Resolution(BaseModel):
+    version: Version
+    reason: Text = Field(
+        default="", max_length=500, description="差异的说明（口径不同、跨年拨付……）；空：重新打开"
+    )
+    certified: PlainNumber | None = Field(default=None, description="核定数（可选，须写明理由）")
+
+
+class Resolved(BaseModel):
+    id: int
+    version: int
+    resolution: str
+    certified: Decimal | None
+
+
+@router.post("/claims/{claim_id}/resolve", response_model=Resolved, summary="处理对账差异（审核）")
+def resolve_claim(claim_id: IdPath, body: Resolution, session: SessionDep, actor: ActorDep) -> Resolved:
+    claim = claims.resolve(
+        session=session,
+        actor=actor,
+        claim_id=claim_id,
+        version=body.version,
+        reason=body.reason,
+        certified=body.certified,
+    )
+    return Resolved(
+        id=claim.id, version=claim.version, resolution=claim.resolution, certified=claim.certified
+    )

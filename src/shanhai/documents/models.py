@@ -96,6 +96,8 @@ class Candidate(Base, Timestamped):
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(500), default="")  # the words that led to the suggestion
     value_id: Mapped[int | None] = mapped_column(ForeignKey("data_values.id", ondelete="SET NULL"))
+    # accepted for a cell a register or a data set keeps: a claim (indicators.models.Claim), not a value
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     document: Mapped[Document] = relationship()

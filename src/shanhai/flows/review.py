@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, unit_visible, visible
-from shanhai.datasets.models import DataSetElement
 from shanhai.db import same_version, serialize
 from shanhai.documents.extraction import extract_figures
 from shanhai.documents.extraction.figure import Figure
@@ -35,13 +34,14 @@ from shanhai.documents.service import document_source
 from shanhai.documents.spans import sentence_span
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.flows import values as values_flow
-from shanhai.indicators.models import DataElement, ValueKind
-from shanhai.indicators.service import same_unit
+from shanhai.indicators import claims
+from shanhai.indicators.models import Claim, DataElement, ValueKind
+from shanhai.indicators.service import ensure_period, same_unit
 from shanhai.lib import blobs, periods
 from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import Qualifier, format_quantity, normalize
 from shanhai.lifecycle.service import Machine, Move, move
-from shanhai.operations import derive
+from shanhai.operations.keepers import keeper_of
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Place, Programme
 
@@ -110,15 +110,9 @@ class Suggester:
     """Reads the product's elements, units and programmes once per document."""
 
     def __init__(self, session: Session, actor: Actor) -> None:
-        # elements whose values come from reports (data sets) or from records are not suggested: a figure
-        # accepted into them would be refused or would block the records
-        owned = set(session.scalars(select(DataSetElement.data_element_id)))
-        derived = set(derive.derived_elements())
-        self.elements = [
-            e
-            for e in session.scalars(select(DataElement).order_by(DataElement.id))
-            if e.id not in owned and e.code not in derived
-        ]
+        # every element may be suggested: a figure accepted for one that a register or a data set keeps
+        # becomes a claim (reconciled with the records), never a value beside them
+        self.elements = list(session.scalars(select(DataElement).order_by(DataElement.id)))
         units = session.scalars(
             select(OrgUnit).where(OrgUnit.closed.is_(False)).order_by(OrgUnit.level.desc())
         )
@@ -370,22 +364,51 @@ def accept(
         note=note,
         what=f"数字“{candidate.text}”",
     )
-    data_value = values_flow.create_value(
-        session=session,
-        actor=actor,
-        element_code=element.code,
-        org_unit_id=org_unit_id,
-        period_id=period_id,
-        programme_id=programme_id,
-        kind=ValueKind.ACTUAL,
-        value=value if value is not None else candidate.value,
-        qualifier=qualifier or Qualifier(candidate.qualifier),
-        comment=f"采自《{document.title}》",
-        source=source,
-    )
-    candidate.value_id = data_value.id
+    kind = ValueKind.ACTUAL
+    number = value if value is not None else candidate.value
+    how = qualifier or Qualifier(candidate.qualifier)
+    comment = f"采自《{document.title}》"
+    if keeper_of(session=session, element=element, kind=kind) is not None:
+        # what the report says about a cell the records or a report keep: a claim, reconciled, never added
+        unit = session.get(OrgUnit, org_unit_id)
+        if unit is None:
+            raise Invalid(f"组织单位不存在：{org_unit_id}", field="org_unit_id")
+        programme = session.get(Programme, programme_id) if programme_id is not None else None
+        if programme_id is not None and programme is None:
+            raise Invalid(f"重点工作不存在：{programme_id}", field="programme_id")
+        claim = claims.add_claim(
+            session=session,
+            actor=actor,
+            element=element,
+            org_unit=unit,
+            period=ensure_period(session=session, period_id=period_id),
+            programme=programme,
+            kind=kind,
+            value=number,
+            qualifier=how,
+            source=source,
+            comment=comment,
+        )
+        candidate.claim_id = claim.id
+        candidate.period_id = claim.period_id
+    else:
+        data_value = values_flow.create_value(
+            session=session,
+            actor=actor,
+            element_code=element.code,
+            org_unit_id=org_unit_id,
+            period_id=period_id,
+            programme_id=programme_id,
+            kind=kind,
+            value=number,
+            qualifier=how,
+            comment=comment,
+            source=source,
+        )
+        candidate.value_id = data_value.id
+        candidate.period_id = data_value.period_id
     candidate.element_id, candidate.suggested_unit_id = element.id, org_unit_id
-    candidate.period_id, candidate.programme_id = data_value.period_id, programme_id
+    candidate.programme_id = programme_id
     session.flush()
     return candidate
 
@@ -414,6 +437,11 @@ def reopen(*, session: Session, actor: Actor, candidate_id: int, version: int | 
     same_version(candidate.version, version, "数字")
     if candidate.value_id is not None:
         raise Conflict("该数字已录入为数值：请先删除那条数值，再恢复待审", field="status")
+    if candidate.claim_id is not None:  # a claim is the figure's own: reopening the figure withdraws it
+        claim = session.get(Claim, candidate.claim_id)
+        candidate.claim_id = None
+        if claim is not None:
+            claims.remove_claim(session=session, actor=actor, claim=claim, why="数字恢复待审")
     move(
         session=session,
         actor=actor,
@@ -456,6 +484,7 @@ class CandidateRead(BaseModel):
     programme: str | None
     reason: str
     value_id: int | None
+    claim_id: int | None  # accepted for a cell a register or a data set keeps: a claim (see /reconcile)
 
 
 class DocumentPage(BaseModel):
@@ -503,6 +532,7 @@ def _candidate_read(
         programme=programme.short_name if programme else None,
         reason=c.reason,
         value_id=c.value_id,
+        claim_id=c.claim_id,
     )
 
 

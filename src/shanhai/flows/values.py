@@ -23,6 +23,7 @@ from shanhai.indicators.models import DataElement, DataValue, ValueKind
 from shanhai.indicators.present import source_read
 from shanhai.lib.cnnum import Qualifier
 from shanhai.operations import derive, registers
+from shanhai.operations.keepers import keeper_of
 
 
 def _refuse_report_owned(session: Session, element: DataElement, unit_id: int, period_id: str) -> None:
@@ -48,6 +49,9 @@ def create_value(
 ) -> DataValue:
     actor.require("indicators:create")
     element = indicators.get_element(session=session, code=element_code)
+    kept = keeper_of(session=session, element=element, kind=kind)
+    if kept is not None and kept.kind == "records":  # a register's sum takes no hand value, whatever the door
+        raise Conflict(kept.refusal, field="data_element")
     if kind is ValueKind.ACTUAL:  # whatever the programme: analytics adds every programme's values up
         _refuse_report_owned(session, element, org_unit_id, period_id.strip())
     else:  # a target of a data-set element obeys the data set's rules for that element

@@ -136,3 +136,44 @@ Index(
     DataValue.category_option,
     unique=True,
 )
+
+
+class Claim(Base, Timestamped):
+    """What a document says about a cell that a register or a data set keeps: evidence with its citation,
+    never a value. Several documents may claim one cell. A claim is never in the analytics table, never
+    blocks a record or a report, and is reconciled with the records (对账): a person with 审核 may resolve
+    a difference with a reason and certify a figure (核定数); the decision is in the history."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        CheckConstraint("kind in ('actual', 'target')", name="kind"),
+        CheckConstraint("qualifier in ('exact', 'over', 'under', 'approx')", name="qualifier"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
+    data_element_id: Mapped[int] = mapped_column(
+        ForeignKey("data_elements.id", ondelete="RESTRICT"), index=True
+    )
+    period_id: Mapped[str] = mapped_column(ForeignKey("periods.id", ondelete="RESTRICT"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(8), default=ValueKind.ACTUAL.value)
+    category_option: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    value: Mapped[Decimal] = mapped_column(Numeric(24, 4))
+    qualifier: Mapped[str] = mapped_column(String(8), default="exact")
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"), index=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # the decision on a difference: why it stands (口径不同, 跨年拨付 …) and the certified figure, if any
+    resolution: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    certified: Mapped[Decimal | None] = mapped_column(Numeric(24, 4))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    data_element: Mapped[DataElement] = relationship()
+    period: Mapped[Period] = relationship()
+    programme: Mapped[Programme | None] = relationship()
+    source: Mapped[Source] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

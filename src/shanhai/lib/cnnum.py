@@ -253,6 +253,27 @@ def parse_quantity(text: str) -> Quantity:
     return Quantity(value=normalize(value), unit=unit, qualifier=qualifier)
 
 
+_STATED_RE = re.compile(r"(?P<int>\d[\d,]*)(?:\.(?P<frac>\d+))?\s*(?P<mag>万亿|亿|万|千(?!瓦)|百)?")
+
+
+def stated_precision(text: str) -> Decimal:
+    """The value of the last digit a figure states, in base units: 1.2亿元 → 1000万 (0.1亿), 3693万元 → 1万,
+    15798人 → 1, 百亿元 → 100亿, 一千二百 → 100. Half of it is how far a rounded figure may lie from the
+    truth and still be right."""
+    text = text.translate(_FULL_WIDTH)
+    match = _STATED_RE.search(text)
+    if match:
+        step = Decimal(1).scaleb(-len(match.group("frac") or ""))
+        magnitude = match.group("mag") or ""
+        rest = text[match.end() :]
+        if not magnitude:  # 万元, 亿美元: the magnitude may ride on the unit
+            magnitude = next((w for w in ("万亿", "亿", "万") if rest.lstrip().startswith(w)), "")
+        return step * MAGNITUDES.get(magnitude, Decimal(1))
+    value = parse_quantity(text).value  # Chinese numerals: the last stated digit is the lowest non-zero one
+    digits = value.normalize().as_tuple()
+    return Decimal(1).scaleb(max(int(digits.exponent), 0)) if value else Decimal(1)
+
+
 def normalize(value: Decimal) -> Decimal:
     """Drop trailing zeros without switching to exponent notation: 118000000.00 → 118000000."""
     value = value.normalize()

@@ -29,6 +29,17 @@ def _ascii_number(value: object) -> object:
     return value
 
 
+def small_int(text: str, *, signed: bool = False) -> int | None:
+    """An id, a version or a year typed into a form or a query string: the digits 0–9 only (no ², no ٤,
+    no full-width digits), at most 9 of them (so it fits a key). None for anything else; the caller says
+    what was wrong in the field's own words."""
+    text = text.strip()
+    digits = text[1:] if signed and text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit() and len(digits) < 10):
+        return None
+    return int(text)
+
+
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 PlainNumber = Annotated[Decimal, BeforeValidator(_ascii_number)]
 Version = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
 from shanhai.errors import Invalid, NotFound, ShanhaiError
-from shanhai.flows import review
+from shanhai.flows import reconcile, review
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep, SettingsDep
+from shanhai.indicators import claims
 from shanhai.indicators.models import DataElement
 from shanhai.indicators.service import parse_number
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
+from shanhai.lib.types import small_int
 from shanhai.lists.catalogue import DOCUMENTS
 from shanhai.programmes.models import Programme
 from shanhai.web import forms
@@ -141,9 +143,7 @@ def decide(
 ) -> Response:
     form = forms.first_values(posted)
     action = form.get("action", "")
-    version = (
-        int(form["version"]) if form.get("version", "").isdigit() and len(form["version"]) < 10 else None
-    )
+    version = small_int(form.get("version", ""))
     try:
         candidate = review.get_candidate(session=session, actor=actor, candidate_id=candidate_id)
         if candidate.document_id != document_id:
@@ -159,9 +159,8 @@ def decide(
         elif action == "reopen":
             review.reopen(session=session, actor=actor, candidate_id=candidate_id, version=version)
         elif action == "accept":
-            unit = form.get("org_unit_id", "")
-            programme = form.get("programme_id", "")
-            if not (unit.isdigit() and len(unit) < 10):
+            unit = small_int(form.get("org_unit_id", ""))
+            if unit is None:
                 raise Invalid("请选择单位", field="org_unit_id")
             qualifier = form.get("qualifier", "")
             review.accept(
@@ -170,9 +169,9 @@ def decide(
                 candidate_id=candidate_id,
                 version=version,
                 element_code=form.get("element", ""),
-                org_unit_id=int(unit),
+                org_unit_id=unit,
                 period_id=review.check_period(form.get("period", "")),
-                programme_id=int(programme) if programme.isdigit() and len(programme) < 10 else None,
+                programme_id=small_int(form.get("programme_id", "")),
                 value=_decimal(form.get("value", "")),
                 qualifier=Qualifier(qualifier) if qualifier in {q.value for q in Qualifier} else None,
                 note=form.get("note", "")[:500],
@@ -186,3 +185,55 @@ def decide(
         return _page(request, session, actor, document_id, exc, {**form, "candidate_id": candidate_id})
     page = review.position(session=session, candidate=candidate) // PER_PAGE
     return RedirectResponse(f"/documents/{document_id}?page={page}#c{candidate_id}", status_code=303)
+
+
+@router.get("/reconcile", summary="对账")
+def reconcile_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    year: Annotated[str, Query(max_length=8)] = "",
+) -> Response:
+    return _reconcile(request, session, actor, small_int(year))
+
+
+def _reconcile(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    year: int | None,
+    error: ShanhaiError | None = None,
+    typed: dict[str, Any] | None = None,
+) -> Response:
+    data = reconcile.reconcile(session=session, actor=actor, year=year)
+    return render(
+        request,
+        "documents/reconcile.html",
+        status_code=422 if error else 200,
+        data=data,
+        error=error,
+        typed=typed or {},
+        json_url=f"/api/v1/reconcile?year={data.year}" if data.year else "/api/v1/reconcile",
+    )
+
+
+@router.post("/reconcile/claims/{claim_id}", summary="处理对账差异")
+def resolve_claim(
+    claim_id: IdPath, request: Request, session: SessionDep, actor: ActorDep, posted: FormDep
+) -> Response:
+    form = forms.first_values(posted)
+    year = small_int(form.get("year", ""))
+    try:
+        certified = _decimal(form.get("certified", ""))
+        claims.resolve(
+            session=session,
+            actor=actor,
+            claim_id=claim_id,
+            version=small_int(form.get("version", "")),
+            reason=form.get("reason", "")[:500],
+            certified=certified,
+        )
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        return _reconcile(request, session, actor, year, exc, {**form, "claim_id": claim_id})
+    return RedirectResponse(f"/reconcile?year={year or ''}#claim{claim_id}", status_code=303)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from shanhai.auth.scope import Actor, visible
 from shanhai.auth.sessions import new_form_token
 from shanhai.errors import Invalid, ShanhaiError
+from shanhai.lib.types import small_int
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 from shanhai.web.render import render
@@ -74,9 +75,10 @@ class Form:
             if f.kind == "multi":
                 shown[f.key] = values
                 chosen = [v.strip() for v in values if v.strip()]
-                if not all(v.isascii() and v.isdigit() and len(v) < 10 for v in chosen):
+                ids = [small_int(v) for v in chosen]
+                if None in ids:
                     raise Invalid(f"“{f.label}”的选择无效", field=f.key)
-                typed[f.key] = [int(v) for v in chosen]
+                typed[f.key] = ids
                 continue
             text = values[0] if values else ""
             shown[f.key] = text
@@ -86,8 +88,8 @@ class Form:
                 stripped = text.strip()
                 if not stripped:
                     typed[f.key] = None
-                elif stripped.isascii() and stripped.lstrip("-").isdigit() and len(stripped) < 10:
-                    typed[f.key] = int(stripped)
+                elif (number := small_int(stripped, signed=True)) is not None:
+                    typed[f.key] = number
                 else:
                     raise Invalid(f"“{f.label}”应为整数，而不是“{stripped[:20]}”", field=f.key)
             else:
@@ -95,7 +97,7 @@ class Form:
         for key in self.hidden:
             text = (posted.get(key) or [""])[0].strip()
             shown[key] = text
-            typed[key] = int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+            typed[key] = small_int(text)
         return typed, shown
 
 

@@ -1,0 +1,181 @@
+"""One figure per fact: what a report claims about a cell the records keep is a claim — shown, cited and
+reconciled (对账) — never a value added to the records. The findings of the figures issue, each a test:
+1.2亿 from a district briefing raised 资金到位 from 3.37亿 to 4.57亿 and the 苏陕 card to 233.8%; a posted
+FUNDS value was added to the payments; a claim for 2026年1月 blocked the real payment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shanhai.analytics.engine import analytics
+from shanhai.documents.models import Candidate
+from shanhai.indicators.claims import consistent
+from shanhai.indicators.models import Claim, DataValue
+from shanhai.lib.cnnum import parse_quantity
+from shanhai.operations import registers as reg
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Programme
+from tests.conftest import actor_of
+
+BRIEFING = (
+    "泉山区东西部协作工作简报\n"
+    "2025年，泉山区深化与宝鸡市东西部协作，拨付帮扶资金1.2亿元，组织消费帮扶活动12场次。\n"
+    "2026年1月，向奎屯市拨付援疆资金500万元。"
+)
+
+
+def _id(session: Session, model: type, code: str) -> int:
+    return session.scalars(select(model.id).where(model.code == code)).one()
+
+
+def _funds(session: Session, pe: str = "2025") -> Decimal:
+    result = analytics(session=session, actor=actor_of(session, "city_admin"), dx="FUNDS", ou="XZ", pe=pe)
+    return result.value("FUNDS", "XZ", pe) or Decimal(0)
+
+
+def _accept(client: TestClient, session: Session, figure: str, **cell: object) -> dict:
+    r = client.post("/api/v1/documents/upload", files={"file": ("简报.txt", BRIEFING.encode())})
+    assert r.status_code in (200, 201), r.text
+    page = client.get(f"/api/v1/documents/{r.json()['id']}").json()
+    candidate = next(c for c in page["candidates"] if c["text"] == figure)
+    body = {"version": candidate["version"], "element": "FUNDS", **cell}
+    r = client.post(f"/api/v1/candidates/{candidate['id']}/accept", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_briefings_funds_figure_is_a_claim_and_the_totals_do_not_move(
+    client: TestClient, session: Session
+) -> None:
+    before = client.get("/api/v1/dashboard", params={"year": 2025}).json()
+    funds_before = _funds(session)
+    accepted = _accept(
+        client,
+        session,
+        "1.2亿元",
+        org_unit_id=_id(session, OrgUnit, "P-SX-BJ"),
+        period="2025",
+        programme_id=_id(session, Programme, "SSX"),
+    )
+    assert accepted["claim_id"] is not None and accepted["value_id"] is None
+    claim = session.get_one(Claim, accepted["claim_id"])
+    assert claim.value == Decimal("1.2e8") and claim.source.figure_text == "1.2亿元"
+    assert _funds(session) == funds_before  # not in the analytics table
+    after = client.get("/api/v1/dashboard", params={"year": 2025}).json()
+    assert after["cards"] == before["cards"] and after["key_counts"] == before["key_counts"]
+    # 对账: the claim beside the plan and the payments, flagged by its wording (1.2亿 vs 8970万)
+    rows = client.get("/api/v1/reconcile", params={"year": 2025}).json()["rows"]
+    row = next(r for r in rows if r["element_code"] == "FUNDS" and r["unit"] == "宝鸡市")
+    assert row["recorded"] == "89700000" and row["planned"] == "89700000"
+    assert row["status"] == "有差异" and row["claims"][0]["difference"] == "30300000"
+    # resolved with a reason by someone with 审核: no longer flagged, and the decision is in the history
+    found = row["claims"][0]
+    r = client.post(
+        f"/api/v1/claims/{found['id']}/resolve",
+        json={"version": found["version"], "reason": "简报含区级配套资金，口径不同"},
+    )
+    assert r.status_code == 200, r.text
+    row = next(
+        r
+        for r in client.get("/api/v1/reconcile", params={"year": 2025}).json()["rows"]
+        if r["element_code"] == "FUNDS" and r["unit"] == "宝鸡市"
+    )
+    assert row["status"] == "已处理" and row["claims"][0]["resolution"].startswith("简报含区级配套资金")
+    stale = client.post(f"/api/v1/claims/{found['id']}/resolve", json={"version": found["version"]})
+    assert stale.status_code == 409
+
+
+def test_a_claim_does_not_block_the_payment_it_describes(client: TestClient, session: Session) -> None:
+    """A 2026年1月 figure accepted for 奎屯市 blocked the real payment with a 409."""
+    kuitun = _id(session, OrgUnit, "P-XJ-KT")
+    yj = _id(session, Programme, "YJ")
+    _accept(client, session, "500万元", org_unit_id=kuitun, period="202601", programme_id=yj)
+    city = actor_of(session, "city_admin")
+    plan = reg.create(
+        session=session,
+        actor=city,
+        rtype=reg.TYPES["plans"],
+        raw={"programme_id": yj, "org_unit_id": kuitun, "year": "2026", "amount": "1000万"},
+    )
+    reg.create(
+        session=session,
+        actor=city,
+        rtype=reg.TYPES["disbursements"],
+        raw={"plan_id": plan.id, "paid_on": "2026-01-20", "amount": "500万"},
+    )
+    assert _funds(session, "202601") >= Decimal(5_000_000)  # the payment counts, once
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"), [("actual", "FUNDS"), ("target", "FUNDS"), ("actual", "PARK_OUTPUT")]
+)
+def test_a_records_kept_element_takes_no_hand_value(
+    client: TestClient, session: Session, kind: str, code: str
+) -> None:
+    """POST /api/v1/values FUNDS 奎屯 2025 +1 made the year 118,000,001."""
+    before = session.scalar(select(func.count()).select_from(DataValue))
+    body = {
+        "data_element": code,
+        "org_unit_id": _id(session, OrgUnit, "P-XJ-KT"),
+        "period": "2025",
+        "kind": kind,
+        "value": "1",
+    }
+    r = client.post("/api/v1/values", json=body)
+    assert r.status_code == 409 and "台账" in r.json()["error"]["message"], r.text
+    assert session.scalar(select(func.count()).select_from(DataValue)) == before
+
+
+def test_reopening_a_claimed_figure_withdraws_the_claim(client: TestClient, session: Session) -> None:
+    accepted = _accept(
+        client, session, "1.2亿元", org_unit_id=_id(session, OrgUnit, "P-SX-BJ"), period="2025"
+    )
+    r = client.post(f"/api/v1/candidates/{accepted['id']}/reopen", json={"version": accepted["version"]})
+    assert r.status_code == 200 and r.json()["status"] == "待审" and r.json()["claim_id"] is None
+    assert session.get(Claim, accepted["claim_id"]) is None
+    assert session.get_one(Candidate, accepted["id"]).claim_id is None
+
+
+@pytest.mark.parametrize(
+    ("figure", "recorded", "agrees"),
+    [
+        ("1.2亿元", "118000000", True),  # within half of 0.1亿
+        ("1.2亿元", "112000000", False),
+        ("8970万元", "89700000", True),
+        ("8970万元", "89710000", False),
+        ("超4000万元", "43500000", True),  # 超X: the records reach X
+        ("超4000万元", "39000000", False),
+        ("近千家", "950", True),  # 近X: just short
+        ("近千家", "850", False),
+        ("约2600万元", "26004000", True),
+        ("1万余人次", "10000", True),
+        ("1万余人次", "9999", False),
+        ("百亿元", "9600000000", True),  # a bare round figure: half of 100亿
+    ],
+)
+def test_a_claim_agrees_with_the_records_by_its_wording(figure: str, recorded: str, agrees: bool) -> None:
+    quantity = parse_quantity(figure)
+    assert (
+        consistent(
+            claimed=quantity.value,
+            qualifier=quantity.qualifier.value,
+            figure_text=figure,
+            recorded=Decimal(recorded),
+        )
+        is agrees
+    )
+
+
+def test_the_demo_keeps_its_report_figure_for_park_output_as_a_claim(session: Session) -> None:
+    """The demo's 超百亿元 for 宝鸡's parks is what seed 000 says about a cell the park records keep."""
+    claims = list(session.scalars(select(Claim)))
+    assert [(c.data_element.code, c.source.figure_text, c.qualifier) for c in claims] == [
+        ("PARK_OUTPUT", "百亿元", "over")
+    ]
+    park_values = session.scalars(select(DataValue).where(DataValue.data_element.has(code="PARK_OUTPUT")))
+    assert all((v.source.record_table or "").startswith("derived:") for v in park_values)
