@@ -85,3 +85,43 @@ def test_a_report_value_of_a_records_kept_element_becomes_a_claim_and_back(fresh
         assert session.scalar(select(func.count()).select_from(AnalyticsValue)) == values
         claim = session.scalars(select(Claim)).one()
         assert claim.data_element.code == "PARK_OUTPUT" and claim.source.figure_text == "百亿元"
+
+
+def test_a_delegations_visit_leaves_the_school_exchanges_at_the_upgrade(fresh_db: Database) -> None:
+    """Migration 0012: 交往交流 records no longer count as 中小学交流活动; a title naming schools makes a
+    record 教育交流 with one school; the derived values are recounted."""
+    from sqlalchemy import text
+
+    upgrade(fresh_db.engine)
+    with Session(fresh_db.engine) as session:
+        load_demo(session=session)
+        session.commit()
+    downgrade(fresh_db.engine, "0011")
+    count = (
+        "SELECT v.value FROM data_values v JOIN data_elements e ON e.id = v.data_element_id "
+        "WHERE e.code = 'EXCHANGE_EVENTS' AND v.period_id = '2025'"
+    )
+    with fresh_db.engine.begin() as connection:  # as the old rule had it: the visit counted (15 → 17)
+        row = connection.execute(
+            text("SELECT org_unit_id, programme_id, source_id FROM activities WHERE title LIKE '%中小学%'")
+        ).one()
+        connection.execute(
+            text(
+                "INSERT INTO activities (title, kind, held_on, organiser, sessions, qualifier, org_unit_id, "
+                "programme_id, source_id, note, created_by_id, version, created_at, updated_at) VALUES "
+                "('党政代表团考察', '交往交流', '2025-05-01', '', 2, 'exact', :u, :g, NULL, '', NULL, 1, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"u": row.org_unit_id, "g": row.programme_id},
+        )
+        connection.execute(
+            text(
+                "UPDATE data_values SET value = 17 WHERE id IN (SELECT v.id FROM data_values v JOIN "
+                "data_elements e ON e.id = v.data_element_id WHERE e.code = 'EXCHANGE_EVENTS')"
+            )
+        )
+    upgrade(fresh_db.engine)
+    with fresh_db.engine.connect() as connection:
+        assert connection.execute(text(count)).scalar() == 15
+        kinds = dict(connection.execute(text("SELECT title, kind FROM activities")).tuples().all())
+        assert kinds["党政代表团考察"] == "交往交流" and kinds["奎屯中小学交往交流活动"] == "教育交流"

@@ -21,7 +21,7 @@ from shanhai.errors import Conflict
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
 from shanhai.indicators.present import source_read
-from shanhai.lib.cnnum import Qualifier
+from shanhai.lib.cnnum import Qualifier, format_quantity
 from shanhai.operations import derive, registers
 from shanhai.operations.keepers import keeper_of
 
@@ -126,6 +126,9 @@ class RecordRef(BaseModel):
     id: int
     title: str
     url: str
+    when: str  # the date, year or period that places the record in the value's period
+    part: Decimal  # what the record adds to the value
+    part_display: str
     source: SourceRead | None  # the report span the record was read from
 
 
@@ -135,6 +138,7 @@ class RecordsBehind(BaseModel):
     value_id: int
     derivation: str
     label: str
+    says: str  # what the derivation counts, in words
     records: list[RecordRef]
 
 
@@ -144,15 +148,21 @@ def records_behind(
     d, rows = derive.records_behind(session=session, actor=actor, value_id=value_id)
     rtype = registers.type_of(d.model)
     cache = TextCache(sources_dir)
+    unit = indicators.get_value(session=session, actor=actor, value_id=value_id).data_element.unit
+    placed_by = d.date or d.year or d.period or ""
     return RecordsBehind(
         value_id=value_id,
         derivation=d.code,
         label=d.label,
+        says=d.says,
         records=[
             RecordRef(
                 id=r.id,
                 title=rtype.title(r),
                 url=f"{d.link}/{r.id}",
+                when=str(getattr(r, placed_by, "")) if placed_by else "",
+                part=d.part(r),
+                part_display=format_quantity(d.part(r), unit),
                 source=source_read(r.source, cache) if r.source is not None else None,
             )
             for r in rows

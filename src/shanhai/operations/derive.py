@@ -56,6 +56,8 @@ class Derivation:
     where: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # column: allowed values
     qualifier: str | None = None  # a column with the records' qualifier (exact/over/under/approx)
     link: str = ""  # the register's page of one record: /records/{kind}/{id}
+    needs: tuple[str, ...] = ()  # columns that must hold a positive number for a record to count
+    says: str = ""  # what it counts, in words: shown on the record's form and on the records behind a value
 
     def column(self, name: str) -> Any:
         return getattr(self.model, name)
@@ -63,7 +65,15 @@ class Derivation:
     def matches(self, row: dict[str, Any]) -> bool:
         if any(row.get(col) not in allowed for col, allowed in self.where):
             return False
+        if any(not row.get(col) or row[col] <= 0 for col in self.needs):
+            return False
         return self.measure is None or row.get(self.measure) is not None
+
+    def part(self, record: Any) -> Decimal:
+        """What one record adds to its cell: its measure, or 1 when the records are counted."""
+        if self.measure is None:
+            return Decimal(1)
+        return Decimal(getattr(record, self.measure) or 0)
 
     def periods_of(self, row: dict[str, Any]) -> list[str]:
         if self.period:
@@ -95,6 +105,7 @@ class Derivation:
             model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id,
         ]
         conditions += [self.column(col).in_(allowed) for col, allowed in self.where]
+        conditions += [self.column(col) > 0 for col in self.needs]
         if self.measure:
             conditions.append(self.column(self.measure).is_not(None))
         if self.period:
@@ -121,6 +132,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         date="paid_on",
         monthly=True,
         link="/records/disbursements",
+        says="每笔资金拨付按拨付金额计入拨付当月、拨付所属地区与重点工作的到位资金",
     ),
     Derivation(
         "funds_planned",
@@ -134,6 +146,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         measure="amount",
         year="year",
         link="/records/plans",
+        says="每个年度资金计划按计划金额计入该年度的计划资金（目标值）",
     ),
     Derivation(
         "people_in_post",
@@ -147,6 +160,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         end="end_on",
         where=(("status", ("在岗", "期满")),),
         link="/records/people",
+        says="状态为在岗或期满的干部人才，按任期覆盖的每个年度各计 1 人（年末在岗数）",
     ),
     Derivation(
         "projects_completed",
@@ -159,6 +173,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         date="completed_on",
         where=(("kind", ("aid",)), ("stage", DONE_STAGES)),
         link="/projects",
+        says="援建项目进入完工或投用阶段时，按完工日期所在年度计 1 个",
     ),
     Derivation(
         "park_output",
@@ -172,6 +187,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         year="year",
         qualifier="qualifier",
         link="/records/parks",
+        says="产业园年度数据按总产值计入该年度",
     ),
     Derivation(
         "park_jobs",
@@ -185,6 +201,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         year="year",
         qualifier="qualifier",
         link="/records/parks",
+        says="产业园年度数据按吸纳、带动就业人数计入该年度",
     ),
     Derivation(
         "park_firms",
@@ -198,6 +215,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         year="year",
         qualifier="qualifier",
         link="/records/parks",
+        says="产业园年度数据按入驻企业数计入该年度（年末数）",
     ),
     Derivation(
         "park_investment",
@@ -211,6 +229,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         year="year",
         qualifier="qualifier",
         link="/records/parks",
+        says="产业园年度数据按招引投资计入该年度",
     ),
     Derivation(
         "job_fairs",
@@ -225,6 +244,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         where=(("kind", ("招聘会",)),),
         qualifier="qualifier",
         link="/records/activities",
+        says="类型为招聘会的活动按场次计入举办日期所在年度",
     ),
     Derivation(
         "placements",
@@ -238,6 +258,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         date="held_on",
         qualifier="qualifier",
         link="/records/activities",
+        says="任何类型的活动按促成就业人次计入举办日期所在年度",
     ),
     Derivation(
         "trainings",
@@ -252,6 +273,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         where=(("kind", ("技能培训",)),),
         qualifier="qualifier",
         link="/records/activities",
+        says="类型为技能培训的活动按期数（场次）计入举办日期所在年度",
     ),
     Derivation(
         "exchanges",
@@ -263,9 +285,12 @@ DERIVATIONS: tuple[Derivation, ...] = (
         "交往交流活动",
         measure="sessions",
         date="held_on",
-        where=(("kind", ("交往交流",)),),
+        where=(("kind", ("教育交流",)),),
+        needs=("schools",),
         qualifier="qualifier",
         link="/records/activities",
+        says="类型为教育交流、且有学校参加（参与学校数大于 0）的活动按场次计入举办日期所在年度；"
+        "党政代表团互访等其他交往交流不计入",
     ),
     Derivation(
         "patients",
@@ -279,6 +304,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         date="held_on",
         qualifier="qualifier",
         link="/records/activities",
+        says="任何类型的活动按诊疗人次计入举办日期所在年度",
     ),
     Derivation(
         "sales",
@@ -292,6 +318,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         period="period_id",
         qualifier="qualifier",
         link="/records/sales",
+        says="每条消费帮扶销售记录按销售额计入其所属期间（全年合计记为全年）",
     ),
 )
 BY_CODE = {d.code: d for d in DERIVATIONS}
@@ -495,6 +522,12 @@ def records_behind(*, session: Session, actor: Actor, value_id: int) -> tuple[De
     actor.require("records:view")
     stmt = select(d.model).where(*d.in_cell(value.org_unit_id, value.programme_id, value.period_id))
     return d, list(session.scalars(stmt.order_by(d.model.id).limit(1000)))
+
+
+def rules_for(model: type[Any]) -> list[tuple[str, str]]:
+    """What a record of `model` counts towards, as (the element's name, the rule in words): the register's
+    form shows it before a record is saved."""
+    return [(d.name, d.says) for d in DERIVATIONS if d.model is model]
 
 
 def derived_elements() -> Iterable[str]:

@@ -31,7 +31,7 @@ from shanhai.projects.models import Project
 
 PERSON_CATEGORIES = ("党政干部", "教师", "医生", "农技人员", "其他专业技术人才")
 PERSON_STATUSES = ("在岗", "期满", "轮换")
-ACTIVITY_KINDS = ("招聘会", "技能培训", "招商推介", "交往交流", "医疗巡诊", "书信往来", "其他")
+ACTIVITY_KINDS = ("招聘会", "技能培训", "招商推介", "教育交流", "交往交流", "医疗巡诊", "书信往来", "其他")
 QUALIFIER_CHOICES = (("exact", "准确数"), ("over", "以上/余/超"), ("under", "以下/近"), ("approx", "约数"))
 
 
@@ -192,6 +192,7 @@ class Activity(RecordMixin, Base):
     organiser: Mapped[str] = mapped_column(String(128), default="")
     sessions: Mapped[int] = mapped_column(Integer, default=1)  # 场次 (a series counts each)
     participants: Mapped[int | None] = mapped_column(Integer)
+    schools: Mapped[int | None] = mapped_column(Integer)  # 参与学校数: 教育交流 counts when schools took part
     placements: Mapped[int | None] = mapped_column(Integer)  # 促成就业（人次）
     patients: Mapped[int | None] = mapped_column(Integer)  # 诊疗（人次）
     qualifier: Mapped[str] = mapped_column(String(8), default="exact")

@@ -498,6 +498,7 @@ TYPES: dict[str, RecordType] = {
                 Field("organiser", "组织单位", max_length=128),
                 Field("sessions", "场次", "int", required=True, low=1, high=10_000),
                 Field("participants", "参与人数", "int"),
+                Field("schools", "参与学校数", "int", low=0, high=10_000),
                 Field("placements", "促成就业（人次）", "int"),
                 Field("patients", "诊疗（人次）", "int"),
                 QUALIFIER,

@@ -20,7 +20,7 @@ from shanhai.flows import values as values_flow
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep, SettingsDep
 from shanhai.lib.cnnum import normalize
 from shanhai.lists.records import RECORD_SPECS
-from shanhai.operations import attachments, funds, people
+from shanhai.operations import attachments, derive, funds, people
 from shanhai.operations import registers as reg
 from shanhai.operations.models import QUALIFIER_CHOICES, FundPlan, Tranche, WorkGroup
 from shanhai.projects.models import Project
@@ -126,6 +126,7 @@ def _show(
             error=error,
             back=back,
             json_url=f"/api/v1/records/{rtype.name}",
+            counts_towards=derive.rules_for(rtype.model),
         )
     buttons = []
     if actor.can(f"{rtype.module}:delete"):
@@ -148,6 +149,7 @@ def _show(
         buttons=buttons,
         heading=f"{rtype.noun}：{rtype.title(obj)}",
         links=links,
+        counts_towards=derive.rules_for(rtype.model),
     )
 
 

@@ -1,0 +1,87 @@
+"""A record counts where it belongs, and says so: any 交往交流 activity (a party delegation's visit) raised
+中小学交流活动 from 15 to 17, and no form said what a record would count towards (the figures issue)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shanhai.indicators.models import DataElement, DataValue
+from shanhai.operations import derive
+from shanhai.operations import registers as reg
+from shanhai.operations.models import Activity
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Programme
+from tests.conftest import actor_of
+
+
+def _exchanges(session: Session) -> Decimal | None:
+    unit = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()
+    value = session.scalar(
+        select(DataValue.value)
+        .join(DataElement)
+        .where(
+            DataElement.code == "EXCHANGE_EVENTS",
+            DataValue.org_unit_id == unit,
+            DataValue.period_id == "2025",
+        )
+    )
+    return value
+
+
+def _activity(session: Session, **raw: Any) -> Activity:
+    base = {
+        "held_on": "2025-06-01",
+        "org_unit_id": str(session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()),
+        "programme_id": str(session.scalars(select(Programme.id).where(Programme.code == "YJ")).one()),
+        "sessions": "2",
+    }
+    return reg.create(
+        session=session, actor=actor_of(session, "city_admin"), rtype=reg.TYPES["activities"], raw=base | raw
+    )
+
+
+def test_a_delegations_visit_does_not_count_as_a_school_exchange(session: Session) -> None:
+    assert _exchanges(session) == 15
+    _activity(session, title="党政代表团考察交流", kind="交往交流")
+    assert _exchanges(session) == 15
+    _activity(session, title="结对学校教研", kind="教育交流")  # no school named: not a school exchange
+    assert _exchanges(session) == 15
+    _activity(session, title="奎屯一中与徐州一中结对交流", kind="教育交流", schools="2")
+    assert _exchanges(session) == 17
+
+
+def test_the_form_says_what_a_record_counts_towards(client: TestClient) -> None:
+    page = client.get("/records/activities/new").text
+    assert (
+        "本记录将计入" in page and "中小学交流活动" in page and "党政代表团互访等其他交往交流不计入" in page
+    )
+    assert (
+        "本记录将计入" not in client.get("/records/workgroups/new").text
+    )  # work groups count towards nothing
+    for d in derive.DERIVATIONS:
+        assert d.says, f"{d.code} does not say what it counts"
+
+
+def test_the_records_behind_a_value_show_their_date_and_part(session: Session, client: TestClient) -> None:
+    _activity(session, title="奎屯一中与徐州一中结对交流", kind="教育交流", schools="2", held_on="2025-05-04")
+    unit = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()
+    value_id = session.scalar(
+        select(DataValue.id)
+        .join(DataElement)
+        .where(
+            DataElement.code == "EXCHANGE_EVENTS",
+            DataValue.org_unit_id == unit,
+            DataValue.period_id == "2025",
+        )
+    )
+    data = client.get(f"/api/v1/values/{value_id}/records").json()
+    assert "教育交流" in data["says"]
+    parts = {(r["when"], r["part"]) for r in data["records"]}
+    assert parts == {("2025-12-31", "15"), ("2025-05-04", "2")}
+    assert sum(Decimal(r["part"]) for r in data["records"]) == 17
+    assert "计入数" in client.get(f"/values/{value_id}/records").text
