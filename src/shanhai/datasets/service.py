@@ -3,6 +3,7 @@ returned with a comment by the city office; overdue reports listed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,7 +21,8 @@ from shanhai.errors import Conflict, Forbidden, Invalid, NotFound
 from shanhai.indicators import formula
 from shanhai.indicators import service as indicators
 from shanhai.indicators.facts import set_approved
-from shanhai.indicators.models import DataElement, DataValue, ValueKind
+from shanhai.indicators.facts_table import AnalyticsValue
+from shanhai.indicators.models import DataElement, DataValue, Period, ValueKind
 from shanhai.indicators.service import check_number
 from shanhai.lib import cnnum, periods
 from shanhai.lib.beijing import today as beijing_today
@@ -420,26 +422,99 @@ class Owner:
         )
 
 
+@dataclass(frozen=True)
+class ReportOwners:
+    """Which values a data set's report owns — the one answer, used by the write path (`owning_report`) and
+    by the rebuild of the analytics table alike: a value belongs to a report when its element is a field of
+    a data set that covers the value's unit at the data set's period type (and it is a plain actual value:
+    no programme, not a target). Such a value counts in analytics once its report is approved."""
+
+    owners: dict[int, list[tuple[int, str, frozenset[int]]]]  # element id → (data set, period type, units)
+    approved: frozenset[tuple[int, int, str]]  # (data set, unit, period) of approved reports
+
+    @classmethod
+    def load(cls, session: Session, element_ids: list[int] | None = None) -> ReportOwners:
+        owners: dict[int, list[tuple[int, str, frozenset[int]]]] = {}
+        query = select(DataSet).order_by(DataSet.id)
+        if element_ids is not None:
+            query = query.where(
+                DataSet.id.in_(
+                    select(DataSetElement.data_set_id).where(DataSetElement.data_element_id.in_(element_ids))
+                )
+            )
+        for data_set in session.scalars(query):
+            units = frozenset(u.id for u in data_set.units)
+            for dse in data_set.elements:
+                owners.setdefault(dse.data_element_id, []).append((data_set.id, data_set.period_type, units))
+        approved = frozenset(
+            session.execute(
+                select(Submission.data_set_id, Submission.org_unit_id, Submission.period_id).where(
+                    Submission.status == SubmissionStatus.APPROVED.value
+                )
+            ).tuples()
+        )
+        return cls(owners, approved)
+
+    def owner(self, element_id: int, unit_id: int, period_type: str) -> int | None:
+        """The data set whose report owns the element's values for this unit at this period type."""
+        for data_set_id, ptype, units in self.owners.get(element_id, ()):
+            if ptype == period_type and unit_id in units:
+                return data_set_id
+        return None
+
+    def counts(self, element_id: int, unit_id: int, period_id: str, period_type: str, plain: bool) -> bool:
+        """A value counts in analytics unless a report owns it and that report is not approved."""
+        if not plain:  # values with a programme or of kind target are not a report's
+            return True
+        data_set_id = self.owner(element_id, unit_id, period_type)
+        return data_set_id is None or (data_set_id, unit_id, period_id) in self.approved
+
+
+def refresh_approval(*, session: Session, element_ids: Iterable[int]) -> int:
+    """After a data set gained or lost elements or units, or changed its period type: each value of those
+    elements counts in analytics as `ReportOwners.counts` says (the rebuild's own rule), so that a value
+    entered before its cell belonged to a report waits for that report's approval. Returns how many facts
+    changed."""
+    ids = sorted(set(element_ids))
+    if not ids:
+        return 0
+    owners = ReportOwners.load(session, ids)
+    av = AnalyticsValue
+    columns = (av.data_value_id, av.data_element_id, av.org_unit_id, av.period_id, Period.type)
+    rows = session.execute(
+        select(*columns, av.programme_id, av.kind, av.approved)
+        .join(Period, Period.id == av.period_id)
+        .where(av.data_element_id.in_(ids))
+    )
+    changed: dict[bool, list[int]] = {True: [], False: []}
+    for value_id, element_id, unit_id, period_id, ptype, programme_id, kind, approved in rows:
+        plain = programme_id is None and kind == ValueKind.ACTUAL.value
+        counts = owners.counts(element_id, unit_id, period_id, ptype, plain)
+        if counts != approved:
+            changed[counts].append(value_id)
+    for approved, value_ids in changed.items():
+        set_approved(session=session, value_ids=value_ids, approved=approved)
+    return len(changed[True]) + len(changed[False])
+
+
 def owning_report(
     *, session: Session, element: DataElement, org_unit_id: int, period_id: str
 ) -> Owner | None:
-    """The data set whose reports own values of `element`, or None. For a unit and period of one of its
-    reports, the report itself (and its submission, if started)."""
-    data_set = session.scalars(
-        select(DataSet)
-        .join(DataSetElement, DataSetElement.data_set_id == DataSet.id)
-        .where(DataSetElement.data_element_id == element.id)
-        .order_by(DataSet.id)
-    ).first()
-    if data_set is None:
+    """The report that owns a value of `element` at this unit and period (`ReportOwners.owner`), with its
+    submission if started; for any other unit or period of a data-set element, the data set alone (such
+    elements are entered only through their reports); None for an element no data set has."""
+    owners = ReportOwners.load(session, [element.id])
+    if element.id not in owners.owners:
         return None
-    unit = next((u for u in data_set.units if u.id == org_unit_id), None)
     try:
         period: periods.Period | None = periods.parse(period_id)
     except periods.PeriodFormatError:
         period = None
-    if unit is None or period is None or period.type.value != data_set.period_type:
-        return Owner(data_set, None, None, None)
+    data_set_id = owners.owner(element.id, org_unit_id, period.type.value) if period else None
+    if data_set_id is None or period is None:
+        return Owner(session.get_one(DataSet, owners.owners[element.id][0][0]), None, None, None)
+    data_set = session.get_one(DataSet, data_set_id)
+    unit = session.get_one(OrgUnit, org_unit_id)
     return Owner(data_set, unit, period, _submission(session, data_set, unit, period.id))
 
 

@@ -9,52 +9,18 @@ replica does not notice a rebuild: run it with the server stopped (or restart th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from shanhai.datasets.models import DataSet, Submission, SubmissionStatus
+from shanhai.datasets.service import ReportOwners
 from shanhai.indicators.facts import COLUMNS, fact, period_part, unit_part
 from shanhai.indicators.facts_table import AnalyticsValue
 from shanhai.indicators.models import DataValue, Period
 from shanhai.orgunits.models import OrgUnit
 
 BATCH = 20_000  # data values read, turned into analytics rows and written at a time
-
-
-@dataclass(frozen=True)
-class _Reports:
-    """Which values a data set's report owns, and which of those reports are approved."""
-
-    owners: dict[int, list[tuple[int, str, frozenset[int]]]]  # element id → (data set, period type, units)
-    approved: frozenset[tuple[int, int, str]]  # (data set, unit, period) of approved reports
-
-    @classmethod
-    def load(cls, session: Session) -> _Reports:
-        owners: dict[int, list[tuple[int, str, frozenset[int]]]] = {}
-        for data_set in session.scalars(select(DataSet)):
-            units = frozenset(u.id for u in data_set.units)
-            for dse in data_set.elements:
-                owners.setdefault(dse.data_element_id, []).append((data_set.id, data_set.period_type, units))
-        approved = frozenset(
-            session.execute(
-                select(Submission.data_set_id, Submission.org_unit_id, Submission.period_id).where(
-                    Submission.status == SubmissionStatus.APPROVED.value
-                )
-            ).tuples()
-        )
-        return cls(owners, approved)
-
-    def counts(self, element_id: int, unit_id: int, period_id: str, period_type: str, plain: bool) -> bool:
-        """A value counts in analytics unless a report owns it and that report is not approved."""
-        if not plain:  # values with a programme or of kind target are not a report's
-            return True
-        for data_set_id, ptype, units in self.owners.get(element_id, ()):
-            if ptype == period_type and unit_id in units:
-                return (data_set_id, unit_id, period_id) in self.approved
-        return True
 
 
 def _batches(session: Session) -> Iterator[list[Any]]:
@@ -89,7 +55,7 @@ def rebuild_analytics(*, session: Session, progress: Callable[[int], None] | Non
     return how many rows were written. `progress` is told how many values each batch covered. The unit and
     period parts of a fact (indicators.facts) are computed once per unit and per period; on PostgreSQL the
     table is emptied with TRUNCATE and the rows go in with COPY."""
-    reports = _Reports.load(session)
+    reports = ReportOwners.load(session)
     units = {
         unit_id: unit_part(unit_id, path)
         for unit_id, path in session.execute(select(OrgUnit.id, OrgUnit.path))

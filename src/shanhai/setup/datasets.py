@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor
 from shanhai.datasets.models import DataSet, DataSetElement, Submission, ValidationRule
+from shanhai.datasets.service import refresh_approval
 from shanhai.db import same_version, savepoint, unique_or
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators import formula
@@ -147,6 +148,10 @@ def _fill(
     ]
 
 
+def _element_ids(data_set: DataSet) -> set[int]:
+    return {dse.data_element_id for dse in data_set.elements}
+
+
 def create_data_set(*, session: Session, actor: Actor, code_: str, **fields: object) -> DataSet:
     actor.require("datasets:create")
     data_set = DataSet(code=code(code_))
@@ -157,6 +162,7 @@ def create_data_set(*, session: Session, actor: Actor, code_: str, **fields: obj
         session.add(data_set)
         _fill(session, data_set, **fields)  # type: ignore[arg-type]
         session.flush()
+    refresh_approval(session=session, element_ids=_element_ids(data_set))
     audit(
         session,
         actor,
@@ -177,8 +183,10 @@ def update_data_set(
     data_set = get_data_set(session=session, actor=actor, data_set_id=data_set_id)
     same_version(data_set.version, version, "数据集")
     before = _snapshot(data_set)
+    elements_before = _element_ids(data_set)
     _fill(session, data_set, **fields)  # type: ignore[arg-type]
     session.flush()
+    refresh_approval(session=session, element_ids=elements_before | _element_ids(data_set))
     audit(
         session,
         actor,
@@ -200,8 +208,10 @@ def delete_data_set(*, session: Session, actor: Actor, data_set_id: int) -> None
     if reports:
         raise Conflict(f"“{data_set.name}”已有 {reports} 份报表，不能删除", field="data_set_id")
     before = _snapshot(data_set)
+    elements_before = _element_ids(data_set)
     session.delete(data_set)
     session.flush()
+    refresh_approval(session=session, element_ids=elements_before)
     audit(
         session,
         actor,
