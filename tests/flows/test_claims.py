@@ -179,3 +179,31 @@ def test_the_demo_keeps_its_report_figure_for_park_output_as_a_claim(session: Se
     ]
     park_values = session.scalars(select(DataValue).where(DataValue.data_element.has(code="PARK_OUTPUT")))
     assert all((v.source.record_table or "").startswith("derived:") for v in park_values)
+
+
+def test_a_sending_districts_claim_is_reconciled_through_its_pairing(
+    client: TestClient, session: Session
+) -> None:
+    """泉山区 says it sent 宝鸡 1.2亿: with the pairing (结对关系) 泉山区—宝鸡市 recorded, the claim stands
+    beside 宝鸡's plan and payments, not beside 泉山区's own (empty) records."""
+    quanshan, baoji = _id(session, OrgUnit, "XZ-QS"), _id(session, OrgUnit, "P-SX-BJ")
+    ssx = _id(session, Programme, "SSX")
+    bad = [
+        ({"org_unit_id": baoji, "place_unit_id": baoji}, "org_unit_id"),  # a place does not send
+        ({"place_unit_id": quanshan}, "place_unit_id"),  # a district is no partner place
+        ({"ended_on": "2019-01-01"}, "ended_on"),
+    ]
+    base = {"org_unit_id": quanshan, "place_unit_id": baoji, "programme_id": ssx, "started_on": "2021-01-01"}
+    for change, field in bad:
+        r = client.post("/api/v1/records/pairings", json=base | change)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, r.text
+    assert client.post("/api/v1/records/pairings", json=base).status_code == 201
+    overlapping = client.post("/api/v1/records/pairings", json=base | {"started_on": "2024-01-01"})
+    assert overlapping.status_code == 422 and overlapping.json()["error"]["field"] == "started_on"
+    _accept(client, session, "1.2亿元", org_unit_id=quanshan, period="2025", programme_id=ssx)
+    row = next(
+        r
+        for r in client.get("/api/v1/reconcile", params={"year": 2025}).json()["rows"]
+        if r["element_code"] == "FUNDS" and r["unit"] == "泉山区"
+    )
+    assert row["through"] == ["宝鸡市"] and row["recorded"] == "89700000" and row["status"] == "有差异"

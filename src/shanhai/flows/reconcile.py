@@ -3,15 +3,17 @@ official makes before a figure goes out. One data function for the page and its 
 
 For each cell with claims (element × kind × unit × period × programme) in the actor's scope: 计划数 (the
 target, when the element has one), 台账/填报数 (the roll-up of the records or reports that keep the cell, from
-the one analytics engine), and each claim with its document, 差额 and whether it agrees by its wording
-(`indicators.claims.consistent`). A difference resolved by a person with 审核 stops being flagged."""
+the one analytics engine; for a district of the city paired with partner places, the roll-up over those
+places — a sending district's claim is about what they received), and each claim with its document, 差额
+and whether it agrees by its wording (`indicators.claims.consistent`). A difference resolved by a person
+with 审核 stops being flagged."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from shanhai.analytics.engine import figures
@@ -21,6 +23,8 @@ from shanhai.indicators.claims import consistent, visible_claims
 from shanhai.indicators.models import Claim, Period, ValueKind
 from shanhai.lib.cnnum import Qualifier, format_quantity, normalize
 from shanhai.operations.keepers import keeper_of
+from shanhai.operations.models import Pairing
+from shanhai.orgunits.models import OrgUnit
 
 AGREES, DIFFERS, RESOLVED = "一致", "有差异", "已处理"
 
@@ -52,6 +56,7 @@ class CellRow(BaseModel):
     programme: str | None
     kind: str
     keeper: str
+    through: list[str]  # the partner places whose records stand for a sending district's (结对关系)
     planned: Decimal | None
     planned_display: str
     recorded: Decimal | None
@@ -67,16 +72,31 @@ class Reconciliation(BaseModel):
     flagged: int  # cells with a difference nobody has resolved
 
 
-def _figure(session: Session, actor: Actor, dx: str, claim: Claim) -> Decimal | None:
+def _figure(session: Session, actor: Actor, dx: str, claim: Claim, units: list[OrgUnit]) -> Decimal | None:
+    """The roll-up of `dx` over `units` for the claim's period and programme (None: no value at all)."""
     result = figures(
         session=session,
         actor=actor,
         dx=dx,
-        ou=claim.org_unit.code,
+        ou=";".join(u.code for u in units),
         pe=claim.period_id,
         programme=claim.programme.code if claim.programme else None,
     )
-    return result.value(dx, claim.org_unit.code, claim.period_id)
+    found = [result.value(dx, u.code, claim.period_id) for u in units]
+    return None if all(v is None for v in found) else sum((v for v in found if v is not None), Decimal(0))
+
+
+def receiving_places(session: Session, claim: Claim) -> list[OrgUnit]:
+    """A sending district's partner places in the claim's programme during its period (结对关系): its
+    claim about money sent or projects built is reconciled against their records."""
+    query = select(Pairing).where(
+        Pairing.org_unit_id == claim.org_unit_id,
+        Pairing.started_on <= claim.period.end_date,
+        or_(Pairing.ended_on.is_(None), Pairing.ended_on >= claim.period.start_date),
+    )
+    if claim.programme_id is not None:
+        query = query.where(or_(Pairing.programme_id.is_(None), Pairing.programme_id == claim.programme_id))
+    return sorted({p.place_unit for p in session.scalars(query)}, key=lambda u: u.id)
 
 
 def _shown(value: Decimal | None, unit: str, empty: str = "—") -> str:
@@ -116,10 +136,12 @@ def reconcile(*, session: Session, actor: Actor, year: int | None = None) -> Rec
         first = found[0]
         element, kind = first.data_element, ValueKind(first.kind)
         code = element.code if kind is ValueKind.ACTUAL else f"{element.code}.target"
-        recorded = _figure(session, actor, code, first)
-        planned = (
-            _figure(session, actor, f"{element.code}.target", first) if kind is ValueKind.ACTUAL else None
-        )
+        places = receiving_places(session, first)
+        units = places or [first.org_unit]
+        recorded = _figure(session, actor, code, first, units)
+        planned = None
+        if kind is ValueKind.ACTUAL:
+            planned = _figure(session, actor, f"{element.code}.target", first, units)
         keeper = keeper_of(session=session, element=element, kind=kind)
         claim_rows = []
         for claim in found:
@@ -163,6 +185,7 @@ def reconcile(*, session: Session, actor: Actor, year: int | None = None) -> Rec
                 programme=first.programme.short_name if first.programme else None,
                 kind="目标" if kind is ValueKind.TARGET else "实际",
                 keeper=keeper.label if keeper else "手工录入",
+                through=[u.name for u in places],
                 planned=planned,
                 planned_display=_shown(planned, element.unit),
                 recorded=recorded,

@@ -91,6 +91,21 @@ class WorkGroup(RecordMixin, Base):
     place_unit: Mapped[OrgUnit] = relationship(foreign_keys=[place_unit_id])
 
 
+class Pairing(RecordMixin, Base):
+    """结对关系: a district or county of the city (`org_unit_id`, the sender) paired with a partner place
+    (`place_unit_id`) in a programme, from a date (to a date). A sending district's claim (泉山区 拨付宝鸡
+    1.2亿) is reconciled against the receiving place's records through it."""
+
+    __tablename__ = "pairings"
+    __table_args__ = (CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="term"),)
+
+    place_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+    place_unit: Mapped[OrgUnit] = relationship(foreign_keys=[place_unit_id])
+
+
 class Person(RecordMixin, Base):
     """Somebody dispatched: a cadre or a professional, posted to a place (`org_unit_id`) for a term."""
 

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
@@ -34,12 +34,13 @@ from shanhai.operations.models import (
     ConsumptionSale,
     Disbursement,
     FundPlan,
+    Pairing,
     ParkYear,
     Person,
     Tranche,
     WorkGroup,
 )
-from shanhai.orgunits.models import OrgUnit
+from shanhai.orgunits.models import OrgKind, OrgUnit
 from shanhai.programmes.models import Programme
 from shanhai.projects import service as projects
 from shanhai.projects.models import CATEGORIES, DONE_STAGES, KIND_LABELS, STAGES, Project, ProjectKind
@@ -271,6 +272,30 @@ def _check_group(session: Session, actor: Actor, g: WorkGroup, before: dict[str,
         raise Invalid("结束日期不能早于开始日期", field="ended_on")
 
 
+def _check_pairing(session: Session, actor: Actor, p: Pairing, before: dict[str, Any] | None) -> None:
+    sender = session.get_one(OrgUnit, p.org_unit_id)
+    if sender.kind != OrgKind.DISTRICT.value:
+        raise Invalid(f"“{sender.name}”不是本市的区县，请选择派出的区县", field="org_unit_id")
+    place = session.get(OrgUnit, p.place_unit_id)
+    if place is None or place.kind != OrgKind.PARTNER.value:
+        raise Invalid("请选择对口地区（受援地）", field="place_unit_id")
+    if p.ended_on is not None and p.ended_on < p.started_on:
+        raise Invalid("结束日期不能早于开始日期", field="ended_on")
+    serialize(session, f"pairing:{p.org_unit_id}:{p.place_unit_id}")
+    overlapping = session.scalar(
+        select(Pairing.id).where(
+            Pairing.org_unit_id == p.org_unit_id,
+            Pairing.place_unit_id == p.place_unit_id,
+            func.coalesce(Pairing.programme_id, 0) == (p.programme_id or 0),
+            Pairing.id != (p.id or 0),
+            or_(Pairing.ended_on.is_(None), Pairing.ended_on >= p.started_on),
+            *([Pairing.started_on <= p.ended_on] if p.ended_on is not None else []),
+        )
+    )
+    if overlapping is not None:
+        raise Invalid(f"“{sender.name}”与“{place.name}”在这段时间已有结对关系", field="started_on")
+
+
 def _check_plan(session: Session, actor: Actor, plan: FundPlan, before: dict[str, Any] | None) -> None:
     if plan.programme_id is None:
         raise Invalid("请选择重点工作", field="programme_id")
@@ -399,6 +424,21 @@ TYPES: dict[str, RecordType] = {
             check=_check_group,
         ),
         RecordType(
+            "pairings",
+            "结对关系",
+            Pairing,
+            (
+                Field("org_unit_id", "派出区县", "unit", required=True),
+                Field("place_unit_id", "结对地区", "unit", required=True),
+                PROGRAMME,
+                Field("started_on", "开始日期", "date", required=True),
+                Field("ended_on", "结束日期", "date"),
+                NOTE,
+            ),
+            title=lambda p: f"{p.org_unit.name}—{p.place_unit.name}",
+            check=_check_pairing,
+        ),
+        RecordType(
             "people",
             "干部人才",
             Person,
@@ -455,7 +495,7 @@ TYPES: dict[str, RecordType] = {
             Disbursement,
             (
                 Field("plan_id", "资金计划", "ref", required=True, ref=FundPlan, editable=False),
-                Field("tranche_id", "批次", "ref", ref=Tranche, help="不选时记入最早未拨足的批次"),
+                Field("tranche_id", "批次", "ref", ref=Tranche, help="不选时按到期先后依次计入各批次"),
                 Field("paid_on", "拨付日期", "date", required=True),
                 Field("amount", "金额（元）", "money", required=True),
                 Field("purpose", "用途", max_length=256),
