@@ -94,9 +94,41 @@ def demo_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     upgrade(db.engine)
     with Session(db.engine) as session:
         load_demo(session=session, sources_dir=SEEDS if SEEDS.is_dir() else None)
+        add_district_admin(session)
         session.commit()
     yield db
     db.drop()
+
+
+def add_district_admin(session: Session) -> None:
+    """A persona of the tests only: every permission, within 泉山区 and below — a district's own
+    administrator. The demo's personas hold rights either city-wide or without administration, so without
+    this one the matrix could not see a detail route that checks the permission but not the scope."""
+    from shanhai.auth.admin import upsert_role
+    from shanhai.auth.models import DataScope
+    from shanhai.auth.passwords import hash_password
+    from shanhai.auth.permissions import ALL_PERMISSIONS
+    from shanhai.orgunits.models import OrgUnit
+
+    role = upsert_role(
+        session=session,
+        code="district_admin",
+        name="区县管理员（测试）",
+        data_scope=DataScope.UNIT_AND_BELOW,
+        permissions=set(ALL_PERMISSIONS),
+        units=[],
+    )
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == "XZ-QS")).one()
+    session.add(
+        User(
+            username="quanshan_admin",
+            display_name="泉山区管理员",
+            org_unit_id=unit.id,
+            password_hash=hash_password(PASSWORD),
+            roles=[role],
+        )
+    )
+    session.flush()
 
 
 @pytest.fixture
@@ -122,7 +154,15 @@ def settings(demo_db: Database) -> Settings:
     )
 
 
-PERSONAS = ("admin", "city_admin", "quanshan_officer", "jingkai_officer", "workgroup_member", "viewer")
+PERSONAS = (
+    "admin",
+    "city_admin",
+    "quanshan_admin",
+    "quanshan_officer",
+    "jingkai_officer",
+    "workgroup_member",
+    "viewer",
+)
 PASSWORD = "Shanhai-demo-2025"
 LOCAL = ("127.0.0.1", 50000)  # the test client's address (Starlette's default, "testclient", is no IP)
 

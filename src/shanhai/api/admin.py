@@ -132,8 +132,7 @@ def create_user(body: UserCreate, session: SessionDep, actor: ActorDep) -> UserR
 
 @router.get("/users/{user_id}", response_model=UserRead, summary="用户详情")
 def get_user(user_id: IdPath, session: SessionDep, actor: ActorDep) -> UserRead:
-    actor.require("users:view")
-    return user_read(auth.get_user(session=session, user_id=user_id))
+    return user_read(auth.view_user(session=session, actor=actor, user_id=user_id))
 
 
 @router.put("/users/{user_id}", response_model=UserRead, summary="修改用户（单位、角色、启用）")

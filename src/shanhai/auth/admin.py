@@ -16,7 +16,7 @@ from shanhai.auth.passwords import (
     normalise_username,
 )
 from shanhai.auth.permissions import check_known
-from shanhai.auth.scope import Actor, log_event
+from shanhai.auth.scope import Actor, log_event, unit_visible
 from shanhai.db import find_one, unique_or, utcnow
 from shanhai.errors import Conflict, Forbidden, Invalid, NotFound
 from shanhai.orgunits.models import OrgUnit
@@ -47,6 +47,20 @@ def get_user(*, session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"用户不存在：{user_id}", field="user_id")
+    return user
+
+
+def view_user(*, session: Session, actor: Actor, user_id: int) -> User:
+    """A user's record as an administrator reads it: a user outside the actor's data scope reads as not
+    there (404), as every other record does (the list is scoped by the same rule)."""
+    actor.require("users:view")
+    return _scoped_user(session, actor, user_id)
+
+
+def _scoped_user(session: Session, actor: Actor, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or (user.id != actor.user_id and not unit_visible(actor, user.org_unit)):
+        raise NotFound("用户不存在或不在您的数据范围内", field="user_id")
     return user
 
 
@@ -132,7 +146,7 @@ def update_user(
     is_active: bool,
 ) -> User:
     actor.require("users:edit")
-    user = get_user(session=session, user_id=user_id)
+    user = _scoped_user(session, actor, user_id)
     if user.version != version:
         raise Conflict("该用户已被他人修改，请刷新后重试", field="version")
     _check_may_administer(actor, user)
@@ -248,7 +262,7 @@ def reset_password(*, session: Session, actor: Actor, user_id: int, new: str) ->
     """An administrator sets a user's password (forgotten, or a leaver's account handed over): the user is
     unlocked and logged out everywhere. The password itself is never written to the log."""
     actor.require("users:edit")
-    user = get_user(session=session, user_id=user_id)
+    user = _scoped_user(session, actor, user_id)
     _check_may_administer(actor, user)
     check_password_strength(new, field="new_password", username=user.username)
     ended = _set_password(session, user, new)
@@ -259,7 +273,7 @@ def reset_password(*, session: Session, actor: Actor, user_id: int, new: str) ->
 
 def unlock_user(*, session: Session, actor: Actor, user_id: int) -> User:
     actor.require("users:edit")
-    user = get_user(session=session, user_id=user_id)
+    user = _scoped_user(session, actor, user_id)
     _check_may_administer(actor, user)
     return _unlock(session, actor, user, f"解锁用户 {user.username}")
 

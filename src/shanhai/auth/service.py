@@ -17,6 +17,7 @@ from shanhai.auth.admin import (
     update_role,
     update_user,
     upsert_role,
+    view_user,
 )
 from shanhai.auth.login import (
     LOGIN_REFUSED,
@@ -60,7 +61,7 @@ __all__ = [
     "end_session", "get_role", "get_user", "hash_password", "is_locked", "list_roles", "list_sessions",
     "list_tokens", "normalise_username", "reset_password", "resolve_session", "resolve_token", "revoke_token",
     "start_session", "token_needs_touch", "touch_token", "unlock_user", "update_role", "update_user",
-    "upsert_role", "verify_password",
+    "upsert_role", "verify_password", "view_user",
 ]  # fmt: skip
 
 

@@ -92,8 +92,7 @@ def create_user(
 
 @router.get("/users/{user_id}", summary="编辑用户")
 def edit_user_page(user_id: IdPath, request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    actor.require("users:view")
-    return _user_form(request, session, auth.get_user(session=session, user_id=user_id))
+    return _user_form(request, session, auth.view_user(session=session, actor=actor, user_id=user_id))
 
 
 @router.post("/users/{user_id}", summary="保存用户")
