@@ -142,11 +142,20 @@ def test_the_same_key_created_by_8_clients_at_once_is_one_201_and_seven_409(serv
         unit = {**body, "org_unit_id": n + 2, "period": "199802"}
         return httpx.post(f"{server.base}/api/v1/values", json=unit, headers=headers, timeout=30)
 
+    def existing_period(n: int, unit: int) -> httpx.Response:  # no new period row to serialise them
+        barrier.wait()
+        cell = {**body, "org_unit_id": unit, "period": "2025", "value": str(n)}
+        return httpx.post(f"{server.base}/api/v1/values", json=cell, headers=headers, timeout=30)
+
     try:
         with ThreadPoolExecutor(8) as pool:
             same_key = list(pool.map(create, range(8)))
         with ThreadPoolExecutor(8) as pool:
             same_period = list(pool.map(new_period, range(8)))
+        rounds = []
+        for unit in (3, 4, 5):
+            with ThreadPoolExecutor(8) as pool:
+                rounds.append(list(pool.map(lambda n, unit=unit: existing_period(n, unit), range(8))))
         value = httpx.get(f"{server.base}/api/v1/values?limit=1", headers=headers).json()
         stale = {"version": 1, "value": "9"}
         value_id = same_key[[r.status_code for r in same_key].index(201)].json()["id"]
@@ -166,6 +175,16 @@ def test_the_same_key_created_by_8_clients_at_once_is_one_201_and_seven_409(serv
     assert sorted(r.status_code for r in updates) == [200] + [409] * 7, [r.text for r in updates]
     stored = scalar(engine, "SELECT count(*) FROM data_values WHERE period_id = '199901'")
     assert stored == 1
+    # a create is an insert the unique key decides: one 201 and seven 409 in an existing period too, and the
+    # value created is never overwritten by another create (it answered 201 for the same id, versions 1–6)
+    for answers in rounds:
+        assert sorted(r.status_code for r in answers) == [201] + [409] * 7, [r.text for r in answers]
+    versions = scalar(
+        engine,
+        "SELECT max(v.version) FROM data_values v JOIN data_elements e ON e.id = v.data_element_id "
+        "WHERE e.code = 'LETTERS_SENT' AND v.period_id = '2025' AND v.org_unit_id IN (3, 4, 5)",
+    )
+    assert versions == 1
 
 
 def test_a_postgresql_outage_answers_503_and_recovers_by_itself(tmp_path: Path) -> None:

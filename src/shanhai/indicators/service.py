@@ -153,10 +153,13 @@ def set_value(
     comment: str = "",
     category_option: str = "",
     current: DataValue | None = None,
+    create: bool = False,
 ) -> DataValue:
     """Insert or update one data value and record it in the audit log, in the caller's transaction. With
     `current` (an edit of a row the caller read at a known version) that row is updated and nothing else:
-    if it was deleted or changed meanwhile the version check refuses (409); it is never re-created."""
+    if it was deleted or changed meanwhile the version check refuses (409); it is never re-created. With
+    `create` it is an insert and nothing else: the table's unique key decides between parallel creates of one
+    cell (409 naming it), never an update of the row another request made a moment before."""
     check_number(value)
     if value == 0:
         value = Decimal(0)  # not -0
@@ -166,14 +169,19 @@ def set_value(
             f"“{element.name}”没有分类“{category_option}”（可选：{choices}）", field="category_option"
         )
     value = value.quantize(Decimal("0.0001"))  # the column keeps 4 decimal places
-    existing = current or find_value(
-        session=session,
-        org_unit=org_unit,
-        element=element,
-        period=period,
-        programme=programme,
-        kind=kind,
-        category_option=category_option,
+    existing = (
+        None
+        if create
+        else current
+        or find_value(
+            session=session,
+            org_unit=org_unit,
+            element=element,
+            period=period,
+            programme=programme,
+            kind=kind,
+            category_option=category_option,
+        )
     )
     if existing is not None and source is not existing.source:
         refuse_derived(existing)  # whatever the door: entry grid, import, API, page
@@ -345,6 +353,7 @@ def create_value(
         source=source,
         comment=comment,
         category_option=category_option,
+        create=True,
     )
 
 
