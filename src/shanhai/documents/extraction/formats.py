@@ -12,6 +12,8 @@ import zipfile
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
+from shanhai.lib.zipread import ZipBomb, read_member
+
 from .readers import DocumentError
 
 if TYPE_CHECKING:
@@ -38,10 +40,10 @@ def docx_text(data: bytes) -> str:
                 raise DocumentError(
                     "压缩包里没有 Word 正文（word/document.xml）：这不是 Word 文档。"
                 ) from exc
-            if info.file_size > _MAX_XML_BYTES:
-                raise DocumentError("Word 正文解压后过大，无法读取。")
-            xml = archive.read(info)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            xml = read_member(archive, info, limit=_MAX_XML_BYTES)
+    except ZipBomb as exc:
+        raise DocumentError("Word 正文解压后过大或压缩方式异常，不像正常的文档，无法读取。") from exc
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
         raise DocumentError("Word 文档已损坏，无法解压。") from exc
     if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:  # anywhere: a comment in front must not hide one
         raise DocumentError("Word 正文含有不允许的 XML 声明，无法读取。")

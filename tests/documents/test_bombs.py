@@ -1,0 +1,97 @@
+"""Hostile files cost what the server can afford (the outside trial: a 1.5 KB .docx declared 1,000 bytes
+but held bzip2 data for 1,500 MiB of zeros, and the server allocated 3 GB). The bounds are asserted with
+the process's own measurements — the peak of Python's allocations and the CPU time of the call — never with
+wall-clock time."""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import tracemalloc
+import zipfile
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shanhai.documents.extraction.formats import docx_text
+from shanhai.documents.extraction.readers import DocumentError
+from shanhai.lib.zipread import ZipBomb, read_member
+
+NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+MIB = 1024 * 1024
+
+
+def _bomb(method: int, size: int, *, lie: bool) -> bytes:
+    """A .docx whose word/document.xml is `size` bytes of one repeated byte, compressed with `method`;
+    with `lie`, its headers claim 1,000 bytes."""
+    # streamed into the archive, so that the test itself stays small
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=method) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w", force_zip64=False) as member:
+            chunk = b"<w:document " + NS.encode() + b"><w:body>"
+            member.write(chunk)
+            block = b" " * MIB
+            for _ in range(size // MIB):
+                member.write(block)
+    data = bytearray(out.getvalue())
+    if lie:  # the uncompressed size in the local header (offset 22) and the central directory (offset 24)
+        local = data.find(b"PK\x03\x04", data.find(b"word/document.xml") - 40)
+        central = data.rfind(b"PK\x01\x02")
+        struct.pack_into("<I", data, local + 22, 1000)
+        struct.pack_into("<I", data, central + 24, 1000)
+    return bytes(data)
+
+
+def _cost(read: Callable[[], object]) -> tuple[float, float]:
+    """(peak of new allocations in MiB, CPU seconds) of one call, which must raise DocumentError."""
+    tracemalloc.start()
+    cpu = time.process_time()
+    with pytest.raises(DocumentError):
+        read()
+    seconds = time.process_time() - cpu
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / MIB, seconds
+
+
+@pytest.mark.parametrize(
+    ("method", "lie"),
+    [
+        (zipfile.ZIP_BZIP2, True),
+        (zipfile.ZIP_BZIP2, False),
+        (zipfile.ZIP_DEFLATED, True),
+        (zipfile.ZIP_DEFLATED, False),
+    ],
+)
+def test_a_zip_bomb_in_a_word_file_is_refused_at_bounded_cost(method: int, lie: bool) -> None:
+    data = _bomb(method, 200 * MIB, lie=lie)
+    assert len(data) < 2 * MIB  # a small file that claims (or hides) 200 MiB
+    peak, seconds = _cost(lambda: docx_text(data))
+    assert peak < 16, f"{peak:.1f} MiB allocated"  # the 50 MiB limit, abandoned after at most one chunk
+    assert seconds < 2, f"{seconds:.2f} s of CPU"
+
+
+def test_the_bounded_reader_reads_a_normal_member_whole() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.xml", "<a>" + "文字" * 1000 + "</a>")
+    with zipfile.ZipFile(out) as archive:
+        info = archive.getinfo("a.xml")
+        assert read_member(archive, info, limit=MIB).decode().count("文字") == 1000
+        with pytest.raises(ZipBomb):
+            read_member(archive, info, limit=100)
+
+
+def test_a_bomb_uploaded_as_a_report_is_refused_and_nothing_is_stored(
+    as_persona: Callable[[str], TestClient],
+) -> None:
+    admin = as_persona("city_admin")
+    r = admin.post(
+        "/api/v1/documents/upload",
+        files={"file": ("bomb.docx", _bomb(zipfile.ZIP_BZIP2, 100 * MIB, lie=True))},
+    )
+    assert r.status_code == 422 and "Word" in r.json()["error"]["message"], r.text
+    assert admin.get("/api/v1/lists/documents", params={"q": "bomb"}).json()["total"] == 0
