@@ -14,10 +14,13 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shanhai.documents.extraction.formats import docx_text
 from shanhai.documents.extraction.readers import DocumentError
 from shanhai.lib.zipread import ZipBomb, read_member
+from shanhai.orgunits.models import OrgUnit
 
 NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 MIB = 1024 * 1024
@@ -95,3 +98,35 @@ def test_a_bomb_uploaded_as_a_report_is_refused_and_nothing_is_stored(
     )
     assert r.status_code == 422 and "Word" in r.json()["error"]["message"], r.text
     assert admin.get("/api/v1/lists/documents", params={"q": "bomb"}).json()["total"] == 0
+
+
+def test_odd_numbers_in_a_review_are_a_422_never_a_500(
+    as_persona: Callable[[str], TestClient], session_ids: dict[str, int]
+) -> None:
+    """A 29-digit corrected value raised InvalidOperation while the correction note was written; ² in the
+    web form's version or unit was int('²') after isdigit()."""
+    admin = as_persona("city_admin")
+    r = admin.post("/api/v1/documents/upload", files={"file": ("odd.txt", "泉山区投入资金12万元。".encode())})
+    document = admin.get(f"/api/v1/documents/{r.json()['id']}").json()
+    candidate = document["candidates"][0]
+    body = {
+        "version": candidate["version"],
+        "element": "TECH_LOANS",
+        "org_unit_id": session_ids["XZ-QS"],
+        "period": "2025",
+        "value": "9" * 29,
+    }
+    r = admin.post(f"/api/v1/candidates/{candidate['id']}/accept", json=body)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "value", r.text
+    for field, odd in (("version", "²"), ("org_unit_id", "²"), ("org_unit_id", "٤")):
+        form = {"action": "accept", "element": "TECH_LOANS", "period": "2025", "version": "1"}
+        form |= {"org_unit_id": str(session_ids["XZ-QS"]), field: odd}
+        r = admin.post(
+            f"/documents/{document['id']}/candidates/{candidate['id']}", data=form, follow_redirects=False
+        )
+        assert r.status_code in (409, 422), (field, odd, r.status_code)
+
+
+@pytest.fixture
+def session_ids(session: Session) -> dict[str, int]:
+    return {code: id_ for id_, code in session.execute(select(OrgUnit.id, OrgUnit.code)).tuples()}

@@ -36,7 +36,7 @@ from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.flows import values as values_flow
 from shanhai.indicators import claims
 from shanhai.indicators.models import Claim, DataElement, ValueKind
-from shanhai.indicators.service import ensure_period, same_unit
+from shanhai.indicators.service import check_number, ensure_period, same_unit
 from shanhai.lib import blobs, periods
 from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import Qualifier, format_quantity, normalize
@@ -327,6 +327,8 @@ def accept(
     """Accept a figure into a data value citing it (its span and sentence). A value or qualifier other than
     the extracted one makes it 已更正 (the reason goes into the history)."""
     actor.require("indicators:create")
+    if value is not None:  # the rules of every value, before anything is formatted with it
+        check_number(value)
     candidate = get_candidate(session=session, actor=actor, candidate_id=candidate_id)
     same_version(candidate.version, version, "数字")
     document = candidate.document
