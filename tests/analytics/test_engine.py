@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
@@ -283,3 +284,11 @@ def test_the_entry_grid_takes_one_input_per_option(as_persona, session: Session)
     assert again.status_code == 409 and "不能再修改" in again.json()["error"]["message"]
     html = officer.get(f"/datasets/{data_set['id']}/entry", params=params).text
     assert 'id="v_MONTHLY_MIGRANT_WORKERS:男"' in html and "外出务工就业人数（女）" in html
+
+
+@pytest.mark.parametrize("pe", ["1900", "1900Q1", "190001"])
+def test_year_on_year_at_the_first_valid_year_is_an_empty_cell(client: TestClient, pe: str) -> None:
+    """The previous year of 1900 failed the period check: a 500."""
+    r = client.get("/api/v1/analytics", params={"dx": "TRAINED_GROWTH", "ou": "XZ", "pe": pe})
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] == []

@@ -180,7 +180,12 @@ def run(*, request: Request, actor: Actor, store: Store) -> Result:
                 )
                 need_last_year |= o.modifier == "last_year"
     pes = list(request.pe)
-    previous = {p.id: periods.previous_year(p) for p in request.pe} if need_last_year else {}
+    previous: dict[str, periods.Period] = {}
+    for p in request.pe if need_last_year else ():
+        try:
+            previous[p.id] = periods.previous_year(p)
+        except periods.PeriodFormatError:  # the first valid year has no last year: an empty cell
+            continue
     pes_all = list(dict.fromkeys([*pes, *previous.values()]))
     values, qualifiers = (
         element_values(store, actor, wanted, request.ou, pes_all, elements, request.programme_id)
@@ -208,6 +213,8 @@ def run(*, request: Request, actor: Actor, store: Store) -> Result:
 
                 def lookup(o: formula.Operand, unit_id: int = unit_id, pid: str = p.id) -> Decimal | None:
                     element = formula_elements[o.code]
+                    if o.modifier == "last_year" and pid not in previous:
+                        return None
                     period_id = previous[pid].id if o.modifier == "last_year" else pid
                     kind = "target" if o.modifier == "target" else "actual"
                     return values.get((element.id, kind, unit_id, period_id))
