@@ -5,6 +5,7 @@ wall-clock time."""
 
 from __future__ import annotations
 
+import codecs
 import io
 import struct
 import time
@@ -130,3 +131,17 @@ def test_odd_numbers_in_a_review_are_a_422_never_a_500(
 @pytest.fixture
 def session_ids(session: Session) -> dict[str, int]:
     return {code: id_ for id_, code in session.execute(select(OrgUnit.id, OrgUnit.code)).tuples()}
+
+
+def test_nul_and_control_characters_are_removed_at_reading_on_both_backends(
+    as_persona: Callable[[str], TestClient],
+) -> None:
+    """A NUL in a report's text was stored on SQLite and a nameless 422 on PostgreSQL."""
+    admin = as_persona("city_admin")
+    text = codecs.BOM_UTF16_LE + "泉山区\x00投入\x07资金12万元。\n第二段\t3个项目。".encode("utf-16-le")
+    r = admin.post("/api/v1/documents/upload", files={"file": ("nul.txt", text)})
+    assert r.status_code == 201, r.text
+    page = admin.get(f"/api/v1/documents/{r.json()['id']}").json()
+    plain = "".join(s["text"] for s in page["segments"])
+    assert plain == "泉山区投入资金12万元。\n第二段\t3个项目。"
+    assert [c["text"] for c in page["candidates"]] == ["12万元", "3个"]

@@ -55,7 +55,7 @@ def read_document(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES) -> 
         text = pdf_text(data)
     else:
         raise DocumentError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .txt、.docx 或 .pdf 文件。")
-    text = normalize_newlines(text)
+    text = strip_controls(normalize_newlines(text))
     if not text.strip():
         raise DocumentError("文件里没有文字内容。")
     if len(text) > MAX_CHARS:
@@ -88,6 +88,16 @@ def decode_text(data: bytes) -> str:
 def normalize_newlines(text: str) -> str:
     """\\r\\n and \\r become \\n, as when Python reads a text file."""
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+_STRIPPED = dict.fromkeys(c for c in [*range(32), 0x7F] if chr(c) not in "\t\n\f")
+
+
+def strip_controls(text: str) -> str:
+    """The one rule for text from files: NUL and the other control characters (but tab, line end and the
+    form feed between PDF pages) are removed at reading — PostgreSQL refuses NUL, SQLite would keep it, and
+    a backup of one would not restore into the other. Offsets refer to the text as returned."""
+    return text.translate(_STRIPPED)
 
 
 def _checked(text: str) -> str:
