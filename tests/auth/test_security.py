@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shanhai.audit.models import AuditLog
@@ -422,3 +422,28 @@ def test_password_spraying_from_one_address_is_slowed_down(anonymous: TestClient
         select(LoginLog).where(LoginLog.username == "viewer").order_by(LoginLog.id)
     ).all()[-2]
     assert "暂停登录" in refused.message
+
+
+def test_wrong_current_passwords_on_the_account_page_count_towards_the_lockout(
+    as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    """Eight wrong tries on /account/password left the counter at 0 and four log rows: the form's error
+    handling rolled the count back with the failed change."""
+    viewer = as_persona("viewer")
+    user = session.scalars(select(User).where(User.username == "viewer")).one()
+    before = session.scalar(select(func.count()).select_from(LoginLog).where(LoginLog.username == "viewer"))
+    for _ in range(8):
+        r = viewer.post(
+            "/account/password",
+            data={
+                "old_password": "wrong",
+                "new_password": "New-pass-2026",
+                "confirm_password": "New-pass-2026",
+            },
+        )
+        assert r.status_code == 422 and "原密码不正确" in r.text
+    session.expire_all()
+    user = session.get_one(User, user.id)
+    assert user.failed_logins == 5 and user.locked_until is not None
+    after = session.scalar(select(func.count()).select_from(LoginLog).where(LoginLog.username == "viewer"))
+    assert after - before == 8

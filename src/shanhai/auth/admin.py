@@ -22,9 +22,15 @@ from shanhai.errors import Conflict, Forbidden, Invalid, NotFound
 from shanhai.orgunits.models import OrgUnit
 
 
+class WrongCurrentPassword(Invalid):
+    """The current password was wrong. The failure is counted and logged in the caller's transaction,
+    which must be committed, not rolled back, before the error is shown (a door that rolled it back let a
+    stolen session guess the password forever)."""
+
+
 def change_password(*, session: Session, user: User, old: str, new: str, ip: str) -> None:
     """A wrong current password counts towards the lockout like a failed login (a stolen session must not
-    become a way to guess the password)."""
+    become a way to guess the password): WrongCurrentPassword, with nothing else written before it."""
     if check_password(session=session, user=user, password=old) is not Check.OK:
         log_event(
             session=session,
@@ -34,7 +40,7 @@ def change_password(*, session: Session, user: User, old: str, new: str, ip: str
             event="登录失败",
             message="修改密码时原密码错误",
         )
-        raise Invalid("原密码不正确（连续错误将锁定账号）", field="old_password")
+        raise WrongCurrentPassword("原密码不正确（连续错误将锁定账号）", field="old_password")
     check_password_strength(new, field="new_password", username=user.username)
     _set_password(session, user, new)  # every other browser and every API token must log in again
     _audit(session, user.username, Action.UPDATE, "user", user.id, f"{user.username} 修改了自己的密码", ip=ip)

@@ -147,6 +147,8 @@ def change_password(
         if new_password != confirm_password:
             raise Invalid("两次输入的新密码不一致", field="confirm_password")
         auth.change_password(session=session, user=user, old=old_password, new=new_password, ip=actor.ip)
+    except auth.WrongCurrentPassword as exc:  # the failure's count and log are kept: no rollback
+        return _account(request, session, user, exc)
     except ShanhaiError as exc:
         recoverable(exc, session)
         return _account(request, session, user, exc)
