@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shanhai.errors import Invalid
 from shanhai.indicators.models import DataElement, DataValue
 from shanhai.operations import derive
 from shanhai.operations import registers as reg
@@ -85,3 +86,40 @@ def test_the_records_behind_a_value_show_their_date_and_part(session: Session, c
     assert parts == {("2025-12-31", "15"), ("2025-05-04", "2")}
     assert sum(Decimal(r["part"]) for r in data["records"]) == 17
     assert "计入数" in client.get(f"/values/{value_id}/records").text
+
+
+def test_an_id_number_in_use_outside_ones_scope_reveals_nothing(session: Session) -> None:
+    """A district user learned from the refusal that someone else holds a full-time post, with its place and
+    dates: the message now says only that the number is in use outside the user's scope."""
+    kuitun = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()
+    quanshan = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "XZ-QS")).one()
+    person = {
+        "name": "张援疆",
+        "category": "党政干部",
+        "start_on": "2025-01-01",
+        "end_on": "2026-12-31",
+        "full_time": "1",
+        "status": "在岗",
+        "id_number": "11010519491231002X",
+    }
+    people = reg.TYPES["people"]
+    reg.create(
+        session=session,
+        actor=actor_of(session, "city_admin"),
+        rtype=people,
+        raw=person | {"org_unit_id": str(kuitun), "post": "奎屯市委副书记"},
+    )
+    try:
+        reg.create(
+            session=session,
+            actor=actor_of(session, "quanshan_officer"),
+            rtype=people,
+            raw=person | {"name": "李某", "org_unit_id": str(quanshan)},
+        )
+    except Invalid as exc:
+        message, field = exc.message, exc.field
+    else:
+        raise AssertionError("a second full-time post was accepted")
+    assert field == "id_number" and "数据范围以外" in message
+    for secret in ("张援疆", "奎屯", "2025-01-01", "2026-12-31", "副书记"):
+        assert secret not in message

@@ -260,9 +260,12 @@ def _check_person(session: Session, actor: Actor, p: Person, before: dict[str, A
         .limit(1)
     )
     if clash is not None:
-        where = f"（{clash.org_unit.name} {clash.post}）" if _visible(actor, clash) else ""
+        if not _visible(actor, clash):  # say only that the number is taken: no name, place or dates leak
+            field = "id_number" if p.id_number else "name"
+            raise Invalid("该人员在您的数据范围以外已有同期的全职岗位，请与市对口办核实", field=field)
         raise Invalid(
-            f"{p.name}在 {clash.start_on}—{clash.end_on} 已有全职岗位{where}，同一时间不能有两个全职岗位",
+            f"{p.name}在 {clash.start_on}—{clash.end_on} 已有全职岗位（{clash.org_unit.name} {clash.post}），"
+            "同一时间不能有两个全职岗位",
             field="start_on",
         )
 
