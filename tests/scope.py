@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from shanhai.audit.models import AuditLog
 from shanhai.auth.models import DataScope, Role, User
 from shanhai.datasets.models import DataSet, DataSetElement
+from shanhai.indicators.facts_table import AnalyticsValue
 from shanhai.indicators.models import DataValue
 from shanhai.orgunits.models import OrgUnit
 from shanhai.projects.models import Project
@@ -61,8 +62,22 @@ def permissions(session: Session, username: str) -> set[str]:
 
 
 def visible_values(session: Session, username: str) -> set[int]:
+    """The values in the persona's scope; a report's values before its approval only for those who enter
+    data or approve reports."""
     units = visible_units(session, username)
-    return {v.id for v in session.scalars(select(DataValue)) if units is None or v.org_unit_id in units}
+    perms = permissions(session, username)
+    unapproved = (
+        set()
+        if perms & {"indicators:create", "indicators:approve"}
+        else set(
+            session.scalars(select(AnalyticsValue.data_value_id).where(AnalyticsValue.approved.is_(False)))
+        )
+    )
+    return {
+        v.id
+        for v in session.scalars(select(DataValue))
+        if (units is None or v.org_unit_id in units) and v.id not in unapproved
+    }
 
 
 def _report_owned(session: Session) -> set[int]:

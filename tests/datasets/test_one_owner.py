@@ -5,8 +5,10 @@ table could disagree)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +16,7 @@ from shanhai.analytics.engine import analytics
 from shanhai.flows.rebuild import rebuild_analytics
 from shanhai.indicators import service as indicators
 from shanhai.indicators.facts_table import AnalyticsValue
-from shanhai.indicators.models import DataElement, ValueKind
+from shanhai.indicators.models import DataElement, DataValue, ValueKind
 from shanhai.lib.cnnum import Qualifier
 from shanhai.orgunits.models import OrgUnit
 from shanhai.setup import datasets as ds_setup
@@ -70,3 +72,36 @@ def test_a_value_that_a_report_comes_to_own_waits_for_its_approval(session: Sess
     before = _facts(session)
     rebuild_analytics(session=session)
     assert _facts(session) == before
+
+
+def test_a_reports_values_before_approval_are_not_the_viewers(
+    as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    """Viewers saw the values of drafts, returned and submitted reports in /api/v1/values."""
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == "XZ-QS")).one()
+    officer, viewer, city = as_persona("quanshan_officer"), as_persona("viewer"), as_persona("city_admin")
+    r = officer.put(
+        "/api/v1/datasets/1/entry",
+        params={"org_unit_id": unit.id, "period": "202504"},
+        json={"values": {"MONTHLY_TRAINED": "40", "MONTHLY_PLACED": "30"}},
+    )
+    assert r.status_code == 200, r.text
+    draft = set(
+        session.scalars(
+            select(DataValue.id).where(DataValue.period_id == "202504", DataValue.org_unit_id == unit.id)
+        )
+    )
+    assert draft
+
+    def ids(client: TestClient) -> set[int]:
+        items = client.get("/api/v1/values", params={"limit": 200, "year": 2025}).json()["items"]
+        listed = client.get("/api/v1/lists/values", params={"limit": 200, "year": 2025}).json()["items"]
+        return {v["id"] for v in items} | {v["id"] for v in listed}
+
+    assert not draft & ids(viewer)
+    assert draft <= ids(officer) and draft <= ids(city)  # who enters and who approves see the draft
+    one = next(iter(draft))
+    assert viewer.get(f"/api/v1/values/{one}").status_code == 404
+    assert officer.get(f"/api/v1/values/{one}").status_code == 200
+    export = viewer.get("/api/v1/lists/values/export", params={"format": "csv", "year": 2025}).text
+    assert officer.get("/api/v1/lists/values/export", params={"format": "csv", "year": 2025}).text != export

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shanhai.audit.service import Action, record
@@ -16,6 +16,7 @@ from shanhai.documents.models import Source
 from shanhai.documents.service import manual_source
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators.facts import remove_value, sync_value
+from shanhai.indicators.facts_table import AnalyticsValue
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, Period, ValueKind
 from shanhai.lib import cnnum, periods
 from shanhai.lib.changes import Change
@@ -249,10 +250,28 @@ class ValueFilter:
     group: str | None = None
 
 
+def sees_unapproved(actor: Actor) -> bool:
+    """Who may read values of a report not yet approved (a draft, a submitted or a returned report): those
+    who enter data or approve reports, within their scope. Everyone else sees a report's values once it is
+    approved — as they count in analytics."""
+    return actor.can("indicators:create") or actor.can("indicators:approve")
+
+
+def approved_only(actor: Actor) -> list[ColumnElement[bool]]:
+    """The condition on DataValue rows that keeps out unapproved report values from those who may not see
+    them (`sees_unapproved`): every list, export, page and API of values applies it."""
+    if sees_unapproved(actor):
+        return []
+    unapproved = select(AnalyticsValue.data_value_id).where(
+        AnalyticsValue.data_value_id == DataValue.id, AnalyticsValue.approved.is_(False)
+    )
+    return [~unapproved.exists()]
+
+
 def values_query(flt: ValueFilter, actor: Actor) -> Select[DataValue]:
     query = (
         select(DataValue)
-        .where(visible(actor, DataValue.org_unit_id, DataValue.created_by_id))
+        .where(visible(actor, DataValue.org_unit_id, DataValue.created_by_id), *approved_only(actor))
         .join(DataValue.period)
         .join(DataValue.data_element)
         .options(
@@ -296,6 +315,10 @@ def get_value(*, session: Session, actor: Actor, value_id: int) -> DataValue:
     if value is None:
         raise NotFound("数据不存在或不在您的数据范围内", field="value_id")
     check_visible(actor, value.org_unit, value.created_by_id, what="数据")
+    if not sees_unapproved(actor):
+        fact = session.get(AnalyticsValue, value.id)
+        if fact is not None and not fact.approved:  # a report not yet approved: not there for this reader
+            raise NotFound("数据不存在或不在您的数据范围内", field="value_id")
     return value
 
 

@@ -19,6 +19,7 @@ from shanhai.datasets.models import STATUS_LABELS, DataSet, Submission
 from shanhai.documents.models import Document, Source
 from shanhai.documents.service import citation_label
 from shanhai.indicators.models import AGGREGATION_LABELS, DataElement, DataValue, Indicator, Period
+from shanhai.indicators.service import approved_only
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier, format_quantity
 from shanhai.lib.periods import TYPE_LABELS
 from shanhai.lists.spec import (
@@ -251,12 +252,16 @@ VALUES = ListSpec(
     page_url="/values",
     # no joins here: a filter or a sort joins what it needs, so the count and the newest page of 1M values
     # read the values table and its indexes only
-    base=lambda actor: select(DataValue).options(
-        selectinload(DataValue.org_unit),
-        selectinload(DataValue.data_element),
-        selectinload(DataValue.period),
-        selectinload(DataValue.programme),
-        selectinload(DataValue.source).selectinload(Source.document),
+    base=lambda actor: (
+        select(DataValue)
+        .where(*approved_only(actor))  # a report's values before its approval: entry users and approvers only
+        .options(
+            selectinload(DataValue.org_unit),
+            selectinload(DataValue.data_element),
+            selectinload(DataValue.period),
+            selectinload(DataValue.programme),
+            selectinload(DataValue.source).selectinload(Source.document),
+        )
     ),
     scope=(DataValue.org_unit_id, DataValue.created_by_id),
     columns=(
