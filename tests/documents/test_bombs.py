@@ -145,3 +145,17 @@ def test_nul_and_control_characters_are_removed_at_reading_on_both_backends(
     plain = "".join(s["text"] for s in page["segments"])
     assert plain == "泉山区投入资金12万元。\n第二段\t3个项目。"
     assert [c["text"] for c in page["candidates"]] == ["12万元", "3个"]
+
+
+@pytest.mark.parametrize("part", ["word/vbaProject.bin", "word/media/image1.svg", "word/run.hta"])
+def test_a_word_file_with_macros_or_scripts_is_no_report(part: str) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", f"<w:document {NS}><w:body/></w:document>")
+        archive.writestr(part, b"x")
+    with pytest.raises(DocumentError, match="宏、脚本"):
+        docx_text(out.getvalue())
+    from shanhai.operations.attachments import sniff
+
+    assert sniff(out.getvalue()) is None  # nor an attachment

@@ -13,6 +13,19 @@ MAX_RATIO = 200  # text XML deflates 5–20×; a thousandfold expansion is a bom
 ALLOWED = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 
+# parts no Word or Excel file of ours holds: programs, scripts, pages, macros; a zip carrying one is not
+# taken for a document, whether uploaded as a report or attached to a project
+FOREIGN = (
+    ".exe", ".dll", ".bat", ".cmd", ".com", ".js", ".vbs", ".ps1", ".sh", ".html", ".htm", ".jar", ".scr",
+    ".hta", ".svg", "vbaproject.bin", "vbadata.xml",
+)  # fmt: skip
+
+
+def foreign_parts(names: list[str]) -> list[str]:
+    """The members of an Office file that no document of ours holds (see FOREIGN)."""
+    return [n for n in names if n.lower().endswith(FOREIGN)]
+
+
 class ZipBomb(ValueError):
     """The member would cost more than its limit, or uses a method Office files never use."""
 

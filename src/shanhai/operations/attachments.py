@@ -17,26 +17,11 @@ from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor
 from shanhai.errors import Invalid, NotFound
 from shanhai.lib import blobs
+from shanhai.lib.zipread import foreign_parts
 from shanhai.operations.models import Attachment
 from shanhai.projects import service as projects
 
 MAX_ATTACHMENT = 10 * 1024 * 1024
-# parts no Word or Excel file of ours holds: a zip carrying them is not taken for a document
-FOREIGN = (
-    ".exe",
-    ".dll",
-    ".bat",
-    ".cmd",
-    ".com",
-    ".js",
-    ".vbs",
-    ".ps1",
-    ".sh",
-    ".html",
-    ".htm",
-    ".jar",
-    ".scr",
-)
 MODULE = "项目"
 # extension → (content type, what it is called)
 TYPES = {
@@ -55,7 +40,7 @@ def _office_part(data: bytes) -> str | None:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, ValueError, OSError):
         return None
-    if "[Content_Types].xml" not in names or any(n.lower().endswith(FOREIGN) for n in names):
+    if "[Content_Types].xml" not in names or foreign_parts(sorted(names)):
         return None
     if "word/document.xml" in names:
         return ".docx"

@@ -12,7 +12,7 @@ import zipfile
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from shanhai.lib.zipread import ZipBomb, read_member
+from shanhai.lib.zipread import ZipBomb, foreign_parts, read_member
 
 from .readers import DocumentError
 
@@ -34,6 +34,10 @@ def docx_text(data: bytes) -> str:
         raise DocumentError("文件不是有效的 Word 文档（.docx 应是 zip 压缩包），可能已损坏或扩展名有误。")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if foreign_parts(archive.namelist()):
+                raise DocumentError(
+                    "Word 文档里含有宏、脚本或程序，不能作为报告上传：请另存为不含宏的 .docx。"
+                )
             try:
                 info = archive.getinfo(_DOCUMENT_XML)
             except KeyError as exc:
