@@ -106,6 +106,9 @@ def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1) if not any(ch.isspace() for ch in text[i : i + 2])}
 
 
+PARAGRAPH = 1000  # characters before a figure that its paragraph may reach back (a line without breaks)
+
+
 class Suggester:
     """Reads the product's elements, units and programmes once per document."""
 
@@ -159,8 +162,9 @@ class Suggester:
         if element is not None:
             common = "".join(sorted(_bigrams(element.name) & context))[:24]
             reasons.append(f"单位“{figure.unit}”相符，上下文与“{element.name}”共有“{common}”")
-        p_start = text.rfind("\n", 0, s_start) + 1
-        paragraph = text[p_start : figure.start]  # the paragraph up to the figure: its place and year
+        # the paragraph up to the figure, its place and year: bounded, however long a line runs
+        p_start = max(text.rfind("\n", max(0, s_start - PARAGRAPH), s_start) + 1, figure.start - PARAGRAPH)
+        paragraph = text[max(p_start, 0) : figure.start]
         unit = None
         for where, label in ((sentence, "句中"), (paragraph, "本段")):
             unit = next(((name, u) for name, u in self.units if name in where), None)
