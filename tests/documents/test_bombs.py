@@ -174,3 +174,36 @@ def test_a_report_without_punctuation_costs_seconds_not_minutes(
     seconds = time.process_time() - cpu
     assert r.status_code == 201 and r.json()["pending"] == 1000, r.text
     assert seconds < 10, f"{seconds:.1f} s of CPU"
+
+
+def test_a_pdf_whose_pages_share_a_huge_drawing_stream_is_refused_at_bounded_cost() -> None:
+    """28–108 KB PDFs whose pages share one compressed stream of 18–73 MB of drawing commands cost 6–8 s of
+    CPU before a 422."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    from shanhai.documents.extraction.formats import pdf_text
+
+    writer = PdfWriter()
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    fonts = DictionaryObject({NameObject("/F1"): writer._add_object(font)})
+    resources = DictionaryObject({NameObject("/Font"): fonts})
+    drawing = DecodedStreamObject()  # a line of text, then 21 MB of drawing commands
+    drawing.set_data(b"BT /F1 12 Tf 10 10 Td (report 12) Tj ET\n" + b"0 0 m 1 1 l S\n" * 1_500_000)
+    shared = writer._add_object(drawing.flate_encode())
+    for _ in range(4):  # every page shares the one stream: parsed once per page (6.8 s of CPU before)
+        page = writer.add_blank_page(100, 100)
+        page[NameObject("/Contents")] = shared
+        page[NameObject("/Resources")] = resources
+    out = io.BytesIO()
+    writer.write(out)
+    assert len(out.getvalue()) < 200 * 1024
+    peak, seconds = _cost(lambda: pdf_text(out.getvalue()))
+    assert seconds < 3, f"{seconds:.2f} s of CPU"
+    assert peak < 64, f"{peak:.1f} MiB allocated"

@@ -8,8 +8,9 @@ feed; a PDF without any text (a scan) or with a password is refused with a clear
 from __future__ import annotations
 
 import io
+import time
 import zipfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from shanhai.lib.zipread import ZipBomb, foreign_parts, read_member
@@ -90,22 +91,49 @@ def _paragraph(paragraph: ElementTree.Element) -> str:
     return "".join(parts)
 
 
+PDF_STREAM_BYTES = 8 * 1024 * 1024  # decompressed bytes of one stream; a report page's text is far less
+PDF_CPU_SECONDS = 15.0  # of text extraction, counted page by page
+
+
 def pdf_text(data: bytes) -> str:
-    """The text layer of a PDF, pages joined by a form feed."""
-    from pypdf import PdfReader
+    """The text layer of a PDF, pages joined by a form feed. Every stream may decompress to at most
+    PDF_STREAM_BYTES and the extraction may take at most PDF_CPU_SECONDS of CPU (pages that share one huge
+    stream of drawing commands cost seconds each): beyond either the file is refused."""
+    from pypdf import PdfReader, apply_configuration
     from pypdf.errors import PyPdfError
 
     if not data.lstrip()[:5] == b"%PDF-":
         raise DocumentError("文件不是有效的 PDF（缺少 PDF 文件头），可能已损坏或扩展名有误。")
+    limits: dict[str, Any] = {
+        name: PDF_STREAM_BYTES
+        for name in (
+            "maximum_declared_stream_length",
+            "array_based_stream_maximum_output_length",
+            "jbig2_maximum_output_length",
+            "lzw_maximum_output_length",
+            "run_length_maximum_output_length",
+            "zlib_maximum_output_length",
+            "brotli_maximum_output_length",
+            "image_maximum_buffer_size",
+        )
+    }
+    started = time.process_time()
+    pages: list[str] = []
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not _opens_without_password(reader):
-            raise DocumentError("PDF 已加密（需要密码），请提供未加密的文件。")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        with apply_configuration(**limits, stream_decoding_work_maximum_length=4 * PDF_STREAM_BYTES):
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not _opens_without_password(reader):
+                raise DocumentError("PDF 已加密（需要密码），请提供未加密的文件。")
+            for page in reader.pages:
+                pages.append(page.extract_text() or "")
+                if time.process_time() - started > PDF_CPU_SECONDS:
+                    raise DocumentError(
+                        "PDF 的内容过于复杂，读取耗时过长：请另存为文字版 PDF 或 Word 后再上传。"
+                    )
     except DocumentError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
-        raise DocumentError(f"PDF 文件已损坏，无法读取（{type(exc).__name__}）。") from exc
+        raise DocumentError(f"PDF 文件已损坏或内容过大，无法读取（{type(exc).__name__}）。") from exc
     if not pages:
         raise DocumentError("PDF 没有任何页面。")
     if not any(page.strip() for page in pages):
