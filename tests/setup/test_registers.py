@@ -595,6 +595,26 @@ def test_codes_are_shared_by_elements_and_indicators_and_previews_nest(session: 
     assert nested.operands == ["FUNDS"] and nested.value == direct.value
 
 
+@pytest.mark.parametrize(
+    ("taken", "error"),
+    [
+        ("funds", Conflict),
+        ("FUNDS.target", Invalid),
+        ("XZ", Conflict),
+        ("this_year", Invalid),
+        ("fUnDs_Rate", Conflict),
+    ],
+)
+def test_a_code_that_collides_in_analytics_is_refused(session: Session, taken: str, error: type) -> None:
+    """funds, FUNDS.target, XZ and THIS_YEAR were accepted as indicator codes and collided with an element,
+    a modifier, a unit and a relative period in analytics queries."""
+    admin = actor_of(session, "admin")
+    fields = dict(name="撞", formula="#{FUNDS} / 2", unit="元", decimals=0, description="")
+    with pytest.raises(error) as clash:
+        metadata.create_indicator(session=session, actor=admin, code_=taken, **fields)
+    assert clash.value.field == "code"
+
+
 def test_a_district_administrator_sees_and_manages_its_own_scope_only(
     session: Session, as_persona: Callable[[str], TestClient]
 ) -> None:

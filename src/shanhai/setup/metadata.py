@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.analytics.engine import run
 from shanhai.analytics.replica import replica_store
-from shanhai.analytics.request import Item, Request, compile_indicator
+from shanhai.analytics.request import RELATIVE_PERIODS, Item, Request, compile_indicator
 from shanhai.analytics.statements import session_store
 from shanhai.audit.service import Action
 from shanhai.auth.scope import Actor
@@ -86,12 +86,32 @@ def _fill_element(
     element.category_options = joined
 
 
+def metadata_code(session: Session, value: str | None) -> str:
+    """A new data element's or indicator's code: one code space over both tables, read by the analytics
+    query beside unit codes and relative periods — so a code is refused when it differs from a taken one
+    only in case (funds / FUNDS), carries a modifier's dot (FUNDS.target), or is a unit's code (XZ) or a
+    relative period (THIS_YEAR)."""
+    new = code(value)
+    if "." in new:
+        raise Invalid(f"指标编码不能含点号（“.target”“.last_year”是公式里的写法）：{new[:40]}", field="code")
+    upper = new.upper()
+    if upper in RELATIVE_PERIODS:
+        raise Invalid(f"“{new}”是相对期间的名称，不能用作编码", field="code")
+    if session.scalar(select(OrgUnit.id).where(func.upper(OrgUnit.code) == upper)) is not None:
+        raise Conflict(f"“{new}”已是一个组织单位的编码，分析查询会混淆，请换一个", field="code")
+    serialize(session, "metadata-code")  # one code space over two tables: elements and indicators
+    for model, what in ((DataElement, "数据元"), (Indicator, "指标")):
+        taken = session.scalar(select(model.code).where(func.upper(model.code) == upper))
+        if taken is not None:
+            raise Conflict(
+                f"编码“{new}”与{what}“{taken}”相同（不分大小写，数据元与指标共用一套编码）", field="code"
+            )
+    return new
+
+
 def create_element(*, session: Session, actor: Actor, code_: str, **fields: str) -> DataElement:
     actor.require("elements:create")
-    element = DataElement(code=code(code_))
-    serialize(session, "metadata-code")  # one code space over two tables: elements and indicators
-    if session.scalar(select(Indicator.id).where(Indicator.code == element.code)) is not None:
-        raise Conflict(f"编码“{element.code}”已是一个指标的编码（数据元与指标共用一套编码）", field="code")
+    element = DataElement(code=metadata_code(session, code_))
     _fill_element(element, **fields)
     insert_unique(session, element, Conflict(f"编码“{element.code}”已被其他数据元使用", field="code"))
     audit(
@@ -280,8 +300,7 @@ def _fill_indicator(
 
 def create_indicator(*, session: Session, actor: Actor, code_: str, **fields: object) -> Indicator:
     actor.require("elements:create")
-    indicator = Indicator(code=code(code_))
-    serialize(session, "metadata-code")
+    indicator = Indicator(code=metadata_code(session, code_))
     _fill_indicator(indicator, **fields)  # type: ignore[arg-type]
     check_formula(session=session, indicator=indicator)
     insert_unique(session, indicator, Conflict(f"编码“{indicator.code}”已被其他指标使用", field="code"))
