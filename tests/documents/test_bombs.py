@@ -207,3 +207,20 @@ def test_a_pdf_whose_pages_share_a_huge_drawing_stream_is_refused_at_bounded_cos
     peak, seconds = _cost(lambda: pdf_text(out.getvalue()))
     assert seconds < 3, f"{seconds:.2f} s of CPU"
     assert peak < 64, f"{peak:.1f} MiB allocated"
+
+
+def test_one_file_name_rule_and_sane_publication_dates(as_persona: Callable[[str], TestClient]) -> None:
+    """Attachment names kept a right-to-left override that report uploads stripped; upload dates
+    0001-01-01 and 9999-12-31 were accepted (the suggested period became “1”)."""
+    from shanhai.operations.attachments import check_file
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    assert check_file("a\u202egnp.png", png)[0] == "agnp.png"
+    admin = as_persona("city_admin")
+    for day in ("0001-01-01", "9999-12-31"):
+        r = admin.post(
+            "/api/v1/documents/upload",
+            files={"file": ("d.txt", "投入资金12万元。".encode())},
+            data={"published_on": day},
+        )
+        assert r.status_code == 422 and r.json()["error"]["field"] == "published_on", (day, r.text)

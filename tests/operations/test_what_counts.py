@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shanhai.errors import Invalid
+from shanhai.errors import Invalid, OutOfScope
 from shanhai.indicators.models import DataElement, DataValue
 from shanhai.operations import derive
 from shanhai.operations import registers as reg
@@ -123,3 +124,16 @@ def test_an_id_number_in_use_outside_ones_scope_reveals_nothing(session: Session
     assert field == "id_number" and "数据范围以外" in message
     for secret in ("张援疆", "奎屯", "2025-01-01", "2026-12-31", "副书记"):
         assert secret not in message
+
+
+def test_a_park_outside_ones_scope_is_not_named(session: Session) -> None:
+    """A park's type was checked before the scope: “宝鸡市”不是产业园 named a unit outside one's scope."""
+    baoji = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-SX-BJ")).one()
+    with pytest.raises(OutOfScope) as refused:
+        reg.create(
+            session=session,
+            actor=actor_of(session, "quanshan_officer"),
+            rtype=reg.TYPES["parks"],
+            raw={"org_unit_id": str(baoji), "year": "2025", "output": "1亿"},
+        )
+    assert "宝鸡" not in refused.value.message and refused.value.status == 404

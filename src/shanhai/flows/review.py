@@ -65,7 +65,7 @@ MACHINE = Machine(
 )
 YEAR = re.compile(r"(20\d\d)年")
 MAX_FIGURES = 3000  # candidates of one report: a longer report is split before review
-CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+CONTROL = blobs.INVISIBLE
 UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
 
 
@@ -202,15 +202,6 @@ class Suggester:
 # --- upload --------------------------------------------------------------------------------------------
 
 
-def _file_name(file_name: str) -> str:
-    """The uploaded file's own name: no folders, no invisible characters, its extension kept when long."""
-    name = CONTROL.sub("", os.path.basename(file_name.replace("\\", "/"))).strip()
-    stem, ext = os.path.splitext(name)
-    if ext == "" and stem.startswith("."):
-        stem, ext = "", stem  # ".txt": a name that is only an extension
-    return (stem.strip()[: 200 - len(ext[:16])] or "未命名") + ext[:16]
-
-
 def _report_year(text: str, published_on: date | None) -> int:
     if published_on is not None:
         return published_on.year
@@ -231,7 +222,9 @@ def upload(
 ) -> tuple[Document, bool]:
     """(the document, whether it is new). Nothing is stored when the file cannot be read."""
     actor.require("documents:create")
-    name = _file_name(file_name)
+    name = blobs.clean_file_name(file_name)
+    if published_on is not None and not 1990 <= published_on.year <= 2100:
+        raise Invalid("发布日期应在 1990–2100 年之间", field="published_on")
     text = read_document(data, name)  # a DocumentError names the problem (field "file")
     figures = extract_figures(text)
     if len(figures) > MAX_FIGURES:

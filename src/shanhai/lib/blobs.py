@@ -4,6 +4,7 @@ at all (a temporary file renamed into place), so that a database row never point
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -21,3 +22,17 @@ def store(data_dir: Path, folder: str, sha256: str, data: bytes) -> Path:
         tmp.write_bytes(data)
         os.replace(tmp, path)
     return path
+
+
+INVISIBLE = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_file_name(file_name: str) -> str:
+    """An uploaded file's own name, the one rule for reports and attachments alike: no folders, no control
+    or invisible characters (a right-to-left override makes a.pdf of a\u202egnp.pdf), at most 200
+    characters with its extension kept."""
+    name = INVISIBLE.sub("", os.path.basename(file_name.replace("\\", "/"))).strip()
+    stem, ext = os.path.splitext(name)
+    if ext == "" and stem.startswith("."):
+        stem, ext = "", stem  # ".txt": a name that is only an extension
+    return (stem.strip()[: 200 - len(ext[:16])] or "未命名") + ext[:16]

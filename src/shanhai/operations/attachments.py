@@ -64,7 +64,7 @@ def sniff(data: bytes) -> str | None:
 
 def check_file(file_name: str, data: bytes) -> tuple[str, str]:
     """(clean file name, content type), or Invalid naming the field `file`."""
-    name = os.path.basename(file_name.replace("\\", "/")).strip()[:200]
+    name = blobs.clean_file_name(file_name)
     ext = os.path.splitext(name)[1].lower()
     if not name or ext not in TYPES:
         raise Invalid(f"只能上传 {'、'.join(sorted({v[1] for v in TYPES.values()}))}", field="file")

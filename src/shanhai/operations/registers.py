@@ -379,6 +379,7 @@ def _check_sale(session: Session, actor: Actor, s: ConsumptionSale, before: dict
 
 def _check_park(session: Session, actor: Actor, p: ParkYear, before: dict[str, Any] | None) -> None:
     unit = session.get_one(OrgUnit, p.org_unit_id)
+    check_can_create(actor, unit, what="产业园数据")  # the scope first: a unit outside it is not named
     if unit.kind != "park":
         raise Invalid(f"“{unit.name}”不是产业园，请选择产业园单位", field="org_unit_id")
 
