@@ -162,3 +162,14 @@ def test_a_plain_number_is_read(text: str, expected: str) -> None:
 def test_anything_else_is_not_a_plain_number(text: str) -> None:
     with pytest.raises(cnnum.NumberFormatError):
         cnnum.parse_plain(text)
+
+
+def test_a_long_entered_amount_costs_nothing() -> None:
+    """A 60 KB amount with a line break near its end took 8.8 s of backtracking (the whole server waited)."""
+    import time
+
+    started = time.process_time()
+    for text in ("1" * 60_000 + "x\ny", "1" * 1_000_000):
+        with pytest.raises(cnnum.NumberFormatError):
+            cnnum.parse_entered(text, unit="元")
+    assert time.process_time() - started < 0.5

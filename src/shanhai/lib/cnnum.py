@@ -203,6 +203,8 @@ def parse_entered(text: str, *, unit: str = "") -> Decimal:
     of 元). Thousands separators group by three (1,,0 and 1,00 are refused); only the digits 0–9 count (² and
     ٤ are refused, not read as 2 and 4). NumberFormatError otherwise."""
     raw = text.strip().translate(_FULL_WIDTH)
+    if len(raw) > MAX_PLAIN + 8:  # before the pattern: a long input must cost nothing (no backtracking)
+        raise NumberFormatError(f"数字过长：{text[:20]!r}")
     match = _ENTERED_RE.fullmatch(raw)
     if not match:
         raise NumberFormatError(f"无法识别的数字：{text!r}")
