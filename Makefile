@@ -29,8 +29,9 @@ serve: install
 
 # Lint, types, architecture contract, then the whole suite on SQLite and PostgreSQL (+ Chromium e2e), on
 # TEST_WORKERS processes (pytest-xdist); it ends with the 30 slowest tests, time per directory, peak memory.
+# (tests/conftest.py schedules them: the browser tests together, each load-suite module whole)
 TEST_WORKERS ?= 2
-PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+PARALLEL := -n $(TEST_WORKERS)
 test: install lint
 	$(BIN)/pytest $(PARALLEL) --durations=30
 

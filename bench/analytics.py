@@ -26,6 +26,7 @@ import argparse
 import os
 import random
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -159,6 +160,13 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="shanhai-bench-"))
+    try:
+        _run(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, workdir: Path) -> None:
     duck = duckdb.connect(str(workdir / "analytics.duckdb"), config={"threads": 2, "memory_limit": "3GB"})
     t0 = time.perf_counter()
     generate(duck, args.rows)
@@ -175,7 +183,7 @@ def main() -> None:
     columns = [row[0] for row in duck.execute("DESCRIBE analytics_values").fetchall()]
     csv_path = workdir / "values.csv"
     duck.execute(f"COPY analytics_values TO '{csv_path}' (HEADER false)")
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    schema = f"bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"  # the pid lets a runner drop it after a kill
     engine = create_engine(f"{args.pg}?options=-csearch_path%3D{schema}")
     admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -268,9 +276,6 @@ def main() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         duck.close()
-        for p in workdir.iterdir():
-            p.unlink()
-        workdir.rmdir()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import resource
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -274,10 +275,66 @@ def actor_of(session: Session, username: str) -> Actor:
 
 
 def _peak_mib() -> tuple[float, float]:
-    """Peak resident memory of this process and of its finished children (servers the tests started)."""
+    """Peak resident memory of this process and of its largest finished child (not their sum)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return own, children
+
+
+class TreeMemory:
+    """The memory of the whole test run: every 0.5 s the proportional set size (PSS: shared pages divided
+    among their sharers, so the sum is what the run really holds) of this process and all its descendants —
+    xdist workers, the servers the tests start, Chromium — added up; the peak of that sum is reported."""
+
+    def __init__(self) -> None:
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
+
+    def start(self) -> None:
+        if Path("/proc/self/smaps_rollup").exists():
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self.peak_kib = max(self.peak_kib, self.sample())
+
+    @staticmethod
+    def sample() -> int:
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                    parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+        tree, todo = set(), [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            tree.add(pid)
+            todo.extend(child for child, parent in parents.items() if parent == pid and child not in tree)
+        total = 0
+        for pid in tree:
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+            except (OSError, ValueError):
+                continue
+        return total
+
+
+_TREE = TreeMemory()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist)
+        _TREE.start()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -317,17 +374,39 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for key, (seconds, count) in sorted(per_dir.items(), key=lambda kv: -kv[1][0]):
         write(f"{seconds:8.1f} s  {int(count):5d} tests  {key}")
     terminalreporter.section("peak memory")
+    _TREE.stop()
+    if _TREE.peak_kib:
+        write(
+            f"the whole run (this process and every descendant, PSS summed): {_TREE.peak_kib / 1024:,.0f} MiB"
+        )
     own, children = _peak_mib()
     write(f"this process: {own:,.0f} MiB; its finished children: {children:,.0f} MiB")
     for worker, (peak, child_peak) in sorted(_WORKER_PEAKS.items()):
         write(f"worker {worker}: {peak:,.0f} MiB; its finished children: {child_peak:,.0f} MiB")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist (`make test`: --dist loadgroup), the tests of a module that shares one server among them
-    (browser tests, the load and fault suite) run on one worker, in their order; every other test goes to
-    whichever worker is free."""
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        if path.startswith(("tests/e2e/", "tests/reliability/")):
-            item.add_marker(pytest.mark.xdist_group(path))
+SHARED_SERVER = ("tests/e2e/", "tests/reliability/")
+
+
+def server_group(nodeid: str) -> str:
+    """The unit of scheduling under xdist: the browser tests all together (one Chromium at a time, each
+    module with its own server), each module of the load and fault suite whole (its tests share one server
+    and run in their order), every other test on its own."""
+    path = nodeid.split("::")[0]
+    if path.startswith("tests/e2e/"):
+        return "tests/e2e/"
+    return path if path.startswith(SHARED_SERVER) else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Scheduling by `server_group`, on the controller from the node ids. (xdist's own --dist loadgroup
+    marks tests by rewriting a node id that pytest 9.2 no longer reads, so its groups are silently
+    ignored: pytest-xdist#1386.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByServer(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return server_group(nodeid)
+
+    return ByServer(config, log)

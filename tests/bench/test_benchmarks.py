@@ -4,13 +4,16 @@ noticed). The numbers are not checked, only that the script ran to its end and p
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
-from tests.conftest import BACKENDS, ROOT, SEEDS
+from tests.conftest import BACKENDS, PG_URL, ROOT, SEEDS
 from tests.reliability.harness import Server, demo_database
 
 BENCH = ROOT / "bench"
@@ -37,15 +40,46 @@ NEEDS_PG = {"analytics.py", "lists.py", "rebuild.py", "records.py"}
 
 
 def run(script: str, *args: str) -> str:
-    result = subprocess.run(
+    """Run a benchmark in a process group of its own; on a timeout the whole group (a server it started
+    included) is killed, and whatever it left in PostgreSQL under its pid is dropped."""
+    process = subprocess.Popen(
         [sys.executable, str(BENCH / script), *args],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=300,
         cwd=ROOT,
+        start_new_session=True,
     )
-    assert result.returncode == 0, f"{script} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
-    return result.stdout
+    try:
+        out, err = process.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate()
+    finally:
+        _drop_leftovers(process.pid)
+    assert process.returncode == 0, f"{script} failed:\n{out[-2000:]}\n{err[-4000:]}"
+    return out
+
+
+def _drop_leftovers(pid: int) -> None:
+    """The databases (shanhai_bench_<kind>_<pid>) and schemas (bench_<pid>_…) a killed benchmark left."""
+    if "postgresql" not in BACKENDS:
+        return
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            databases = conn.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :n"), {"n": f"shanhai_bench_%_{pid}"}
+            ).scalars()
+            for name in list(databases):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            schemas = conn.execute(
+                text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :n"), {"n": f"bench_{pid}_%"}
+            ).scalars()
+            for name in list(schemas):
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    finally:
+        admin.dispose()
 
 
 def test_every_benchmark_has_a_smoke_run() -> None:
