@@ -157,6 +157,8 @@ def download_attachment(
 
 
 @router.delete("/attachments/{attachment_id}", status_code=204, summary="删除附件")
-def delete_attachment(attachment_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
-    attachments.remove(session=session, actor=actor, attachment_id=attachment_id)
+def delete_attachment(
+    attachment_id: IdPath, session: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> Response:
+    attachments.remove(session=session, actor=actor, attachment_id=attachment_id, data_dir=settings.data_dir)
     return Response(status_code=204)

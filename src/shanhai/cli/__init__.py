@@ -11,6 +11,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from shanhai.cli.analytics import analytics_app
+from shanhai.cli.blobs import blobs_app
 from shanhai.cli.db import DEMO_HELP, db_app, demo
 from shanhai.cli.extract import HELP as EXTRACT_HELP
 from shanhai.cli.extract import extract
@@ -31,6 +32,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(records_app, name="records")
+app.add_typer(blobs_app, name="blobs")
 app.command("demo", help=DEMO_HELP)(demo)
 app.command("serve", help="启动网页与接口服务。 / Start the web UI and JSON API server.")(serve)
 app.command("backup", help="备份数据库（在线、一致）。 / Back up the database (online, consistent).")(backup)

@@ -24,6 +24,23 @@ def store(data_dir: Path, folder: str, sha256: str, data: bytes) -> Path:
     return path
 
 
+def stored(data_dir: Path, folder: str) -> dict[str, Path]:
+    """Every file kept under data_dir/folder, by its SHA-256 (the temporary files of a write left out)."""
+    root = data_dir / folder
+    if not root.is_dir():
+        return {}
+    return {p.name: p for p in root.glob("??/*") if p.is_file() and len(p.name) == 64 and "." not in p.name}
+
+
+def discard(data_dir: Path, folder: str, sha256: str) -> bool:
+    """Remove one kept file (when no record refers to it any more); whether it was there."""
+    try:
+        blob_path(data_dir, folder, sha256).unlink()
+        return True
+    except FileNotFoundError:
+        return False
+
+
 INVISIBLE = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 

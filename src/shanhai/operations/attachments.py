@@ -8,21 +8,26 @@ import hashlib
 import io
 import os
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor
+from shanhai.db import utcnow
 from shanhai.errors import Invalid, NotFound
 from shanhai.lib import blobs
 from shanhai.lib.zipread import foreign_parts
 from shanhai.operations.models import Attachment
 from shanhai.projects import service as projects
+from shanhai.projects.models import Project
 
 MAX_ATTACHMENT = 10 * 1024 * 1024
 MODULE = "项目"
+MAX_USER_DAY = 200 * 1024 * 1024  # bytes of attachments one user may upload in 24 hours
+MAX_UNIT = 2 * 1024 * 1024 * 1024  # bytes of attachments one unit's projects may hold
 # extension → (content type, what it is called)
 TYPES = {
     ".jpg": ("image/jpeg", "JPEG 图片"),
@@ -111,6 +116,7 @@ def add(
     )
     if same is not None:
         return same
+    check_quota(session, actor, project.org_unit_id, len(data))
     blobs.store(data_dir, FOLDER, sha256, data)  # before the row: a row never points at missing bytes
     attachment = Attachment(
         project_id=project.id,
@@ -150,7 +156,49 @@ def of_project(*, session: Session, project_id: int) -> list[Attachment]:
     )
 
 
-def remove(*, session: Session, actor: Actor, attachment_id: int) -> None:
+def check_quota(session: Session, actor: Actor, unit_id: int, size: int) -> None:
+    """Nobody fills the disk at 10 MB a request: per user, MAX_USER_DAY bytes of attachments a day; per unit,
+    MAX_UNIT bytes in all (its projects' attachments)."""
+    since = utcnow() - timedelta(days=1)
+    today = session.scalar(
+        select(func.coalesce(func.sum(Attachment.size), 0)).where(
+            Attachment.created_by_id == actor.user_id, Attachment.created_at >= since
+        )
+    )
+    if int(today or 0) + size > MAX_USER_DAY:
+        raise Invalid(
+            f"您 24 小时内上传的附件已达 {MAX_USER_DAY // 1024 // 1024} MB 的上限，请明天再传", field="file"
+        )
+    held = session.scalar(
+        select(func.coalesce(func.sum(Attachment.size), 0))
+        .join(Project, Project.id == Attachment.project_id)
+        .where(Project.org_unit_id == unit_id)
+    )
+    if int(held or 0) + size > MAX_UNIT:
+        raise Invalid(
+            f"本单位项目附件已达 {MAX_UNIT // 1024 // 1024 // 1024} GB 的上限，请先删除不再需要的附件",
+            field="file",
+        )
+
+
+def _discard_after_commit(session: Session, data_dir: Path, sha256: str) -> None:
+    """Once the deletion is committed (never before: a rolled-back delete keeps its bytes), remove the file
+    if no attachment refers to it any more. A crash in between leaves an orphan that `shanhai blobs check
+    --prune` removes."""
+    engine = session.get_bind().engine
+
+    def discard(_: Session) -> None:
+        with engine.connect() as connection:
+            used = connection.execute(
+                select(func.count()).select_from(Attachment).where(Attachment.sha256 == sha256)
+            ).scalar()
+        if not used:
+            blobs.discard(data_dir, FOLDER, sha256)
+
+    event.listen(session, "after_commit", discard, once=True)
+
+
+def remove(*, session: Session, actor: Actor, attachment_id: int, data_dir: Path | None = None) -> None:
     actor.require("projects:edit")
     attachment = get(session=session, actor=actor, attachment_id=attachment_id)
     record(
@@ -163,5 +211,8 @@ def remove(*, session: Session, actor: Actor, attachment_id: int) -> None:
         summary=f"删除附件：{attachment.file_name}",
         before={"file_name": attachment.file_name, "sha256": attachment.sha256},
     )
-    session.delete(attachment)  # the bytes stay: another project may hold the same file
+    sha256 = attachment.sha256
+    session.delete(attachment)
     session.flush()
+    if data_dir is not None:  # the bytes go once the deletion is committed and nothing else holds them
+        _discard_after_commit(session, data_dir, sha256)

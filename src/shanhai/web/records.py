@@ -336,8 +336,10 @@ def upload(
 
 
 @router.post("/attachments/{attachment_id}/delete", summary="删除附件")
-def delete_attachment(attachment_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
+def delete_attachment(
+    attachment_id: IdPath, session: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> Response:
     actor.require("projects:edit")
     project_id = attachments.get(session=session, actor=actor, attachment_id=attachment_id).project_id
-    attachments.remove(session=session, actor=actor, attachment_id=attachment_id)
+    attachments.remove(session=session, actor=actor, attachment_id=attachment_id, data_dir=settings.data_dir)
     return _done(f"/projects/{project_id}")
