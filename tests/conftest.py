@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.app import create_app
 from shanhai.auth.models import User
+from shanhai.auth.refusals import RefusalCounter
 from shanhai.auth.scope import SYSTEM, Actor, actor_for
 from shanhai.auth.service import create_token
 from shanhai.config import Settings
@@ -224,15 +225,16 @@ def app(demo_app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch) ->
     # side transactions (the log of refused requests) join the test's connection, so they roll back too
     # (app.state keeps its entries in a dict of its own, which monkeypatch would delete on undo)
     connection = session.connection()
-    saved = demo_app.state.session_factory, demo_app.state.outage
+    saved = demo_app.state.session_factory, demo_app.state.outage, demo_app.state.refusals
     demo_app.state.session_factory = lambda: Session(
         bind=connection, join_transaction_mode="create_savepoint"
     )
     demo_app.state.outage = Outage()
+    demo_app.state.refusals = RefusalCounter()  # each test's first refusal is logged, whatever ran before
     try:
         yield demo_app
     finally:
-        demo_app.state.session_factory, demo_app.state.outage = saved
+        demo_app.state.session_factory, demo_app.state.outage, demo_app.state.refusals = saved
         demo_app.dependency_overrides.clear()
         _TestSessions.session, _TestSessions.savepoints = None, []
 

@@ -24,6 +24,7 @@ from shanhai.api.lists import router as lists_api_router
 from shanhai.api.records import router as records_api_router
 from shanhai.api.routes import router as api_router
 from shanhai.api.setup import router as setup_api_router
+from shanhai.auth.refusals import RefusalCounter
 from shanhai.auth.scope import log_event
 from shanhai.auth.service import Unauthenticated
 from shanhai.config import Settings, get_settings
@@ -70,7 +71,15 @@ def _error(request: Request, status: int, code: str, message: str, field: str | 
 
 
 def _log_refusal(request: Request, exc: ShanhaiError) -> None:
-    """Refused access is logged in a transaction of its own: the request's own transaction rolls back."""
+    """Refused access is logged in a transaction of its own: the request's own transaction rolls back. A
+    client that is not signed in is logged at most once a minute per address (auth.refusals)."""
+    message = f"{request.method} {request.url.path}：{exc.message}"
+    if isinstance(exc, Unauthenticated) and not getattr(request.state, "username", ""):
+        earlier = request.app.state.refusals.admit(client_ip(request))
+        if earlier is None:
+            return
+        if earlier:
+            message += f"（此前一分钟内另有 {earlier} 次未登录的请求被拒绝）"
     try:
         with transaction(request.app.state.session_factory) as session:
             log_event(
@@ -79,7 +88,7 @@ def _log_refusal(request: Request, exc: ShanhaiError) -> None:
                 user_id=getattr(request.state, "user_id", None),
                 ip=client_ip(request),
                 event="拒绝访问",
-                message=f"{request.method} {request.url.path}：{exc.message}"[:500],
+                message=message[:500],
             )
     except ShanhaiError:  # the database is down or busy: the refusal itself still stands
         pass
@@ -119,6 +128,7 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     if check_database:
         check_at_start(app.state.engine)
     app.state.outage = Outage()
+    app.state.refusals = RefusalCounter()
     app.state.session_factory = session_factory(app.state.engine)
     app.state.replica = None
     if use_replica(app.state.engine, settings.analytics_engine):

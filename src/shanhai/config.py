@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=1, le=64, description="服务进程数；每个进程各有一份 DuckDB 分析副本（若启用）"
     )
+    log_retention_days: int = Field(
+        default=180, ge=1, le=3650, description="登录日志保留天数（`shanhai logs prune` 删除更早的记录）"
+    )
     analytics_engine: Literal["auto", "database", "duckdb"] = Field(
         default="auto",
         description=(

@@ -15,6 +15,7 @@ from shanhai.cli.blobs import blobs_app
 from shanhai.cli.db import DEMO_HELP, db_app, demo
 from shanhai.cli.extract import HELP as EXTRACT_HELP
 from shanhai.cli.extract import extract
+from shanhai.cli.logs import logs_app
 from shanhai.cli.records import records_app
 from shanhai.cli.server import backup, log_config, restore, serve
 from shanhai.cli.users import user_app
@@ -33,6 +34,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(records_app, name="records")
 app.add_typer(blobs_app, name="blobs")
+app.add_typer(logs_app, name="logs")
 app.command("demo", help=DEMO_HELP)(demo)
 app.command("serve", help="启动网页与接口服务。 / Start the web UI and JSON API server.")(serve)
 app.command("backup", help="备份数据库（在线、一致）。 / Back up the database (online, consistent).")(backup)
