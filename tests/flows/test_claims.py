@@ -207,3 +207,25 @@ def test_a_sending_districts_claim_is_reconciled_through_its_pairing(
         if r["element_code"] == "FUNDS" and r["unit"] == "泉山区"
     )
     assert row["through"] == ["宝鸡市"] and row["recorded"] == "89700000" and row["status"] == "有差异"
+
+
+def test_odd_resolutions_are_refused_on_both_doors(client: TestClient, session: Session) -> None:
+    """Found by the attack: a NUL in the form's reason was a 500 on PostgreSQL; a 600-character reason was cut
+    silently on the form; a negative certified figure was taken."""
+    accepted = _accept(
+        client, session, "1.2亿元", org_unit_id=_id(session, OrgUnit, "P-SX-BJ"), period="2025"
+    )
+    claim = session.get_one(Claim, accepted["claim_id"])
+    for reason, certified, field in (
+        ("a\x00b", "", "reason"),
+        ("长" * 600, "", "reason"),
+        ("口径", "-5", "certified"),
+    ):
+        form = {"version": str(claim.version), "reason": reason, "certified": certified, "year": "2025"}
+        r = client.post(f"/reconcile/claims/{claim.id}", data=form, follow_redirects=False)
+        assert r.status_code == 422, (reason[:5], r.status_code)
+        body = {"version": claim.version, "reason": reason} | ({"certified": certified} if certified else {})
+        r = client.post(f"/api/v1/claims/{claim.id}/resolve", json=body)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, r.text
+    session.refresh(claim)
+    assert claim.resolution == "" and claim.certified is None

@@ -129,3 +129,14 @@ def test_a_closed_year_is_judged_at_its_end_and_the_current_year_today() -> None
     assert as_of(2020) == date(2020, 12, 31)
     assert as_of(9999) > date(2020, 12, 31)
     assert as_of(2020, date(2021, 3, 1)) == date(2021, 3, 1)
+
+
+def test_a_closed_year_with_money_missing_is_never_on_schedule() -> None:
+    """Found by the attack: a 2023 plan of 100万 with one 50万 tranche, paid: it read ✓ 按进度拨付（未到期）
+    at the year's end."""
+    plan, paid = plan_of(1_000_000, [(180, 500_000)], [(150, 500_000, None)])
+    got = tranche_states(plan, paid, date(YEAR, 12, 31))
+    text, ok = verdict(amount=plan.amount, paid=Decimal(500_000), tranches=got, year_over=True)
+    assert not ok and text.startswith("未足额")
+    text, ok = verdict(amount=plan.amount, paid=Decimal(500_000), tranches=got, year_over=False)
+    assert ok and "未到期" in text

@@ -147,10 +147,14 @@ def resolve(
     reason = reason.strip()
     if len(reason) > 500:
         raise Invalid("说明不能超过 500 字", field="reason")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in reason):
+        raise Invalid("说明含有不可见的控制字符", field="reason")
     if certified is not None and not reason:
         raise Invalid("核定数须写明理由", field="reason")
     if certified is not None:
         check_number(certified, "certified")
+        if certified < 0:
+            raise Invalid("核定数不能为负数", field="certified")
     before = _snapshot(claim)
     claim.resolution = reason
     claim.certified = None if certified is None else certified.quantize(Decimal("0.0001"))

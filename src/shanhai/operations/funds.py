@@ -171,8 +171,12 @@ def _tranche(due: _Due, on: date) -> TrancheStatus:
     )
 
 
-def verdict(*, amount: Decimal, paid: Decimal, tranches: list[TrancheStatus]) -> tuple[str, bool]:
-    """What a plan (or several plans added up) reads, and whether it is ✓: the one wording of 按时足额."""
+def verdict(
+    *, amount: Decimal, paid: Decimal, tranches: list[TrancheStatus], year_over: bool = False
+) -> tuple[str, bool]:
+    """What a plan (or several plans added up) reads, and whether it is ✓: the one wording of 按时足额.
+    `year_over`: the plan's year has ended by the day it is judged on, so whatever is missing is late, even
+    where the tranches cover less than the plan."""
     late = sum(1 for t in tranches if t.late)
     if paid > amount:
         return f"超计划到位（超{format_money(paid - amount)}），请核实", False
@@ -181,6 +185,8 @@ def verdict(*, amount: Decimal, paid: Decimal, tranches: list[TrancheStatus]) ->
     short = format_money(amount - paid)
     if late:
         return f"未足额（差{short}），{late} 个批次逾期", False
+    if year_over:
+        return f"未足额（差{short}）", False
     return f"按进度拨付（尚差{short}，未到期）", True
 
 
@@ -197,7 +203,8 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
     tranches = tranche_states(plan, payments, on)
     counted = payments  # every payment recorded against the plan; `on` decides what is overdue
     paid = sum((d.amount for d in counted), Decimal(0))
-    text, ok = verdict(amount=plan.amount, paid=paid, tranches=tranches)
+    year_over = on >= date(plan.year, 12, 31)
+    text, ok = verdict(amount=plan.amount, paid=paid, tranches=tranches, year_over=year_over)
     months = []
     for month in range(1, 13):
         end = date(plan.year + month // 12, month % 12 + 1, 1)  # the first day after the month
@@ -258,6 +265,7 @@ def overall(plans: list[PlanStatus]) -> tuple[str, bool] | None:
         amount=sum((p.amount for p in plans), Decimal(0)),
         paid=sum((p.paid for p in plans), Decimal(0)),
         tranches=[t for p in plans for t in p.tranches],
+        year_over=all(p.as_of >= date(p.year, 12, 31) for p in plans),
     )
 
 

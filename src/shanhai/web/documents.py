@@ -230,7 +230,7 @@ def resolve_claim(
             actor=actor,
             claim_id=claim_id,
             version=small_int(form.get("version", "")),
-            reason=form.get("reason", "")[:500],
+            reason=form.get("reason", ""),
             certified=certified,
         )
     except ShanhaiError as exc:
