@@ -230,6 +230,8 @@ def save(
     form = entry_form(
         session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period_id
     )
+    if form.unit.closed:  # closing means no new entries anywhere: the registers and the grid alike
+        raise Invalid(f"“{form.unit.name}”已撤销，不能再填报", field="org_unit_id")
     if not form.editable:
         raise Conflict(f"该报表已{form.status_label}，不能再修改；如需更正请由审核人退回", field="status")
     known = {key for key, _label, _dse in fields(form.data_set)}
@@ -391,7 +393,7 @@ def overdue(*, session: Session, actor: Actor, today: date, lookback: int = 3) -
             if due >= today:
                 continue
             for unit in data_set.units:
-                if not unit_visible(actor, unit):
+                if unit.closed or not unit_visible(actor, unit):  # a closed unit owes no reports
                     continue
                 submission = _submission(session, data_set, unit, period.id)
                 if submission is None or submission.status not in LOCKED:

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shanhai.audit.service import Action
+from shanhai.auth.models import User
 from shanhai.auth.scope import Actor, administers, check_can_create, unit_visible
+from shanhai.datasets.models import Submission, SubmissionStatus
 from shanhai.db import same_version, savepoint, serialize, unique_or
 from shanhai.errors import Conflict, Invalid, OutOfScope
 from shanhai.indicators.facts import relocate_units
@@ -157,6 +159,27 @@ def _move(session: Session, actor: Actor, unit: OrgUnit, parent_id: int | None) 
     return relocate_units(session=session, units=[(u.id, u.path) for u in subtree])
 
 
+def _check_nothing_open(session: Session, unit: OrgUnit) -> None:
+    """What closing a unit means: it takes no new entries anywhere, so what is open is handled first — its
+    reports waiting for approval are decided, and its active users are moved or deactivated (they are told
+    by the refusal naming them, through the administrator who closes it)."""
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(Submission)
+        .where(Submission.org_unit_id == unit.id, Submission.status == SubmissionStatus.SUBMITTED.value)
+    )
+    if waiting:
+        raise Invalid(f"“{unit.name}”还有 {waiting} 份待审核的报表，请先审核或退回", field="unit_id")
+    users = list(
+        session.scalars(
+            select(User.username).where(User.org_unit_id == unit.id, User.is_active.is_(True)).limit(6)
+        )
+    )
+    if users:
+        names = "、".join(users[:5]) + ("等" if len(users) > 5 else "")
+        raise Invalid(f"“{unit.name}”还有在用的账号（{names}），请先调整其所属单位或停用", field="unit_id")
+
+
 def close_unit(
     *, session: Session, actor: Actor, unit_id: int, version: int | None, closed: bool = True
 ) -> OrgUnit:
@@ -191,6 +214,7 @@ def close_unit(
                 raise Invalid(
                     f"“{unit.name}”下还有 {open_below} 个未撤销的单位，请先撤销下级单位", field="unit_id"
                 )
+            _check_nothing_open(session, unit)
         elif unit.parent is not None and unit.parent.closed:
             raise Invalid(f"上级单位“{unit.parent.name}”已撤销，请先恢复上级", field="unit_id")
     verb = "撤销" if closed else "恢复"
