@@ -65,7 +65,6 @@ MACHINE = Machine(
 )
 YEAR = re.compile(r"(20\d\d)年")
 MAX_FIGURES = 3000  # candidates of one report: a longer report is split before review
-CONTROL = blobs.INVISIBLE
 UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
 
 
@@ -232,8 +231,8 @@ def upload(
             f"报告中识别出 {len(figures):,} 个数字，超过一次审核的上限 {MAX_FIGURES:,} 个：请拆分后上传",
             field="file",
         )
-    title = CONTROL.sub("", title).strip()[:200] or os.path.splitext(name)[0][:200]
-    publisher = CONTROL.sub("", publisher).strip()[:128]
+    title = blobs.INVISIBLE.sub("", title).strip()[:200] or os.path.splitext(name)[0][:200]
+    publisher = blobs.INVISIBLE.sub("", publisher).strip()[:128]
     suggester = Suggester(session, actor)
     year = _report_year(text, published_on)
     hints = [suggester.suggest(text, figure, year) for figure in figures]

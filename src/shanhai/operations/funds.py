@@ -201,8 +201,7 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
         )
     )
     tranches = tranche_states(plan, payments, on)
-    counted = payments  # every payment recorded against the plan; `on` decides what is overdue
-    paid = sum((d.amount for d in counted), Decimal(0))
+    paid = sum((d.amount for d in payments), Decimal(0))  # every payment; `on` decides what is overdue
     year_over = on >= date(plan.year, 12, 31)
     text, ok = verdict(amount=plan.amount, paid=paid, tranches=tranches, year_over=year_over)
     months = []
@@ -212,7 +211,7 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
             MonthPoint(
                 month=month,
                 due=sum((t.amount for t in tranches if t.due_on < end), Decimal(0)),
-                paid=sum((d.amount for d in counted if d.paid_on < end), Decimal(0)),
+                paid=sum((d.amount for d in payments if d.paid_on < end), Decimal(0)),
             )
         )
     return PlanStatus(
@@ -235,7 +234,7 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
         verdict=text,
         verdict_ok=ok,
         late_tranches=sum(1 for t in tranches if t.late),
-        cross_year=sum((d.amount for d in counted if d.paid_on.year > plan.year), Decimal(0)),
+        cross_year=sum((d.amount for d in payments if d.paid_on.year > plan.year), Decimal(0)),
         tranches=tranches,
         disbursements=[
             DisbursementRow(
