@@ -99,7 +99,7 @@ def test_a_late_tranche_is_computed_and_funds_are_derived(session: Session) -> N
             qualifier=Qualifier.EXACT,
             comment="",
         )
-    d, rows = derive.records_behind(session=session, actor=admin, value_id=march.id)
+    d, rows, _parts = derive.records_behind(session=session, actor=admin, value_id=march.id)
     assert d.code == "funds_paid" and [r.voucher for r in rows] == ["V1"]
 
 

@@ -21,7 +21,7 @@ from shanhai.programmes.models import Programme
 from tests.conftest import actor_of
 
 
-def _exchanges(session: Session) -> Decimal | None:
+def _exchanges(session: Session, period: str = "2025") -> Decimal | None:
     unit = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()
     value = session.scalar(
         select(DataValue.value)
@@ -29,7 +29,7 @@ def _exchanges(session: Session) -> Decimal | None:
         .where(
             DataElement.code == "EXCHANGE_EVENTS",
             DataValue.org_unit_id == unit,
-            DataValue.period_id == "2025",
+            DataValue.period_id == period,
         )
     )
     return value
@@ -48,13 +48,26 @@ def _activity(session: Session, **raw: Any) -> Activity:
 
 
 def test_a_delegations_visit_does_not_count_as_a_school_exchange(session: Session) -> None:
-    assert _exchanges(session) == 15
-    _activity(session, title="党政代表团考察交流", kind="交往交流")
-    assert _exchanges(session) == 15
-    _activity(session, title="结对学校教研", kind="教育交流")  # no school named: not a school exchange
+    # 2024 has no records: what counts shows plainly (2025's 全年合计 row already covers its year's details)
+    assert _exchanges(session, "2024") is None
+    _activity(session, title="党政代表团考察交流", kind="交往交流", held_on="2024-06-01")
+    assert _exchanges(session, "2024") is None
+    _activity(session, title="结对学校教研", kind="教育交流", held_on="2024-06-01")  # no school named
+    assert _exchanges(session, "2024") is None
+    _activity(session, title="奎屯一中与徐州一中结对交流", kind="教育交流", schools="2", held_on="2024-06-01")
+    assert _exchanges(session, "2024") == 2
+
+
+def test_a_detail_inside_a_years_total_row_is_not_added_to_it(session: Session) -> None:
+    """The finding: a record added beside the demo's 全年合计 row made the year bigger than the year's own
+    total. The total row (15 场次, 全年合计) covers the year's exchanges up to 12-31: a May exchange of 2 is
+    one of them, so the year stays 15, and the total row counts 13 beside it."""
     assert _exchanges(session) == 15
     _activity(session, title="奎屯一中与徐州一中结对交流", kind="教育交流", schools="2")
-    assert _exchanges(session) == 17
+    assert _exchanges(session) == 15
+    for n in range(8):  # the details go beyond the total: the details stand, the total adds nothing
+        _activity(session, title=f"结对交流{n}", kind="教育交流", schools="1")
+    assert _exchanges(session) == 18
 
 
 def test_the_form_says_what_a_record_counts_towards(client: TestClient) -> None:
@@ -84,8 +97,8 @@ def test_the_records_behind_a_value_show_their_date_and_part(session: Session, c
     data = client.get(f"/api/v1/values/{value_id}/records").json()
     assert "教育交流" in data["says"]
     parts = {(r["when"], r["part"]) for r in data["records"]}
-    assert parts == {("2025-12-31", "15"), ("2025-05-04", "2")}
-    assert sum(Decimal(r["part"]) for r in data["records"]) == 17
+    assert parts == {("2025-12-31", "13"), ("2025-05-04", "2")}  # the 全年合计 row: beyond the May one
+    assert sum(Decimal(r["part"]) for r in data["records"]) == 15
     assert "计入数" in client.get(f"/values/{value_id}/records").text
 
 
@@ -137,3 +150,81 @@ def test_a_park_outside_ones_scope_is_not_named(session: Session) -> None:
             raw={"org_unit_id": str(baoji), "year": "2025", "output": "1亿"},
         )
     assert "宝鸡" not in refused.value.message and refused.value.status == 404
+
+
+def _figure(session: Session, dx: str, ou: str, pe: str) -> Decimal | None:
+    from shanhai.analytics.engine import analytics
+    from shanhai.auth.scope import SYSTEM
+
+    return analytics(session=session, actor=SYSTEM, dx=dx, ou=ou, pe=pe).value(dx, ou, pe)
+
+
+def test_a_november_sale_is_not_added_to_the_years_total(session: Session) -> None:
+    """The finding: a November sale added to the demo's full-year 消费帮扶 (超4000万元) made the year
+    超4350万元, and the demo's 2023–2025 row was added to its 2025 row. A sale for a whole year (or years)
+    sums up the sales inside its period: the year stays 超4000万, 2023–2025 stays 1.79亿."""
+    assert _figure(session, "CONSUMPTION_SALES", "P-XJ-KT", "2025") == 40_000_000
+    assert _figure(session, "CONSUMPTION_SALES", "P-XJ-KT", "2023-2025") == 179_000_000
+    kuitun = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()
+    yj = session.scalars(select(Programme.id).where(Programme.code == "YJ")).one()
+    raw = {"org_unit_id": str(kuitun), "programme_id": str(yj), "channel": "徐州门店", "period_id": "202511"}
+    reg.create(
+        session=session,
+        actor=actor_of(session, "city_admin"),
+        rtype=reg.TYPES["sales"],
+        raw=raw | {"amount": "350万"},
+    )
+    assert _figure(session, "CONSUMPTION_SALES", "P-XJ-KT", "2025") == 40_000_000
+    assert _figure(session, "CONSUMPTION_SALES", "P-XJ-KT", "202511") == 3_500_000
+    assert _figure(session, "CONSUMPTION_SALES", "P-XJ-KT", "2023-2025") == 179_000_000
+
+
+def test_a_payment_inside_a_years_total_row_counts_once(session: Session) -> None:
+    """A November payment of 1000万 recorded for 奎屯 beside the demo's 1.18亿 全年合计 payment: it is one of
+    the year's payments, so 资金 2025 stays 1.18亿, the plan stays 按时足额到位 and no over-plan reason is
+    asked; the total row counts 1.08亿 beside it."""
+    from shanhai.operations import funds
+    from shanhai.operations.models import FundPlan
+
+    kuitun = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()
+    plan = session.scalars(
+        select(FundPlan).where(FundPlan.org_unit_id == kuitun, FundPlan.year == 2025)
+    ).one()
+    before = _figure(session, "FUNDS", "XZ", "2025")
+    reg.create(
+        session=session,
+        actor=actor_of(session, "city_admin"),
+        rtype=reg.TYPES["disbursements"],
+        raw={"plan_id": str(plan.id), "paid_on": "2025-11-20", "amount": "1000万"},
+    )
+    assert _figure(session, "FUNDS", "P-XJ-KT", "2025") == 118_000_000
+    assert _figure(session, "FUNDS", "XZ", "2025") == before
+    assert _figure(session, "FUNDS", "P-XJ-KT", "202511") == 10_000_000
+    status = funds.status_of(session, plan)
+    assert status.paid == 118_000_000 and status.verdict == "按时足额到位"
+    assert sorted(d.counted for d in status.disbursements) == [10_000_000, 108_000_000]
+
+
+def test_a_value_finer_than_its_elements_grain_is_refused(session: Session) -> None:
+    from shanhai.auth.scope import SYSTEM
+    from shanhai.documents.service import manual_source
+    from shanhai.indicators import service as indicators
+    from shanhai.indicators.models import ValueKind
+    from shanhai.lib.cnnum import Qualifier
+
+    element = session.scalars(select(DataElement).where(DataElement.code == "GDP")).one()
+    element.grain = "yearly"
+    city = session.scalars(select(OrgUnit).where(OrgUnit.code == "XZ")).one()
+    with pytest.raises(Invalid, match="按年统计，不能填报2025年3月"):
+        indicators.set_value(
+            session=session,
+            actor=SYSTEM,
+            org_unit=city,
+            element=element,
+            period=indicators.ensure_period(session=session, period_id="202503"),
+            programme=None,
+            kind=ValueKind.ACTUAL,
+            value=Decimal(1),
+            qualifier=Qualifier.EXACT,
+            source=manual_source(session=session, username="t"),
+        )

@@ -162,6 +162,16 @@ class ElementWrite(Strict):
     description: Text = Field(default="", max_length=2000)
     category: Text = Field(default="", max_length=32)
     options: Text = Field(default="", max_length=256, description="分类选项，逗号或顿号分隔")
+    nature: Text = Field(
+        default="",
+        max_length=16,
+        description="数据性质：flow 流量、stock 存量、ratio 比率、cumulative 年内累计、"
+        "since_start 起始以来累计；空：按汇总方式推定",
+    )
+    grain: Text = Field(
+        default="", max_length=16, description="实际值的最短统计期间：monthly、quarterly、yearly、multi_year"
+    )
+    target_grain: Text = Field(default="", max_length=16, description="目标值的最短统计期间")
 
 
 class ElementCreate(ElementWrite):

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from shanhai.datasets.service import ReportOwners
-from shanhai.indicators.facts import COLUMNS, fact, period_part, unit_part
+from shanhai.indicators.facts import COLUMNS, fact, period_part, settle_all, unit_part
 from shanhai.indicators.facts_table import AnalyticsValue
 from shanhai.indicators.models import DataValue, Period
 from shanhai.orgunits.models import OrgUnit
@@ -97,6 +97,7 @@ def rebuild_analytics(*, session: Session, progress: Callable[[int], None] | Non
         written += len(out)
         if progress is not None:
             progress(len(out))
+    settle_all(session=session)  # a value covering others counts its residual, as the writers leave it
     return written
 
 

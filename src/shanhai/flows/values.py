@@ -145,7 +145,7 @@ class RecordsBehind(BaseModel):
 def records_behind(
     *, session: Session, actor: Actor, value_id: int, sources_dir: Path | None
 ) -> RecordsBehind:
-    d, rows = derive.records_behind(session=session, actor=actor, value_id=value_id)
+    d, rows, parts = derive.records_behind(session=session, actor=actor, value_id=value_id)
     rtype = registers.type_of(d.model)
     cache = TextCache(sources_dir)
     unit = indicators.get_value(session=session, actor=actor, value_id=value_id).data_element.unit
@@ -154,15 +154,15 @@ def records_behind(
         value_id=value_id,
         derivation=d.code,
         label=d.label,
-        says=d.says,
+        says=d.explained,
         records=[
             RecordRef(
                 id=r.id,
                 title=rtype.title(r),
                 url=f"{d.link}/{r.id}",
                 when=str(getattr(r, placed_by, "")) if placed_by else "",
-                part=d.part(r),
-                part_display=format_quantity(d.part(r), unit),
+                part=parts.get(r.id, d.part(r)),
+                part_display=format_quantity(parts.get(r.id, d.part(r)), unit),
                 source=source_read(r.source, cache) if r.source is not None else None,
             )
             for r in rows

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import case, delete, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from shanhai.db import utcnow
+from shanhai.documents.models import Source
 from shanhai.indicators.facts_table import MAX_LEVELS, AnalyticsChange, AnalyticsValue
-from shanhai.indicators.models import DataValue
+from shanhai.indicators.models import DataElement, DataValue
 from shanhai.lib import periods
+from shanhai.lib.summaries import residual
 
 COLUMNS = [c.name for c in AnalyticsValue.__table__.columns]
 UNIT_COLUMNS = COLUMNS[COLUMNS.index("org_unit_id") : COLUMNS.index("period_id")]
@@ -108,11 +111,146 @@ def sync_value(*, session: Session, value: DataValue) -> None:
     row = session.get(AnalyticsValue, value.id)
     fields = row_fields(value)
     if row is None:
-        session.add(AnalyticsValue(data_value_id=value.id, **fields))
+        row = AnalyticsValue(data_value_id=value.id, **fields)
+        session.add(row)
     else:
         for key, field_value in fields.items():
             setattr(row, key, field_value)
     _changed(session, [value.id])
+    session.flush()
+    settle(session=session, cell=_cell_of(row))
+
+
+# --- one figure per fact: a value that covers others counts only what they do not (lib.summaries) ---------
+
+AV = AnalyticsValue
+_LEVELS = [getattr(AV, f"ou_l{i + 1}") for i in range(MAX_LEVELS)]
+_CELL = (AV.data_element_id, AV.kind, AV.org_unit_id, *_LEVELS, AV.start_date, AV.end_date)
+_CELL += (AV.category_option, AV.programme_id)
+
+
+def _cell_of(row: AnalyticsValue) -> tuple[Any, ...]:
+    return tuple(getattr(row, c.key) for c in _CELL)
+
+
+def _summed(session: Session, element_id: int) -> bool:
+    element = session.get(DataElement, element_id)
+    return element is not None and element.summed
+
+
+def _level(cell: tuple[Any, ...]) -> int:
+    """The org-tree level (1-based) of a cell's unit: how many ancestor columns are filled."""
+    return sum(1 for v in cell[3 : 3 + MAX_LEVELS] if v is not None)
+
+
+def _inside(cell: tuple[Any, ...], *, strict_id: int | None = None) -> list[Any]:
+    """The conditions of the facts a cell covers: its element and kind, its unit's subtree, its span, its
+    category option (a total covers every option) and its programme (none covers every programme)."""
+    element, kind, unit = cell[0], cell[1], cell[2]
+    start, end, option, programme = cell[-4:]
+    conditions = [
+        AV.data_element_id == element,
+        AV.kind == kind,
+        _LEVELS[_level(cell) - 1] == unit,
+        AV.start_date >= start,
+        AV.end_date <= end,
+        AV.approved.is_(True),
+    ]
+    if option:
+        conditions.append(AV.category_option == option)
+    if programme is not None:
+        conditions.append(AV.programme_id == programme)
+    if strict_id is not None:
+        conditions.append(AV.data_value_id != strict_id)
+    return conditions
+
+
+def settle(*, session: Session, cell: tuple[Any, ...]) -> int:
+    """After the fact of `cell` changed, appeared or went: every value that covers that cell (itself
+    included) counts its residual over the facts inside it, from the inside out. Values kept by registers
+    are left alone (their derivation applies the rule to the records). Returns how many facts changed."""
+    element, kind, unit = cell[0], cell[1], cell[2]
+    if not _summed(session, element):
+        return 0
+    start, end, option, programme = cell[-4:]
+    ancestors = [v for v in cell[3 : 3 + MAX_LEVELS] if v is not None] or [unit]
+    candidates = session.execute(
+        select(*_CELL, AV.data_value_id)
+        .join(DataValue, DataValue.id == AV.data_value_id)
+        .join(Source, Source.id == DataValue.source_id)
+        .where(
+            AV.data_element_id == element,
+            AV.kind == kind,
+            AV.org_unit_id.in_(ancestors),
+            AV.start_date <= start,
+            AV.end_date >= end,
+            AV.category_option.in_(["", option]),
+            or_(AV.programme_id.is_(None), AV.programme_id == programme),
+            or_(Source.record_table.is_(None), ~Source.record_table.startswith("derived:")),
+        )
+    ).all()
+    return _settle_each(session, [(tuple(c[:-1]), c[-1]) for c in candidates])
+
+
+def _order(item: tuple[tuple[Any, ...], int]) -> tuple[Any, ...]:
+    """Inner summaries first: a cell inside another is no larger in any part and smaller in one, so it sorts
+    before it."""
+    cell = item[0]
+    start, end, option, programme = cell[-4:]
+    return ((end - start).days, -_level(cell), option == "", programme is None, item[1])
+
+
+def _settle_each(session: Session, items: list[tuple[tuple[Any, ...], int]]) -> int:
+    changed = []
+    for cell, value_id in sorted(items, key=_order):
+        covered = session.scalar(
+            select(func.coalesce(func.sum(AV.value), 0)).where(*_inside(cell, strict_id=value_id))
+        )
+        raw, raw_qualifier = session.execute(
+            select(DataValue.value, DataValue.qualifier).where(DataValue.id == value_id)
+        ).one()
+        counted = residual(Decimal(raw), Decimal(covered or 0))
+        qualifier = raw_qualifier if counted > 0 or not covered else "exact"
+        result = session.execute(
+            update(AV)
+            .where(AV.data_value_id == value_id, or_(AV.value != counted, AV.qualifier != qualifier))
+            .values(value=counted, qualifier=qualifier)
+            .execution_options(synchronize_session="fetch")
+        )
+        if getattr(result, "rowcount", 0):
+            changed.append(value_id)
+    if changed:
+        _changed(session, changed)
+    return len(changed)
+
+
+def settle_all(*, session: Session, element_ids: list[int] | None = None) -> int:
+    """Settle every value that may cover another (after a rebuild, a migration, units moved): only groups of
+    an element × kind whose facts mix period types, unit levels, a total with options or values without a
+    programme with per-programme ones can nest, so only those are read. Returns how many facts changed."""
+    n = func.count()
+    mixed: list[Any] = [func.count(c) for c in (AV.month, AV.quarter, AV.year, AV.programme_id)]
+    mixed += [func.count(level) for level in _LEVELS[1:]]
+    mixed.append(func.sum(case((AV.category_option == "", 1), else_=0)))
+    stmt = select(AV.data_element_id, AV.kind, n, *mixed).group_by(AV.data_element_id, AV.kind)
+    if element_ids is not None:
+        stmt = stmt.where(AV.data_element_id.in_(element_ids))
+    changed = 0
+    for element, kind, total, *counts in session.execute(stmt).all():
+        if not _summed(session, element) or all(c in (0, total) for c in counts):
+            continue
+        rows = session.execute(
+            select(*_CELL, AV.data_value_id)
+            .join(DataValue, DataValue.id == AV.data_value_id)
+            .join(Source, Source.id == DataValue.source_id)
+            .where(
+                AV.data_element_id == element,
+                AV.kind == kind,
+                or_(Source.record_table.is_(None), ~Source.record_table.startswith("derived:")),
+            )
+        ).all()
+        changed += _settle_each(session, [(tuple(r[:-1]), r[-1]) for r in rows])
+    return changed
 
 
 def _changed(session: Session, value_ids: list[int]) -> None:
@@ -157,7 +295,8 @@ def _forget(session: Session) -> None:
 
 
 def set_approved(*, session: Session, value_ids: list[int], approved: bool) -> None:
-    """Values of a data-set report count in analytics only once the report is approved."""
+    """Values of a data-set report count in analytics only once the report is approved (and a value that
+    covers them counts its residual over the approved ones)."""
     if value_ids:
         session.execute(
             update(AnalyticsValue)
@@ -165,11 +304,17 @@ def set_approved(*, session: Session, value_ids: list[int], approved: bool) -> N
             .values(approved=approved)
         )
         _changed(session, value_ids)
+        cells = session.execute(select(*_CELL).where(AV.data_value_id.in_(value_ids))).all()
+        for cell in cells:
+            settle(session=session, cell=tuple(cell))
 
 
 def remove_value(*, session: Session, value_id: int) -> None:
+    cell = session.execute(select(*_CELL).where(AV.data_value_id == value_id)).first()
     session.execute(delete(AnalyticsValue).where(AnalyticsValue.data_value_id == value_id))
     _changed(session, [value_id])
+    if cell is not None:
+        settle(session=session, cell=tuple(cell))
 
 
 def relocate_units(*, session: Session, units: list[tuple[int, str]]) -> int:
@@ -193,4 +338,9 @@ def relocate_units(*, session: Session, units: list[tuple[int, str]]) -> int:
             for start in range(0, len(ids), 1_000):
                 _changed(session, ids[start : start + 1_000])
             moved += count
+    if moved:
+        elements = session.scalars(
+            select(AV.data_element_id).where(AV.org_unit_id.in_([u for u, _ in units])).distinct()
+        )
+        settle_all(session=session, element_ids=list(elements))
     return moved

@@ -33,6 +33,43 @@ AGGREGATION_LABELS = {
 }
 
 
+class Nature(StrEnum):
+    """What kind of figure an element is, declared (issue 19): it decides how its values add up over time
+    and whether a coarser value is a summary of finer ones."""
+
+    FLOW = "flow"  # summed over periods: money paid, people trained
+    STOCK = "stock"  # the value at the end of the period: 在岗人数, 门店数
+    RATIO = "ratio"  # a rate or share: never added up
+    CUMULATIVE = "cumulative"  # 截至6月底累计: the year so far, its last value stands for the year
+    SINCE_START = "since_start"  # 十四五以来, 运营以来累计: a figure over several years
+
+
+NATURE_LABELS = {
+    Nature.FLOW: "流量（逐期相加）",
+    Nature.STOCK: "存量（期末值）",
+    Nature.RATIO: "比率（不相加）",
+    Nature.CUMULATIVE: "年内累计（截至某月）",
+    Nature.SINCE_START: "起始以来累计（多年）",
+}
+# the aggregations a nature allows (the first is its default)
+NATURE_AGGREGATIONS = {
+    Nature.FLOW: (Aggregation.SUM, Aggregation.COUNT),
+    Nature.STOCK: (Aggregation.LAST, Aggregation.AVERAGE, Aggregation.SUM),
+    Nature.RATIO: (Aggregation.NONE, Aggregation.AVERAGE),
+    Nature.CUMULATIVE: (Aggregation.LAST,),
+    Nature.SINCE_START: (Aggregation.SUM, Aggregation.LAST, Aggregation.NONE),
+}
+
+
+def nature_of(aggregation: str) -> Nature:
+    """The nature an element of this aggregation has unless declared otherwise."""
+    return {
+        Aggregation.SUM.value: Nature.FLOW,
+        Aggregation.COUNT.value: Nature.FLOW,
+        Aggregation.LAST.value: Nature.STOCK,
+    }.get(aggregation, Nature.RATIO)
+
+
 class ValueKind(StrEnum):
     ACTUAL = "actual"
     TARGET = "target"
@@ -62,6 +99,11 @@ class DataElement(Base, Timestamped):
     # disaggregation by one category, e.g. 性别 with options 男,女 (empty: not disaggregated)
     category: Mapped[str] = mapped_column(String(32), default="", server_default="")
     category_options: Mapped[str] = mapped_column(String(256), default="", server_default="")
+    # declared (issue 19): its nature, and the finest period its actual and target values are given for
+    # (a value for a coarser period is a summary of the finer ones: lib.summaries)
+    nature: Mapped[str] = mapped_column(String(16), default=Nature.FLOW.value, server_default="flow")
+    grain: Mapped[str] = mapped_column(String(16), default="monthly", server_default="monthly")
+    target_grain: Mapped[str] = mapped_column(String(16), default="monthly", server_default="monthly")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (an edit from a stale form is a 409)
@@ -69,6 +111,15 @@ class DataElement(Base, Timestamped):
     @property
     def options(self) -> list[str]:
         return [o for o in self.category_options.split(",") if o]
+
+    def grain_of(self, kind: str) -> str:
+        return self.target_grain if kind == ValueKind.TARGET.value else self.grain
+
+    @property
+    def summed(self) -> bool:
+        """Its values add up (a flow, or a since-start figure kept as a sum): a value that covers others is
+        then a summary of them and counts only what they do not (indicators.facts.settle)."""
+        return self.aggregation == Aggregation.SUM.value and self.nature != Nature.RATIO.value
 
 
 class Indicator(Base, Timestamped):

@@ -169,6 +169,7 @@ def set_value(
         raise Invalid(
             f"“{element.name}”没有分类“{category_option}”（可选：{choices}）", field="category_option"
         )
+    check_grain(element, kind, period)
     value = value.quantize(Decimal("0.0001"))  # the column keeps 4 decimal places
     existing = (
         None
@@ -239,6 +240,19 @@ def set_value(
         after=_snapshot(existing),
     )
     return existing
+
+
+def check_grain(element: DataElement, kind: ValueKind, period: Period) -> None:
+    """A value is given for the element's declared grain or a coarser period (then it sums up the finer
+    ones: indicators.facts.settle), never for a finer one."""
+    grain = element.grain_of(kind.value)
+    if periods.finer(period.type, grain):
+        label = periods.TYPE_LABELS[periods.PeriodType(grain)]
+        what = "目标值" if kind is ValueKind.TARGET else "数值"
+        raise Invalid(
+            f"“{element.name}”的{what}按{label}统计，不能填报{period.name}的数据；请填报按{label}或更长期间的数据",
+            field="period_id",
+        )
 
 
 @dataclass(frozen=True)

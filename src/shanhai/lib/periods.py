@@ -24,6 +24,15 @@ TYPE_LABELS = {
     PeriodType.MONTHLY: "月",
     PeriodType.MULTI_YEAR: "多年",
 }
+# finest first: a value for a coarser period than an element's declared grain sums up finer ones
+FINENESS = {PeriodType.MONTHLY: 0, PeriodType.QUARTERLY: 1, PeriodType.YEARLY: 2, PeriodType.MULTI_YEAR: 3}
+
+
+def finer(period_type: str, than: str) -> bool:
+    """Whether a period type is finer than another (月 is finer than 年)."""
+    return FINENESS[PeriodType(period_type)] < FINENESS[PeriodType(than)]
+
+
 MIN_YEAR, MAX_YEAR = 1900, 2199  # periods outside these years are typing mistakes, not data
 MAX_SPAN_YEARS = 20
 

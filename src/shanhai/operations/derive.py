@@ -29,11 +29,13 @@ from shanhai.indicators import service as indicators
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, ValueKind
 from shanhai.lib import periods
 from shanhai.lib.cnnum import Qualifier, combine_qualifiers, normalize
+from shanhai.lib.summaries import Part, counted, year_to
 from shanhai.operations.models import Activity, ConsumptionSale, Disbursement, FundPlan, ParkYear, Person
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 from shanhai.projects.models import DONE_STAGES, Project
 
+Day = date  # the type, where a Derivation's field named `date` hides it
 MAX_SPAN_YEARS = 30  # a term longer than this is refused by the records' own checks
 
 
@@ -58,6 +60,43 @@ class Derivation:
     link: str = ""  # the register's page of one record: /records/{kind}/{id}
     needs: tuple[str, ...] = ()  # columns that must hold a positive number for a record to count
     says: str = ""  # what it counts, in words: shown on the record's form and on the records behind a value
+    # summaries (lib.summaries): a flag column marking a row as the year's total up to its date (全年合计),
+    # or, with a period column, every row for a period coarser than a month sums up the rows inside it
+    summary: str | None = None
+    coarse_summaries: bool = False
+
+    @property
+    def explained(self) -> str:
+        """What it counts, with the rule for summary rows where it has them."""
+        if self.summary is not None:
+            return self.says + "；标为“全年合计”的记录是当年截至其日期的合计，只计入当年其他记录之外的部分"
+        if self.coarse_summaries:
+            return self.says + "；全年或多年的记录是其期间的合计，只计入期间内按月记录之外的部分"
+        return self.says
+
+    @property
+    def summarises(self) -> bool:
+        return self.summary is not None or self.coarse_summaries
+
+    @property
+    def grain(self) -> str:
+        """The finest period its values are given for (the element's declared grain for this kind)."""
+        return "monthly" if self.monthly or self.period else "yearly"
+
+    def is_summary(self, row: dict[str, Any]) -> bool:
+        if self.summary is not None and row.get(self.summary):
+            return True
+        if self.coarse_summaries and self.period and row.get(self.period):
+            return periods.parse(row[self.period]).type is not periods.PeriodType.MONTHLY
+        return False
+
+    def span(self, row: dict[str, Any]) -> tuple[Day, Day]:
+        """The days a row describes: its period, or its date (a summary: its year up to that date)."""
+        if self.period:
+            period = periods.parse(row[self.period])
+            return period.start, period.end
+        day: Day = row[self.date] if self.date else Day(int(row[self.year or ""]), 12, 31)
+        return year_to(day) if self.is_summary(row) else (day, day)
 
     def column(self, name: str) -> Any:
         return getattr(self.model, name)
@@ -131,6 +170,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         measure="amount",
         date="paid_on",
         monthly=True,
+        summary="summary",
         link="/records/disbursements",
         says="每笔资金拨付按拨付金额计入拨付当月、拨付所属地区与重点工作的到位资金",
     ),
@@ -243,6 +283,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         date="held_on",
         where=(("kind", ("招聘会",)),),
         qualifier="qualifier",
+        summary="summary",
         link="/records/activities",
         says="类型为招聘会的活动按场次计入举办日期所在年度",
     ),
@@ -257,6 +298,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         measure="placements",
         date="held_on",
         qualifier="qualifier",
+        summary="summary",
         link="/records/activities",
         says="任何类型的活动按促成就业人次计入举办日期所在年度",
     ),
@@ -272,6 +314,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         date="held_on",
         where=(("kind", ("技能培训",)),),
         qualifier="qualifier",
+        summary="summary",
         link="/records/activities",
         says="类型为技能培训的活动按期数（场次）计入举办日期所在年度",
     ),
@@ -288,6 +331,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         where=(("kind", ("教育交流",)),),
         needs=("schools",),
         qualifier="qualifier",
+        summary="summary",
         link="/records/activities",
         says="类型为教育交流、且有学校参加（参与学校数大于 0）的活动按场次计入举办日期所在年度；"
         "党政代表团互访等其他交往交流不计入",
@@ -303,6 +347,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         measure="patients",
         date="held_on",
         qualifier="qualifier",
+        summary="summary",
         link="/records/activities",
         says="任何类型的活动按诊疗人次计入举办日期所在年度",
     ),
@@ -316,6 +361,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         "消费帮扶销售",
         measure="amount",
         period="period_id",
+        coarse_summaries=True,
         qualifier="qualifier",
         link="/records/sales",
         says="每条消费帮扶销售记录按销售额计入其所属期间（全年合计记为全年）",
@@ -340,7 +386,19 @@ def _element(session: Session, d: Derivation) -> DataElement:
         )
         session.flush()
     known[d.element] = element.id
+    declare_grains(element)
     return element
+
+
+def declare_grains(element: DataElement) -> None:
+    """A derived element's grain is its derivations' (FUNDS actual by month of payment, its target by plan
+    year): declared here, in code, for every door that asks the element."""
+    for d in DERIVATIONS:
+        if d.element != element.code:
+            continue
+        attribute = "target_grain" if d.kind is ValueKind.TARGET else "grain"
+        if getattr(element, attribute) != d.grain:
+            setattr(element, attribute, d.grain)
 
 
 @dataclass(frozen=True)
@@ -441,35 +499,90 @@ def refresh(
     for d in DERIVATIONS:
         if d.model is not model:
             continue
-        for unit_id, programme_id, period_id in sorted(
-            d.cells(before) | d.cells(after), key=lambda c: (c[0], c[1] or 0, c[2])
-        ):
+        touched = d.cells(before) | d.cells(after)
+        group_totals: dict[Cell, tuple[Decimal, set[str]]] = {}
+        if d.summarises:  # a row's change may change what a summary beside it counts: the whole group
+            for row in (before, after):
+                if row is not None:
+                    group_totals |= _totals(
+                        d, _group_rows(session, d, row["org_unit_id"], row["programme_id"])
+                    )
+            touched |= {(c.unit_id, c.programme_id, c.period_id) for c in group_totals}
+        for unit_id, programme_id, period_id in sorted(touched, key=lambda c: (c[0], c[1] or 0, c[2])):
             cell = Cell(unit_id, programme_id, period_id)
-            total, qualifier = _tally(session, d, cell)
+            if d.summarises:
+                found = group_totals.get(cell)
+                total = found[0] if found else None
+                qualifier = combine_qualifiers(found[1]) if found else Qualifier.EXACT
+            else:
+                total, qualifier = _tally(session, d, cell)
             _write(session, actor, d, cell, total, qualifier)
             n += 1
     return n
 
 
-def _all_cells(session: Session, d: Derivation) -> dict[Cell, tuple[Decimal, set[str]]]:
-    """Every cell of a derivation, added up in one pass over its records' columns."""
-    columns = ["org_unit_id", "programme_id", *(c for c, _ in d.where)]
-    columns += [c for c in (d.measure, d.date, d.end, d.year, d.period, d.qualifier) if c]
-    columns = list(dict.fromkeys(columns))
+def _columns(d: Derivation) -> list[str]:
+    columns = ["id", "org_unit_id", "programme_id", *(c for c, _ in d.where), *d.needs]
+    columns += [c for c in (d.measure, d.date, d.end, d.year, d.period, d.qualifier, d.summary) if c]
+    return list(dict.fromkeys(columns))
+
+
+def _group_rows(
+    session: Session, d: Derivation, unit_id: int, programme_id: int | None
+) -> list[dict[str, Any]]:
+    """The rows of one unit × programme that the derivation counts (a summary's residual depends on them)."""
+    model = d.model
+    columns = _columns(d)
+    stmt = select(*(d.column(c) for c in columns)).where(
+        model.org_unit_id == unit_id,
+        model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id,
+    )
+    rows = [dict(zip(columns, values, strict=True)) for values in session.execute(stmt)]
+    return [row for row in rows if d.matches(row)]
+
+
+def counted_parts(d: Derivation, rows: list[dict[str, Any]]) -> dict[int, Decimal]:
+    """What each row adds to its cell: its measure (or 1), a summary row only its residual over the rows of
+    its unit and programme inside its span (lib.summaries)."""
+
+    def part(row: dict[str, Any]) -> Decimal:
+        return Decimal(row[d.measure]) if d.measure else Decimal(1)
+
+    if not d.summarises:
+        return {row["id"]: part(row) for row in rows}
+    groups: dict[tuple[int, int | None], list[Part]] = defaultdict(list)
+    for row in rows:
+        start, end = d.span(row)
+        groups[(row["org_unit_id"], row["programme_id"])].append(
+            Part(row["id"], start, end, part(row), d.is_summary(row))
+        )
+    out: dict[int, Decimal] = {}
+    for parts in groups.values():
+        out |= {int(str(k)): v for k, v in counted(parts).items()}
+    return out
+
+
+def _totals(d: Derivation, rows: list[dict[str, Any]]) -> dict[Cell, tuple[Decimal, set[str]]]:
+    """Every cell these rows make up: the sum of their counted parts, the qualifiers of those that count."""
+    parts = counted_parts(d, rows)
     totals: dict[Cell, tuple[Decimal, set[str]]] = {}
-    stmt = select(*(d.column(c) for c in columns)).execution_options(yield_per=5000)
-    for values in session.execute(stmt):
-        row = dict(zip(columns, values, strict=True))
-        if not d.matches(row):
-            continue
-        add = Decimal(row[d.measure]) if d.measure else Decimal(1)
+    for row in rows:
+        add = parts[row["id"]]
         for period_id in d.periods_of(row):
             cell = Cell(row["org_unit_id"], row["programme_id"], period_id)
             total, qualifiers = totals.get(cell, (Decimal(0), set()))
-            if d.qualifier:
+            if d.qualifier and (add > 0 or not d.is_summary(row)):
                 qualifiers.add(row[d.qualifier])
             totals[cell] = (total + add, qualifiers)
     return totals
+
+
+def _all_cells(session: Session, d: Derivation) -> dict[Cell, tuple[Decimal, set[str]]]:
+    """Every cell of a derivation, added up in one pass over its records' columns."""
+    columns = _columns(d)
+    stmt = select(*(d.column(c) for c in columns)).execution_options(yield_per=5000)
+    rows = [dict(zip(columns, values, strict=True)) for values in session.execute(stmt)]
+    return _totals(d, [row for row in rows if d.matches(row)])
 
 
 def recount(*, session: Session, actor: Actor, codes: Sequence[str] = ()) -> dict[str, int]:
@@ -513,21 +626,29 @@ def derivation_of(value: DataValue) -> Derivation | None:
     return BY_CODE.get(table.removeprefix(indicators.DERIVED_PREFIX))
 
 
-def records_behind(*, session: Session, actor: Actor, value_id: int) -> tuple[Derivation, list[Any]]:
-    """The records a derived value adds up (the value itself is read within the actor's scope)."""
+def records_behind(
+    *, session: Session, actor: Actor, value_id: int
+) -> tuple[Derivation, list[Any], dict[int, Decimal]]:
+    """The records a derived value adds up (the value itself is read within the actor's scope), and each
+    one's part of it (a summary row: what it adds beyond the rows it covers)."""
     value = indicators.get_value(session=session, actor=actor, value_id=value_id)
     d = derivation_of(value)
     if d is None:
         raise NotFound("该数据不是由台账记录汇总的", field="value_id")
     actor.require("records:view")
     stmt = select(d.model).where(*d.in_cell(value.org_unit_id, value.programme_id, value.period_id))
-    return d, list(session.scalars(stmt.order_by(d.model.id).limit(1000)))
+    rows = list(session.scalars(stmt.order_by(d.model.id).limit(1000)))
+    if d.summarises:
+        parts = counted_parts(d, _group_rows(session, d, value.org_unit_id, value.programme_id))
+    else:
+        parts = {r.id: d.part(r) for r in rows}
+    return d, rows, parts
 
 
 def rules_for(model: type[Any]) -> list[tuple[str, str]]:
     """What a record of `model` counts towards, as (the element's name, the rule in words): the register's
     form shows it before a record is saved."""
-    return [(d.name, d.says) for d in DERIVATIONS if d.model is model]
+    return [(d.name, d.explained) for d in DERIVATIONS if d.model is model]
 
 
 def derived_elements() -> Iterable[str]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from shanhai.auth.scope import Actor, visible
 from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import format_money
+from shanhai.lib.summaries import Part, counted, year_to
 from shanhai.operations.models import Disbursement, FundPlan
 from shanhai.operations.registers import TYPES, get_record, plan_title
 
@@ -51,6 +52,9 @@ class DisbursementRow(BaseModel):
     project: str | None
     over_reason: str
     cross_year: bool  # paid after the plan's year: 跨年到位
+    summary: bool = False  # 全年合计: the year's payments up to its day
+    counted: Decimal = Decimal(0)  # what it counts (a summary: beyond the other payments it covers)
+    counted_display: str = ""
 
 
 class MonthPoint(BaseModel):
@@ -118,8 +122,20 @@ def as_of(plan_year: int, on: date | None = None) -> date:
     return now if plan_year >= now.year else date(plan_year, 12, 31)
 
 
+def counted_amounts(payments: list[Disbursement]) -> dict[int, Decimal]:
+    """What each payment counts, by its position in `payments`: its amount, a 全年合计 row only what it adds
+    to the other payments of its year up to its day (lib.summaries: the rule the FUNDS figures follow)."""
+    parts = [
+        Part(i, *(year_to(p.paid_on) if p.summary else (p.paid_on, p.paid_on)), p.amount, bool(p.summary))
+        for i, p in enumerate(payments)
+    ]
+    found = counted(parts)
+    return {id(p): found[i] for i, p in enumerate(payments)}
+
+
 def fill(plan: FundPlan, payments: list[Disbursement]) -> tuple[list[_Due], Decimal]:
-    """The tranches filled by the plan's payments (in day order), and what was paid beyond them."""
+    """The tranches filled by the plan's payments (in day order, each by what it counts), and what was paid
+    beyond them."""
     dues = sorted(
         (_Due(t.id, t.due_on, t.amount, t.version) for t in plan.tranches),
         key=lambda d: (d.due_on, d.id or 0),
@@ -128,8 +144,9 @@ def fill(plan: FundPlan, payments: list[Disbursement]) -> tuple[list[_Due], Deci
         dues = [_Due(None, date(plan.year, 12, 31), plan.amount, 0)]
     by_id = {d.id: d for d in dues}
     extra = Decimal(0)
+    amounts = counted_amounts(payments)
     for payment in sorted(payments, key=lambda p: (p.paid_on, p.id or 0)):
-        left = payment.amount
+        left = amounts[id(payment)]
         earmarked = by_id.get(payment.tranche_id) if payment.tranche_id is not None else None
         if earmarked is not None:
             left = earmarked.take(left, payment.paid_on)
@@ -201,7 +218,8 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
         )
     )
     tranches = tranche_states(plan, payments, on)
-    paid = sum((d.amount for d in payments), Decimal(0))  # every payment; `on` decides what is overdue
+    amounts = counted_amounts(payments)
+    paid = sum(amounts.values(), Decimal(0))  # every payment; `on` decides what is overdue
     year_over = on >= date(plan.year, 12, 31)
     text, ok = verdict(amount=plan.amount, paid=paid, tranches=tranches, year_over=year_over)
     months = []
@@ -211,7 +229,7 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
             MonthPoint(
                 month=month,
                 due=sum((t.amount for t in tranches if t.due_on < end), Decimal(0)),
-                paid=sum((d.amount for d in payments if d.paid_on < end), Decimal(0)),
+                paid=sum((amounts[id(d)] for d in payments if d.paid_on < end), Decimal(0)),
             )
         )
     return PlanStatus(
@@ -234,7 +252,7 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
         verdict=text,
         verdict_ok=ok,
         late_tranches=sum(1 for t in tranches if t.late),
-        cross_year=sum((d.amount for d in payments if d.paid_on.year > plan.year), Decimal(0)),
+        cross_year=sum((amounts[id(d)] for d in payments if d.paid_on.year > plan.year), Decimal(0)),
         tranches=tranches,
         disbursements=[
             DisbursementRow(
@@ -242,6 +260,9 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
                 paid_on=d.paid_on,
                 amount=d.amount,
                 amount_display=format_money(d.amount),
+                summary=bool(d.summary),
+                counted=amounts[id(d)],
+                counted_display=format_money(amounts[id(d)]),
                 tranche_id=d.tranche_id,
                 purpose=d.purpose,
                 voucher=d.voucher,

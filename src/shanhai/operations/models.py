@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -176,6 +177,8 @@ class Disbursement(RecordMixin, Base):
     purpose: Mapped[str] = mapped_column(String(256), default="")
     voucher: Mapped[str] = mapped_column(String(64), default="")
     over_reason: Mapped[str] = mapped_column(Text, default="")  # why it goes beyond the plan
+    # 全年合计: the year's payments up to `paid_on`, of which other rows may be the details (lib.summaries)
+    summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     plan: Mapped[FundPlan] = relationship()
     tranche: Mapped[Tranche | None] = relationship()
@@ -211,6 +214,8 @@ class Activity(RecordMixin, Base):
     placements: Mapped[int | None] = mapped_column(Integer)  # 促成就业（人次）
     patients: Mapped[int | None] = mapped_column(Integer)  # 诊疗（人次）
     qualifier: Mapped[str] = mapped_column(String(8), default="exact")
+    # 全年合计: the year's activities up to `held_on`, of which other rows may be the details
+    summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ConsumptionSale(RecordMixin, Base):

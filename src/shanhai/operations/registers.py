@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -322,8 +322,8 @@ def _check_plan(session: Session, actor: Actor, plan: FundPlan, before: dict[str
             raise Invalid(
                 "该计划已有批次或拨付，不能再改重点工作、地区或年度；请新建计划", field="org_unit_id"
             )
-        paid = session.scalar(select(func.sum(Disbursement.amount)).where(Disbursement.plan_id == plan.id))
-        if paid is not None and paid > plan.amount:
+        paid = _paid(session, session.scalars(select(Disbursement).where(Disbursement.plan_id == plan.id)))
+        if paid > plan.amount:
             raise Invalid(f"已拨付 {paid:,.2f} 元，计划金额不能少于已拨付金额", field="amount")
     planned = (
         session.scalar(select(func.sum(Tranche.amount)).where(Tranche.plan_id == plan.id))
@@ -350,6 +350,13 @@ def _check_tranche(session: Session, actor: Actor, t: Tranche, before: dict[str,
         raise Invalid(f"到期日应在 {plan.year} 年前后", field="due_on")
 
 
+def _paid(session: Session, payments: Iterable[Disbursement]) -> Decimal:
+    """What payments add up to, a 全年合计 row counting only beyond the others (operations.funds)."""
+    from shanhai.operations.funds import counted_amounts  # funds reads the registers: import when used
+
+    return sum(counted_amounts(list(payments)).values(), Decimal(0))
+
+
 def _check_disbursement(
     session: Session, actor: Actor, d: Disbursement, before: dict[str, Any] | None
 ) -> None:
@@ -360,12 +367,10 @@ def _check_disbursement(
             raise Invalid("所选批次不属于该资金计划", field="tranche_id")
     # without an earmark a payment is not pinned to a tranche: operations.funds fills the plan's tranches in
     # due-date order, recomputed whenever a plan, tranche or payment changes
-    paid_before = session.scalar(
-        select(func.coalesce(func.sum(Disbursement.amount), 0)).where(
-            Disbursement.plan_id == plan.id, Disbursement.id != (d.id or 0)
-        )
+    others = session.scalars(
+        select(Disbursement).where(Disbursement.plan_id == plan.id, Disbursement.id != (d.id or 0))
     )
-    total = Decimal(paid_before or 0) + d.amount
+    total = _paid(session, [*others, d])
     if total > plan.amount and not d.over_reason.strip():
         raise Invalid(
             f"拨付后累计 {total:,.2f} 元，超出年度计划 {plan.amount:,.2f} 元，请填写超计划原因",
@@ -404,6 +409,13 @@ PROGRAMME = Field("programme_id", "重点工作", "programme")
 NOTE = Field("note", "备注", "textarea", max_length=2000)
 QUALIFIER = Field(
     "qualifier", "数值说明", "qualifier", help="报告写作“超4000万元”“1万余人次”时选“以上/余/超”"
+)
+
+SUMMARY = Field(
+    "summary",
+    "全年合计",
+    "bool",
+    help="本行是当年截至该日期的合计（报告只给出全年数时）：只计入当年其他记录之外的部分，不与之重复相加",
 )
 
 TYPES: dict[str, RecordType] = {
@@ -506,6 +518,7 @@ TYPES: dict[str, RecordType] = {
                 Field("project_id", "项目", "ref", ref=Project),
                 Field("voucher", "凭证号", max_length=64),
                 Field("over_reason", "超计划原因", "textarea", max_length=2000),
+                SUMMARY,
                 NOTE,
             ),
             title=lambda d: f"{d.paid_on} 拨付 {d.amount:,.2f} 元",
@@ -546,6 +559,7 @@ TYPES: dict[str, RecordType] = {
                 Field("placements", "促成就业（人次）", "int"),
                 Field("patients", "诊疗（人次）", "int"),
                 QUALIFIER,
+                SUMMARY,
                 NOTE,
             ),
             title=lambda a: a.title,

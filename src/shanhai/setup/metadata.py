@@ -20,10 +20,23 @@ from shanhai.datasets.models import DataSetElement
 from shanhai.db import same_version, serialize
 from shanhai.errors import Conflict, Invalid, NotFound, ShanhaiError
 from shanhai.indicators import formula as formulas
-from shanhai.indicators.models import Aggregation, DataElement, DataValue, Indicator
+from shanhai.indicators.models import (
+    AGGREGATION_LABELS,
+    NATURE_AGGREGATIONS,
+    NATURE_LABELS,
+    Aggregation,
+    DataElement,
+    DataValue,
+    Indicator,
+    Nature,
+    Period,
+    nature_of,
+)
 from shanhai.indicators.service import latest_year
 from shanhai.lib import periods
 from shanhai.lib.beijing import today
+from shanhai.lib.periods import PeriodType, finer
+from shanhai.operations.derive import DERIVATIONS
 from shanhai.orgunits.models import OrgUnit
 from shanhai.setup.common import audit, code, insert_unique, number, text
 
@@ -40,6 +53,9 @@ def _element_snapshot(e: DataElement) -> dict[str, object]:
         "group": e.group,
         "category": e.category,
         "options": e.category_options,
+        "nature": e.nature,
+        "grain": e.grain,
+        "target_grain": e.target_grain,
     }
 
 
@@ -61,6 +77,9 @@ def _fill_element(
     description: str,
     category: str,
     options: str,
+    nature: str = "",
+    grain: str = "",
+    target_grain: str = "",
 ) -> None:
     element.name = text(name, field="name", label="名称", max_length=128)
     element.unit = text(unit, field="unit", label=f"计量单位（{UNITS_HINT}）", max_length=16)
@@ -84,6 +103,37 @@ def _fill_element(
     if len(joined) > 256:
         raise Invalid("分类选项合计最多 256 个字符", field="options")
     element.category_options = joined
+    _declare(element, nature=nature, grain=grain, target_grain=target_grain)
+
+
+def _declare(element: DataElement, *, nature: str, grain: str, target_grain: str) -> None:
+    """The element's nature and grains (issue 19): empty keeps what it has (a new one: the nature its
+    aggregation implies, 月 for both grains); the nature must allow the aggregation."""
+    if nature:
+        try:
+            element.nature = Nature(nature).value
+        except ValueError as exc:
+            raise Invalid(f"没有这种数据性质：{nature[:20]}", field="nature") from exc
+    elif (
+        not element.nature
+        or Aggregation(element.aggregation) not in NATURE_AGGREGATIONS[Nature(element.nature)]
+    ):
+        element.nature = nature_of(element.aggregation).value  # not given: what the aggregation implies
+    allowed = NATURE_AGGREGATIONS[Nature(element.nature)]
+    if Aggregation(element.aggregation) not in allowed:
+        names = "、".join(AGGREGATION_LABELS[a] for a in allowed)
+        raise Invalid(
+            f"{NATURE_LABELS[Nature(element.nature)]}的数据元，汇总方式应为：{names}", field="aggregation"
+        )
+    for key, value in (("grain", grain), ("target_grain", target_grain)):
+        if not value:
+            if getattr(element, key) is None:
+                setattr(element, key, PeriodType.MONTHLY.value)
+            continue
+        try:
+            setattr(element, key, PeriodType(value).value)
+        except ValueError as exc:
+            raise Invalid(f"没有这种统计期间：{value[:20]}", field=key) from exc
 
 
 def metadata_code(session: Session, value: str | None) -> str:
@@ -141,9 +191,30 @@ def update_element(
     same_version(element.version, version, "数据元")
     before = _element_snapshot(element)
     _fill_element(element, **fields)
+    kept = [d.label for d in DERIVATIONS if d.element == element.code]
+    if kept and (element.grain, element.target_grain) != (before["grain"], before["target_grain"]):
+        raise Invalid(
+            f"“{element.name}”由台账“{'、'.join(dict.fromkeys(kept))}”汇总，其统计期间由台账决定",
+            field="grain",
+        )
     if _values_of(session, element):
         if element.aggregation != before["aggregation"]:
             raise Invalid("已有数据的数据元不能改变汇总方式，请新建一个数据元", field="aggregation")
+        if element.nature != before["nature"]:
+            raise Invalid("已有数据的数据元不能改变数据性质，请新建一个数据元", field="nature")
+        for key, kind in (("grain", "actual"), ("target_grain", "target")):
+            shorter = session.scalar(
+                select(Period.name)
+                .join(DataValue, DataValue.period_id == Period.id)
+                .where(
+                    DataValue.data_element_id == element.id,
+                    DataValue.kind == kind,
+                    Period.type.in_([t.value for t in PeriodType if finer(t.value, getattr(element, key))]),
+                )
+                .limit(1)
+            )
+            if shorter is not None:
+                raise Invalid(f"已有{shorter}等更短期间的数据，统计期间不能改得更长", field=key)
         used = set(
             session.scalars(
                 select(DataValue.category_option)

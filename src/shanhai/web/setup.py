@@ -20,9 +20,10 @@ from shanhai.auth.sessions import claim_form, settle_form
 from shanhai.errors import Invalid, ShanhaiError
 from shanhai.flows import values as values_flow
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep
-from shanhai.indicators.models import AGGREGATION_LABELS, DataElement, ValueKind
+from shanhai.indicators.models import AGGREGATION_LABELS, NATURE_LABELS, DataElement, ValueKind
 from shanhai.indicators.service import parse_number
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
+from shanhai.lib.periods import FINENESS, TYPE_LABELS
 from shanhai.lists import catalogue
 from shanhai.lists.spec import ListSpec
 from shanhai.orgunits.models import ORG_KIND_LABELS, OrgUnit
@@ -493,6 +494,7 @@ def create_place(request: Request, session: SessionDep, actor: ActorDep, posted:
 
 # --- 指标体系：数据元、指标、年度目标 ----------------------------------------------------------------------
 
+_GRAINS = [(k.value, f"按{v}") for k, v in sorted(TYPE_LABELS.items(), key=lambda kv: FINENESS[kv[0]])]
 ELEMENT_FIELDS = (
     Field("name", "名称", required=True, max_length=128),
     Field("unit", "计量单位", required=True, max_length=16, placeholder="元、人、个、家、%"),
@@ -504,6 +506,21 @@ ELEMENT_FIELDS = (
         choices=[(k.value, v) for k, v in AGGREGATION_LABELS.items()],
         help="比率、增长率选“不汇总”：它们不能相加",
     ),
+    Field(
+        "nature",
+        "数据性质",
+        "choice",
+        choices=[("", "按汇总方式推定"), *((k.value, v) for k, v in NATURE_LABELS.items())],
+        help="流量逐期相加；存量取期末值；年内累计、起始以来累计的数字不与分期数字相加",
+    ),
+    Field(
+        "grain",
+        "实际值统计期间",
+        "choice",
+        choices=_GRAINS,
+        help="最短按什么期间填报；更长期间的数值视为其下各期的合计，只计入各期之外的部分",
+    ),
+    Field("target_grain", "目标值统计期间", "choice", choices=_GRAINS),
     Field("group", "分组", max_length=32),
     Field("category", "分类名称", max_length=32, placeholder="如 性别（可空）"),
     Field("options", "分类选项", max_length=256, placeholder="如 男、女（逗号或顿号分隔）"),
@@ -514,7 +531,8 @@ EDIT_ELEMENT = Form("编辑数据元", ELEMENT_FIELDS)
 
 
 def _element_fields(v: dict[str, Any]) -> dict[str, str]:
-    return {k: v[k] for k in ("name", "unit", "aggregation", "group", "description", "category", "options")}
+    keys = ("name", "unit", "aggregation", "group", "description", "category", "options", "nature", "grain")
+    return {k: v.get(k) or "" for k in (*keys, "target_grain")}
 
 
 INDICATOR_FIELDS = (
@@ -850,7 +868,7 @@ ELEMENTS = Register(
     heading="指标体系 · 数据元",
     new_form=NEW_ELEMENT,
     edit_form=EDIT_ELEMENT,
-    defaults={"aggregation": "sum"},
+    defaults={"aggregation": "sum", "grain": "monthly", "target_grain": "monthly"},
     get=lambda session, actor, i: metadata.get_element(session=session, actor=actor, element_id=i),
     create=lambda session, actor, v: metadata.create_element(
         session=session, actor=actor, code_=v["code"], **_element_fields(v)
@@ -863,6 +881,9 @@ ELEMENTS = Register(
         "name": e.name,
         "unit": e.unit,
         "aggregation": e.aggregation,
+        "nature": e.nature,
+        "grain": e.grain,
+        "target_grain": e.target_grain,
         "group": e.group,
         "category": e.category,
         "options": "、".join(e.options),
