@@ -229,3 +229,43 @@ def test_odd_resolutions_are_refused_on_both_doors(client: TestClient, session: 
         assert r.status_code == 422 and r.json()["error"]["field"] == field, r.text
     session.refresh(claim)
     assert claim.resolution == "" and claim.certified is None
+
+
+def test_the_report_of_highest_standing_decides_a_cells_status(client: TestClient, session: Session) -> None:
+    """Two reports claim 奎屯's 2025 funds: a news item says 1.5亿 (differs from the records' 1.18亿), the
+    city's own report says 1.18亿. The city's report outranks the news: the cell agrees, the news item is
+    shown as outranked and not counted among the differences to resolve. Without the city's report, the
+    news item's difference is flagged."""
+    kuitun, yj = _id(session, OrgUnit, "P-XJ-KT"), _id(session, Programme, "YJ")
+    cell = {"element": "FUNDS", "org_unit_id": kuitun, "period": "2025", "programme_id": yj}
+
+    def claim(text: str, figure: str, standing: str) -> None:
+        files = {"file": (f"{standing}.txt", text.encode())}
+        r = client.post("/api/v1/documents/upload", files=files, data={"standing": standing})
+        assert r.status_code == 201, r.text
+        page = client.get(f"/api/v1/documents/{r.json()['id']}").json()
+        candidate = next(c for c in page["candidates"] if c["text"] == figure)
+        r = client.post(
+            f"/api/v1/candidates/{candidate['id']}/accept", json={"version": candidate["version"], **cell}
+        )
+        assert r.status_code == 200, r.text
+
+    def row() -> dict:
+        rows = client.get("/api/v1/reconcile", params={"year": 2025}).json()["rows"]
+        return next(r for r in rows if r["element_code"] == "FUNDS" and r["unit"] == "奎屯市")
+
+    claim("报道：2025年徐州向奎屯拨付援疆资金1.5亿元。", "1.5亿元", "news")
+    assert row()["status"] == "有差异"
+    claim("徐州市对口支援工作通报：2025年拨付奎屯市援疆资金1.18亿元。", "1.18亿元", "city")
+    found = row()
+    assert found["status"] == "一致"
+    assert [(c["standing"], c["status"]) for c in found["claims"]] == [
+        ("市级正式报告、通报", "一致"),
+        ("新闻报道", "以更高类别报告为准"),
+    ]
+    bad = client.post(
+        "/api/v1/documents/upload",
+        files={"file": ("x.txt", "拨付1亿元。".encode())},
+        data={"standing": "boss"},
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "standing"

@@ -467,23 +467,39 @@ def test_the_work_group_reports_its_month_with_the_records_beside_it(
     entry = member.get(url, params=params)
     assert entry.status_code == 200, entry.text
     refs = entry.json()["references"]
-    assert refs["WG_FUNDS_PAID"] == "1.18亿元" and refs["WG_ACTIVITIES"] == "34场次"
+    # 34 场次 in December, but the 援疆医疗队's 全年合计 row (1 场次) already covers the 12-24 义诊 of its kind
+    assert refs["WG_FUNDS_PAID"] == "1.18亿元" and refs["WG_ACTIVITIES"] == "33场次"
     values = {
         "WG_IN_POST": "12",
         "WG_PROJECTS_ADVANCED": "3",
         "WG_PROJECTS_DONE": "1",
         "WG_FUNDS_PAID": "118000000",
-        "WG_ACTIVITIES": "34",
+        "WG_ACTIVITIES": "33",
     }
     saved = member.put(url, params=params, json={"values": values, "submit": True})
     assert saved.status_code == 200 and saved.json()["status"] == "submitted", saved.text
     page = member.get(f"/datasets/{data_set.id}/entry", params=params)
-    assert "台账参考：1.18亿元" in page.text
+    assert "台账参考：1.18亿元（<span class=\"agreement ok\">与台账一致</span>）" in page.text
+    assert entry.json()["agreements"] == {} and member.get(url, params=params).json()["agreements"] == {
+        "WG_IN_POST": reference_of(refs["WG_IN_POST"], "12"),
+        "WG_PROJECTS_ADVANCED": reference_of(refs["WG_PROJECTS_ADVANCED"], "3"),
+        "WG_PROJECTS_DONE": reference_of(refs["WG_PROJECTS_DONE"], "1"),
+        "WG_FUNDS_PAID": "与台账一致",
+        "WG_ACTIVITIES": "与台账一致",
+    }
     assert as_persona("quanshan_officer").get(url, params=params).status_code == 404
     approve = as_persona("city_admin").post(
         f"/api/v1/submissions/{saved.json()['submission_id']}/approve", json={}
     )
     assert approve.status_code == 200, approve.text
+
+
+def reference_of(shown: str, typed: str) -> str:
+    """The comparison the form shows beside a typed figure, from the reference as it reads (“3人”)."""
+    from shanhai.lib.cnnum import parse_quantity
+    from shanhai.operations.reference import agreement
+
+    return agreement(parse_quantity(shown).value, typed)
 
 
 def test_a_form_sent_twice_creates_once(session: Session, as_persona: Callable[[str], TestClient]) -> None:

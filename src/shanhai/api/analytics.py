@@ -87,6 +87,7 @@ class EntryRead(BaseModel):
     submission_id: int | None
     values: dict[str, str]
     references: dict[str, str] = {}  # what the records say for the month (a work group's report)
+    agreements: dict[str, str] = {}  # each typed figure beside the records' (与台账一致, or the difference)
 
 
 class EntryWrite(BaseModel):
@@ -128,6 +129,7 @@ def entry_read(form: datasets.EntryForm) -> EntryRead:
         submission_id=form.submission.id if form.submission else None,
         values=form.values,
         references=form.references,
+        agreements=form.agreements,
     )
 
 

@@ -43,6 +43,14 @@ def upload(
     title: Annotated[str, Form(max_length=200)] = "",
     publisher: Annotated[str, Form(max_length=128)] = "",
     published_on: Annotated[date | None, Form()] = None,
+    standing: Annotated[
+        str,
+        Form(
+            max_length=16,
+            description="报告类别（对账时高者为准）：city 市级正式报告、district 区县部门工作组报告、"
+            "news 新闻报道、other 其他",
+        ),
+    ] = "other",
 ) -> Uploaded:
     document, created = review.upload(
         session=session,
@@ -53,6 +61,7 @@ def upload(
         title=title,
         publisher=publisher,
         published_on=published_on,
+        standing=standing,
     )
     if not created:
         response.status_code = 200

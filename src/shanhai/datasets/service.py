@@ -90,6 +90,7 @@ class EntryForm:
     errors: dict[str, str] = field(default_factory=dict)
     rule_errors: list[str] = field(default_factory=list)
     references: dict[str, str] = field(default_factory=dict)  # element code → what the records say (台账参考)
+    agreements: dict[str, str] = field(default_factory=dict)  # element code → the typed figure beside it
 
     @property
     def status(self) -> str:

@@ -11,6 +11,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shanhai.db import Base, Timestamped
 
+STANDINGS = {  # a document's standing, highest first
+    "city": "市级正式报告、通报",
+    "district": "区县、部门、工作组报告",
+    "news": "新闻报道",
+    "other": "其他",
+}
+
+
+def standing_rank(standing: str) -> int:
+    """0 for the highest standing; unknown standings rank last."""
+    order = list(STANDINGS)
+    return order.index(standing) if standing in order else len(order)
+
 
 class Document(Base, Timestamped):
     """A report. Its text may be available (file_name + sha256) or only described (no text)."""
@@ -21,6 +34,9 @@ class Document(Base, Timestamped):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(256))
     publisher: Mapped[str] = mapped_column(String(128), default="")
+    # how much its figures weigh when reports disagree (STANDINGS): the city's own summary outranks a
+    # district briefing, which outranks a news item
+    standing: Mapped[str] = mapped_column(String(16), default="other", server_default="other")
     published_on: Mapped[date | None] = mapped_column(Date)
     file_name: Mapped[str | None] = mapped_column(String(256))
     sha256: Mapped[str | None] = mapped_column(String(64))

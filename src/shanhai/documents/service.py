@@ -33,9 +33,11 @@ def upsert_document(
     sha256: str | None = None,
     char_count: int | None = None,
     note: str = "",
+    standing: str = "other",
 ) -> tuple[Document, Change]:
     """Create the document or bring it up to date."""
     fields = {
+        "standing": standing,
         "title": title,
         "publisher": publisher,
         "published_on": published_on,

@@ -6,7 +6,9 @@ target, when the element has one), 台账/填报数 (the roll-up of the records 
 the one analytics engine; for a district of the city paired with partner places, the roll-up over those
 places — a sending district's claim is about what they received), and each claim with its document, 差额
 and whether it agrees by its wording (`indicators.claims.consistent`). A difference resolved by a person
-with 审核 stops being flagged."""
+with 审核 stops being flagged. Where several reports claim one cell, the one of highest standing (the city's
+own report above a district's briefing above a news item: `Document.standing`) decides the cell's status;
+a lower one that differs is shown as outranked (以更高类别报告为准), not flagged."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from shanhai.analytics.engine import figures
 from shanhai.auth.scope import Actor
-from shanhai.documents.models import Source
+from shanhai.documents.models import STANDINGS, Source, standing_rank
 from shanhai.indicators.claims import consistent, visible_claims
 from shanhai.indicators.models import Claim, Period, ValueKind
 from shanhai.lib.cnnum import Qualifier, format_quantity, normalize
@@ -26,7 +28,7 @@ from shanhai.operations.keepers import keeper_of
 from shanhai.operations.models import Pairing
 from shanhai.orgunits.models import OrgUnit
 
-AGREES, DIFFERS, RESOLVED = "一致", "有差异", "已处理"
+AGREES, DIFFERS, RESOLVED, OUTRANKED = "一致", "有差异", "已处理", "以更高类别报告为准"
 
 
 class ClaimRow(BaseModel):
@@ -37,10 +39,11 @@ class ClaimRow(BaseModel):
     figure_text: str
     document_id: int | None
     document: str
+    standing: str  # the document's standing, in words
     difference: Decimal | None  # claimed − recorded
     difference_display: str
     agrees: bool
-    status: str  # 一致 / 有差异 / 已处理
+    status: str  # 一致 / 有差异 / 已处理 / 以更高类别报告为准
     resolution: str
     certified: Decimal | None
     certified_display: str
@@ -103,6 +106,15 @@ def _shown(value: Decimal | None, unit: str, empty: str = "—") -> str:
     return empty if value is None else format_quantity(value, unit)
 
 
+def _rank(claim: Claim) -> int:
+    document = claim.source.document
+    return standing_rank(document.standing if document else "other")
+
+
+def _standing(source: Source) -> str:
+    return STANDINGS.get(source.document.standing, "") if source.document else "手工录入"
+
+
 def _document(source: Source) -> str:
     return f"《{source.document.title}》" if source.document else "（手工录入）"
 
@@ -144,6 +156,8 @@ def reconcile(*, session: Session, actor: Actor, year: int | None = None) -> Rec
             planned = _figure(session, actor, f"{element.code}.target", first, units)
         keeper = keeper_of(session=session, element=element, kind=kind)
         claim_rows = []
+        found.sort(key=lambda c: (_rank(c), c.id))
+        top = _rank(found[0])
         for claim in found:
             agrees = recorded is not None and consistent(
                 claimed=claim.value,
@@ -153,6 +167,8 @@ def reconcile(*, session: Session, actor: Actor, year: int | None = None) -> Rec
             )
             difference = None if recorded is None else normalize(claim.value - recorded)
             status = AGREES if agrees else (RESOLVED if claim.resolution else DIFFERS)
+            if status == DIFFERS and _rank(claim) > top:
+                status = OUTRANKED
             claim_rows.append(
                 ClaimRow(
                     id=claim.id,
@@ -162,6 +178,7 @@ def reconcile(*, session: Session, actor: Actor, year: int | None = None) -> Rec
                     figure_text=claim.source.figure_text,
                     document_id=claim.source.document_id,
                     document=_document(claim.source),
+                    standing=_standing(claim.source),
                     difference=difference,
                     difference_display="—"
                     if difference is None

@@ -219,5 +219,11 @@ def entry_form(
     form = datasets.entry_form(
         session=session, actor=actor, data_set_id=data_set_id, org_unit_id=org_unit_id, period_id=period_id
     )
-    form.references = reference.references(session=session, actor=actor, unit=form.unit, period=form.period)
+    found = reference.references(session=session, actor=actor, unit=form.unit, period=form.period)
+    form.references = {code: shown for code, (_, shown) in found.items()}
+    form.agreements = {
+        code: reference.agreement(number, form.values[code])
+        for code, (number, _) in found.items()
+        if form.values.get(code, "").strip()
+    }
     return form

@@ -29,7 +29,7 @@ from shanhai.db import same_version, serialize
 from shanhai.documents.extraction import extract_figures
 from shanhai.documents.extraction.figure import Figure
 from shanhai.documents.extraction.readers import read_document
-from shanhai.documents.models import Candidate, CandidateStatus, Document
+from shanhai.documents.models import STANDINGS, Candidate, CandidateStatus, Document
 from shanhai.documents.service import document_source
 from shanhai.documents.spans import sentence_span
 from shanhai.errors import Conflict, Invalid, NotFound
@@ -218,9 +218,12 @@ def upload(
     title: str = "",
     publisher: str = "",
     published_on: date | None = None,
+    standing: str = "other",
 ) -> tuple[Document, bool]:
     """(the document, whether it is new). Nothing is stored when the file cannot be read."""
     actor.require("documents:create")
+    if standing not in STANDINGS:
+        raise Invalid(f"报告类别应为：{'、'.join(STANDINGS.values())}", field="standing")
     name = blobs.clean_file_name(file_name)
     if published_on is not None and not 1990 <= published_on.year <= 2100:
         raise Invalid("发布日期应在 1990–2100 年之间", field="published_on")
@@ -251,6 +254,7 @@ def upload(
         title=title,
         publisher=publisher,
         published_on=published_on,
+        standing=standing,
         file_name=name,
         sha256=sha256,
         char_count=len(text),

@@ -16,7 +16,7 @@ from shanhai.auth.models import DATA_SCOPE_LABELS, LoginLog, Role, User, user_ro
 from shanhai.auth.scope import Actor, visible
 from shanhai.auth.service import is_locked
 from shanhai.datasets.models import STATUS_LABELS, DataSet, Submission
-from shanhai.documents.models import Document, Source
+from shanhai.documents.models import STANDINGS, Document, Source
 from shanhai.documents.service import citation_label
 from shanhai.indicators.models import AGGREGATION_LABELS, DataElement, DataValue, Indicator, Period
 from shanhai.indicators.service import approved_only
@@ -629,6 +629,9 @@ DOCUMENTS = ListSpec(
             "title", "标题", lambda d: d.title, Document.title, width=40, link=lambda d: f"/documents/{d.id}"
         ),
         Column("publisher", "发布单位", lambda d: d.publisher, Document.publisher, width=16),
+        Column(
+            "standing", "类别", lambda d: STANDINGS.get(d.standing, d.standing), Document.standing, width=12
+        ),
         Column("published_on", "发布日期", lambda d: d.published_on, Document.published_on, Kind.DATE, 12),
         Column("file_name", "文件", lambda d: d.file_name or "（仅有描述）", Document.file_name, width=24),
         Column("char_count", "字数", lambda d: d.char_count, Document.char_count, Kind.INT, 8),

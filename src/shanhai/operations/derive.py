@@ -64,6 +64,9 @@ class Derivation:
     # or, with a period column, every row for a period coarser than a month sums up the rows inside it
     summary: str | None = None
     coarse_summaries: bool = False
+    summary_by: str | None = (
+        None  # a column whose rows only sum up rows of the same value (an activity's kind)
+    )
 
     @property
     def explained(self) -> str:
@@ -284,6 +287,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         where=(("kind", ("招聘会",)),),
         qualifier="qualifier",
         summary="summary",
+        summary_by="kind",
         link="/records/activities",
         says="类型为招聘会的活动按场次计入举办日期所在年度",
     ),
@@ -299,6 +303,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         date="held_on",
         qualifier="qualifier",
         summary="summary",
+        summary_by="kind",
         link="/records/activities",
         says="任何类型的活动按促成就业人次计入举办日期所在年度",
     ),
@@ -315,6 +320,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         where=(("kind", ("技能培训",)),),
         qualifier="qualifier",
         summary="summary",
+        summary_by="kind",
         link="/records/activities",
         says="类型为技能培训的活动按期数（场次）计入举办日期所在年度",
     ),
@@ -332,6 +338,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         needs=("schools",),
         qualifier="qualifier",
         summary="summary",
+        summary_by="kind",
         link="/records/activities",
         says="类型为教育交流、且有学校参加（参与学校数大于 0）的活动按场次计入举办日期所在年度；"
         "党政代表团互访等其他交往交流不计入",
@@ -348,6 +355,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         date="held_on",
         qualifier="qualifier",
         summary="summary",
+        summary_by="kind",
         link="/records/activities",
         says="任何类型的活动按诊疗人次计入举办日期所在年度",
     ),
@@ -523,7 +531,9 @@ def refresh(
 
 def _columns(d: Derivation) -> list[str]:
     columns = ["id", "org_unit_id", "programme_id", *(c for c, _ in d.where), *d.needs]
-    columns += [c for c in (d.measure, d.date, d.end, d.year, d.period, d.qualifier, d.summary) if c]
+    columns += [
+        c for c in (d.measure, d.date, d.end, d.year, d.period, d.qualifier, d.summary, d.summary_by) if c
+    ]
     return list(dict.fromkeys(columns))
 
 
@@ -550,10 +560,10 @@ def counted_parts(d: Derivation, rows: list[dict[str, Any]]) -> dict[int, Decima
 
     if not d.summarises:
         return {row["id"]: part(row) for row in rows}
-    groups: dict[tuple[int, int | None], list[Part]] = defaultdict(list)
+    groups: dict[tuple[int, int | None, Any], list[Part]] = defaultdict(list)
     for row in rows:
         start, end = d.span(row)
-        groups[(row["org_unit_id"], row["programme_id"])].append(
+        groups[(row["org_unit_id"], row["programme_id"], row.get(d.summary_by or ""))].append(
             Part(row["id"], start, end, part(row), d.is_summary(row))
         )
     out: dict[int, Decimal] = {}

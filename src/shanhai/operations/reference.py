@@ -4,14 +4,18 @@ submits the report; the records only remind what they hold)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor, visible
+from shanhai.indicators.claims import consistent
 from shanhai.lib import periods
-from shanhai.lib.cnnum import format_quantity, normalize
+from shanhai.lib.cnnum import format_quantity, normalize, parse_plain
+from shanhai.lib.summaries import Part, counted, year_to
 from shanhai.lifecycle.models import StageChange
 from shanhai.operations.models import Activity, Disbursement, Person, WorkGroup
 from shanhai.orgunits.models import OrgUnit
@@ -27,9 +31,12 @@ def _group(session: Session, unit: OrgUnit, on: periods.Period) -> WorkGroup | N
     )
 
 
-def references(*, session: Session, actor: Actor, unit: OrgUnit, period: periods.Period) -> dict[str, str]:
-    """Element code → the records' figure for the month ("3人（台账）"), for the work group `unit`; empty for
-    other units or periods that are not months. Only records within the actor's scope count."""
+def references(
+    *, session: Session, actor: Actor, unit: OrgUnit, period: periods.Period
+) -> dict[str, tuple[Decimal, str]]:
+    """Element code → the records' figure for the month and how it reads ("3人"), for the work group `unit`;
+    empty for other units or periods that are not months. Only records within the actor's scope count; a
+    全年合计 row counts only what it adds to the other rows of its year (lib.summaries)."""
     if period.type is not periods.PeriodType.MONTHLY:
         return {}
     group = _group(session, unit, period)
@@ -50,23 +57,42 @@ def references(*, session: Session, actor: Actor, unit: OrgUnit, period: periods
             Person.status != "轮换",
         )
     )
-    paid = session.scalar(
-        select(func.sum(Disbursement.amount)).where(
-            *scoped(Disbursement, Disbursement.org_unit_id == place),
-            Disbursement.paid_on >= start,
-            Disbursement.paid_on <= end,
+    year_start = start.replace(month=1, day=1)
+    payments = list(
+        session.scalars(
+            select(Disbursement).where(
+                *scoped(Disbursement, Disbursement.org_unit_id == place),
+                Disbursement.paid_on >= year_start,
+                Disbursement.paid_on <= end,
+            )
         )
     )
-    sessions, reached = session.execute(
-        select(
-            func.sum(Activity.sessions),
-            func.sum(func.coalesce(Activity.participants, 0) + func.coalesce(Activity.patients, 0)),
-        ).where(
-            *scoped(Activity, Activity.org_unit_id == place),
-            Activity.held_on >= start,
-            Activity.held_on <= end,
+    paid = _in_month([(p.paid_on, p.amount, p.summary) for p in payments], start)
+    activities = list(
+        session.scalars(
+            select(Activity).where(
+                *scoped(Activity, Activity.org_unit_id == place),
+                Activity.held_on >= year_start,
+                Activity.held_on <= end,
+            )
         )
-    ).one()
+    )
+
+    def by_kind(measure: Callable[[Activity], int | None]) -> Decimal:
+        """A 全年合计 activity sums up the activities of its own kind only."""
+        return sum(
+            (
+                _in_month(
+                    [(a.held_on, Decimal(measure(a) or 0), a.summary) for a in activities if a.kind == k],
+                    start,
+                )
+                for k in {a.kind for a in activities}
+            ),
+            Decimal(0),
+        )
+
+    sessions = by_kind(lambda a: a.sessions)
+    reached = by_kind(lambda a: (a.participants or 0) + (a.patients or 0))
     projects = select(Project.id).where(*scoped(Project, Project.org_unit_id == place), Project.kind == "aid")
     moved = session.scalar(
         select(func.count(func.distinct(StageChange.record_id))).where(
@@ -89,8 +115,9 @@ def references(*, session: Session, actor: Actor, unit: OrgUnit, period: periods
         )
     )
 
-    def show(value: Decimal | int | None, unit_name: str) -> str:
-        return format_quantity(normalize(Decimal(value or 0)), unit_name)
+    def show(value: Decimal | int | None, unit_name: str) -> tuple[Decimal, str]:
+        number = normalize(Decimal(value or 0))
+        return number, format_quantity(number, unit_name)
 
     return {
         "WG_IN_POST": show(in_post, "人"),
@@ -100,3 +127,25 @@ def references(*, session: Session, actor: Actor, unit: OrgUnit, period: periods
         "WG_ACTIVITIES": show(sessions, "场次"),
         "WG_BENEFICIARIES": show(reached, "人次"),
     }
+
+
+def _in_month(rows: list[tuple[date, Decimal, bool]], month_start: date) -> Decimal:
+    """What a month's rows count beside the rows of its year so far (a 全年合计 row: its residual)."""
+    parts = [
+        Part(i, *(year_to(day) if summary else (day, day)), amount, summary)
+        for i, (day, amount, summary) in enumerate(rows)
+    ]
+    found = counted(parts)
+    return sum((found[i] for i, (day, _a, _s) in enumerate(rows) if day >= month_start), Decimal(0))
+
+
+def agreement(recorded: Decimal, typed: str) -> str:
+    """How a typed figure stands beside the records' by the one comparison of 对账 (indicators.claims):
+    与台账一致, or the difference."""
+    try:
+        entered = parse_plain(typed)
+    except ValueError:
+        return ""
+    if consistent(claimed=entered, qualifier="exact", figure_text=typed.strip(), recorded=recorded):
+        return "与台账一致"
+    return f"与台账相差 {format_quantity(normalize(entered - recorded), '')}".rstrip()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
+from shanhai.documents.models import STANDINGS
 from shanhai.errors import Invalid, NotFound, ShanhaiError
 from shanhai.flows import reconcile, review
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep, SettingsDep
@@ -34,7 +35,9 @@ PER_PAGE = 50  # review cards per page (the text shows every figure; a long repo
 
 @router.get("/documents", summary="报告文档")
 def documents_page(request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    return render_list(request, session, actor, DOCUMENTS, template="documents/list.html")
+    return render_list(
+        request, session, actor, DOCUMENTS, template="documents/list.html", standings=STANDINGS
+    )
 
 
 def _choices(session: Session, actor: Actor) -> dict[str, Any]:
@@ -100,6 +103,7 @@ def upload(
     title: Annotated[str, Form(max_length=200)] = "",
     publisher: Annotated[str, Form(max_length=128)] = "",
     published_on: Annotated[str, Form(max_length=20)] = "",
+    standing: Annotated[str, Form(max_length=16)] = "other",
 ) -> Response:
     actor.require("documents:create")
     try:
@@ -118,12 +122,20 @@ def upload(
             title=title,
             publisher=publisher,
             published_on=day,
+            standing=standing,
         )
     except ShanhaiError as exc:
         recoverable(exc, session)
-        typed = {"title": title, "publisher": publisher, "published_on": published_on}
+        typed = {"title": title, "publisher": publisher, "published_on": published_on, "standing": standing}
         return render_list(
-            request, session, actor, DOCUMENTS, template="documents/list.html", upload_error=exc, typed=typed
+            request,
+            session,
+            actor,
+            DOCUMENTS,
+            template="documents/list.html",
+            upload_error=exc,
+            typed=typed,
+            standings=STANDINGS,
         )
     return RedirectResponse(f"/documents/{document.id}", status_code=303)
 
