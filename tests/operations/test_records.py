@@ -467,7 +467,7 @@ def test_the_work_group_reports_its_month_with_the_records_beside_it(
     entry = member.get(url, params=params)
     assert entry.status_code == 200, entry.text
     refs = entry.json()["references"]
-    # 34 场次 in December, but the 援疆医疗队's 全年合计 row (1 场次) already covers the 12-24 义诊 of its kind
+    # 34 场次 in December; the 援疆医疗队 全年合计 row (1 场次) already covers the 12-24 义诊 of its kind
     assert refs["WG_FUNDS_PAID"] == "1.18亿元" and refs["WG_ACTIVITIES"] == "33场次"
     values = {
         "WG_IN_POST": "12",
