@@ -479,7 +479,7 @@ def test_the_work_group_reports_its_month_with_the_records_beside_it(
     saved = member.put(url, params=params, json={"values": values, "submit": True})
     assert saved.status_code == 200 and saved.json()["status"] == "submitted", saved.text
     page = member.get(f"/datasets/{data_set.id}/entry", params=params)
-    assert "台账参考：1.18亿元（<span class=\"agreement ok\">与台账一致</span>）" in page.text
+    assert '台账参考：1.18亿元（<span class="agreement ok">与台账一致</span>）' in page.text
     assert entry.json()["agreements"] == {} and member.get(url, params=params).json()["agreements"] == {
         "WG_IN_POST": reference_of(refs["WG_IN_POST"], "12"),
         "WG_PROJECTS_ADVANCED": reference_of(refs["WG_PROJECTS_ADVANCED"], "3"),

@@ -228,3 +228,33 @@ def test_a_value_finer_than_its_elements_grain_is_refused(session: Session) -> N
             qualifier=Qualifier.EXACT,
             source=manual_source(session=session, username="t"),
         )
+
+
+def test_a_payment_counts_against_its_plans_year(session: Session) -> None:
+    """A 2024 plan paid in February 2025 (跨年到位): the money counts in 2024's funds (its December), not in
+    2025's, and the plan's page marks the payment 跨年到位 — the card, the analytics and the plan agree."""
+    from shanhai.operations import funds
+    from shanhai.operations.models import FundPlan
+
+    admin = actor_of(session, "city_admin")
+    kuitun = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()
+    yj = session.scalars(select(Programme.id).where(Programme.code == "YJ")).one()
+    before_2025 = _figure(session, "FUNDS", "XZ", "2025")
+    plan = reg.create(
+        session=session,
+        actor=admin,
+        rtype=reg.TYPES["plans"],
+        raw={"org_unit_id": str(kuitun), "programme_id": str(yj), "year": "2024", "amount": "100万"},
+    )
+    reg.create(
+        session=session,
+        actor=admin,
+        rtype=reg.TYPES["disbursements"],
+        raw={"plan_id": str(plan.id), "paid_on": "2025-02-10", "amount": "100万"},
+    )
+    assert _figure(session, "FUNDS", "P-XJ-KT", "2024") == 1_000_000
+    assert _figure(session, "FUNDS", "P-XJ-KT", "202412") == 1_000_000
+    assert _figure(session, "FUNDS", "XZ", "2025") == before_2025
+    status = funds.status_of(session, session.get_one(FundPlan, plan.id))
+    assert status.paid == 1_000_000 and status.cross_year == 1_000_000
+    assert [d.cross_year for d in status.disbursements] == [True]

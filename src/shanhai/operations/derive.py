@@ -64,9 +64,17 @@ class Derivation:
     # or, with a period column, every row for a period coarser than a month sums up the rows inside it
     summary: str | None = None
     coarse_summaries: bool = False
-    summary_by: str | None = (
-        None  # a column whose rows only sum up rows of the same value (an activity's kind)
-    )
+    summary_by: str | None = None  # a column: rows sum up rows of the same value only (an activity's kind)
+    # with `date`: an integer year column the date is held within (a payment counts against its plan's year:
+    # one made after it counts in the year's last month, one made before in its first)
+    within: str | None = None
+
+    def day_of(self, row: dict[str, Any]) -> Day | None:
+        day: Day | None = row.get(self.date) if self.date else None
+        if day is None or self.within is None or row.get(self.within) is None:
+            return day
+        year = int(row[self.within])
+        return min(max(day, Day(year, 1, 1)), Day(year, 12, 31))
 
     @property
     def explained(self) -> str:
@@ -98,7 +106,8 @@ class Derivation:
         if self.period:
             period = periods.parse(row[self.period])
             return period.start, period.end
-        day: Day = row[self.date] if self.date else Day(int(row[self.year or ""]), 12, 31)
+        day = self.day_of(row) if self.date else Day(int(row[self.year or ""]), 12, 31)
+        assert day is not None
         return year_to(day) if self.is_summary(row) else (day, day)
 
     def column(self, name: str) -> Any:
@@ -122,7 +131,7 @@ class Derivation:
             return [row[self.period]] if row.get(self.period) else []
         if self.year:
             return [str(row[self.year])] if row.get(self.year) else []
-        day: date | None = row.get(self.date) if self.date else None
+        day = self.day_of(row)
         if day is None:
             return []
         if self.end:
@@ -156,6 +165,14 @@ class Derivation:
             conditions.append(self.column(self.year) == period.year)
         elif self.end and self.date:
             conditions += [self.column(self.date) <= period.end, self.column(self.end) >= period.start]
+        elif self.date and self.within:
+            day, year = self.column(self.date), self.column(self.within)
+            inside = [day >= period.start, day <= period.end]
+            if period.start.month == 1:
+                inside = [day <= period.end]  # before the year: its first month
+            if period.end.month == 12:
+                inside = [day >= period.start] if period.start.month != 1 else []  # after it: its last month
+            conditions += [year == period.start.year, *inside]
         elif self.date:
             conditions += [self.column(self.date) >= period.start, self.column(self.date) <= period.end]
         return conditions
@@ -173,9 +190,11 @@ DERIVATIONS: tuple[Derivation, ...] = (
         measure="amount",
         date="paid_on",
         monthly=True,
+        within="plan_year",
         summary="summary",
         link="/records/disbursements",
-        says="每笔资金拨付按拨付金额计入拨付当月、拨付所属地区与重点工作的到位资金",
+        says="每笔资金拨付按拨付金额计入所属计划年度的拨付当月、拨付所属地区与重点工作的到位资金"
+        "（计划年度之后拨付的计入该年12月，即跨年到位）",
     ),
     Derivation(
         "funds_planned",
@@ -532,7 +551,9 @@ def refresh(
 def _columns(d: Derivation) -> list[str]:
     columns = ["id", "org_unit_id", "programme_id", *(c for c, _ in d.where), *d.needs]
     columns += [
-        c for c in (d.measure, d.date, d.end, d.year, d.period, d.qualifier, d.summary, d.summary_by) if c
+        c
+        for c in (d.measure, d.date, d.end, d.year, d.period, d.qualifier, d.summary, d.summary_by, d.within)
+        if c
     ]
     return list(dict.fromkeys(columns))
 

@@ -168,6 +168,7 @@ class Disbursement(RecordMixin, Base):
     __table_args__ = (CheckConstraint("amount > 0", name="amount"),)
 
     plan_id: Mapped[int] = mapped_column(ForeignKey("fund_plans.id", ondelete="RESTRICT"), index=True)
+    plan_year: Mapped[int] = mapped_column(Integer)  # the plan's year, which the payment counts against
     tranche_id: Mapped[int | None] = mapped_column(
         ForeignKey("fund_tranches.id", ondelete="SET NULL"), index=True
     )

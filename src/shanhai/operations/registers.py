@@ -220,6 +220,8 @@ def _plan_unit(session: Session, obj: Any) -> FundPlan:
     plan = session.get_one(FundPlan, obj.plan_id)
     serialize(session, f"plan:{plan.id}")
     obj.org_unit_id, obj.programme_id = plan.org_unit_id, plan.programme_id
+    if isinstance(obj, Disbursement):
+        obj.plan_year = plan.year  # a payment counts against its plan's year (operations.derive)
     if plan.closed:
         raise Invalid(f"{plan_title(plan)}已关闭，不能再登记", field="plan_id")
     return plan

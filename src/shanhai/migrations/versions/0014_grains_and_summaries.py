@@ -8,6 +8,8 @@ The ledger of this migration:
   coarser grain on the element's page, the registers declare theirs in code);
 - a disbursement or an activity whose note says it is a year's total (全年合计, 按年末计) becomes a summary:
   it counts only what the other rows of its year up to its date do not;
+- a payment counts against its plan's year (disbursements.plan_year): one made after that year counts in
+  its December (跨年到位), one made before it in its January;
 - a consumption sale for a whole year or several years is a summary of the sales inside its period;
 - then the derived values are recounted and every value that covers others (a year beside its months, a
   city beside its districts, a total beside its breakdown, no programme beside per-programme values) counts
@@ -42,6 +44,15 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("summary", sa.Boolean(), server_default=sa.false(), nullable=False))
     bind = op.get_bind()
+    with op.batch_alter_table("disbursements", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("plan_year", sa.Integer(), nullable=True))
+    bind.execute(
+        sa.text(
+            "UPDATE disbursements SET plan_year = (SELECT year FROM fund_plans WHERE fund_plans.id = plan_id)"
+        )
+    )
+    with op.batch_alter_table("disbursements", schema=None) as batch_op:
+        batch_op.alter_column("plan_year", existing_type=sa.Integer(), nullable=False)
     bind.execute(sa.text("UPDATE data_elements SET nature = 'stock' WHERE aggregation = 'last'"))
     bind.execute(
         sa.text("UPDATE data_elements SET nature = 'ratio' WHERE aggregation IN ('average', 'none')")
@@ -69,6 +80,8 @@ def _settle(bind: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("disbursements", schema=None) as batch_op:
+        batch_op.drop_column("plan_year")
     for table in ("activities", "disbursements"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("summary")
