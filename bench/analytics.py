@@ -71,7 +71,9 @@ def generate(con: duckdb.DuckDBPyConnection, rows: int) -> None:
                last_day(make_date(2021 + m // 12, m % 12 + 1, 1)) AS end_date,
                2021 + m // 12 AS year, (m % 12) // 3 + 1 AS quarter, m % 12 + 1 AS month,
                CAST(((i * 7919) % 100000) / 100.0 AS DECIMAL(24, 4)) AS value,
-               'exact' AS qualifier, NULL::INTEGER AS created_by_id, TRUE AS approved
+               CASE WHEN i % 997 = 0 THEN 'over' ELSE 'exact' END AS qualifier,
+               CASE WHEN i % 997 = 0 THEN 2 ELSE 1 END AS qualifier_bit,
+               NULL::INTEGER AS created_by_id, TRUE AS approved
         FROM g""")
 
 
@@ -114,16 +116,19 @@ def shanhai_requests() -> dict[str, Request]:
     }
 
 
+# each computes the qualifier of its groups as Shanhai does (the OR of the parts' bits), so that the ratio
+# compares like with like
 RAW = {
-    "Q1": "SELECT ou_l2, SUM(value) FROM analytics_values WHERE data_element_id = 1 AND year = 2025 "
-    "AND kind = 'actual' GROUP BY ou_l2",
-    "Q2": "SELECT data_element_id, month, SUM(value) FROM analytics_values WHERE ou_l2 = 2 AND year = 2025 "
-    "AND data_element_id BETWEEN 1 AND 10 AND kind = 'actual' GROUP BY data_element_id, month",
+    "Q1": "SELECT ou_l2, SUM(value), BIT_OR(qualifier_bit) FROM analytics_values WHERE data_element_id = 1 "
+    "AND year = 2025 AND kind = 'actual' GROUP BY ou_l2",
+    "Q2": "SELECT data_element_id, month, SUM(value), BIT_OR(qualifier_bit) FROM analytics_values "
+    "WHERE ou_l2 = 2 AND year = 2025 AND data_element_id BETWEEN 1 AND 10 AND kind = 'actual' "
+    "GROUP BY data_element_id, month",
     "Q3": "SELECT ou_l2, (SUM(value) FILTER (WHERE year = 2025) - SUM(value) FILTER (WHERE year = 2024)) "
-    "* 100 / NULLIF(SUM(value) FILTER (WHERE year = 2024), 0) FROM analytics_values "
+    "* 100 / NULLIF(SUM(value) FILTER (WHERE year = 2024), 0), BIT_OR(qualifier_bit) FROM analytics_values "
     "WHERE data_element_id = 1 AND year IN (2024, 2025) AND kind = 'actual' GROUP BY ou_l2",
-    "Q4": "SELECT ou_l2, data_element_id, year, SUM(value) FROM analytics_values WHERE kind = 'actual' "
-    "GROUP BY ou_l2, data_element_id, year",
+    "Q4": "SELECT ou_l2, data_element_id, year, SUM(value), BIT_OR(qualifier_bit) FROM analytics_values "
+    "WHERE kind = 'actual' GROUP BY ou_l2, data_element_id, year",
 }
 
 

@@ -27,11 +27,13 @@ ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DB = f"shanhai_bench_rebuild_{os.getpid()}"  # one per run: runs side by side do not meet
 BASELINE = """INSERT INTO analytics_values (data_value_id, data_element_id, programme_id, kind,
     category_option, org_unit_id, ou_l1, ou_l2, period_id, start_date, end_date, year, quarter, month, value,
-    qualifier, created_by_id, approved)
+    qualifier, qualifier_bit, created_by_id, approved)
     SELECT v.id, v.data_element_id, v.programme_id, v.kind, v.category_option, v.org_unit_id, 1,
     CASE WHEN v.org_unit_id = 1 THEN NULL ELSE v.org_unit_id END, p.id, p.start_date, p.end_date,
     extract(year from p.start_date), extract(quarter from p.start_date), extract(month from p.start_date),
-    v.value, v.qualifier, v.created_by_id, true
+    v.value, v.qualifier,
+    CASE v.qualifier WHEN 'exact' THEN 1 WHEN 'over' THEN 2 WHEN 'under' THEN 4 ELSE 8 END,
+    v.created_by_id, true
     FROM data_values v JOIN periods p ON p.id = v.period_id"""
 
 

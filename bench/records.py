@@ -105,6 +105,7 @@ def fill(session: Session, n: int) -> None:
             [
                 {
                     "plan_id": p.id,
+                    "plan_year": p.year,
                     "org_unit_id": p.org_unit_id,
                     "programme_id": p.programme_id,
                     "paid_on": date(p.year, rng.randint(1, 12), rng.randint(1, 28)),

@@ -137,12 +137,12 @@ def element_values(
     ):
         key = f"{kind}:{option}" if option else kind
         for row in store.execute(stmt):
-            value, least, greatest, distinct = row[2 + width : 6 + width]
+            value, bits = row[2 + width : 4 + width]
             if value is not None:
                 period_id = keys[tuple(map(int, row[2 : 2 + width]))]
                 cell = (row[0], key, row[1], period_id)
                 out[cell] = normalize(_decimal(value))
-                qualifier = qualifier_of(least, greatest, distinct)
+                qualifier = qualifier_of(bits)
                 if qualifier != "exact":
                     qualifiers[cell] = qualifier
     for element_id, kind, _agg, option in (row for row in split if row[2] == Aggregation.LAST.value):

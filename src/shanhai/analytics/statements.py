@@ -8,12 +8,27 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, null, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from shanhai.analytics.store import Store
 from shanhai.auth.scope import Actor
-from shanhai.indicators.facts_table import MAX_LEVELS, AnalyticsValue
+from shanhai.indicators.facts_table import MAX_LEVELS, QUALIFIER_BITS, AnalyticsValue
 from shanhai.indicators.models import Aggregation
 from shanhai.lib import periods
 from shanhai.orgunits.models import OrgUnit
@@ -49,31 +64,51 @@ def in_scope(scope: ScopeKey) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
+class bit_or(FunctionElement[int]):
+    """OR of the parts' qualifier bits: PostgreSQL's and DuckDB's bit_or; SQLite has none, and as every part
+    is one bit, the sum of the distinct bits is the same number."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "bit_or"
+
+
+@compiles(bit_or)
+def _bit_or(element: bit_or, compiler: Any, **kw: Any) -> str:
+    return f"bit_or({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(bit_or, "sqlite")
+def _bit_or_sqlite(element: bit_or, compiler: Any, **kw: Any) -> str:
+    return f"sum(DISTINCT {compiler.process(element.clauses, **kw)})"
+
+
 def _aggregate(aggregation: str) -> list[Any]:
-    """The value of a group, then what its qualifier is made from: the least and greatest qualifier and how
-    many distinct ones (a sum or a single value keeps them; an average or a count is exact by nature)."""
+    """The value of a group, then the OR of its parts' qualifier bits (see qualifier_of); an average or a
+    count is exact by nature."""
     av = AnalyticsValue
     if aggregation == Aggregation.AVERAGE.value:
-        return [func.avg(av.value), null(), null(), null()]
+        return [func.avg(av.value), null()]
     if aggregation == Aggregation.COUNT.value:
-        return [func.count(), null(), null(), null()]
-    qualifiers = [func.min(av.qualifier), func.max(av.qualifier), func.count(func.distinct(av.qualifier))]
+        return [func.count(), null()]
     if aggregation == Aggregation.NONE.value:
-        return [func.min(av.value), *qualifiers]  # with HAVING count(*) = 1: a ratio is never added up
-    return [func.sum(av.value), *qualifiers]
+        return [func.min(av.value), bit_or(av.qualifier_bit)]  # with HAVING count(*) = 1: never added up
+    return [func.sum(av.value), bit_or(av.qualifier_bit)]
 
 
-def qualifier_of(least: str | None, greatest: str | None, distinct: int | None) -> str:
-    """The qualifier of a roll-up from its parts' least and greatest qualifier and their number of distinct
-    ones: exact parts stay exact; parts all 'over' (超, 余) or all 'under' (近) keep it, also mixed with exact
-    ones; a mix of over and under, or any approximate part, makes it approximate (约)."""
-    if least is None or greatest is None or least == greatest:
-        return least or "exact"
-    if least == "approx":
-        return "approx"  # approx sorts first
-    if least == "exact" and (distinct or 0) == 2:
-        return greatest  # exact with over, or exact with under
-    return "approx"  # over with under (with or without exact)
+def qualifier_of(bits: int | None) -> str:
+    """The qualifier of a roll-up from the OR of its parts' bits: exact parts stay exact; parts all 'over'
+    (超, 余) or all 'under' (近) keep it, also mixed with exact ones; a mix of over and under, or any
+    approximate part, makes it approximate (约)."""
+    bits = int(bits or 0)
+    if not bits or bits == QUALIFIER_BITS["exact"]:
+        return "exact"
+    if bits & QUALIFIER_BITS["approx"]:
+        return "approx"
+    over, under = bool(bits & QUALIFIER_BITS["over"]), bool(bits & QUALIFIER_BITS["under"])
+    if over and under:
+        return "approx"
+    return "over" if over else "under"
 
 
 def _bucket_filter(cols: list[Any], keys: Iterable[tuple[int, ...]]) -> Any:
@@ -101,7 +136,7 @@ def element_statements(
     """GROUP BY statements for the requested (element id, kind, aggregation, option), units and periods: one
     per kind × aggregation × option × unit level × period type, each returned with its kind and option, its
     bucket → period id map and the bucket's width. Each row: element id, unit id, bucket columns, value, then
-    the least and greatest qualifier and their number (see qualifier_of). `programme_id` keeps one
+    the OR of its parts' qualifier bits (see qualifier_of). `programme_id` keeps one
     programme's values (重点工作) only.
     The same request gives the same statement objects (cached), so a store can compile each once."""
     return _statements(

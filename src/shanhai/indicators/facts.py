@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.db import utcnow
 from shanhai.documents.models import Source
-from shanhai.indicators.facts_table import MAX_LEVELS, AnalyticsChange, AnalyticsValue
+from shanhai.indicators.facts_table import MAX_LEVELS, QUALIFIER_BITS, AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import DataElement, DataValue
 from shanhai.lib import periods
 from shanhai.lib.summaries import residual
@@ -31,6 +31,7 @@ assert [
     *PERIOD_COLUMNS,
     "value",
     "qualifier",
+    "qualifier_bit",
     "created_by_id",
     "approved",
 ] == COLUMNS
@@ -81,6 +82,7 @@ def fact(
         *period,
         value,
         qualifier,
+        QUALIFIER_BITS.get(qualifier, QUALIFIER_BITS["approx"]),
         created_by_id,
         approved,
     )
@@ -214,7 +216,7 @@ def _settle_each(session: Session, items: list[tuple[tuple[Any, ...], int]]) -> 
         result = session.execute(
             update(AV)
             .where(AV.data_value_id == value_id, or_(AV.value != counted, AV.qualifier != qualifier))
-            .values(value=counted, qualifier=qualifier)
+            .values(value=counted, qualifier=qualifier, qualifier_bit=QUALIFIER_BITS[qualifier])
             .execution_options(synchronize_session="fetch")
         )
         if getattr(result, "rowcount", 0):

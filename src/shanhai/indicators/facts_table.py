@@ -14,6 +14,7 @@ from shanhai.db import Base, UTCDateTime, utcnow
 from shanhai.orgunits.models import MAX_DEPTH
 
 MAX_LEVELS = MAX_DEPTH  # one ancestor column per level of the org tree
+QUALIFIER_BITS = {"exact": 1, "over": 2, "under": 4, "approx": 8}
 # A row's bucket columns are filled only as far as its period type reaches: a monthly value has year, quarter
 # and month; a quarterly one year and quarter; a yearly one the year; a span of years (2021—2025) none. So a
 # filter on the bucket columns of a period type also keeps out the coarser values, with no extra predicate.
@@ -45,6 +46,8 @@ class AnalyticsValue(Base):
     value: Mapped[Decimal] = mapped_column(Numeric(24, 4))
     # exact / over / under / approx, as reported: a roll-up of one value keeps it (1万余人次)
     qualifier: Mapped[str] = mapped_column(String(8), default="exact", server_default="exact")
+    # the same as one bit (QUALIFIER_BITS): a roll-up's qualifier is the OR of its parts' bits (cheap)
+    qualifier_bit: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_by_id: Mapped[int | None] = mapped_column(Integer)
     # values entered through a data set count once their report is approved
     approved: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -56,6 +56,27 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with _migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        if config.attributes.get("recount") and revision == "head":
+            _recount(connection)
+
+
+def _recount(connection: Connection) -> None:
+    """After a migration that changed how records and values count (0014): the derived values recounted and
+    every value that covers others settled, by the application's own functions on the newest schema, in the
+    migration's transaction."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from shanhai.auth.scope import SYSTEM
+    from shanhai.indicators.facts import settle_all
+    from shanhai.indicators.models import DataValue
+    from shanhai.operations import derive
+
+    session = Session(bind=connection)
+    if session.scalar(select(func.count()).select_from(DataValue)):
+        derive.recount(session=session, actor=SYSTEM)
+        settle_all(session=session)
+    session.flush()
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -14,7 +14,7 @@ The ledger of this migration:
 - then the derived values are recounted and every value that covers others (a year beside its months, a
   city beside its districts, a total beside its breakdown, no programme beside per-programme values) counts
   only its residual in the analytics table. Both use the application's own functions (operations.derive,
-  indicators.facts) as they stand at this revision.
+  indicators.facts), run by shanhai.migrations.upgrade after the last migration, on the newest schema.
 
 Revision ID: 0014
 Revises: 0013
@@ -62,21 +62,8 @@ def upgrade() -> None:
             sa.text(f"UPDATE {table} SET summary = :t WHERE note LIKE :a OR note LIKE :b"),
             {"t": True, "a": SUMMARY_NOTES[0], "b": SUMMARY_NOTES[1]},
         )
-    _settle(bind)
-
-
-def _settle(bind: sa.Connection) -> None:
-    from sqlalchemy.orm import Session
-
-    from shanhai.auth.scope import SYSTEM
-    from shanhai.indicators.facts import settle_all
-    from shanhai.operations import derive
-
-    session = Session(bind=bind)
-    if session.scalar(sa.text("SELECT count(*) FROM data_values")):
-        derive.recount(session=session, actor=SYSTEM)
-        settle_all(session=session)
-    session.flush()
+    # recounted with the application's own functions once the schema is the newest (shanhai.migrations)
+    op.get_context().config.attributes["recount"] = True
 
 
 def downgrade() -> None:
