@@ -213,6 +213,15 @@ def _request_session() -> Iterator[Session]:
             savepoint.commit()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_dashboards() -> None:
+    """Each test sees dashboards built from its own data: a test's rolled-back writes free audit ids that
+    the next test's writes take again, which the dashboard cache would take for no change."""
+    from shanhai.flows.dashboard import clear_cache
+
+    clear_cache()
+
+
 @pytest.fixture
 def app(demo_app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[FastAPI]:
     """The shared app, with every request using the test's rolled-back session. The app commits each

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from shanhai import __version__
 from shanhai.analytics.replica import attach, use_replica
@@ -28,12 +29,12 @@ from shanhai.auth.refusals import RefusalCounter
 from shanhai.auth.scope import log_event
 from shanhai.auth.service import Unauthenticated
 from shanhai.config import Settings, get_settings
-from shanhai.db import is_outage, make_engine, session_factory, transaction, translate
+from shanhai.db import is_full, is_outage, make_engine, session_factory, transaction, translate
 from shanhai.documents.extraction.readers import MAX_BYTES
 from shanhai.errors import Forbidden, OutOfScope, ShanhaiError, Unavailable
 from shanhai.health import Outage, check_at_start
 from shanhai.http.deps import ActorDep, client_ip
-from shanhai.middleware import BodyLimit, RequestLog
+from shanhai.middleware import BodyLimit, CatchAll, RequestLog, Shed
 from shanhai.operations.attachments import MAX_ATTACHMENT
 from shanhai.validation_messages import chinese
 from shanhai.web.admin import router as web_admin_router
@@ -166,6 +167,8 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
         if isinstance(exc, Unavailable) and isinstance(exc.__cause__, SQLAlchemyError):
             if is_outage(exc.__cause__):
                 app.state.outage.failed(exc.__cause__)
+            elif is_full(exc.__cause__):
+                app.state.outage.write_failed(exc.__cause__)
         elif isinstance(exc, Unauthenticated | Forbidden | OutOfScope):
             await run_in_threadpool(_log_refusal, request, exc)
         if isinstance(exc, Unauthenticated) and not _is_api(request):
@@ -207,15 +210,22 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
             )  # /programmes/abc is simply not there
         return _error(request, 422, "invalid", f"参数“{field or '请求'}”{chinese(first)}", field)
 
-    def on_response(path: str, status: int, began: float) -> None:
+    def on_response(method: str, path: str, status: int, began: float) -> None:
         if status < 400 and not path.startswith(("/static/", "/login", "/favicon")):
             app.state.outage.recovered(began)
+            if method in ("POST", "PUT", "PATCH", "DELETE"):
+                app.state.outage.wrote(began)  # a write was committed: the disk takes writes again
 
+    def internal_error(scope: Scope) -> Response:
+        return _error(Request(scope), 500, "internal", "服务器内部错误，已记录，请稍后重试")
+
+    app.add_middleware(CatchAll, respond=internal_error)  # innermost: the connection stays open after a 500
     app.add_middleware(
         BodyLimit,
         limit=settings.max_body_bytes,
         upload_limit=max(MAX_ATTACHMENT, MAX_BYTES) + 64 * 1024,
         upload_suffixes=("/attachments", "/documents/upload"),
     )
-    app.add_middleware(RequestLog, on_response=on_response)
+    app.add_middleware(Shed, limit=settings.max_inflight)
+    app.add_middleware(RequestLog, on_response=on_response)  # outermost: shed requests are logged too
     return app

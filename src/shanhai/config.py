@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=1, le=64, description="服务进程数；每个进程各有一份 DuckDB 分析副本（若启用）"
     )
+    max_inflight: int = Field(
+        default=48,
+        ge=1,
+        le=10_000,
+        description="每个进程同时处理（含排队）的请求上限；超出时立即答复 503 并带 Retry-After，不让请求久等",
+    )
     log_retention_days: int = Field(
         default=180, ge=1, le=3650, description="登录日志保留天数（`shanhai logs prune` 删除更早的记录）"
     )

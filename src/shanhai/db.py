@@ -248,6 +248,11 @@ _LOCKED = ("could not obtain lock", "lock timeout")
 _RACES = ("deadlock detected", "could not serialize")  # two transactions crossed: one loses, as a conflict
 
 
+def is_full(exc: BaseException) -> bool:
+    """A write failed for want of disk space (or a file-size limit): reads still work."""
+    return any(s in str(getattr(exc, "orig", exc)).lower() for s in _FULL)
+
+
 def is_outage(exc: BaseException) -> bool:
     """The database itself is unreachable (as opposed to busy, full or refusing one statement)."""
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:

@@ -114,6 +114,28 @@ class Outage:
         self.down = False
         self.since = 0.0  # time.monotonic() when the outage was noticed
         self.refused = 0
+        self.unwritable_since: float | None = None  # the first write refused for want of disk space
+
+    def write_failed(self, exc: BaseException) -> None:
+        """A write could not be committed (disk full): health says so until a write succeeds again."""
+        with self._lock:
+            if self.unwritable_since is not None:
+                return
+            self.unwritable_since = time.monotonic()
+        log.error("数据库无法写入（磁盘可能已满），写入将答复 503 / writes failing: %s", _first_line(exc))
+
+    def wrote(self, request_started: float) -> None:
+        """A write that began after the failure was committed."""
+        since = self.unwritable_since
+        if since is None or request_started <= since:
+            return
+        with self._lock:
+            self.unwritable_since = None
+        log.warning("数据库恢复写入 / writes succeed again")
+
+    @property
+    def writable(self) -> bool:
+        return self.unwritable_since is None
 
     def failed(self, exc: BaseException) -> None:
         with self._lock:

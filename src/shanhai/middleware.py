@@ -1,6 +1,7 @@
-"""One pure ASGI middleware for every request: the request log (one line with the status, 5xx included)
-and the security headers. Pure ASGI rather than Starlette's BaseHTTPMiddleware: no extra task per request,
-and an exception that escapes the app is still logged as a 500."""
+"""Pure ASGI middleware for every request: the request log (one line with the status, 5xx included) and the
+security headers; the body limit; shedding (a request beyond the in-flight limit is answered 503 at once).
+Pure ASGI rather than Starlette's BaseHTTPMiddleware: no extra task per request, and an exception that
+escapes the app is still logged as a 500."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,7 +33,9 @@ HEADERS = {
 
 
 class RequestLog:
-    def __init__(self, app: ASGIApp, on_response: Callable[[str, int, float], None] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, on_response: Callable[[str, str, int, float], None] | None = None
+    ) -> None:
         self.app = app
         self.on_response = on_response
 
@@ -67,7 +71,7 @@ class RequestLog:
         level = logging.INFO if status < 500 or status == 503 else logging.ERROR
         log.log(level, "method=%s path=%s status=%s ms=%.1f", method, path, status, ms)
         if self.on_response is not None:
-            self.on_response(path, status, began)
+            self.on_response(method, path, status, began)
 
 
 class BodyLimit:
@@ -134,3 +138,86 @@ class BodyLimit:
         headers = [(b"content-type", kind), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": data})
+
+
+BUSY_JSON = json.dumps(
+    {"error": {"code": "busy", "message": "服务繁忙，请稍后重试", "field": None}}, ensure_ascii=False
+).encode()
+BUSY_HTML = (
+    '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>服务繁忙</title>'
+    "<p>服务繁忙，请稍后刷新重试。</p></html>"
+).encode()
+EXEMPT = ("/static/", "/api/v1/health", "/favicon.ico")
+
+
+class Shed:
+    """At most `limit` requests of this process in flight (running or waiting for a thread): one more is
+    answered 503 with Retry-After at once, instead of waiting behind the others until the client gives up.
+    Static files and the health check are never shed (a load balancer must still see the process)."""
+
+    def __init__(self, app: ASGIApp, limit: int, retry_after: int = 1) -> None:
+        self.app = app
+        self.limit = limit
+        self.retry_after = retry_after
+        self.inflight = 0
+        self.shed = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(EXEMPT):
+            await self.app(scope, receive, send)
+            return
+        if self.inflight >= self.limit:
+            self.shed += 1
+            api = scope["path"].startswith("/api/")
+            body = BUSY_JSON if api else BUSY_HTML
+            kind = b"application/json" if api else b"text/html; charset=utf-8"
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [
+                        (b"content-type", kind),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"retry-after", str(self.retry_after).encode()),
+                        (b"cache-control", b"no-store"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.inflight += 1  # one event loop per process: no lock needed between awaits
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.inflight -= 1
+
+
+class CatchAll:
+    """An exception that escapes the app is answered here with `respond`'s 500 (the usual error body) and
+    logged with its traceback. Starlette's own last resort answers too but then re-raises, and the server
+    closes the connection: one bug would cost the client's next request as well."""
+
+    def __init__(self, app: ASGIApp, respond: Callable[[Scope], Any]) -> None:
+        self.app = app
+        self.respond = respond
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            if started:  # half an answer is out: nothing sensible can follow it
+                raise
+            log.exception("method=%s path=%s 未处理的错误 / unhandled error", scope["method"], scope["path"])
+            response = self.respond(scope)
+            await response(scope, receive, send)

@@ -81,3 +81,21 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
         "/api/v1/programmes/{programme_id}",
         "/api/v1/values",
     } <= set(paths)
+
+
+def test_health_says_read_only_after_a_write_failed_for_want_of_disk_until_one_succeeds(
+    client: TestClient, app
+) -> None:
+    """A write refused for a full disk makes the health check 503 read_only (reads still answer); the next
+    write that commits makes it ok again."""
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    assert client.get("/api/v1/health").json()["status"] == "ok"
+    app.state.outage.write_failed(OperationalError("INSERT", {}, Exception("database or disk is full")))
+    sick = client.get("/api/v1/health")
+    assert sick.status_code == 503 and sick.json()["status"] == "read_only" and not sick.json()["writable"]
+    assert client.get("/api/v1/dashboard").status_code == 200  # reads go on
+    app.state.outage.wrote(time.monotonic())
+    assert client.get("/api/v1/health").json()["status"] == "ok"

@@ -60,3 +60,32 @@ def test_another_districts_year_is_not_the_officers(session: Session, as_persona
     _enter(session, str(lone), ValueKind.ACTUAL, unit="XZ-QS")  # 泉山区: outside 经开区's scope
     after = officer.get("/api/v1/dashboard").json()
     assert lone not in after["years"] and after["year"] == before["year"]
+
+
+def test_the_dashboard_is_cached_until_the_next_audited_write(session: Session, client: TestClient) -> None:
+    """A second visit is served from the cache; a write (audited, as every write is) makes the next visit
+    build the page again, so the new figure shows at once."""
+    from shanhai.flows.dashboard import cache_stats
+
+    def projects(page: dict) -> Decimal:
+        total = next(k for k in page["key_counts"] if k["label"] == "援建项目")["total"]
+        return Decimal(total["value"]) if total else Decimal(0)
+
+    first = client.get("/api/v1/dashboard", params={"year": 2025}).json()
+    before = cache_stats()
+    assert client.get("/api/v1/dashboard", params={"year": 2025}).json() == first
+    assert cache_stats()["hits"] == before["hits"] + 1
+    indicators.create_value(
+        session=session,
+        actor=actor_of(session, "city_admin"),
+        element_code="AID_PROJECTS",
+        org_unit_id=session.scalars(select(OrgUnit.id).where(OrgUnit.code == "XZ-QS")).one(),
+        period_id="2025",
+        programme_id=None,
+        kind=ValueKind.ACTUAL,
+        value=Decimal(5),
+        qualifier=Qualifier.EXACT,
+    )
+    after = client.get("/api/v1/dashboard", params={"year": 2025}).json()
+    assert cache_stats()["misses"] == before["misses"] + 1
+    assert projects(after) == projects(first) + 5

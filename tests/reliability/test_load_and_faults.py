@@ -8,6 +8,7 @@ import resource
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -74,7 +75,7 @@ def assert_acked_stored(engine: Engine, acked: list[dict[str, object]]) -> None:
 
 def test_64_clients_for_30_seconds_without_an_error_or_a_timeout(served, tmp_path: Path) -> None:
     db, engine = served
-    server = Server(db.url, tmp_path).start()
+    server = Server(db.url, tmp_path, SHANHAI_MAX_INFLIGHT="128").start()  # no shedding: all of them wait
     try:
         tokens = [server.token() for _ in range(4)]
         result = run_load(
@@ -251,12 +252,17 @@ def test_a_full_disk_is_an_error_to_the_client_never_a_201(tmp_path: Path) -> No
             }
             body["comment"] = "满" * 400
             answers.append(httpx.post(f"{server.base}/api/v1/values", json=body, headers=headers, timeout=30))
+        # health tells it: reads work, writes do not (it said ok while every write got 503)
+        health = httpx.get(f"{server.base}/api/v1/health", timeout=10)
     finally:
         server.stop()
     created = [r.json()["id"] for r in answers if r.status_code == 201]
     refused = [r for r in answers if r.status_code != 201]
     assert refused, "the file limit never bit"
     assert all(r.status_code == 503 and "磁盘" in r.json()["error"]["message"] for r in refused)
+    assert health.status_code == 503, health.text
+    assert health.json()["status"] == "read_only" and health.json()["writable"] is False
+    assert "磁盘" in health.json()["database"]["message"]
     engine = demo_database(db.url)  # the file is intact and opens again
     stored = {scalar(engine, "SELECT id FROM data_values WHERE id = :id", id=i) for i in created}
     assert stored == set(created) and len(set(created)) == len(created)
@@ -357,3 +363,34 @@ def test_a_read_with_a_token_does_not_wait_for_another_writer(tmp_path: Path) ->
         holder.close()
         server.stop()
     assert r.status_code == 200 and waited < 5, (r.status_code, waited)
+
+
+def test_beyond_the_inflight_limit_a_request_is_answered_503_at_once(served, tmp_path: Path) -> None:
+    """Shedding: with room for 2 requests in flight, 40 sent at once get an answer each, within seconds —
+    the ones beyond the limit 503 with Retry-After and the Chinese message — and the health check still
+    answers 200 meanwhile."""
+    import asyncio
+
+    import httpx
+
+    db, _engine = served
+    server = Server(db.url, tmp_path, SHANHAI_MAX_INFLIGHT="2").start()
+    try:
+        token = server.token()
+
+        async def burst() -> tuple[list[httpx.Response], int]:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with httpx.AsyncClient(base_url=server.base, headers=headers, timeout=30) as http:
+                urls = ["/api/v1/dashboard?year=2025", "/api/v1/values?limit=50"] * 20
+                answers = await asyncio.gather(*(http.get(u) for u in urls), http.get("/api/v1/health"))
+            return list(answers[:-1]), answers[-1].status_code
+
+        answers, health = asyncio.run(burst())
+        codes = Counter(r.status_code for r in answers)
+        assert set(codes) <= {200, 503} and codes[200] >= 2 and codes[503] >= 1, codes
+        shed = [r for r in answers if r.status_code == 503]
+        assert all(r.headers["retry-after"] == "1" for r in shed)
+        assert all(r.json()["error"]["message"] == "服务繁忙，请稍后重试" for r in shed)
+        assert health == 200
+    finally:
+        server.stop()

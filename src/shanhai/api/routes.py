@@ -75,20 +75,31 @@ class DatabaseHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = Field(description="ok，或 unavailable（数据库不可用，HTTP 503）")
+    status: str = Field(
+        description="ok；unavailable（数据库不可用，HTTP 503）；read_only（可读但写入无法提交，"
+        "如磁盘已满，HTTP 503）"
+    )
     database: DatabaseHealth
+    writable: bool = Field(
+        default=True, description="最近的写入能否提交（磁盘已满时为 false，直到写入再次成功）"
+    )
 
 
 @router.get(
     "/health",
     response_model=Health,
-    summary="健康检查（含数据库状态；数据库不可用时 503）",
+    summary="健康检查（含数据库状态；数据库不可用或无法写入时 503）",
     responses={503: {"model": Health, "description": "数据库不可用"}},
 )
 def health(request: Request) -> JSONResponse:
     db = health_state(request.app.state.engine)
-    body = Health(status="ok" if db.ok else "unavailable", database=DatabaseHealth(**asdict(db)))
-    return JSONResponse(body.model_dump(), status_code=200 if db.ok else 503)
+    writable = request.app.state.outage.writable
+    status = "unavailable" if not db.ok else ("ok" if writable else "read_only")
+    detail = DatabaseHealth(**asdict(db))
+    if db.ok and not writable:
+        detail.message = "数据库可读，但写入无法提交（磁盘可能已满）：请腾出磁盘空间"
+    body = Health(status=status, database=detail, writable=writable)
+    return JSONResponse(body.model_dump(), status_code=200 if status == "ok" else 503)
 
 
 @router.get("/dashboard", response_model=flows.Dashboard, summary="首页概览（与 / 页面同源）")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shanhai.analytics.engine import figures
 from shanhai.analytics.saved import Panel, pinned_panels
+from shanhai.audit.models import AuditLog
 from shanhai.auth.scope import Actor, visible
 from shanhai.documents.service import TextCache
 from shanhai.flows.projects import ProjectRead, project_read
@@ -192,10 +194,69 @@ def _wan(total: TotalRead | None) -> Decimal | None:
     return normalize((total.value / 10000).quantize(Decimal("0.01"))) if total else None
 
 
+CACHE_SIZE = 512  # dashboards kept per process (one per user × year in practice)
+_cache: OrderedDict[tuple[object, ...], Dashboard] = OrderedDict()
+_cache_lock = threading.Lock()
+_cache_stats = {"hits": 0, "misses": 0}
+
+
 def build_dashboard(
     *, session: Session, actor: Actor, year: int | None, sources_dir: Path | None
 ) -> Dashboard:
+    """The dashboard, from a cache keyed by who asks (user, permissions, scope), the year, today and the
+    newest audit entry: every write of the application is audited in its own transaction, so a new entry
+    means something may have changed and the dashboard is built again (one indexed max() per hit)."""
     actor.require("dashboard:view")
+    key = (
+        actor.user_id,
+        actor.permissions,
+        actor.scope_all,
+        actor.subtree_paths,
+        actor.units,
+        actor.own_rows,
+        year,
+        str(sources_dir),
+        today(),
+        *_audit_mark(session),
+    )
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            _cache_stats["hits"] += 1
+            return found
+    built = _build(session=session, actor=actor, year=year, sources_dir=sources_dir)
+    with _cache_lock:
+        _cache_stats["misses"] += 1
+        _cache[key] = built
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return built
+
+
+def _audit_mark(session: Session) -> tuple[int, int]:
+    """The newest audit id, and how many of the last AUDIT_WINDOW ids are there: an entry committed late
+    with a lower id (PostgreSQL hands out ids before commit) changes the count."""
+    newest = session.scalar(select(func.max(AuditLog.id))) or 0
+    recent = session.scalar(select(func.count()).where(AuditLog.id > newest - AUDIT_WINDOW)) or 0
+    return newest, recent
+
+
+AUDIT_WINDOW = 1_000
+
+
+def clear_cache() -> None:
+    """Forget every cached dashboard (tests that roll back their writes reuse audit ids)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def cache_stats() -> dict[str, int]:
+    with _cache_lock:
+        return dict(_cache_stats, size=len(_cache))
+
+
+def _build(*, session: Session, actor: Actor, year: int | None, sources_dir: Path | None) -> Dashboard:
     years = years_with_data(session, actor)
     if year is None:
         year = default_year(years)

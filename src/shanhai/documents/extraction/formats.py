@@ -13,6 +13,9 @@ import zipfile
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as defused
+
 from shanhai.lib.zipread import ZipBomb, foreign_parts, read_member
 
 from .readers import DocumentError
@@ -50,10 +53,10 @@ def docx_text(data: bytes) -> str:
         raise DocumentError("Word 正文解压后过大或压缩方式异常，不像正常的文档，无法读取。") from exc
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
         raise DocumentError("Word 文档已损坏，无法解压。") from exc
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:  # anywhere: a comment in front must not hide one
-        raise DocumentError("Word 正文含有不允许的 XML 声明，无法读取。")
-    try:
-        root = ElementTree.fromstring(xml)
+    try:  # the parser refuses any DTD or entity, in whatever encoding the XML declares (UTF-16 included)
+        root = defused.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise DocumentError("Word 正文含有不允许的 XML 声明，无法读取。") from exc
     except ElementTree.ParseError as exc:
         raise DocumentError("Word 正文不是有效的 XML，文件可能已损坏。") from exc
     body = root.find(f"{_W}body")

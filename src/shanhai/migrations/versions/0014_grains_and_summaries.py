@@ -63,7 +63,9 @@ def upgrade() -> None:
             {"t": True, "a": SUMMARY_NOTES[0], "b": SUMMARY_NOTES[1]},
         )
     # recounted with the application's own functions once the schema is the newest (shanhai.migrations)
-    op.get_context().config.attributes["recount"] = True
+    config = op.get_context().config
+    if config is not None:
+        config.attributes["recount"] = True
 
 
 def downgrade() -> None:
