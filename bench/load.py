@@ -9,7 +9,8 @@ errors by status (and timeouts and refused connections). Exit code 1 when any re
 
 Mixes: `read` (dashboard, values list, one value, analytics, programmes, health), `write` (PUT of one existing
 value by each client with its version, POST of new values to keys of its own), `mixed` (4 reads to 1 write),
-`analytics` (only /api/v1/analytics, the crash probe of the reliability issue).
+`analytics` (only /api/v1/analytics, the crash probe of the reliability issue), `static` (one static file:
+the baseline of a request that does no work, for the same server in the same run).
 API tokens: `--token` (repeatable) or `--username` (creates `--tokens` tokens for that user in the database
 named by SHANHAI_DATABASE_URL / SHANHAI_DATA_DIR, as `shanhai user token` does).
 `--acked FILE` writes one JSON line per acknowledged write (method, id, value) for the fault suite to check.
@@ -149,6 +150,8 @@ class Client:
                 await self.write()
             elif mix == "analytics":
                 await self.send(READS[4][0], "GET", READS[4][1])
+            elif mix == "static":  # the baseline: what the server does for a request that does no work
+                await self.send("GET /static/app.css", "GET", "/static/app.css")
             else:
                 route, path = random.choice(READS)
                 await self.send(route, "GET", path)
@@ -168,6 +171,10 @@ def report(stats: Stats, seconds: float, out: TextIO) -> int:
             f"{route:<28} {len(lat):>7} {len(lat) / seconds:>8.1f} {q[49]:>8.1f} {q[94]:>8.1f} {q[98]:>8.1f}"
             f"  {shown}\n"
         )
+    every = sorted(ms for lat in stats.latencies.values() for ms in lat)
+    if len(every) > 1:
+        q = statistics.quantiles(every, n=100, method="inclusive")
+        out.write(f"all routes p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms\n")
     out.write(
         f"total {total} requests in {seconds:.1f} s = {total / seconds:.1f} req/s; failed (5xx, timeouts, "
     )
@@ -214,7 +221,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
-    parser.add_argument("--mix", choices=["read", "write", "mixed", "analytics"], default="mixed")
+    parser.add_argument("--mix", choices=["read", "write", "mixed", "analytics", "static"], default="mixed")
     parser.add_argument("--token", action="append", help="an API token (repeatable)")
     parser.add_argument("--username", default="city_admin", help="make tokens for this user")
     parser.add_argument("--tokens", type=int, default=1, help="how many tokens to make (clients share them)")

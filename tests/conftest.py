@@ -239,7 +239,8 @@ def app(demo_app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch) ->
         bind=connection, join_transaction_mode="create_savepoint"
     )
     demo_app.state.outage = Outage()
-    demo_app.state.refusals = RefusalCounter()  # each test's first refusal is logged, whatever ran before
+    demo_app.state.refusals = RefusalCounter()  # each test's refusals are its own, whatever ran before
+    demo_app.state.refusal_flush_seconds = 3600.0  # written when the test's client stops, in its transaction
     try:
         yield demo_app
     finally:

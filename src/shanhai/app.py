@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,7 +27,7 @@ from shanhai.api.lists import router as lists_api_router
 from shanhai.api.records import router as records_api_router
 from shanhai.api.routes import router as api_router
 from shanhai.api.setup import router as setup_api_router
-from shanhai.auth.refusals import RefusalCounter
+from shanhai.auth.refusals import FLUSH_SECONDS, RefusalCounter, RefusalWriter
 from shanhai.auth.scope import log_event
 from shanhai.auth.service import Unauthenticated
 from shanhai.config import Settings, get_settings
@@ -73,14 +75,13 @@ def _error(request: Request, status: int, code: str, message: str, field: str | 
 
 def _log_refusal(request: Request, exc: ShanhaiError) -> None:
     """Refused access is logged in a transaction of its own: the request's own transaction rolls back. A
-    client that is not signed in is logged at most once a minute per address (auth.refusals)."""
+    client that is not signed in is only counted here, and logged once a minute per address by the
+    background writer (auth.refusals): an unauthenticated request never takes the write lock."""
     message = f"{request.method} {request.url.path}：{exc.message}"
     if isinstance(exc, Unauthenticated) and not getattr(request.state, "username", ""):
-        earlier = request.app.state.refusals.admit(client_ip(request))
-        if earlier is None:
-            return
-        if earlier:
-            message += f"（此前一分钟内另有 {earlier} 次未登录的请求被拒绝）"
+        # counted only: the background writer logs one row per address and minute (auth.refusals)
+        request.app.state.refusals.note(client_ip(request), message)
+        return
     try:
         with transaction(request.app.state.session_factory) as session:
             log_event(
@@ -116,7 +117,21 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
         raise RuntimeError(
             "前端资源缺失 / front-end assets missing: run `make install` (npm ci + node frontend/vendor.mjs)"
         )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        writer = RefusalWriter(
+            lambda: app.state.refusals,
+            lambda: app.state.session_factory,
+            every=getattr(app.state, "refusal_flush_seconds", FLUSH_SECONDS),
+        ).start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(writer.stop)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="山海 Shanhai API",
         version=__version__,
         description="徐州对口支援协作合作与重点工作的规划、跟踪与报告平台。每个页面都有同源的 JSON 接口。",
