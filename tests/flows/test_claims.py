@@ -269,3 +269,29 @@ def test_the_report_of_highest_standing_decides_a_cells_status(client: TestClien
         data={"standing": "boss"},
     )
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "standing"
+
+
+def test_a_figure_finer_than_its_elements_grain_is_a_claim(client: TestClient, session: Session) -> None:
+    """GDP declared yearly: a report's 2026年1月 figure for it is a claim (shown on 对账), not a value that
+    the write path would refuse."""
+    from shanhai.indicators.models import Claim, DataElement
+
+    gdp = session.scalars(select(DataElement).where(DataElement.code == "GDP")).one()
+    gdp.grain = "yearly"
+    session.flush()
+    r = client.post(
+        "/api/v1/documents/upload", files={"file": ("gdp.txt", "2026年1月，全市生产总值500亿元。".encode())}
+    )
+    assert r.status_code == 201, r.text
+    page = client.get(f"/api/v1/documents/{r.json()['id']}").json()
+    candidate = next(c for c in page["candidates"] if c["text"] == "500亿元")
+    body = {
+        "version": candidate["version"],
+        "element": "GDP",
+        "org_unit_id": _id(session, OrgUnit, "XZ"),
+        "period": "202601",
+    }
+    r = client.post(f"/api/v1/candidates/{candidate['id']}/accept", json=body)
+    assert r.status_code == 200, r.text
+    claim = session.scalars(select(Claim).where(Claim.data_element_id == gdp.id)).one()
+    assert claim.period_id == "202601" and claim.value == 50_000_000_000

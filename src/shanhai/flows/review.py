@@ -370,8 +370,13 @@ def accept(
     number = value if value is not None else candidate.value
     how = qualifier or Qualifier(candidate.qualifier)
     comment = f"采自《{document.title}》"
-    if keeper_of(session=session, element=element, kind=kind) is not None:
-        # what the report says about a cell the records or a report keep: a claim, reconciled, never added
+    try:
+        finer = periods.finer(periods.parse(period_id).type.value, element.grain_of(kind.value))
+    except periods.PeriodFormatError:
+        finer = False  # the write path below names the bad period
+    if finer or keeper_of(session=session, element=element, kind=kind) is not None:
+        # what the report says about a cell the records or a report keep, or for a period finer than the
+        # element's declared grain: a claim, reconciled, never added
         unit = session.get(OrgUnit, org_unit_id)
         if unit is None:
             raise Invalid(f"组织单位不存在：{org_unit_id}", field="org_unit_id")
