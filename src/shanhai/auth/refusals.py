@@ -75,7 +75,7 @@ def write(refused: list[Refused], session_factory: Callable[[], Session]) -> int
     from shanhai.errors import ShanhaiError
 
     try:
-        with transaction(session_factory) as session:
+        with transaction(session_factory) as session:  # type: ignore[arg-type]  # any factory of sessions
             for r in refused:
                 log_event(
                     session=session,
