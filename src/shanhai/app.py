@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +33,7 @@ from shanhai.auth.scope import log_event
 from shanhai.auth.service import Unauthenticated
 from shanhai.config import Settings, get_settings
 from shanhai.db import is_full, is_outage, make_engine, session_factory, transaction, translate
+from shanhai.db import write_listeners as db_write_listeners
 from shanhai.documents.extraction.readers import MAX_BYTES
 from shanhai.errors import Forbidden, OutOfScope, ShanhaiError, Unavailable
 from shanhai.health import Outage, check_at_start
@@ -78,7 +80,7 @@ def _log_refusal(request: Request, exc: ShanhaiError) -> None:
     client that is not signed in is only counted here, and logged once a minute per address by the
     background writer (auth.refusals): an unauthenticated request never takes the write lock."""
     message = f"{request.method} {request.url.path}：{exc.message}"
-    if isinstance(exc, Unauthenticated) and not getattr(request.state, "username", ""):
+    if not getattr(request.state, "username", ""):  # nobody signed in (a token refused, a login's CSRF)
         # counted only: the background writer logs one row per address and minute (auth.refusals)
         request.app.state.refusals.note(client_ip(request), message)
         return
@@ -144,6 +146,15 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     if check_database:
         check_at_start(app.state.engine)
     app.state.outage = Outage()
+    # a transaction that wrote has committed: the disk takes writes again (health's read_only ends)
+    this = weakref.ref(app)  # the listener outlives no app
+
+    def committed() -> None:
+        live = this()
+        if live is not None:
+            live.state.outage.wrote(time.monotonic())
+
+    db_write_listeners.append(committed)
     app.state.refusals = RefusalCounter()
     app.state.session_factory = session_factory(app.state.engine)
     app.state.replica = None
@@ -228,8 +239,6 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     def on_response(method: str, path: str, status: int, began: float) -> None:
         if status < 400 and not path.startswith(("/static/", "/login", "/favicon")):
             app.state.outage.recovered(began)
-            if method in ("POST", "PUT", "PATCH", "DELETE"):
-                app.state.outage.wrote(began)  # a write was committed: the disk takes writes again
 
     def internal_error(scope: Scope) -> Response:
         return _error(Request(scope), 500, "internal", "服务器内部错误，已记录，请稍后重试")

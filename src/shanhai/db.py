@@ -6,7 +6,7 @@ SQLite (the embedded default) runs in WAL mode with foreign keys on; PostgreSQL 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -330,3 +330,26 @@ def insert_ignoring_duplicates(session: Session, model: type[Base], row: dict[st
     """INSERT … ON CONFLICT DO NOTHING on either backend: for shared reference rows (periods) that two
     requests may both be the first to need."""
     return dialect_insert(session, model).values(**row).on_conflict_do_nothing()
+
+
+# --- committed writes: the health check learns from them that the disk takes writes again ------------------
+
+_FLUSHED = "shanhai.flushed"
+write_listeners: list[Callable[[], None]] = []  # called after a transaction that wrote has committed
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: object) -> None:
+    session.info[_FLUSHED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(_FLUSHED, False):
+        for listener in list(write_listeners):
+            listener()
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_FLUSHED, None)

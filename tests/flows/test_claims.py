@@ -295,3 +295,14 @@ def test_a_figure_finer_than_its_elements_grain_is_a_claim(client: TestClient, s
     assert r.status_code == 200, r.text
     claim = session.scalars(select(Claim).where(Claim.data_element_id == gdp.id)).one()
     assert claim.period_id == "202601" and claim.value == 50_000_000_000
+
+
+def test_only_a_city_level_user_files_a_city_report(as_persona, session: Session) -> None:
+    """Found by an attack: a district officer uploaded a briefing as 市级正式报告, which outranks every other
+    report on 对账."""
+    officer = as_persona("quanshan_officer")
+    files = {"file": ("q.txt", "泉山区2025年拨付资金1亿元。".encode())}
+    r = officer.post("/api/v1/documents/upload", files=files, data={"standing": "city"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "standing"
+    r = officer.post("/api/v1/documents/upload", files=files, data={"standing": "district"})
+    assert r.status_code == 201, r.text

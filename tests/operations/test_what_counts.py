@@ -258,3 +258,59 @@ def test_a_payment_counts_against_its_plans_year(session: Session) -> None:
     status = funds.status_of(session, session.get_one(FundPlan, plan.id))
     assert status.paid == 1_000_000 and status.cross_year == 1_000_000
     assert [d.cross_year for d in status.disbursements] == [True]
+
+
+def test_the_plan_page_and_the_analytics_agree_around_the_years_end(session: Session) -> None:
+    """Found by an attack: a payment made in January after a 2025 plan's 12-31 全年合计 row was counted one
+    way by the analytics (inside the year's total) and another by the plan page (beyond it): the card said
+    1.18亿 and 100% while its verdict and the plan page said 超计划 1.23亿. A 全年合计 row covers its plan's
+    year up to its own day, on both sides: the January payment is beyond it, counts against 2025 in its
+    December (跨年到位), and every page says 1.23亿, 超计划; a total row dated in January covers it."""
+    from shanhai.operations import funds
+    from shanhai.operations.models import FundPlan
+
+    admin = actor_of(session, "city_admin")
+    kuitun = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()
+    plan = session.scalars(
+        select(FundPlan).where(FundPlan.org_unit_id == kuitun, FundPlan.year == 2025)
+    ).one()
+    raw = {"plan_id": str(plan.id), "paid_on": "2026-01-15", "amount": "500万", "over_reason": "跨年补拨"}
+    reg.create(session=session, actor=admin, rtype=reg.TYPES["disbursements"], raw=raw)
+    status = funds.status_of(session, plan)
+    assert _figure(session, "FUNDS", "P-XJ-KT", "2025") == status.paid == 123_000_000
+    assert status.verdict.startswith("超计划") and status.months[-1].paid == 123_000_000
+    later = {"plan_id": str(plan.id), "paid_on": "2026-01-20", "amount": "1.23亿", "summary": "true"}
+    reg.create(
+        session=session, actor=admin, rtype=reg.TYPES["disbursements"], raw=later | {"over_reason": "年报"}
+    )
+    status = funds.status_of(session, plan)  # the January total covers the year and the January payment
+    assert _figure(session, "FUNDS", "P-XJ-KT", "2025") == status.paid == 123_000_000
+
+
+def test_a_json_update_keeps_the_flags_it_does_not_send_and_reads_yes_and_no(
+    session: Session, client: TestClient
+) -> None:
+    """Found by an attack: a PUT that left out 全年合计 cleared it (renaming a row dropped its summary
+    flag), and "否", "no" and "False" were all read as yes."""
+    from shanhai.operations.models import Disbursement
+
+    first = session.scalars(
+        select(Disbursement.id).where(Disbursement.summary).order_by(Disbursement.id)
+    ).first()
+    item = client.get(f"/api/v1/records/disbursements/{first}").json()
+    assert item["summary"] is True
+    r = client.put(
+        f"/api/v1/records/disbursements/{item['id']}", json={"purpose": "改名", "version": item["version"]}
+    )
+    assert r.status_code == 200 and r.json()["summary"] is True, r.text
+    for word, meant in (("否", False), ("no", False), ("False", False), ("是", True), ("true", True)):
+        r = client.put(
+            f"/api/v1/records/disbursements/{item['id']}",
+            json={"summary": word, "version": r.json()["version"]},
+        )
+        assert r.status_code == 200 and r.json()["summary"] is meant, (word, r.text)
+    bad = client.put(
+        f"/api/v1/records/disbursements/{item['id']}",
+        json={"summary": "maybe", "version": r.json()["version"]},
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "summary"

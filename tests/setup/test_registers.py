@@ -703,3 +703,48 @@ def test_formulas_are_limited_in_nesting_and_in_size_written_out(session: Sessio
             formula=" + ".join(["#{FUNDS}"] * 40),
             **fields,
         )
+
+
+def test_a_registers_element_is_no_reports_field(session: Session) -> None:
+    """Found by an attack: a data set could take FUNDS; figures typed into its report then sat beside the
+    payments they describe (奎屯 1.28亿 against 1.18亿 on the card and the plan page)."""
+    admin = actor_of(session, "admin")
+    funds = session.scalars(select(DataElement.id).where(DataElement.code == "FUNDS")).one()
+    with pytest.raises(Invalid, match="由工作台账汇总") as info:
+        ds_setup.create_data_set(
+            session=session,
+            actor=admin,
+            code_="DS_F",
+            name="资金月报",
+            period_type="monthly",
+            due_day=10,
+            programme_id=None,
+            element_ids=[funds],
+            required_ids=[],
+            unit_ids=[_unit(session, "XZ-QS").id],
+            rules="",
+        )
+    assert info.value.field == "element_ids"
+
+
+def test_the_demos_elements_are_editable_with_the_nature_their_aggregation_implies(session: Session) -> None:
+    """Found by an attack: the demo made every element a flow, so a 期末值 or 比率 element with values could
+    not even be renamed (its nature did not allow its aggregation)."""
+    from shanhai.setup import metadata
+
+    admin = actor_of(session, "admin")
+    for element in session.scalars(select(DataElement).where(DataElement.aggregation != "sum")):
+        assert element.nature != "flow", element.code
+        fields = dict(
+            name=element.name + "（改）",
+            unit=element.unit,
+            aggregation=element.aggregation,
+            group=element.group,
+            description=element.description,
+            category=element.category,
+            options=element.category_options,
+            nature=element.nature,
+        )
+        metadata.update_element(
+            session=session, actor=admin, element_id=element.id, version=element.version, **fields
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -33,15 +32,6 @@ class Who(Protocol):
     def ip(self) -> str: ...
 
 
-_last_write: dict[str, float] = {}  # username → time.monotonic() of its latest audited write in this process
-
-
-def last_write(username: str) -> float:
-    """When this user's latest write was audited in this process (0.0: none): a cache may serve figures a
-    moment old to everyone but the one who just changed them."""
-    return _last_write.get(username, 0.0)
-
-
 def record(
     *,
     session: Session,
@@ -57,7 +47,6 @@ def record(
 ) -> AuditLog:
     if not isinstance(actor, str):
         ip = ip or actor.ip
-    _last_write[actor if isinstance(actor, str) else actor.username] = time.monotonic()
     entry = AuditLog(
         actor=actor if isinstance(actor, str) else actor.username,
         ip=ip,

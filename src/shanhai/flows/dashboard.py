@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from shanhai.analytics.engine import figures
 from shanhai.analytics.saved import Panel, pinned_panels
 from shanhai.audit.models import AuditLog
-from shanhai.audit.service import last_write
 from shanhai.auth.scope import Actor, visible
 from shanhai.documents.service import TextCache
 from shanhai.flows.projects import ProjectRead, project_read
@@ -198,7 +197,7 @@ def _wan(total: TotalRead | None) -> Decimal | None:
 
 CACHE_SIZE = 512  # dashboards kept per process (one per user × year in practice)
 STALE_SECONDS = 2.0  # others' writes show after at most this long; one's own at once
-_cache: OrderedDict[tuple[object, ...], tuple[float, tuple[int, int], Dashboard]] = OrderedDict()
+_cache: OrderedDict[tuple[object, ...], tuple[float, tuple[int, int], int, Dashboard]] = OrderedDict()
 _cache_lock = threading.Lock()
 _cache_stats = {"hits": 0, "misses": 0}
 
@@ -224,12 +223,13 @@ def build_dashboard(
         today(),
     )
     mark, now = _audit_mark(session), time.monotonic()
+    own = session.scalar(select(func.max(AuditLog.id)).where(AuditLog.actor == actor.username)) or 0
     with _cache_lock:
         found = _cache.get(key)
         if found is not None:
-            built_at, built_mark, page = found
+            built_at, built_mark, built_own, page = found
             fresh = built_mark == mark
-            recent = now - built_at < STALE_SECONDS and last_write(actor.username) < built_at
+            recent = now - built_at < STALE_SECONDS and built_own == own  # every worker sees one's own writes
             if fresh or recent:
                 _cache.move_to_end(key)
                 _cache_stats["hits"] += 1
@@ -237,7 +237,7 @@ def build_dashboard(
     page = _build(session=session, actor=actor, year=year, sources_dir=sources_dir)
     with _cache_lock:
         _cache_stats["misses"] += 1
-        _cache[key] = (now, mark, page)
+        _cache[key] = (now, mark, own, page)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return page

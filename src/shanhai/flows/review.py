@@ -224,6 +224,8 @@ def upload(
     actor.require("documents:create")
     if standing not in STANDINGS:
         raise Invalid(f"报告类别应为：{'、'.join(STANDINGS.values())}", field="standing")
+    if standing == "city" and not actor.scope_all:  # it outranks every other report on 对账
+        raise Invalid("只有市级用户可以把报告登记为“市级正式报告、通报”", field="standing")
     name = blobs.clean_file_name(file_name)
     if published_on is not None and not 1990 <= published_on.year <= 2100:
         raise Invalid("发布日期应在 1990–2100 年之间", field="published_on")

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import case, delete, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from shanhai.db import utcnow
+from shanhai.db import serialize, utcnow
 from shanhai.documents.models import Source
 from shanhai.indicators.facts_table import MAX_LEVELS, QUALIFIER_BITS, AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import DataElement, DataValue
@@ -174,6 +174,10 @@ def settle(*, session: Session, cell: tuple[Any, ...]) -> int:
     element, kind, unit = cell[0], cell[1], cell[2]
     if not _summed(session, element):
         return 0
+    # writers of one element × kind settle one after another, each reading the others' committed facts
+    # (PostgreSQL reads committed rows per statement: without this, two months entered at once under one
+    # year would each leave the year's residual computed without the other)
+    serialize(session, f"settle:{element}:{kind}")
     start, end, option, programme = cell[-4:]
     ancestors = [v for v in cell[3 : 3 + MAX_LEVELS] if v is not None] or [unit]
     candidates = session.execute(

@@ -54,10 +54,10 @@ NATURE_LABELS = {
 # the aggregations a nature allows (the first is its default)
 NATURE_AGGREGATIONS = {
     Nature.FLOW: (Aggregation.SUM, Aggregation.COUNT),
-    Nature.STOCK: (Aggregation.LAST, Aggregation.AVERAGE, Aggregation.SUM),
+    Nature.STOCK: (Aggregation.LAST, Aggregation.AVERAGE),  # never summed over time
     Nature.RATIO: (Aggregation.NONE, Aggregation.AVERAGE),
     Nature.CUMULATIVE: (Aggregation.LAST,),
-    Nature.SINCE_START: (Aggregation.SUM, Aggregation.LAST, Aggregation.NONE),
+    Nature.SINCE_START: (Aggregation.LAST, Aggregation.NONE),
 }
 
 
@@ -117,9 +117,9 @@ class DataElement(Base, Timestamped):
 
     @property
     def summed(self) -> bool:
-        """Its values add up (a flow, or a since-start figure kept as a sum): a value that covers others is
-        then a summary of them and counts only what they do not (indicators.facts.settle)."""
-        return self.aggregation == Aggregation.SUM.value and self.nature != Nature.RATIO.value
+        """Its values add up (a flow): a value that covers others is then a summary of them and counts only
+        what they do not (indicators.facts.settle)."""
+        return self.aggregation == Aggregation.SUM.value and self.nature == Nature.FLOW.value
 
 
 class Indicator(Base, Timestamped):

@@ -17,7 +17,16 @@ from shanhai.documents.service import manual_source
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators.facts import remove_value, sync_value
 from shanhai.indicators.facts_table import AnalyticsValue
-from shanhai.indicators.models import Aggregation, DataElement, DataValue, Period, ValueKind
+from shanhai.indicators.models import (
+    NATURE_AGGREGATIONS,
+    Aggregation,
+    DataElement,
+    DataValue,
+    Nature,
+    Period,
+    ValueKind,
+    nature_of,
+)
 from shanhai.lib import cnnum, periods
 from shanhai.lib.changes import Change
 from shanhai.lib.cnnum import Qualifier, normalize
@@ -105,7 +114,11 @@ def upsert_element(
         "category": category,
         "category_options": ",".join(options or []),
     }
-    return upsert(session, DataElement, key={"code": code}, fields=fields)
+    element, change = upsert(session, DataElement, key={"code": code}, fields=fields)
+    if Aggregation(element.aggregation) not in NATURE_AGGREGATIONS[Nature(element.nature or "flow")]:
+        element.nature = nature_of(element.aggregation).value  # declared by an administrator otherwise
+        session.flush()
+    return element, change
 
 
 def find_value(

@@ -22,14 +22,14 @@ from sqlalchemy import ColumnElement, func, inspect, select
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
-from shanhai.db import find_one
+from shanhai.db import find_one, serialize
 from shanhai.documents.models import Source, SourceKind
 from shanhai.errors import Conflict, NotFound
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, ValueKind
 from shanhai.lib import periods
 from shanhai.lib.cnnum import Qualifier, combine_qualifiers, normalize
-from shanhai.lib.summaries import Part, counted, year_to
+from shanhai.lib.summaries import Part, counted
 from shanhai.operations.models import Activity, ConsumptionSale, Disbursement, FundPlan, ParkYear, Person
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
@@ -64,7 +64,7 @@ class Derivation:
     # or, with a period column, every row for a period coarser than a month sums up the rows inside it
     summary: str | None = None
     coarse_summaries: bool = False
-    summary_by: str | None = None  # a column: rows sum up rows of the same value only (an activity's kind)
+    summary_by: str | None = None  # a column: rows sum up rows of the same value only (kind, plan year)
     # with `date`: an integer year column the date is held within (a payment counts against its plan's year:
     # one made after it counts in the year's last month, one made before in its first)
     within: str | None = None
@@ -102,13 +102,16 @@ class Derivation:
         return False
 
     def span(self, row: dict[str, Any]) -> tuple[Day, Day]:
-        """The days a row describes: its period, or its date (a summary: its year up to that date)."""
+        """The days a row describes: its period, or its date; a summary: its year (its plan's year, with
+        `within`) from the first day up to its date."""
         if self.period:
             period = periods.parse(row[self.period])
             return period.start, period.end
-        day = self.day_of(row) if self.date else Day(int(row[self.year or ""]), 12, 31)
-        assert day is not None
-        return year_to(day) if self.is_summary(row) else (day, day)
+        day: Day = row[self.date] if self.date else Day(int(row[self.year or ""]), 12, 31)
+        if not self.is_summary(row):
+            return day, day
+        year = int(row[self.within]) if self.within and row.get(self.within) else day.year
+        return min(Day(year, 1, 1), day), day
 
     def column(self, name: str) -> Any:
         return getattr(self.model, name)
@@ -192,6 +195,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
         monthly=True,
         within="plan_year",
         summary="summary",
+        summary_by="plan_year",  # a 全年合计 payment sums up its plan year's payments, as the plan does
         link="/records/disbursements",
         says="每笔资金拨付按拨付金额计入所属计划年度的拨付当月、拨付所属地区与重点工作的到位资金"
         "（计划年度之后拨付的计入该年12月，即跨年到位）",
@@ -530,7 +534,8 @@ def refresh(
         group_totals: dict[Cell, tuple[Decimal, set[str]]] = {}
         if d.summarises:  # a row's change may change what a summary beside it counts: the whole group
             for row in (before, after):
-                if row is not None:
+                if row is not None:  # one writer of a group at a time: they queue instead of conflicting
+                    serialize(session, f"derive:{d.code}:{row['org_unit_id']}:{row['programme_id']}")
                     group_totals |= _totals(
                         d, _group_rows(session, d, row["org_unit_id"], row["programme_id"])
                     )

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from shanhai.auth.scope import Actor, visible
 from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import format_money
-from shanhai.lib.summaries import Part, counted, year_to
+from shanhai.lib.summaries import Part, counted
 from shanhai.operations.models import Disbursement, FundPlan
 from shanhai.operations.registers import TYPES, get_record, plan_title
 
@@ -122,13 +122,21 @@ def as_of(plan_year: int, on: date | None = None) -> date:
     return now if plan_year >= now.year else date(plan_year, 12, 31)
 
 
+def counted_on(payment: Disbursement) -> date:
+    """The day a payment counts on: its day, held within its plan's year (one made after the year counts on
+    its last day, 跨年到位; one made before, on its first) — as operations.derive places it."""
+    year = payment.plan_year or payment.paid_on.year
+    return min(max(payment.paid_on, date(year, 1, 1)), date(year, 12, 31))
+
+
 def counted_amounts(payments: list[Disbursement]) -> dict[int, Decimal]:
     """What each payment counts, by its position in `payments`: its amount, a 全年合计 row only what it adds
-    to the other payments of its year up to its day (lib.summaries: the rule the FUNDS figures follow)."""
-    parts = [
-        Part(i, *(year_to(p.paid_on) if p.summary else (p.paid_on, p.paid_on)), p.amount, bool(p.summary))
-        for i, p in enumerate(payments)
-    ]
+    to the other payments of its plan's year up to its day (lib.summaries: the rule the FUNDS figures
+    follow, operations.derive.Derivation.span)."""
+    parts = []
+    for i, p in enumerate(payments):  # a summary: its plan's year from the first day up to its own day
+        start = min(date(p.plan_year or p.paid_on.year, 1, 1), p.paid_on) if p.summary else p.paid_on
+        parts.append(Part(i, start, p.paid_on, p.amount, bool(p.summary)))
     found = counted(parts)
     return {id(p): found[i] for i, p in enumerate(payments)}
 
@@ -229,7 +237,7 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
             MonthPoint(
                 month=month,
                 due=sum((t.amount for t in tranches if t.due_on < end), Decimal(0)),
-                paid=sum((amounts[id(d)] for d in payments if d.paid_on < end), Decimal(0)),
+                paid=sum((amounts[id(d)] for d in payments if counted_on(d) < end), Decimal(0)),
             )
         )
     return PlanStatus(

@@ -141,6 +141,10 @@ def _text(text: Any, f: Field) -> str:
     return value
 
 
+TRUE_WORDS = frozenset({"1", "true", "on", "yes", "是", "y"})
+FALSE_WORDS = frozenset({"", "0", "false", "off", "no", "否", "n"})
+
+
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -148,7 +152,14 @@ def _empty(value: Any) -> bool:
 def read_field(session: Session, actor: Actor, f: Field, value: Any) -> Any:
     """One field's typed value (None when empty and not required; empty required fields name the field)."""
     if f.kind == "bool":
-        return value not in (None, "", False, "0", "false", "off")
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise Invalid(f"{f.label}应为“是”或“否”（true/false）", field=f.key)
     if _empty(value):
         if f.required:
             raise Invalid(f"请填写{f.label}", field=f.key)
@@ -669,8 +680,8 @@ def _read(
     for f in rtype.fields:
         if not new and not f.editable:
             continue
-        if f.kind != "bool" and f.key not in raw and not new:
-            continue  # an update may send only what changes
+        if f.key not in raw and not new:
+            continue  # an update may send only what changes (a form sends its unticked boxes as empty)
         values[f.key] = read_field(session, actor, f, raw.get(f.key))
     return values
 

@@ -18,6 +18,7 @@ from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators import formula
 from shanhai.indicators.models import DataElement
 from shanhai.lib.periods import PeriodType
+from shanhai.operations.derive import DERIVATIONS
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 from shanhai.setup.common import audit, code, number, text
@@ -121,6 +122,12 @@ def _fill(
     elements = {e.id: e for e in session.scalars(select(DataElement).where(DataElement.id.in_(ids)))}
     if len(elements) != len(ids):
         raise Invalid("所选数据元不存在", field="element_ids")
+    kept = sorted({e.name for e in elements.values() if e.code in {d.element for d in DERIVATIONS}})
+    if kept:  # a register's sum is no report's field: entered beside the records it would count them twice
+        raise Invalid(
+            f"“{'、'.join(kept)}”由工作台账汇总，不能作为报表的填报项（报告中的数字请作为报告数对账）",
+            field="element_ids",
+        )
     if not set(required_ids) <= set(ids):
         raise Invalid("必填项须是本数据集的数据元", field="required_ids")
     current = {e.data_element_id: e for e in data_set.elements}
