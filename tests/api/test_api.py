@@ -99,3 +99,22 @@ def test_health_says_read_only_after_a_write_failed_for_want_of_disk_until_one_s
     assert client.get("/api/v1/dashboard").status_code == 200  # reads go on
     app.state.outage.wrote(time.monotonic())
     assert client.get("/api/v1/health").json()["status"] == "ok"
+
+
+def test_an_elements_nature_and_grain_read_back(as_persona) -> None:
+    """Found by an attack: nature and grain could be written through the API but not read back."""
+    client = as_persona("admin")
+    made = client.post(
+        "/api/v1/elements",
+        json={"code": "T_STOCK", "name": "在岗人数", "unit": "人", "aggregation": "last", "grain": "yearly"},
+    )
+    assert made.status_code == 201, made.text
+    read = client.get(f"/api/v1/elements/{made.json()['id']}").json()
+    assert (read["nature"], read["grain"], read["target_grain"], read["aggregation"]) == (
+        "stock",
+        "yearly",
+        "monthly",
+        "last",
+    )
+    listed = client.get("/api/v1/lists/elements", params={"q": "T_STOCK"}).json()
+    assert any("存量" in str(row) for row in listed["items"]), listed

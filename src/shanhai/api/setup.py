@@ -188,9 +188,36 @@ def create_element(body: ElementCreate, session: SessionDep, actor: ActorDep) ->
     return _saved(metadata.create_element(session=session, actor=actor, code_=body.code, **fields))
 
 
-@router.get("/elements/{element_id}", response_model=Saved, summary="数据元")
-def get_element(element_id: IdPath, session: SessionDep, actor: ActorDep) -> Saved:
-    return _saved(metadata.get_element(session=session, actor=actor, element_id=element_id))
+class ElementRead(Saved):
+    unit: str
+    aggregation: str
+    group: str
+    description: str
+    category: str
+    options: list[str]
+    nature: str = Field(description="数据性质：flow、stock、ratio、cumulative、since_start")
+    grain: str = Field(description="实际值的最短统计期间")
+    target_grain: str = Field(description="目标值的最短统计期间")
+
+
+@router.get("/elements/{element_id}", response_model=ElementRead, summary="数据元")
+def get_element(element_id: IdPath, session: SessionDep, actor: ActorDep) -> ElementRead:
+    e = metadata.get_element(session=session, actor=actor, element_id=element_id)
+    return ElementRead(
+        id=e.id,
+        code=e.code,
+        name=e.name,
+        version=e.version,
+        unit=e.unit,
+        aggregation=e.aggregation,
+        group=e.group,
+        description=e.description,
+        category=e.category,
+        options=e.options,
+        nature=e.nature,
+        grain=e.grain,
+        target_grain=e.target_grain,
+    )
 
 
 @router.put("/elements/{element_id}", response_model=Saved, summary="修改数据元")

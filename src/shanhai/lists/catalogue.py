@@ -18,10 +18,18 @@ from shanhai.auth.service import is_locked
 from shanhai.datasets.models import STATUS_LABELS, DataSet, Submission
 from shanhai.documents.models import STANDINGS, Document, Source
 from shanhai.documents.service import citation_label
-from shanhai.indicators.models import AGGREGATION_LABELS, DataElement, DataValue, Indicator, Period
+from shanhai.indicators.models import (
+    AGGREGATION_LABELS,
+    NATURE_LABELS,
+    DataElement,
+    DataValue,
+    Indicator,
+    Nature,
+    Period,
+)
 from shanhai.indicators.service import approved_only
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier, format_quantity
-from shanhai.lib.periods import TYPE_LABELS
+from shanhai.lib.periods import TYPE_LABELS, PeriodType
 from shanhai.lists.spec import (
     Column,
     Filter,
@@ -542,6 +550,20 @@ ELEMENTS = ListSpec(
             lambda e: AGGREGATION_LABELS.get(e.aggregation, e.aggregation),
             DataElement.aggregation,
             width=10,
+        ),
+        Column(
+            "nature",
+            "数据性质",
+            lambda e: NATURE_LABELS.get(Nature(e.nature), e.nature) if e.nature in set(Nature) else e.nature,
+            DataElement.nature,
+            width=12,
+        ),
+        Column(
+            "grain",
+            "统计期间",
+            lambda e: f"按{TYPE_LABELS[PeriodType(e.grain)]}" if e.grain in set(PeriodType) else e.grain,
+            DataElement.grain,
+            width=8,
         ),
         Column("group", "分组", lambda e: e.group, DataElement.group, width=12),
         Column("category", "分类", lambda e: e.category, None, width=10),
