@@ -119,8 +119,10 @@ def serialize(session: Session, key: str) -> None:
     a check-then-write (a unit closed while a child is added; one code in two tables; one reminder a day)
     sees the other's committed write. PostgreSQL: a transaction-scoped advisory lock on the key. SQLite:
     the write lock (one writer at a time anyway); what is read after this call is read inside it."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    if session.get_bind().dialect.name == "postgresql":  # advisory locks span a database: key by schema too
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || :key))"), {"key": key}
+        )
     else:
         session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
 
