@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.analytics.engine import analytics
@@ -309,3 +310,48 @@ def test_year_on_year_at_the_first_valid_year_is_an_empty_cell(client: TestClien
     r = client.get("/api/v1/analytics", params={"dx": "TRAINED_GROWTH", "ou": "XZ", "pe": pe})
     assert r.status_code == 200, r.text
     assert r.json()["rows"] == []
+
+
+def test_a_stock_takes_each_parts_value_at_the_periods_end(session: Session) -> None:
+    """Found by an attack on 期末值 elements: a mid-year figure beat the full year's (300 instead of 700),
+    and of 男/女 (or of two programmes) only one was kept. The last value is taken per option and
+    programme, the one whose period ends last (of two that end together, the longer)."""
+    nested = session.begin_nested()
+    try:
+        element, _ = indicators.upsert_element(
+            session=session,
+            code="T_STAFF",
+            name="在岗人数",
+            unit="人",
+            aggregation=Aggregation.LAST,
+            group="测试",
+            category="性别",
+            options=["男", "女"],
+        )
+        unit = session.scalars(select(OrgUnit).where(OrgUnit.code == "XZ-QS")).one()
+        source = manual_source(session=session, username="测试")
+        for period, option, value in (
+            ("2031", "", 700),
+            ("203106", "", 300),
+            ("2032", "男", 40),
+            ("2032", "女", 60),
+        ):
+            indicators.set_value(
+                session=session,
+                actor=SYSTEM,
+                org_unit=unit,
+                element=element,
+                period=indicators.ensure_period(session=session, period_id=period),
+                programme=None,
+                kind=ValueKind.ACTUAL,
+                value=Decimal(value),
+                qualifier=Qualifier.EXACT,
+                source=source,
+                category_option=option,
+            )
+        assert element.nature == "stock"
+        result = analytics(session=session, actor=SYSTEM, dx="T_STAFF", ou="XZ-QS", pe="2031;2032")
+        assert result.value("T_STAFF", "XZ-QS", "2031") == 700
+        assert result.value("T_STAFF", "XZ-QS", "2032") == 100
+    finally:
+        nested.rollback()

@@ -73,7 +73,16 @@ def _last_values(
         by_level[unit.level].append(unit.id)
     levels = [getattr(av, f"ou_l{level}") for level in range(1, MAX_LEVELS + 1)]
     rows = store.execute(
-        select(av.data_element_id, av.org_unit_id, av.start_date, av.end_date, av.value, *levels).where(
+        select(
+            av.data_element_id,
+            av.org_unit_id,
+            av.category_option,
+            av.programme_id,
+            av.start_date,
+            av.end_date,
+            av.value,
+            *levels,
+        ).where(
             *([] if store.approved_only else [av.approved.is_(True)]),
             av.kind == kind,
             _in(av.data_element_id, element_ids),
@@ -87,24 +96,26 @@ def _last_values(
     )
     parsed = [
         (
-            element_id,
-            leaf,
+            (element_id, leaf, row_option, programme),
             date.fromisoformat(start) if isinstance(start, str) else start,
             date.fromisoformat(end) if isinstance(end, str) else end,
             Decimal(value),
             ancestors,
         )
-        for element_id, leaf, start, end, value, *ancestors in rows
+        for element_id, leaf, row_option, programme, start, end, value, *ancestors in rows
     ]
     out: dict[tuple[int, int, str], Decimal] = {}
     for p in pes:
-        latest: dict[tuple[int, int], tuple[date, Decimal, list[Any]]] = {}
-        for element_id, leaf, start, end, value, ancestors in parsed:
+        # each leaf's latest value per category option and programme: the one whose period ends last (of
+        # two that end together, the longer: a year's figure stands for the year, its December's does not)
+        latest: dict[tuple[int, int, str, int | None], tuple[tuple[date, date], Decimal, list[Any]]] = {}
+        for key, start, end, value, ancestors in parsed:
             if not (start >= p.start and end <= p.end):  # a coarser period never fits in a finer one
                 continue
-            if (element_id, leaf) not in latest or start > latest[(element_id, leaf)][0]:
-                latest[(element_id, leaf)] = (start, value, ancestors)
-        for (element_id, _leaf), (_start, value, ancestors) in latest.items():
+            rank = (end, date.max - (start - date.min))  # later end first, then the earlier start
+            if key not in latest or rank > latest[key][0]:
+                latest[key] = (rank, value, ancestors)
+        for (element_id, *_rest), (_rank, value, ancestors) in latest.items():
             for unit in units:
                 if ancestors[unit.level - 1] == unit.id:
                     key = (element_id, unit.id, p.id)
