@@ -180,22 +180,36 @@ def settle(*, session: Session, cell: tuple[Any, ...]) -> int:
     serialize(session, f"settle:{element}:{kind}")
     start, end, option, programme = cell[-4:]
     ancestors = [v for v in cell[3 : 3 + MAX_LEVELS] if v is not None] or [unit]
-    candidates = session.execute(
+    return _settle_each(
+        session,
+        _entered(
+            session,
+            element,
+            kind,
+            AV.org_unit_id.in_(ancestors),
+            AV.start_date <= start,
+            AV.end_date >= end,
+            AV.category_option.in_(["", option]),
+            or_(AV.programme_id.is_(None), AV.programme_id == programme),
+        ),
+    )
+
+
+def _entered(session: Session, element: int, kind: str, *where: Any) -> list[tuple[tuple[Any, ...], int]]:
+    """(cell, value id) of the facts of an element × kind that are not kept by a register (a derivation
+    applies the rule to its records itself), with the further conditions."""
+    rows = session.execute(
         select(*_CELL, AV.data_value_id)
         .join(DataValue, DataValue.id == AV.data_value_id)
         .join(Source, Source.id == DataValue.source_id)
         .where(
             AV.data_element_id == element,
             AV.kind == kind,
-            AV.org_unit_id.in_(ancestors),
-            AV.start_date <= start,
-            AV.end_date >= end,
-            AV.category_option.in_(["", option]),
-            or_(AV.programme_id.is_(None), AV.programme_id == programme),
             or_(Source.record_table.is_(None), ~Source.record_table.startswith("derived:")),
+            *where,
         )
     ).all()
-    return _settle_each(session, [(tuple(c[:-1]), c[-1]) for c in candidates])
+    return [(tuple(r[:-1]), r[-1]) for r in rows]
 
 
 def _order(item: tuple[tuple[Any, ...], int]) -> tuple[Any, ...]:
@@ -245,17 +259,7 @@ def settle_all(*, session: Session, element_ids: list[int] | None = None) -> int
     for element, kind, total, *counts in session.execute(stmt).all():
         if not _summed(session, element) or all(c in (0, total) for c in counts):
             continue
-        rows = session.execute(
-            select(*_CELL, AV.data_value_id)
-            .join(DataValue, DataValue.id == AV.data_value_id)
-            .join(Source, Source.id == DataValue.source_id)
-            .where(
-                AV.data_element_id == element,
-                AV.kind == kind,
-                or_(Source.record_table.is_(None), ~Source.record_table.startswith("derived:")),
-            )
-        ).all()
-        changed += _settle_each(session, [(tuple(r[:-1]), r[-1]) for r in rows])
+        changed += _settle_each(session, _entered(session, element, kind))
     return changed
 
 
