@@ -109,12 +109,12 @@ def _last_values(
         # each leaf's latest value per category option and programme: the one whose period ends last (of
         # two that end together, the longer: a year's figure stands for the year, its December's does not)
         latest: dict[tuple[int, int, str, int | None], tuple[tuple[date, date], Decimal, list[Any]]] = {}
-        for key, start, end, value, ancestors in parsed:
+        for part, start, end, value, ancestors in parsed:
             if not (start >= p.start and end <= p.end):  # a coarser period never fits in a finer one
                 continue
             rank = (end, date.max - (start - date.min))  # later end first, then the earlier start
-            if key not in latest or rank > latest[key][0]:
-                latest[key] = (rank, value, ancestors)
+            if part not in latest or rank > latest[part][0]:
+                latest[part] = (rank, value, ancestors)
         for (element_id, *_rest), (_rank, value, ancestors) in latest.items():
             for unit in units:
                 if ancestors[unit.level - 1] == unit.id:
