@@ -119,7 +119,6 @@ def sync_value(*, session: Session, value: DataValue) -> None:
         for key, field_value in fields.items():
             setattr(row, key, field_value)
     _changed(session, [value.id])
-    session.flush()
     settle(session=session, cell=_cell_of(row))
 
 
@@ -178,6 +177,7 @@ def settle(*, session: Session, cell: tuple[Any, ...]) -> int:
     # (PostgreSQL reads committed rows per statement: without this, two months entered at once under one
     # year would each leave the year's residual computed without the other)
     serialize(session, f"settle:{element}:{kind}")
+    session.flush()  # the fact just written is one of those read below
     start, end, option, programme = cell[-4:]
     ancestors = [v for v in cell[3 : 3 + MAX_LEVELS] if v is not None] or [unit]
     return _settle_each(
@@ -195,11 +195,14 @@ def settle(*, session: Session, cell: tuple[Any, ...]) -> int:
     )
 
 
-def _entered(session: Session, element: int, kind: str, *where: Any) -> list[tuple[tuple[Any, ...], int]]:
-    """(cell, value id) of the facts of an element × kind that are not kept by a register (a derivation
-    applies the rule to its records itself), with the further conditions."""
+Entered = tuple[tuple[Any, ...], int, Decimal, str]  # cell, value id, the value and qualifier as entered
+
+
+def _entered(session: Session, element: int, kind: str, *where: Any) -> list[Entered]:
+    """The facts of an element × kind that are not kept by a register (a derivation applies the rule to its
+    records itself), with the further conditions: each with its value as entered."""
     rows = session.execute(
-        select(*_CELL, AV.data_value_id)
+        select(*_CELL, AV.data_value_id, DataValue.value, DataValue.qualifier)
         .join(DataValue, DataValue.id == AV.data_value_id)
         .join(Source, Source.id == DataValue.source_id)
         .where(
@@ -209,10 +212,10 @@ def _entered(session: Session, element: int, kind: str, *where: Any) -> list[tup
             *where,
         )
     ).all()
-    return [(tuple(r[:-1]), r[-1]) for r in rows]
+    return [(tuple(r[:-3]), r[-3], Decimal(r[-2]), r[-1]) for r in rows]
 
 
-def _order(item: tuple[tuple[Any, ...], int]) -> tuple[Any, ...]:
+def _order(item: Entered) -> tuple[Any, ...]:
     """Inner summaries first: a cell inside another is no larger in any part and smaller in one, so it sorts
     before it."""
     cell = item[0]
@@ -220,16 +223,13 @@ def _order(item: tuple[tuple[Any, ...], int]) -> tuple[Any, ...]:
     return ((end - start).days, -_level(cell), option == "", programme is None, item[1])
 
 
-def _settle_each(session: Session, items: list[tuple[tuple[Any, ...], int]]) -> int:
+def _settle_each(session: Session, items: list[Entered]) -> int:
     changed = []
-    for cell, value_id in sorted(items, key=_order):
+    for cell, value_id, raw, raw_qualifier in sorted(items, key=_order):
         covered = session.scalar(
             select(func.coalesce(func.sum(AV.value), 0)).where(*_inside(cell, strict_id=value_id))
         )
-        raw, raw_qualifier = session.execute(
-            select(DataValue.value, DataValue.qualifier).where(DataValue.id == value_id)
-        ).one()
-        counted = residual(Decimal(raw), Decimal(covered or 0))
+        counted = residual(raw, Decimal(covered or 0))
         qualifier = raw_qualifier if counted > 0 or not covered else "exact"
         result = session.execute(
             update(AV)

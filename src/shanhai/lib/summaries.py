@@ -51,6 +51,15 @@ def counted(parts: Iterable[Part]) -> dict[Hashable, Decimal]:
     return out
 
 
-def year_to(day: date) -> tuple[date, date]:
-    """The span of a dated summary row (“全年合计”, “截至6月底累计”): from its year's first day to its day."""
-    return date(day.year, 1, 1), day
+def dated_span(day: date, *, summary: bool, year: int | None = None) -> tuple[date, date]:
+    """The span a dated row describes: a detail its day; a summary (“全年合计”, “截至6月底累计”) its
+    year — the given one (a payment's plan year), else its day's — from the first day up to its day."""
+    if not summary:
+        return day, day
+    return min(date(year or day.year, 1, 1), day), day
+
+
+def held_within(day: date, year: int) -> date:
+    """A day held within a year: one after it counts on its last day, one before on its first (a payment
+    counts against its plan's year)."""
+    return min(max(day, date(year, 1, 1)), date(year, 12, 31))

@@ -29,7 +29,7 @@ from shanhai.indicators import service as indicators
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, ValueKind
 from shanhai.lib import periods
 from shanhai.lib.cnnum import Qualifier, combine_qualifiers, normalize
-from shanhai.lib.summaries import Part, counted
+from shanhai.lib.summaries import Part, counted, dated_span, held_within
 from shanhai.operations.models import Activity, ConsumptionSale, Disbursement, FundPlan, ParkYear, Person
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
@@ -73,8 +73,7 @@ class Derivation:
         day: Day | None = row.get(self.date) if self.date else None
         if day is None or self.within is None or row.get(self.within) is None:
             return day
-        year = int(row[self.within])
-        return min(max(day, Day(year, 1, 1)), Day(year, 12, 31))
+        return held_within(day, int(row[self.within]))
 
     @property
     def explained(self) -> str:
@@ -108,10 +107,8 @@ class Derivation:
             period = periods.parse(row[self.period])
             return period.start, period.end
         day: Day = row[self.date] if self.date else Day(int(row[self.year or ""]), 12, 31)
-        if not self.is_summary(row):
-            return day, day
-        year = int(row[self.within]) if self.within and row.get(self.within) else day.year
-        return min(Day(year, 1, 1), day), day
+        year = int(row[self.within]) if self.within and row.get(self.within) else None
+        return dated_span(day, summary=self.is_summary(row), year=year)
 
     def column(self, name: str) -> Any:
         return getattr(self.model, name)

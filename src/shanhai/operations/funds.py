@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from shanhai.auth.scope import Actor, visible
 from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import format_money
-from shanhai.lib.summaries import Part, counted
+from shanhai.lib.summaries import Part, counted, dated_span, held_within
 from shanhai.operations.models import Disbursement, FundPlan
 from shanhai.operations.registers import TYPES, get_record, plan_title
 
@@ -125,19 +125,17 @@ def as_of(plan_year: int, on: date | None = None) -> date:
 def counted_on(payment: Disbursement) -> date:
     """The day a payment counts on: its day, held within its plan's year (one made after the year counts on
     its last day, 跨年到位; one made before, on its first) — as operations.derive places it."""
-    year = payment.plan_year or payment.paid_on.year
-    return min(max(payment.paid_on, date(year, 1, 1)), date(year, 12, 31))
+    return held_within(payment.paid_on, payment.plan_year or payment.paid_on.year)
 
 
 def counted_amounts(payments: list[Disbursement]) -> dict[int, Decimal]:
     """What each payment counts, by its position in `payments`: its amount, a 全年合计 row only what it adds
     to the other payments of its plan's year up to its day (lib.summaries: the rule the FUNDS figures
     follow, operations.derive.Derivation.span)."""
-    parts = []
-    for i, p in enumerate(payments):  # a summary: its plan's year from the first day up to its own day
-        start = min(date(p.plan_year or p.paid_on.year, 1, 1), p.paid_on) if p.summary else p.paid_on
-        parts.append(Part(i, start, p.paid_on, p.amount, bool(p.summary)))
-    found = counted(parts)
+    found = counted(
+        Part(i, *dated_span(p.paid_on, summary=bool(p.summary), year=p.plan_year), p.amount, bool(p.summary))
+        for i, p in enumerate(payments)
+    )
     return {id(p): found[i] for i, p in enumerate(payments)}
 
 

@@ -4,7 +4,8 @@ submits the report; the records only remind what they hold)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from shanhai.auth.scope import Actor, visible
 from shanhai.indicators.claims import consistent
 from shanhai.lib import periods
 from shanhai.lib.cnnum import format_quantity, normalize, parse_plain
-from shanhai.lib.summaries import Part, counted, year_to
+from shanhai.lib.summaries import Part, counted, dated_span
 from shanhai.lifecycle.models import StageChange
 from shanhai.operations.models import Activity, Disbursement, Person, WorkGroup
 from shanhai.orgunits.models import OrgUnit
@@ -67,7 +68,11 @@ def references(
             )
         )
     )
-    paid = _in_month([(p.paid_on, p.amount, p.summary) for p in payments], start)
+    # a 全年合计 payment sums up its programme's payments of its plan's year, as the FUNDS figures count it
+    paid = _in_month(
+        [((p.programme_id, p.plan_year), p.paid_on, p.amount, p.summary, p.plan_year) for p in payments],
+        start,
+    )
     activities = list(
         session.scalars(
             select(Activity).where(
@@ -78,21 +83,16 @@ def references(
         )
     )
 
-    def by_kind(measure: Callable[[Activity], int | None]) -> Decimal:
-        """A 全年合计 activity sums up the activities of its own kind only."""
-        return sum(
-            (
-                _in_month(
-                    [(a.held_on, Decimal(measure(a) or 0), a.summary) for a in activities if a.kind == k],
-                    start,
-                )
-                for k in {a.kind for a in activities}
-            ),
-            Decimal(0),
-        )
+    def of_activities(measure: Callable[[Activity], int | None]) -> Decimal:
+        """A 全年合计 activity sums up its programme's activities of its own kind, as the derivations do."""
+        rows = [
+            ((a.programme_id, a.kind), a.held_on, Decimal(measure(a) or 0), a.summary, None)
+            for a in activities
+        ]
+        return _in_month(rows, start)
 
-    sessions = by_kind(lambda a: a.sessions)
-    reached = by_kind(lambda a: (a.participants or 0) + (a.patients or 0))
+    sessions = of_activities(lambda a: a.sessions)
+    reached = of_activities(lambda a: (a.participants or 0) + (a.patients or 0))
     projects = select(Project.id).where(*scoped(Project, Project.org_unit_id == place), Project.kind == "aid")
     moved = session.scalar(
         select(func.count(func.distinct(StageChange.record_id))).where(
@@ -129,14 +129,18 @@ def references(
     }
 
 
-def _in_month(rows: list[tuple[date, Decimal, bool]], month_start: date) -> Decimal:
-    """What a month's rows count beside the rows of its year so far (a 全年合计 row: its residual)."""
+def _in_month(rows: Sequence[tuple[Hashable, date, Decimal, bool, int | None]], month_start: date) -> Decimal:
+    """What a month's rows count beside the rows of their year so far: rows as (group, day, amount,
+    summary, year); a 全年合计 row counts its residual over the rows of its group (lib.summaries)."""
     parts = [
-        Part(i, *(year_to(day) if summary else (day, day)), amount, summary)
-        for i, (day, amount, summary) in enumerate(rows)
+        Part(i, *dated_span(day, summary=summary, year=year), amount, summary)
+        for i, (group, day, amount, summary, year) in enumerate(rows)
     ]
-    found = counted(parts)
-    return sum((found[i] for i, (day, _a, _s) in enumerate(rows) if day >= month_start), Decimal(0))
+    groups: dict[Hashable, list[Part]] = defaultdict(list)
+    for part, row in zip(parts, rows, strict=True):
+        groups[row[0]].append(part)
+    found = {key: value for members in groups.values() for key, value in counted(members).items()}
+    return sum((found[i] for i, row in enumerate(rows) if row[1] >= month_start), Decimal(0))
 
 
 def agreement(recorded: Decimal, typed: str) -> str:
