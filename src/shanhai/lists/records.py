@@ -13,8 +13,9 @@ from sqlalchemy.orm import selectinload
 from shanhai.auth.scope import Actor
 from shanhai.lists.catalogue import SPECS, _programmes, _under, _units
 from shanhai.lists.spec import Column, Filter, FilterKind, Kind, ListSpec, equals, search
+from shanhai.operations.fields import Field, mask
 from shanhai.operations.models import FundPlan, Tranche
-from shanhai.operations.registers import TYPES, Field, RecordType, mask, plan_title
+from shanhai.operations.registers import TYPES, RecordType, plan_title
 
 KINDS = {"int": Kind.INT, "money": Kind.MONEY, "date": Kind.DATE}
 QUALIFIERS = {"exact": "", "over": "以上", "under": "以下", "approx": "约"}

@@ -5,11 +5,8 @@ derived values (operations.derive) in the same transaction."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -21,15 +18,22 @@ from shanhai.auth.scope import Actor, check_can_create, check_visible
 from shanhai.db import same_version, savepoint, serialize, unique_or
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators.service import ensure_period
-from shanhai.lib import cnnum, periods
 from shanhai.lib.beijing import today
 from shanhai.lifecycle.service import move
 from shanhai.operations import derive
+from shanhai.operations.fields import (
+    ID_NUMBER,
+    PHONE,
+    Field,
+    choices_of,
+    mask,
+    read_field,
+    visible_record,
+)
 from shanhai.operations.models import (
     ACTIVITY_KINDS,
     PERSON_CATEGORIES,
     PERSON_STATUSES,
-    QUALIFIER_CHOICES,
     Activity,
     ConsumptionSale,
     Disbursement,
@@ -41,171 +45,11 @@ from shanhai.operations.models import (
     WorkGroup,
 )
 from shanhai.orgunits.models import OrgKind, OrgUnit
-from shanhai.programmes.models import Programme
 from shanhai.projects import service as projects
 from shanhai.projects.models import CATEGORIES, DONE_STAGES, KIND_LABELS, STAGES, Project, ProjectKind
 from shanhai.projects.service import MACHINES, TERMINATED
 
 MODULE = "工作台账"
-MAX_MONEY = Decimal("1e12")  # 1万亿元: beyond any single record of a city's programme work
-MAX_COUNT = 10_000_000
-ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
-PHONE = re.compile(r"^[\d\-+ ]{7,20}$")
-DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
-INTEGER = re.compile(r"-?[0-9]{1,12}")
-
-
-@dataclass(frozen=True)
-class Field:
-    key: str
-    label: str
-    kind: str = "text"  # text textarea int money date choice bool unit programme ref period qualifier
-    required: bool = False
-    choices: tuple[tuple[str, str], ...] = ()
-    max_length: int = 128
-    low: int = 0
-    high: int = MAX_COUNT
-    ref: type[Any] | None = None  # for kind "ref"
-    editable: bool = True  # False: set when the record is created, fixed afterwards
-    sensitive: bool = False  # shown in full only with people:sensitive
-    help: str = ""
-
-
-def _choices(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    return tuple((v, v) for v in values)
-
-
-def mask(value: str) -> str:
-    """身份证号 3203**********1234, 手机号 138****5678."""
-    if not value:
-        return ""
-    keep = 4 if len(value) > 11 else 3
-    tail = 4
-    if len(value) <= keep + tail:
-        return "*" * len(value)
-    return value[:keep] + "*" * (len(value) - keep - tail) + value[-tail:]
-
-
-def parse_money(text: Any, label: str, field: str) -> Decimal:
-    """An amount in 元: digits with an optional decimal point and thousands commas, or with 万/亿 after it."""
-    raw = str(text).strip()
-    try:
-        value = cnnum.parse_entered(raw, unit="元")
-    except (cnnum.NumberFormatError, ArithmeticError):
-        raise Invalid(
-            f"{label}应为金额（元），如 1180000 或 118万，而不是“{raw[:20]}”", field=field
-        ) from None
-    if not value.is_finite() or len(raw) > 40:
-        raise Invalid(f"{label}不是有效的金额", field=field)
-    if value <= 0:
-        raise Invalid(f"{label}应大于 0", field=field)
-    if value >= MAX_MONEY:
-        raise Invalid(f"{label}过大（应小于 1万亿元），请检查单位", field=field)
-    if value != value.quantize(Decimal("0.01")):
-        raise Invalid(f"{label}最多精确到分（两位小数）", field=field)
-    return value.quantize(Decimal("0.01"))
-
-
-def parse_date(text: Any, label: str, field: str) -> date:
-    if isinstance(text, date):
-        value = text
-    else:
-        raw = str(text).strip()
-        if not DATE.match(raw):
-            raise Invalid(f"{label}应为日期，格式如 2025-03-31，而不是“{raw[:20]}”", field=field)
-        try:
-            value = date.fromisoformat("-".join(p.zfill(2) for p in raw.split("-")))
-        except ValueError:
-            raise Invalid(f"{label}不是有效的日期：{raw}", field=field) from None
-    if not 1990 <= value.year <= 2100:
-        raise Invalid(f"{label}应在 1990–2100 年之间", field=field)
-    return value
-
-
-def _int(text: Any, f: Field) -> int:
-    raw = str(text).strip()
-    if isinstance(text, bool) or not INTEGER.fullmatch(raw):
-        raise Invalid(f"{f.label}应为整数，而不是“{raw[:20]}”", field=f.key)
-    value = int(raw)
-    if not f.low <= value <= f.high:
-        raise Invalid(f"{f.label}应在 {f.low}–{f.high} 之间", field=f.key)
-    return value
-
-
-def _text(text: Any, f: Field) -> str:
-    value = str(text).strip()
-    if len(value) > f.max_length:
-        raise Invalid(f"{f.label}最多 {f.max_length} 个字符（现 {len(value)} 个）", field=f.key)
-    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t\r" for ch in value):
-        raise Invalid(f"{f.label}含有不可见的控制字符", field=f.key)
-    return value
-
-
-TRUE_WORDS = frozenset({"1", "true", "on", "yes", "是", "y"})
-FALSE_WORDS = frozenset({"", "0", "false", "off", "no", "否", "n"})
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def read_field(session: Session, actor: Actor, f: Field, value: Any) -> Any:
-    """One field's typed value (None when empty and not required; empty required fields name the field)."""
-    if f.kind == "bool":
-        if value is None or isinstance(value, bool):
-            return bool(value)
-        word = str(value).strip().lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        raise Invalid(f"{f.label}应为“是”或“否”（true/false）", field=f.key)
-    if _empty(value):
-        if f.required:
-            raise Invalid(f"请填写{f.label}", field=f.key)
-        return "" if f.kind in ("text", "textarea") else None
-    if f.kind in ("text", "textarea"):
-        return _text(value, f)
-    if f.kind == "int":
-        return _int(value, f)
-    if f.kind == "money":
-        return parse_money(value, f.label, f.key)
-    if f.kind == "date":
-        return parse_date(value, f.label, f.key)
-    if f.kind in ("choice", "qualifier"):
-        allowed = QUALIFIER_CHOICES if f.kind == "qualifier" else f.choices
-        text = str(value).strip()
-        if text not in {v for v, _ in allowed}:
-            raise Invalid(f"{f.label}应为：{'、'.join(label for _, label in allowed)}", field=f.key)
-        return text
-    if f.kind == "period":
-        try:
-            return periods.parse(str(value).strip()).id
-        except periods.PeriodFormatError as exc:
-            raise Invalid(f"{f.label}：{exc}", field=f.key) from None
-    number = _int(value, Field(f.key, f.label, low=1, high=2**31 - 1))
-    if f.kind == "unit":
-        unit = session.get(OrgUnit, number)
-        if unit is None:
-            raise Invalid(f"{f.label}不存在", field=f.key)
-        return number
-    if f.kind == "programme":
-        if session.get(Programme, number) is None:
-            raise Invalid(f"{f.label}不存在", field=f.key)
-        return number
-    assert f.ref is not None
-    target = session.get(f.ref, number)
-    if target is None or not _visible(actor, target):
-        raise Invalid(f"{f.label}不存在或不在您的数据范围内", field=f.key)
-    return number
-
-
-def _visible(actor: Actor, obj: Any) -> bool:
-    try:
-        check_visible(actor, obj.org_unit, getattr(obj, "created_by_id", None))
-    except Exception:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -273,7 +117,9 @@ def _check_person(session: Session, actor: Actor, p: Person, before: dict[str, A
         .limit(1)
     )
     if clash is not None:
-        if not _visible(actor, clash):  # say only that the number is taken: no name, place or dates leak
+        if not visible_record(
+            actor, clash
+        ):  # say only that the number is taken: no name, place or dates leak
             field = "id_number" if p.id_number else "name"
             raise Invalid("该人员在您的数据范围以外已有同期的全职岗位，请与市对口办核实", field=field)
         raise Invalid(
@@ -473,7 +319,7 @@ TYPES: dict[str, RecordType] = {
             Person,
             (
                 Field("name", "姓名", required=True, max_length=64),
-                Field("category", "类别", "choice", required=True, choices=_choices(PERSON_CATEGORIES)),
+                Field("category", "类别", "choice", required=True, choices=choices_of(PERSON_CATEGORIES)),
                 Field("home_org", "派出单位", max_length=128),
                 Field("org_unit_id", "派驻地", "unit", required=True),
                 Field("post", "受援单位及职务", max_length=128),
@@ -482,7 +328,7 @@ TYPES: dict[str, RecordType] = {
                 Field("start_on", "任期开始", "date", required=True),
                 Field("end_on", "任期结束", "date", required=True),
                 Field("full_time", "全职", "bool"),
-                Field("status", "状态", "choice", required=True, choices=_choices(PERSON_STATUSES)),
+                Field("status", "状态", "choice", required=True, choices=choices_of(PERSON_STATUSES)),
                 Field("id_number", "身份证号", max_length=18, sensitive=True),
                 Field("phone", "联系电话", max_length=20, sensitive=True),
                 NOTE,
@@ -561,7 +407,7 @@ TYPES: dict[str, RecordType] = {
             Activity,
             (
                 Field("title", "活动名称", required=True),
-                Field("kind", "类型", "choice", required=True, choices=_choices(ACTIVITY_KINDS)),
+                Field("kind", "类型", "choice", required=True, choices=choices_of(ACTIVITY_KINDS)),
                 Field("held_on", "日期", "date", required=True),
                 UNIT,
                 PROGRAMME,
@@ -609,7 +455,7 @@ TYPES: dict[str, RecordType] = {
                     editable=False,
                     choices=tuple((k.value, v) for k, v in KIND_LABELS.items()),
                 ),
-                Field("category", "类别", "choice", choices=_choices(CATEGORIES)),
+                Field("category", "类别", "choice", choices=choices_of(CATEGORIES)),
                 Field("org_unit_id", "所在地/责任单位", "unit", required=True),
                 PROGRAMME,
                 Field("investment", "总投资/预算（元）", "money"),

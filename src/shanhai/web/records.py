@@ -22,6 +22,7 @@ from shanhai.lib.cnnum import normalize
 from shanhai.lists.records import RECORD_SPECS
 from shanhai.operations import attachments, derive, funds, people
 from shanhai.operations import registers as reg
+from shanhai.operations.fields import Field, parse_date
 from shanhai.operations.models import QUALIFIER_CHOICES, FundPlan, Tranche, WorkGroup
 from shanhai.projects.models import Project
 from shanhai.web import forms
@@ -55,7 +56,7 @@ def _refs(model: type[Any]) -> forms.Choices:
     return choices
 
 
-def _form_field(f: reg.Field) -> forms.Field:
+def _form_field(f: Field) -> forms.Field:
     kind = {"textarea": "textarea", "bool": "checkbox", "choice": "choice", "qualifier": "choice"}.get(
         f.kind, "text"
     )
@@ -282,7 +283,7 @@ def people_page(
     day = None
     if on.strip():
         try:
-            day = reg.parse_date(on, "日期", "on")
+            day = parse_date(on, "日期", "on")
         except Invalid as exc:
             error = exc
     data = people.overview(session=session, actor=actor, on=day)
