@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import BROWSER_MARKS, login
 
@@ -29,7 +29,7 @@ def test_upload_accept_three_figures_and_see_them_on_the_dashboard(
     page.fill("#publisher", "援疆工作组")
     page.click("#upload-form button[type=submit]")
     page.wait_for_url(f"{server}/documents/*")
-    assert page.locator("#document-text mark").count() == 3  # 2026年 and 一季度 are not figures
+    expect(page.locator("#document-text mark")).to_have_count(3)  # 2026年 and 一季度 are not figures
     assert page.locator("#pending").inner_text() == "3"
     for figure, element in (
         ("3个", "AID_PROJECTS"),
@@ -50,4 +50,4 @@ def test_upload_accept_three_figures_and_see_them_on_the_dashboard(
     assert "3个" in counts and "120人" in counts and "15人" in counts
     sentences = page.locator("q.sentence").all_inner_texts()
     assert any("帮助劳动力就业120人" in s for s in sentences)
-    assert page.locator("q.sentence mark", has_text="15名").count() == 1
+    expect(page.locator("q.sentence mark", has_text="15名")).to_have_count(1)

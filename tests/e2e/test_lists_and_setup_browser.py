@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import openpyxl
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import BROWSER_MARKS, login
 
@@ -19,25 +19,32 @@ def _cells(page: Page, label: str) -> list[str]:
     return page.locator(f"table.list td[data-label='{label}']").all_inner_texts()
 
 
+def _go(page: Page, selector: str) -> None:
+    """Click a link or button that loads a new page, and wait for that page: reading the list before it has
+    loaded reads the old one, or none."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def test_audit_log_search_sort_page_and_export(server: str, page: Page) -> None:
     login(page, server, "admin", "/admin/audit")
     total = int(page.locator(".list-total").inner_text().strip("共 条"))
     assert total > 20  # the demo load writes more than one page
     page.select_option("select[name=module]", "指标")
-    page.click("form.search-bar button[type=submit]")
+    _go(page, "form.search-bar button[type=submit]")
     modules = _cells(page, "模块")
     assert modules and set(modules) == {"指标"}
     narrowed = int(page.locator(".list-total").inner_text().strip("共 条"))
     assert narrowed <= total
     # sort by time, oldest first, then newest first
-    page.click("table.list th a:has-text('时间')")
+    _go(page, "table.list th a:has-text('时间')")
     ascending = _cells(page, "时间")
-    page.click("table.list th a:has-text('时间')")
+    _go(page, "table.list th a:has-text('时间')")
     descending = _cells(page, "时间")
     assert ascending == sorted(ascending) and descending == sorted(descending, reverse=True)
     # the filter survives paging and sorting
     if narrowed > 20:
-        page.click("nav.pager a[rel=next]")
+        _go(page, "nav.pager a[rel=next]")
         assert "第 2 /" in page.locator("nav.pager").inner_text()
         assert set(_cells(page, "模块")) == {"指标"}
     # export to Excel: the filtered rows, a frozen header
@@ -53,12 +60,12 @@ def test_projects_filter_sort_and_csv(server: str, page: Page) -> None:
     kinds = _cells(page, "类型")
     assert kinds
     page.select_option("select[name=kind]", label="招商项目")
-    page.click("form.search-bar button[type=submit]")
+    _go(page, "form.search-bar button[type=submit]")
     assert set(_cells(page, "类型")) <= {"招商项目"}
     shown = len(_cells(page, "类型"))
-    page.click("table.list th a:has-text('投资额')")
-    page.click("table.list th a:has-text('投资额')")  # largest first
-    assert page.locator("table.list th[aria-sort=descending]").count() == 1
+    _go(page, "table.list th a:has-text('投资额')")
+    _go(page, "table.list th a:has-text('投资额')")  # largest first
+    expect(page.locator("table.list th[aria-sort=descending]")).to_have_count(1)
     with page.expect_download() as download:
         page.click("a[data-export=csv]")
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
@@ -68,7 +75,7 @@ def test_projects_filter_sort_and_csv(server: str, page: Page) -> None:
 def test_users_search_and_page_size(server: str, page: Page) -> None:
     login(page, server, "admin", "/admin/users")
     page.fill("input[name=q]", "officer")
-    page.click("form.search-bar button[type=submit]")
+    _go(page, "form.search-bar button[type=submit]")
     names = _cells(page, "用户名")
     assert names and all("officer" in n for n in names)
     page.goto(server + "/admin/users")
@@ -139,7 +146,7 @@ def test_the_administrator_edits_the_set_up_in_the_browser(server: str, page: Pa
 
 def test_the_set_up_is_refused_to_a_viewer(server: str, page: Page) -> None:
     login(page, server, "viewer", "/")
-    assert page.locator("summary:has-text('系统管理')").count() == 0
+    expect(page.locator("summary:has-text('系统管理')")).to_have_count(0)
     for path in ("/admin/orgunits", "/admin/elements/new", "/admin/datasets", "/admin/roles/new"):
         response = page.goto(server + path)
         assert response is not None and response.status == 403, path

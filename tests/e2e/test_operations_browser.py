@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import BROWSER_MARKS, login
 
@@ -53,7 +53,7 @@ def test_project_lifecycle_and_a_late_tranche_reach_the_dashboard(server: str, p
         page.check(f"input[name=to][value={stage}]")
         page.click("form.form button[type=submit]:has-text('保存')")
         assert page.locator("#stage").inner_text() == stage
-    assert page.locator("#history tbody tr").count() == 5  # created, then four moves
+    expect(page.locator("#history tbody tr")).to_have_count(5)  # created, then four moves
     assert "建成援建项目" in page.locator("#project-values").inner_text()
 
     page.goto(f"{server}/?year={year}")
@@ -79,13 +79,13 @@ def test_project_lifecycle_and_a_late_tranche_reach_the_dashboard(server: str, p
     page.wait_for_url(f"{server}/funds/plans/*")
     assert page.locator("#tranches .state").inner_text() == "逾期15天足额"
     assert "1 个批次逾期" in page.locator("#plan-verdict").inner_text()
-    assert page.locator("#plan-chart[data-rendered=true]").count() == 1
+    expect(page.locator("#plan-chart[data-rendered=true]")).to_have_count(1)
 
     # the programme page shows the late tranche, the dashboard its money
     page.goto(f"{server}/programmes")
     page.click("main a[href^='/programmes/']:has-text('抚顺')")
     assert "逾期15天足额" in page.locator("#programme-plans").inner_text()
-    assert page.locator("#programme-plans .late-tranche").count() == 1
+    expect(page.locator("#programme-plans .late-tranche")).to_have_count(1)
     page.goto(f"{server}/?year=2025")
     chart = json.loads(page.locator("#funds-chart-data").inner_text())
     index = chart["categories"].index("对口合作抚顺")
