@@ -12,7 +12,10 @@ value by each client with its version, POST of new values to keys of its own), `
 `analytics` (only /api/v1/analytics, the crash probe of the reliability issue), `static` (one static file:
 the baseline of a request that does no work, for the same server in the same run).
 API tokens: `--token` (repeatable) or `--username` (creates `--tokens` tokens for that user in the database
-named by SHANHAI_DATABASE_URL / SHANHAI_DATA_DIR, as `shanhai user token` does).
+named by SHANHAI_DATABASE_URL / SHANHAI_DATA_DIR, as `shanhai user token` does). `--reader USER` sends the
+reads with tokens of another user (`--reader-token` to give them): the officials who look at the pages are
+not the one account that writes several times a second — with one account every read follows one's own
+write, and the dashboard, which shows one's own writes at once, is built for nearly every read.
 `--acked FILE` writes one JSON line per acknowledged write (method, id, value) for the fault suite to check.
 """
 
@@ -88,16 +91,20 @@ def make_tokens(username: str, count: int) -> list[str]:
 
 
 class Client:
-    def __init__(self, n: int, http: httpx.AsyncClient, stats: Stats, args: argparse.Namespace) -> None:
+    def __init__(
+        self, n: int, http: httpx.AsyncClient, stats: Stats, args: argparse.Namespace, reader: str | None
+    ) -> None:
         self.n, self.http, self.stats, self.args = n, http, stats, args
+        self.reads_as = {"Authorization": f"Bearer {reader}"} if reader else None
         self.value_id: int | None = None
         self.version = 0
         self.created = 0
 
     async def send(self, route: str, method: str, path: str, body: Any = None) -> httpx.Response | None:
         started = time.perf_counter()
+        headers = self.reads_as if method == "GET" else None
         try:
-            response = await self.http.request(method, path, json=body)
+            response = await self.http.request(method, path, json=body, headers=headers)
         except httpx.TimeoutException:
             self.stats.add(route, "timeout", (time.perf_counter() - started) * 1000)
             return None
@@ -188,6 +195,9 @@ LAST_STATS = Stats()  # the last run's numbers, for the fault suite that imports
 async def main_async(args: argparse.Namespace) -> int:
     global LAST_STATS
     tokens = list(args.token or []) or make_tokens(args.username, args.tokens)
+    readers: list[str | None] = [None]
+    if args.reader_token or args.reader:
+        readers = list(args.reader_token or []) or list(make_tokens(args.reader, args.tokens))
     stats = LAST_STATS = Stats()
     limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
     clients = []
@@ -198,7 +208,7 @@ async def main_async(args: argparse.Namespace) -> int:
             limits=limits,
             headers={"Authorization": f"Bearer {tokens[n % len(tokens)]}"},
         )
-        clients.append(Client(n, http, stats, args))
+        clients.append(Client(n, http, stats, args, readers[n % len(readers)]))
     started = time.perf_counter()
     until = started + args.duration
     await asyncio.gather(*(c.run(until) for c in clients))
@@ -225,6 +235,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--token", action="append", help="an API token (repeatable)")
     parser.add_argument("--username", default="city_admin", help="make tokens for this user")
     parser.add_argument("--tokens", type=int, default=1, help="how many tokens to make (clients share them)")
+    parser.add_argument("--reader", help="send the reads as this user (tokens made as for --username)")
+    parser.add_argument("--reader-token", action="append", help="an API token for the reads (repeatable)")
     parser.add_argument("--element", default="LETTERS_SENT", help="data element of created values")
     parser.add_argument(
         "--org-units",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.analytics.engine import figures
 from shanhai.analytics.saved import Panel, pinned_panels
+from shanhai.analytics.statements import scope_key
 from shanhai.audit.models import AuditLog
 from shanhai.auth.scope import Actor, visible
 from shanhai.documents.service import TextCache
@@ -195,52 +196,78 @@ def _wan(total: TotalRead | None) -> Decimal | None:
     return normalize((total.value / 10000).quantize(Decimal("0.01"))) if total else None
 
 
-CACHE_SIZE = 512  # dashboards kept per process (one per user × year in practice)
+CACHE_SIZE = 512  # dashboards kept per process (one per scope × permissions × year in practice)
 STALE_SECONDS = 2.0  # others' writes show after at most this long; one's own at once
-_cache: OrderedDict[tuple[object, ...], tuple[float, tuple[int, int], int, Dashboard]] = OrderedDict()
+_Key = tuple[object, ...]
+_Entry = tuple[float, tuple[int, int], Dashboard]  # built at (monotonic), the audit mark it saw, the page
+_cache: OrderedDict[_Key, _Entry] = OrderedDict()
 _cache_lock = threading.Lock()
+_building: dict[_Key, threading.Lock] = {}  # one build at a time per key; the others wait and take its page
 _cache_stats = {"hits": 0, "misses": 0}
 
 
 def build_dashboard(
     *, session: Session, actor: Actor, year: int | None, sources_dir: Path | None
 ) -> Dashboard:
-    """The dashboard, from a cache keyed by who asks (user, permissions, scope), the year and today. Every
-    write of the application is audited in its transaction, so the newest audit entries tell whether
-    anything may have changed: if they did, a dashboard built less than STALE_SECONDS ago is still served —
-    unless the one asking wrote since (they see their own change at once) — and built again otherwise. Under
-    a steady stream of writes the page is built at most once per STALE_SECONDS per user and year."""
+    """The dashboard, from a cache keyed by what decides its content — the permissions and the data scope
+    (statements.scope_key: users of one scope share it), the year and today — with the asker's pinned views
+    run afresh. Every write of the application is audited in its transaction, so the newest audit entries
+    tell whether anything may have changed: if they did, a page built less than STALE_SECONDS ago is still
+    served unless the asker wrote after it was built (one sees one's own change at once). Requests that
+    miss together do not each build the same page: one builds it, and while it does the others are served
+    the page it replaces (unless they wrote since: they wait for the new one). Under a steady stream of
+    writes a page is built about once per STALE_SECONDS per scope and year, whatever the number of users."""
     actor.require("dashboard:view")
-    key = (
-        actor.user_id,
-        actor.permissions,
-        actor.scope_all,
-        actor.subtree_paths,
-        actor.units,
-        actor.own_rows,
-        year,
-        str(sources_dir),
-        today(),
-    )
-    mark, now = _audit_mark(session), time.monotonic()
+    arrived = time.monotonic()
+    key = (actor.permissions, scope_key(actor), year, str(sources_dir), today())
+    mark = _audit_mark(session)
     own = session.scalar(select(func.max(AuditLog.id)).where(AuditLog.actor == actor.username)) or 0
+    page = _cached(key, mark, own, arrived)
+    if page is None:
+        with _cache_lock:
+            building = _building.setdefault(key, threading.Lock())
+        if not building.acquire(blocking=False):  # another request is building this page
+            page = _cached(key, mark, own, arrived, stale_ok=True)
+            if page is None:
+                building.acquire()
+        if page is None:
+            try:
+                page = _cached(key, mark, own, arrived)  # built by another request while this one waited
+                if page is None:
+                    built_at = time.monotonic()
+                    page = _build(session=session, actor=actor, year=year, sources_dir=sources_dir)
+                    with _cache_lock:
+                        _cache_stats["misses"] += 1
+                        _cache[key] = (built_at, mark, page)
+                        while len(_cache) > CACHE_SIZE:
+                            _building.pop(_cache.popitem(last=False)[0], None)
+            finally:
+                building.release()
+    return page.model_copy(update={"panels": pinned_panels(session=session, actor=actor)})
+
+
+def _cached(
+    key: _Key, mark: tuple[int, int], own: int, arrived: float, *, stale_ok: bool = False
+) -> Dashboard | None:
+    """The cached page if it may be served to one who arrived at `arrived`, sees the audit mark `mark`
+    and whose own newest audit entry is `own`: built at that mark; or built after one arrived (every query
+    of the build then saw what was committed before — on both backends a statement reads the latest
+    committed rows — one's own writes included); or built less than STALE_SECONDS ago after one's own last
+    write (an id the build's mark already counted). With `stale_ok` (a newer page is being built by
+    another request) the age does not matter, one's own last write still does: the page is then at most
+    STALE_SECONDS and one build old."""
     with _cache_lock:
         found = _cache.get(key)
-        if found is not None:
-            built_at, built_mark, built_own, page = found
-            fresh = built_mark == mark
-            recent = now - built_at < STALE_SECONDS and built_own == own  # every worker sees one's own writes
-            if fresh or recent:
-                _cache.move_to_end(key)
-                _cache_stats["hits"] += 1
-                return page
-    page = _build(session=session, actor=actor, year=year, sources_dir=sources_dir)
-    with _cache_lock:
-        _cache_stats["misses"] += 1
-        _cache[key] = (now, mark, own, page)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return page
+        if found is None:
+            return None
+        built_at, built_mark, page = found
+        fresh = built_mark == mark or built_at >= arrived
+        recent = (stale_ok or time.monotonic() - built_at < STALE_SECONDS) and own <= built_mark[0]
+        if not (fresh or recent):
+            return None
+        _cache.move_to_end(key)
+        _cache_stats["hits"] += 1
+        return page
 
 
 def _audit_mark(session: Session) -> tuple[int, int]:
@@ -258,6 +285,7 @@ def clear_cache() -> None:
     """Forget every cached dashboard (tests that roll back their writes reuse audit ids)."""
     with _cache_lock:
         _cache.clear()
+        _building.clear()
 
 
 def cache_stats() -> dict[str, int]:
@@ -306,7 +334,6 @@ def _build(*, session: Session, actor: Actor, year: int | None, sources_dir: Pat
         values=values,
         values_total=values_total,
         values_url=f"/values?year={year}" if year is not None else "/values",
-        panels=pinned_panels(session=session, actor=actor),
     )
 
 
