@@ -183,6 +183,63 @@ def test_two_workers_and_a_log_level_of_warning(sqlite_demo, tmp_path: Path) -> 
     assert "status=200" not in server.log()  # SHANHAI_LOG_LEVEL=warning: no line per request
 
 
+def _connections(pid: int) -> int:
+    """How many sockets the process holds open (Linux /proc)."""
+    fds = Path(f"/proc/{pid}/fd")
+    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+
+
+def _children(pid: int) -> list[int]:
+    """The worker processes the server started (not multiprocessing's resource tracker)."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return sorted(int(p) for p in found if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes())
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts sockets through /proc")
+def test_a_burst_of_connections_spreads_over_both_workers_and_a_dead_worker_comes_back(
+    sqlite_demo, tmp_path: Path
+) -> None:
+    """24 connections opened at once: each worker accepts some (each listens on a socket of its own with
+    SO_REUSEPORT; on one shared socket the first worker to wake took the whole burst, and two workers served
+    no more than one). A worker killed with -9 is started again and the server answers throughout."""
+    import socket
+    import time
+
+    url, _ = sqlite_demo
+    server = Server(url, tmp_path, SHANHAI_WORKERS="2").start()
+    opened: list[socket.socket] = []
+    try:
+        workers = _children(server.process.pid)
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = _children(server.process.pid)
+        for _ in range(50):  # both workers listening and answering
+            assert httpx.get(f"{server.base}/api/v1/health").status_code == 200
+        before = {pid: _connections(pid) for pid in workers}
+        port = int(server.base.rsplit(":", 1)[1])
+        opened = [socket.create_connection(("127.0.0.1", port)) for _ in range(24)]
+        time.sleep(1.0)  # the workers accept
+        accepted = {pid: _connections(pid) - before[pid] for pid in workers}
+        assert sum(accepted.values()) == 24 and min(accepted.values()) >= 4, accepted
+        for sock in opened:
+            sock.close()
+        os.kill(workers[0], 9)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = _children(server.process.pid)
+            if len(now) == 2 and workers[0] not in now:
+                break
+            time.sleep(0.2)
+        assert len(now) == 2 and workers[0] not in now and workers[1] in now, (workers, now)
+        answers = {httpx.get(f"{server.base}/api/v1/health").status_code for _ in range(20)}
+    finally:
+        for sock in opened:
+            sock.close()
+        server.stop()
+    assert answers == {200}
+
+
 def test_a_login_is_usable_at_once_and_a_revoked_token_is_dead_at_once(sqlite_demo, tmp_path: Path) -> None:
     url, _ = sqlite_demo
     server = Server(url, tmp_path).start()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,8 +33,7 @@ def serve(
     check_at_start(engine)  # one clear line and exit code 2, before any worker starts
     engine.dispose()
     typer.echo(f"山海已启动 / serving at http://{host}:{port}/ ({workers} 个工作进程 / workers)")
-    uvicorn.run(
-        "shanhai.app:create_app",
+    options: dict[str, Any] = dict(
         factory=True,
         host=host,
         port=port,
@@ -48,6 +47,13 @@ def serve(
         forwarded_allow_ips=settings.trusted_proxies.strip() or "",
         timeout_graceful_shutdown=10,
     )
+    if workers > 1 and not reload:
+        from shanhai.cli.workers import run as run_workers
+
+        # each worker on a socket of its own: a burst of connections spreads over them evenly
+        run_workers(uvicorn.Config("shanhai.app:create_app", **options))
+    else:
+        uvicorn.run("shanhai.app:create_app", **options)
 
 
 def log_config(level: str) -> dict[str, object]:
