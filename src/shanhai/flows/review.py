@@ -201,7 +201,7 @@ class Suggester:
 # --- upload --------------------------------------------------------------------------------------------
 
 
-def _report_year(text: str, published_on: date | None) -> int:
+def report_year(text: str, published_on: date | None) -> int:
     if published_on is not None:
         return published_on.year
     found = [int(y) for y in YEAR.findall(text[:2000])]
@@ -239,7 +239,7 @@ def upload(
     title = blobs.INVISIBLE.sub("", title).strip()[:200] or os.path.splitext(name)[0][:200]
     publisher = blobs.INVISIBLE.sub("", publisher).strip()[:128]
     suggester = Suggester(session, actor)
-    year = _report_year(text, published_on)
+    year = report_year(text, published_on)
     hints = [suggester.suggest(text, figure, year) for figure in figures]
     sha256 = hashlib.sha256(data).hexdigest()
     # the slow part is done: now one writer at a time per file (the same file sent twice: one document)
