@@ -32,8 +32,9 @@ from shanhai.auth.scope import Actor
 from shanhai.db import make_engine, session_factory, transaction
 from shanhai.documents.extraction import extract_figures
 from shanhai.documents.extraction.figure import Figure
+from shanhai.documents.when import report_period
 from shanhai.fixtures.loader import load_demo
-from shanhai.flows.review import Suggester, report_year
+from shanhai.flows.review import Suggester
 from shanhai.indicators.models import DataElement
 from shanhai.migrations import upgrade
 from shanhai.orgunits.models import OrgUnit
@@ -147,7 +148,7 @@ def score(session: Session, split: Path, verbose: bool) -> str:
         )
         suggester = Suggester(session, actor)
         published = date.fromisoformat(header["published_on"]) if header.get("published_on") else None
-        year = report_year(text, published)
+        report = report_period(header.get("title", ""), text, published)
         for g in gold:
             figure = next((f for f in figures if f.start < g.end and g.start < f.end), None)
             if figure is None:
@@ -156,7 +157,7 @@ def score(session: Session, split: Path, verbose: bool) -> str:
                 continue
             found += 1
             exact += strict(figure, g)
-            hint = suggester.suggest(text, figure, year)
+            hint = suggester.suggest(text, figure, report)
             offered = {
                 "element": [codes["element"][hint.element_id]] if hint.element_id else [],
                 "org_unit": [codes["org_unit"][hint.unit_id]] if hint.unit_id else [],

@@ -38,7 +38,7 @@ def test_upload_accept_three_figures_and_see_them_on_the_dashboard(
     ):
         card = page.locator(f".candidate[data-text='{figure}']")
         assert card.locator("select[name=element]").input_value() == element
-        assert card.locator("input[name=period]").input_value() == "2026"
+        assert card.locator("input[name=period]").input_value() == "2026Q1"  # 一季度: the text's grain
         assert "奎屯" in card.locator(".reason").inner_text()
         card.locator("button[value=accept]").click()
         page.wait_for_url(f"{server}/documents/*")

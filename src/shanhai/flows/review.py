@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, unit_visible, visible
 from shanhai.db import same_version, serialize
+from shanhai.documents import when as when_
 from shanhai.documents.extraction import extract_figures
 from shanhai.documents.extraction.figure import Figure
 from shanhai.documents.extraction.readers import read_document
@@ -38,7 +38,6 @@ from shanhai.indicators import claims
 from shanhai.indicators.models import Claim, DataElement, ValueKind
 from shanhai.indicators.service import check_number, ensure_period, same_unit
 from shanhai.lib import blobs, periods
-from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import Qualifier, format_quantity, normalize
 from shanhai.lifecycle.service import Machine, Move, move
 from shanhai.operations.keepers import keeper_of
@@ -63,7 +62,6 @@ MACHINE = Machine(
     ),
     note_field="note",
 )
-YEAR = re.compile(r"(20\d\d)年")
 MAX_FIGURES = 3000  # candidates of one report: a longer report is split before review
 UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
 
@@ -142,7 +140,7 @@ class Suggester:
         self.programmes.sort(key=lambda pair: -len(pair[0]))
         self.default_unit = session.get(OrgUnit, actor.org_unit_id) if actor.org_unit_id else None
 
-    def suggest(self, text: str, figure: Figure, year: int) -> Suggestion:
+    def suggest(self, text: str, figure: Figure, report: when_.When) -> Suggestion:
         s_start, s_end = sentence_span(text, figure.start, figure.end)
         sentence = text[s_start:s_end]
         near = text[max(s_start, figure.start - 24) : figure.start] + figure.subject
@@ -173,16 +171,15 @@ class Suggester:
         if unit is None and self.default_unit is not None:
             unit = (self.default_unit.name, self.default_unit)
             reasons.append(f"未提到单位，默认上传者所在的“{self.default_unit.name}”")
-        period = None
-        for where, label in ((text[s_start : figure.start], "句中"), (paragraph, "本段")):
-            years = [int(m.group(1)) for m in YEAR.finditer(where)]
-            if years:
-                period = str(years[-1])
-                reasons.append(f"{label}提到“{period}年”")
-                break
-        if period is None:
-            period = str(year)
-            reasons.append(f"未提到年份，按报告年度 {year} 年")
+        when, label = when_.last_in(text[s_start : figure.start], report), "句中"
+        if when is None:
+            when, label = when_.last_in(paragraph[: max(0, s_start - p_start)], report), "本段"
+        if when is None:
+            when, label = report, "报告期"
+        period = when.period
+        said = f"“{when.words}”" if when.words else ""
+        cumulative = "（年初至该月累计）" if when.ytd else ""
+        reasons.append(f"{label}{said} → {periods.name_of(period)}{cumulative}")
         programme = None
         for where, label in ((sentence, "句中"), (paragraph, "本段")):
             programme = next(((word, p) for word, p in self.programmes if word in where), None)
@@ -199,13 +196,6 @@ class Suggester:
 
 
 # --- upload --------------------------------------------------------------------------------------------
-
-
-def report_year(text: str, published_on: date | None) -> int:
-    if published_on is not None:
-        return published_on.year
-    found = [int(y) for y in YEAR.findall(text[:2000])]
-    return max(found) if found else today().year
 
 
 def upload(
@@ -239,8 +229,8 @@ def upload(
     title = blobs.INVISIBLE.sub("", title).strip()[:200] or os.path.splitext(name)[0][:200]
     publisher = blobs.INVISIBLE.sub("", publisher).strip()[:128]
     suggester = Suggester(session, actor)
-    year = report_year(text, published_on)
-    hints = [suggester.suggest(text, figure, year) for figure in figures]
+    report = when_.report_period(title, text, published_on)
+    hints = [suggester.suggest(text, figure, report) for figure in figures]
     sha256 = hashlib.sha256(data).hexdigest()
     # the slow part is done: now one writer at a time per file (the same file sent twice: one document)
     serialize(session, f"document:{sha256}")
