@@ -139,3 +139,30 @@ def test_a_period_of_the_wrong_type_is_named_with_the_data_sets_own_type(
     )
     message = reply.json()["error"]["message"]
     assert reply.status_code == 422 and "按月填报" in message and "2025年" in message
+
+
+def test_a_viewer_sees_a_reports_values_only_once_it_is_approved_and_may_not_edit(
+    as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    """A draft saved for 丰县 (the outside trial): the viewer read its numbers on the entry grid and its JSON
+    twin, which also said editable. Values of a report not yet approved are seen by those who enter or
+    approve data only (indicators.approved_only, the one rule every list applies); the grid is read-only
+    to one who may not edit."""
+    from shanhai.orgunits.models import OrgUnit
+
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == "XZ-FX")).one()
+    data_set = _data_set(session)
+    period = periods.shift(periods.containing(TODAY, periods.PeriodType.MONTHLY), -1).id
+    element = data_set.elements[0].data_element.code
+    params = {"org_unit_id": unit.id, "period": period}
+    saved = as_persona("city_admin").put(
+        f"/api/v1/datasets/{data_set.id}/entry", params=params, json={"values": {element: "77777"}}
+    )
+    assert saved.status_code == 200, saved.text
+    viewer = as_persona("viewer")
+    twin = viewer.get(f"/api/v1/datasets/{data_set.id}/entry", params=params).json()
+    assert twin["status"] == "draft" and "77777" not in str(twin["values"]) and twin["editable"] is False
+    page = viewer.get(f"/datasets/{data_set.id}/entry", params=params)
+    assert page.status_code == 200 and "77777" not in page.text
+    mine = as_persona("city_admin").get(f"/api/v1/datasets/{data_set.id}/entry", params=params).json()
+    assert mine["values"][element] == "77777" and mine["editable"] is True

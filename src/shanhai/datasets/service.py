@@ -91,6 +91,7 @@ class EntryForm:
     rule_errors: list[str] = field(default_factory=list)
     references: dict[str, str] = field(default_factory=dict)  # element code → what the records say (台账参考)
     agreements: dict[str, str] = field(default_factory=dict)  # element code → the typed figure beside it
+    may_edit: bool = True  # the asker may enter data, and the unit is not closed
 
     @property
     def status(self) -> str:
@@ -107,7 +108,7 @@ class EntryForm:
 
     @property
     def editable(self) -> bool:
-        return self.status not in LOCKED
+        return self.may_edit and self.status not in LOCKED
 
 
 def _unit(session: Session, actor: Actor, data_set: DataSet, org_unit_id: int) -> OrgUnit:
@@ -153,12 +154,15 @@ def entry_form(
             DataValue.period_id == period.id,
             DataValue.programme_id.is_(None),
             DataValue.kind == "actual",
+            *indicators.approved_only(actor),  # a viewer sees a report's values once it is approved
         )
     )
     for dv in stored:
         key = f"{dv.data_element.code}:{dv.category_option}" if dv.category_option else dv.data_element.code
         values[key] = str(normalize(dv.value))
-    return EntryForm(data_set, unit, period, _submission(session, data_set, unit, period.id), values)
+    form = EntryForm(data_set, unit, period, _submission(session, data_set, unit, period.id), values)
+    form.may_edit = actor.can("indicators:edit") and not unit.closed
+    return form
 
 
 def validate(
