@@ -137,6 +137,17 @@ def test_an_id_number_in_use_outside_ones_scope_reveals_nothing(session: Session
     assert field == "id_number" and "数据范围以外" in message
     for secret in ("张援疆", "奎屯", "2025-01-01", "2026-12-31", "副书记"):
         assert secret not in message
+    # the outside trial's probe: one day outside the other post's term, then one inside — answered alike,
+    # or the refusal would give the dates away day by day
+    for day in ("2024-12-31", "2025-01-01", "2027-01-01"):
+        with pytest.raises(Invalid) as probe:
+            reg.create(
+                session=session,
+                actor=actor_of(session, "quanshan_officer"),
+                rtype=people,
+                raw=person | {"name": "李某", "org_unit_id": str(quanshan), "start_on": day, "end_on": day},
+            )
+        assert probe.value.message == message and probe.value.field == "id_number"
 
 
 def test_a_park_outside_ones_scope_is_not_named(session: Session) -> None:

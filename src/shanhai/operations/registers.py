@@ -96,6 +96,12 @@ def _check_person(session: Session, actor: Actor, p: Person, before: dict[str, A
         raise Invalid("身份证号应为 18 位（最后一位可为 X）", field="id_number")
     if p.phone and not PHONE.match(p.phone):
         raise Invalid("联系电话格式不正确", field="phone")
+    if p.id_number:
+        # a number held outside one's scope is refused whatever the dates: a refusal only for overlapping
+        # ones let a probe find the other post's dates day by day (the outside trial)
+        holders = select(Person).where(Person.id_number == p.id_number, Person.id != (p.id or 0)).limit(50)
+        if any(not visible_record(actor, holder) for holder in session.scalars(holders)):
+            raise Invalid("该身份证号已登记在您数据范围以外的人员名下，请与市对口办核实", field="id_number")
     if not (p.full_time and p.status != "轮换"):
         return
     same = (
@@ -117,11 +123,8 @@ def _check_person(session: Session, actor: Actor, p: Person, before: dict[str, A
         .limit(1)
     )
     if clash is not None:
-        if not visible_record(
-            actor, clash
-        ):  # say only that the number is taken: no name, place or dates leak
-            field = "id_number" if p.id_number else "name"
-            raise Invalid("该人员在您的数据范围以外已有同期的全职岗位，请与市对口办核实", field=field)
+        if not visible_record(actor, clash):  # (by name and home unit) no name, place or dates leak
+            raise Invalid("该人员在您的数据范围以外已有同期的全职岗位，请与市对口办核实", field="name")
         raise Invalid(
             f"{p.name}在 {clash.start_on}—{clash.end_on} 已有全职岗位（{clash.org_unit.name} {clash.post}），"
             "同一时间不能有两个全职岗位",
