@@ -279,7 +279,10 @@ def stated_precision(text: str) -> Decimal:
 def normalize(value: Decimal) -> Decimal:
     """Drop trailing zeros without switching to exponent notation: 118000000.00 → 118000000."""
     value = value.normalize()
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+    sign, digits, exponent = value.as_tuple()
+    if isinstance(exponent, int) and exponent > 0:  # 1.1E+28 → its digits and zeros, exactly (no rounding)
+        return Decimal((sign, digits + (0,) * exponent, 0))
+    return value
 
 
 def _plain(value: Decimal) -> str:

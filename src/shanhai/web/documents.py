@@ -175,6 +175,11 @@ def decide(
             if unit is None:
                 raise Invalid("请选择单位", field="org_unit_id")
             qualifier = form.get("qualifier", "")
+            programme = small_int(form.get("programme_id", ""))
+            if (
+                programme is None and form.get("programme_id", "").strip()
+            ):  # ٩ is no id: say so, never drop it
+                raise Invalid("请从列表中选择项目（协作计划），或留空", field="programme_id")
             review.accept(
                 session=session,
                 actor=actor,
@@ -183,7 +188,7 @@ def decide(
                 element_code=form.get("element", ""),
                 org_unit_id=unit,
                 period_id=review.check_period(form.get("period", "")),
-                programme_id=small_int(form.get("programme_id", "")),
+                programme_id=programme,
                 value=_decimal(form.get("value", "")),
                 qualifier=Qualifier(qualifier) if qualifier in {q.value for q in Qualifier} else None,
                 note=form.get("note", "")[:500],

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from shanhai.lib.cnnum import normalize
 
 from .context import spread_list_qualifiers, subjects
@@ -17,6 +19,7 @@ from .readers import MAX_BYTES, DocumentError, read_document, read_path
 from .scanner import map_text, scan
 
 __all__ = ["MAX_BYTES", "DocumentError", "Figure", "extract_figures", "read_document", "read_path"]
+LARGEST = Decimal(10) ** 20  # 1万亿亿: a longer run of digits is a code or a typing error, not a quantity
 
 
 def extract_figures(text: str) -> list[Figure]:
@@ -36,4 +39,5 @@ def extract_figures(text: str) -> list[Figure]:
             value_max=None if q.value_max is None else normalize(q.value_max),
         )
         for q, phrase in zip(quantities, subjects(text, quantities), strict=True)
+        if abs(q.value) < LARGEST and (q.value_max is None or abs(q.value_max) < LARGEST)
     ]
