@@ -603,6 +603,10 @@ def test_codes_are_shared_by_elements_and_indicators_and_previews_nest(session: 
         ("XZ", Conflict),
         ("this_year", Invalid),
         ("fUnDs_Rate", Conflict),
+        ("2025", Invalid),  # a period: dx=2025 read as the year
+        ("2025Q1", Invalid),
+        ("LEVEL-2", Invalid),  # a unit keyword
+        ("USER_ORGUNIT", Invalid),
     ],
 )
 def test_a_code_that_collides_in_analytics_is_refused(session: Session, taken: str, error: type) -> None:

@@ -136,17 +136,29 @@ def _declare(element: DataElement, *, nature: str, grain: str, target_grain: str
             raise Invalid(f"没有这种统计期间：{value[:20]}", field=key) from exc
 
 
+def _is_period(text: str) -> bool:
+    try:
+        periods.parse(text)
+    except periods.PeriodFormatError:
+        return False
+    return True
+
+
 def metadata_code(session: Session, value: str | None) -> str:
     """A new data element's or indicator's code: one code space over both tables, read by the analytics
     query beside unit codes and relative periods — so a code is refused when it differs from a taken one
-    only in case (funds / FUNDS), carries a modifier's dot (FUNDS.target), or is a unit's code (XZ) or a
-    relative period (THIS_YEAR)."""
+    only in case (funds / FUNDS), carries a modifier's dot (FUNDS.target), or is a unit's code (XZ), a
+    relative period (THIS_YEAR), a period (2025, 2025Q1) or a unit keyword (LEVEL-2, USER_ORGUNIT)."""
     new = code(value)
     if "." in new:
         raise Invalid(f"指标编码不能含点号（“.target”“.last_year”是公式里的写法）：{new[:40]}", field="code")
     upper = new.upper()
     if upper in RELATIVE_PERIODS:
         raise Invalid(f"“{new}”是相对期间的名称，不能用作编码", field="code")
+    if _is_period(new):
+        raise Invalid(f"“{new}”是期间的写法（年、季度、月），不能用作编码", field="code")
+    if upper.startswith(("LEVEL-", "USER_ORGUNIT", "OU_GROUP")) or upper == "CHILDREN":
+        raise Invalid(f"“{new}”是分析查询里组织单位的关键字，不能用作编码", field="code")
     if session.scalar(select(OrgUnit.id).where(func.upper(OrgUnit.code) == upper)) is not None:
         raise Conflict(f"“{new}”已是一个组织单位的编码，分析查询会混淆，请换一个", field="code")
     serialize(session, "metadata-code")  # one code space over two tables: elements and indicators
