@@ -294,8 +294,9 @@ def test_unknown_and_known_users_get_the_same_answer_after_the_same_work(
 
 def test_a_wrong_current_password_counts_towards_the_lockout(session: Session) -> None:
     user = session.scalars(select(User).where(User.username == "viewer")).one()
-    for _ in range(auth.MAX_FAILED_LOGINS):
-        with pytest.raises(Invalid, match="原密码不正确"):
+    for attempt in range(auth.MAX_FAILED_LOGINS):
+        last = attempt == auth.MAX_FAILED_LOGINS - 1
+        with pytest.raises(Invalid, match="账号已锁定" if last else "原密码不正确"):
             auth.change_password(session=session, user=user, old="guess-1234", new="New-pass-2026", ip="")
     session.refresh(user)
     assert auth.is_locked(user)

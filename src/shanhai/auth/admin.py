@@ -31,16 +31,21 @@ class WrongCurrentPassword(Invalid):
 def change_password(*, session: Session, user: User, old: str, new: str, ip: str) -> None:
     """A wrong current password counts towards the lockout like a failed login (a stolen session must not
     become a way to guess the password): WrongCurrentPassword, with nothing else written before it."""
-    if check_password(session=session, user=user, password=old) is not Check.OK:
+    checked = check_password(session=session, user=user, password=old)
+    if checked is not Check.OK:
         log_event(
             session=session,
             username=user.username,
             user_id=user.id,
             ip=ip,
             event="登录失败",
-            message="修改密码时原密码错误",
+            message="修改密码时原密码错误" if checked is not Check.LOCKED else "账号已锁定时尝试修改密码",
         )
-        raise WrongCurrentPassword("原密码不正确（连续错误将锁定账号）", field="old_password")
+        if checked is Check.WRONG:
+            raise WrongCurrentPassword("原密码不正确（连续错误将锁定账号）", field="old_password")
+        # locked: the session that guessed is likely not its owner's — every session and token ends
+        _sign_out_everywhere(session, user)
+        raise WrongCurrentPassword("账号已锁定，已退出所有登录；请稍后再登录或联系管理员解锁", field="old_password")
     check_password_strength(new, field="new_password", username=user.username)
     _set_password(session, user, new)  # every other browser and every API token must log in again
     _audit(session, user.username, Action.UPDATE, "user", user.id, f"{user.username} 修改了自己的密码", ip=ip)
