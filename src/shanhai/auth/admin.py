@@ -45,7 +45,9 @@ def change_password(*, session: Session, user: User, old: str, new: str, ip: str
             raise WrongCurrentPassword("原密码不正确（连续错误将锁定账号）", field="old_password")
         # locked: the session that guessed is likely not its owner's — every session and token ends
         _sign_out_everywhere(session, user)
-        raise WrongCurrentPassword("账号已锁定，已退出所有登录；请稍后再登录或联系管理员解锁", field="old_password")
+        raise WrongCurrentPassword(
+            "账号已锁定，已退出所有登录；请稍后再登录或联系管理员解锁", field="old_password"
+        )
     check_password_strength(new, field="new_password", username=user.username)
     _set_password(session, user, new)  # every other browser and every API token must log in again
     _audit(session, user.username, Action.UPDATE, "user", user.id, f"{user.username} 修改了自己的密码", ip=ip)
