@@ -34,7 +34,7 @@ from shanhai.documents.extraction import extract_figures
 from shanhai.documents.extraction.figure import Figure
 from shanhai.documents.when import report_period
 from shanhai.fixtures.loader import load_demo
-from shanhai.flows.review import Suggester
+from shanhai.flows.suggest import Suggester
 from shanhai.indicators.models import DataElement
 from shanhai.migrations import upgrade
 from shanhai.orgunits.models import OrgUnit
@@ -157,12 +157,10 @@ def score(session: Session, split: Path, verbose: bool) -> str:
                 continue
             found += 1
             exact += strict(figure, g)
-            hint = suggester.suggest(text, figure, report)
+            hint = suggester.suggest(text, figure, report, header.get("title", ""))
             offered = {
-                "element": [codes["element"][hint.element_id]] if hint.element_id else [],
-                "org_unit": [codes["org_unit"][hint.unit_id]] if hint.unit_id else [],
-                "period": [hint.period_id] if hint.period_id else [],
-                "programme": [codes["programme"][hint.programme_id]] if hint.programme_id else [],
+                name: [codes[name][int(o.id)] if name in codes else str(o.id) for o in options]
+                for name, options in hint.options.items()
             }
             if g.record.get("element") is None:
                 none_figures += 1

@@ -53,6 +53,10 @@ def test_every_record_resolves_and_uses_codes_of_the_catalogue() -> None:
             records = [json.loads(line) for line in lines if line.strip()]
             for gold in scorer.gold_figures(text, records, name):
                 assert text[gold.start : gold.end] == gold.record["text"]
+                before = text[gold.start - 1] if gold.start else ""
+                assert not (before.isdigit() or before == "."), (
+                    f"{name}: {gold.record} is inside a longer number"
+                )
                 for field, codes in known.items():
                     assert gold.record[field] is None or gold.record[field] in codes, (name, gold.record)
                 assert gold.record["kind"] in {"actual", "target"}

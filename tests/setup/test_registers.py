@@ -752,3 +752,23 @@ def test_the_demos_elements_are_editable_with_the_nature_their_aggregation_impli
         metadata.update_element(
             session=session, actor=admin, element_id=element.id, version=element.version, **fields
         )
+
+
+def test_an_elements_aliases_are_kept_cleaned_and_checked(as_persona: Callable[[str], TestClient]) -> None:
+    """同义词: what reports call an element besides its name, read by the review suggestions; edited on the
+    element's form and through the API, separated by 顿号 or commas, each word 2–16 characters."""
+    admin = as_persona("admin")
+    body = {
+        "code": "FAIRS_HELD",
+        "name": "举办招聘会场次",
+        "unit": "场",
+        "aliases": "招聘会, 专场招聘、招聘会",
+    }
+    created = admin.post("/api/v1/elements", json=body)
+    assert created.status_code == 201, created.text
+    read = admin.get(f"/api/v1/elements/{created.json()['id']}").json()
+    assert read["aliases"] == "招聘会、专场招聘"
+    bad = admin.post("/api/v1/elements", json=body | {"code": "FAIRS_TWO", "aliases": "招"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "aliases"
+    page = admin.get(f"/admin/elements/{created.json()['id']}")
+    assert "同义词" in page.text and "招聘会、专场招聘" in page.text

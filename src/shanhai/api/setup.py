@@ -172,6 +172,7 @@ class ElementWrite(Strict):
         default="", max_length=16, description="实际值的最短统计期间：monthly、quarterly、yearly、multi_year"
     )
     target_grain: Text = Field(default="", max_length=16, description="目标值的最短统计期间")
+    aliases: Text = Field(default="", max_length=512, description="同义词：报告里的其他说法，顿号或逗号分隔")
 
 
 class ElementCreate(ElementWrite):
@@ -198,6 +199,7 @@ class ElementRead(Saved):
     nature: str = Field(description="数据性质：flow、stock、ratio、cumulative、since_start")
     grain: str = Field(description="实际值的最短统计期间")
     target_grain: str = Field(description="目标值的最短统计期间")
+    aliases: str = Field(description="同义词，顿号分隔")
 
 
 @router.get("/elements/{element_id}", response_model=ElementRead, summary="数据元")
@@ -217,6 +219,7 @@ def get_element(element_id: IdPath, session: SessionDep, actor: ActorDep) -> Ele
         nature=e.nature,
         grain=e.grain,
         target_grain=e.target_grain,
+        aliases=e.aliases,
     )
 
 

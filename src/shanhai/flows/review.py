@@ -13,7 +13,6 @@ import hashlib
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -27,13 +26,13 @@ from shanhai.auth.scope import Actor, unit_visible, visible
 from shanhai.db import same_version, serialize
 from shanhai.documents import when as when_
 from shanhai.documents.extraction import extract_figures
-from shanhai.documents.extraction.figure import Figure
 from shanhai.documents.extraction.readers import read_document
 from shanhai.documents.models import STANDINGS, Candidate, CandidateStatus, Document
 from shanhai.documents.service import document_source
 from shanhai.documents.spans import sentence_span
 from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.flows import values as values_flow
+from shanhai.flows.suggest import Suggester
 from shanhai.indicators import claims
 from shanhai.indicators.models import Claim, DataElement, ValueKind
 from shanhai.indicators.service import check_number, ensure_period, same_unit
@@ -42,7 +41,7 @@ from shanhai.lib.cnnum import Qualifier, format_quantity, normalize
 from shanhai.lifecycle.service import Machine, Move, move
 from shanhai.operations.keepers import keeper_of
 from shanhai.orgunits.models import OrgUnit
-from shanhai.programmes.models import Place, Programme
+from shanhai.programmes.models import Programme
 
 MODULE = "报告文档"
 S = CandidateStatus
@@ -63,7 +62,6 @@ MACHINE = Machine(
     note_field="note",
 )
 MAX_FIGURES = 3000  # candidates of one report: a longer report is split before review
-UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
 
 
 def document_visible(actor: Actor, document: Document, unit: OrgUnit | None) -> bool:
@@ -85,114 +83,6 @@ def get_document(*, session: Session, actor: Actor, document_id: int) -> Documen
 
 def visible_documents(actor: Actor) -> ColumnElement[bool]:
     return or_(Document.org_unit_id.is_(None), visible(actor, Document.org_unit_id, Document.uploaded_by_id))
-
-
-# --- suggestions -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    element_id: int | None
-    unit_id: int | None
-    period_id: str | None
-    programme_id: int | None
-    reason: str
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1) if not any(ch.isspace() for ch in text[i : i + 2])}
-
-
-PARAGRAPH = 1000  # characters before a figure that its paragraph may reach back (a line without breaks)
-
-
-class Suggester:
-    """Reads the product's elements, units and programmes once per document."""
-
-    def __init__(self, session: Session, actor: Actor) -> None:
-        # every element may be suggested: a figure accepted for one that a register or a data set keeps
-        # becomes a claim (reconciled with the records), never a value beside them
-        self.elements = list(session.scalars(select(DataElement).order_by(DataElement.id)))
-        units = session.scalars(
-            select(OrgUnit).where(OrgUnit.closed.is_(False)).order_by(OrgUnit.level.desc())
-        )
-        self.units: list[tuple[str, OrgUnit]] = []
-        for unit in units:
-            if not unit_visible(actor, unit):
-                continue
-            names = {unit.name}
-            short = unit.name
-            for suffix in UNIT_SUFFIXES:
-                if short.endswith(suffix) and len(short) - len(suffix) >= 2:
-                    short = short[: -len(suffix)]
-                    break
-            names.add(short)
-            self.units += [(name, unit) for name in names]
-        for place in session.scalars(select(Place)):
-            if unit_visible(actor, place.org_unit):
-                self.units.append((place.name, place.org_unit))
-        self.units.sort(key=lambda pair: -len(pair[0]))
-        self.programmes = [
-            (word, p)
-            for p in session.scalars(select(Programme).order_by(Programme.sort_order))
-            for word in {p.short_name, p.name}
-        ]
-        self.programmes.sort(key=lambda pair: -len(pair[0]))
-        self.default_unit = session.get(OrgUnit, actor.org_unit_id) if actor.org_unit_id else None
-
-    def suggest(self, text: str, figure: Figure, report: when_.When) -> Suggestion:
-        s_start, s_end = sentence_span(text, figure.start, figure.end)
-        sentence = text[s_start:s_end]
-        near = text[max(s_start, figure.start - 24) : figure.start] + figure.subject
-        reasons = []
-        element, best = None, (0.0, 0)
-        context = _bigrams(near)
-        for candidate in self.elements:
-            if not same_unit(candidate.unit, figure.unit):
-                continue
-            name = _bigrams(candidate.name)
-            shared = len(name & context)
-            # the share of the element's name found in the context first, then how much of it
-            score = (shared / len(name), shared) if shared and name else (0.0, 0)
-            if score > best:
-                element, best = candidate, score
-        if element is not None:
-            common = "".join(sorted(_bigrams(element.name) & context))[:24]
-            reasons.append(f"单位“{figure.unit}”相符，上下文与“{element.name}”共有“{common}”")
-        # the paragraph up to the figure, its place and year: bounded, however long a line runs
-        p_start = max(text.rfind("\n", max(0, s_start - PARAGRAPH), s_start) + 1, figure.start - PARAGRAPH)
-        paragraph = text[max(p_start, 0) : figure.start]
-        unit = None
-        for where, label in ((sentence, "句中"), (paragraph, "本段")):
-            unit = next(((name, u) for name, u in self.units if name in where), None)
-            if unit is not None:
-                reasons.append(f"{label}提到“{unit[0]}”")
-                break
-        if unit is None and self.default_unit is not None:
-            unit = (self.default_unit.name, self.default_unit)
-            reasons.append(f"未提到单位，默认上传者所在的“{self.default_unit.name}”")
-        when, label = when_.last_in(text[s_start : figure.start], report), "句中"
-        if when is None:
-            when, label = when_.last_in(paragraph[: max(0, s_start - p_start)], report), "本段"
-        if when is None:
-            when, label = report, "报告期"
-        period = when.period
-        said = f"“{when.words}”" if when.words else ""
-        cumulative = "（年初至该月累计）" if when.ytd else ""
-        reasons.append(f"{label}{said} → {periods.name_of(period)}{cumulative}")
-        programme = None
-        for where, label in ((sentence, "句中"), (paragraph, "本段")):
-            programme = next(((word, p) for word, p in self.programmes if word in where), None)
-            if programme is not None:
-                reasons.append(f"{label}提到“{programme[0]}”")
-                break
-        return Suggestion(
-            element_id=element.id if element else None,
-            unit_id=unit[1].id if unit else None,
-            period_id=period,
-            programme_id=programme[1].id if programme else None,
-            reason="；".join(reasons)[:500],
-        )
 
 
 # --- upload --------------------------------------------------------------------------------------------
@@ -230,7 +120,7 @@ def upload(
     publisher = blobs.INVISIBLE.sub("", publisher).strip()[:128]
     suggester = Suggester(session, actor)
     report = when_.report_period(title, text, published_on)
-    hints = [suggester.suggest(text, figure, report) for figure in figures]
+    hints = [suggester.suggest(text, figure, report, title) for figure in figures]
     sha256 = hashlib.sha256(data).hexdigest()
     # the slow part is done: now one writer at a time per file (the same file sent twice: one document)
     serialize(session, f"document:{sha256}")

@@ -96,6 +96,8 @@ class DataElement(Base, Timestamped):
     aggregation: Mapped[str] = mapped_column(String(16), default=Aggregation.SUM.value)
     group: Mapped[str] = mapped_column(String(32), default="", index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # what reports call it besides its name (援疆资金、拨付资金): read by the review suggestions
+    aliases: Mapped[str] = mapped_column(String(512), default="", server_default="")
     # disaggregation by one category, e.g. 性别 with options 男,女 (empty: not disaggregated)
     category: Mapped[str] = mapped_column(String(32), default="", server_default="")
     category_options: Mapped[str] = mapped_column(String(256), default="", server_default="")

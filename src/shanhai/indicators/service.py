@@ -104,8 +104,10 @@ def upsert_element(
     description: str = "",
     category: str = "",
     options: list[str] | None = None,
+    aliases: str = "",
 ) -> tuple[DataElement, Change]:
     fields = {
+        "aliases": aliases,
         "name": name,
         "unit": unit,
         "aggregation": aggregation.value,

@@ -56,6 +56,7 @@ def _element_snapshot(e: DataElement) -> dict[str, object]:
         "nature": e.nature,
         "grain": e.grain,
         "target_grain": e.target_grain,
+        "aliases": e.aliases,
     }
 
 
@@ -80,8 +81,10 @@ def _fill_element(
     nature: str = "",
     grain: str = "",
     target_grain: str = "",
+    aliases: str = "",
 ) -> None:
     element.name = text(name, field="name", label="名称", max_length=128)
+    element.aliases = _aliases(aliases)
     element.unit = text(unit, field="unit", label=f"计量单位（{UNITS_HINT}）", max_length=16)
     try:
         element.aggregation = Aggregation(aggregation).value
@@ -104,6 +107,18 @@ def _fill_element(
         raise Invalid("分类选项合计最多 256 个字符", field="options")
     element.category_options = joined
     _declare(element, nature=nature, grain=grain, target_grain=target_grain)
+
+
+def _aliases(raw: str) -> str:
+    """同义词: words of 2–16 characters, separated by commas, 顿号 or line breaks, kept without repeats."""
+    words = list(dict.fromkeys(w.strip() for w in re.split(r"[,，、;；\n]", raw or "") if w.strip()))
+    bad = next((w for w in words if not 2 <= len(w) <= 16), None)
+    if bad is not None:
+        raise Invalid(f"同义词每个 2–16 个字：“{bad[:20]}”", field="aliases")
+    joined = "、".join(words)
+    if len(joined) > 512:
+        raise Invalid("同义词合计最多 512 个字", field="aliases")
+    return joined
 
 
 def _declare(element: DataElement, *, nature: str, grain: str, target_grain: str) -> None:

@@ -521,6 +521,13 @@ ELEMENT_FIELDS = (
         help="最短按什么期间填报；更长期间的数值视为其下各期的合计，只计入各期之外的部分",
     ),
     Field("target_grain", "目标值统计期间", "choice", choices=_GRAINS),
+    Field(
+        "aliases",
+        "同义词",
+        max_length=512,
+        placeholder="如 援疆资金、拨付资金（顿号或逗号分隔）",
+        help="报告里对该数据元的其他说法；审核上传报告时据此建议数据元",
+    ),
     Field("group", "分组", max_length=32),
     Field("category", "分类名称", max_length=32, placeholder="如 性别（可空）"),
     Field("options", "分类选项", max_length=256, placeholder="如 男、女（逗号或顿号分隔）"),
@@ -532,7 +539,7 @@ EDIT_ELEMENT = Form("编辑数据元", ELEMENT_FIELDS)
 
 def _element_fields(v: dict[str, Any]) -> dict[str, str]:
     keys = ("name", "unit", "aggregation", "group", "description", "category", "options", "nature", "grain")
-    return {k: v.get(k) or "" for k in (*keys, "target_grain")}
+    return {k: v.get(k) or "" for k in (*keys, "target_grain", "aliases")}
 
 
 INDICATOR_FIELDS = (
@@ -884,6 +891,7 @@ ELEMENTS = Register(
         "nature": e.nature,
         "grain": e.grain,
         "target_grain": e.target_grain,
+        "aliases": e.aliases,
         "group": e.group,
         "category": e.category,
         "options": "、".join(e.options),

@@ -1,0 +1,284 @@
+"""Where a figure of an uploaded report belongs: the data element, org unit, period and programme suggested
+for it, each ranked (the best three are kept) with the words that led there, read from the text around the
+figure — its own clause first, then its sentence, its paragraph, the report's title, and the uploader.
+
+Element: the element's name and its 同义词 (aliases) against the figure's own clause (the words before and
+after the number up to the nearest comma) and, more weakly, its sentence; only elements whose unit fits
+the figure's. A rate after 同比 / 增长 is a growth element, never a level, and a level is never a growth
+element; a share (占比, 比重) is a share element. When the best is weak the figure is left without one
+(无对应指标) rather than guessed. Org unit: the place or body named nearest before the figure in its clause
+(after it when none is before), then in its sentence and paragraph, then the title, then the uploader's
+unit. Period: documents.when. Programme: named (援疆, 苏陕协作 …), or implied by a kind of programme
+(东西部协作) with a place, or by a place; from the clause out to the title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shanhai.auth.scope import Actor, unit_visible
+from shanhai.documents import when as when_
+from shanhai.documents.extraction.figure import Figure
+from shanhai.documents.spans import sentence_span
+from shanhai.indicators.models import DataElement
+from shanhai.indicators.service import same_unit
+from shanhai.lib import periods
+from shanhai.orgunits.models import OrgUnit
+from shanhai.programmes.models import Place, Programme
+
+PARAGRAPH = 1000  # characters before a figure that its paragraph may reach back (a line without breaks)
+OPENING = 600  # characters at the start of a report that say what it is about
+CLAUSE_ENDS = "，,、；;。！？!?：:\n（）()"  # 医生6名、教师9名: each figure its own clause
+TOP = 3
+WEAK = 0.45  # an element scoring less is not suggested
+UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
+FILLER = re.compile(r"[\W\d_a-zA-Z]|其中|共计|合计|累计|分别|达到|实现|完成|共|约|达|为|超|近|余|多")
+GROWTH_WORDS = re.compile(r"同比|增长|增速|增幅|提高|下降|降幅|回落|上升")
+SHARE_WORDS = re.compile(r"占比|比重|占全|占到|比例")
+# what a programme's kind is called in reports, and the words that name one programme outright
+KIND_WORDS = {
+    "东西部协作": "东西部协作",
+    "对口帮扶": "对口帮扶",
+    "对口合作": "对口合作",
+    "对口支援": "对口支援",
+    "招商": "招商引资",
+    "科技": "科技创新",
+}
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1) if not any(ch.isspace() for ch in text[i : i + 2])}
+
+
+@dataclass(frozen=True)
+class Option:
+    id: int | str
+    why: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    element_id: int | None
+    unit_id: int | None
+    period_id: str | None
+    programme_id: int | None
+    reason: str
+    options: dict[str, list[Option]] = field(default_factory=dict)  # field → the best TOP, best first
+
+
+@dataclass(frozen=True)
+class Around:
+    """The text around one figure, from the nearest outwards."""
+
+    before: str  # its clause up to the figure
+    after: str  # its clause after the figure
+    sentence: str
+    sentence_before: str
+    paragraph_before: str  # the paragraph up to the sentence (bounded)
+    title: str
+    opening: str  # the report's opening: what it is about as a whole
+
+    @staticmethod
+    def of(text: str, figure: Figure, title: str) -> Around:
+        s_start, s_end = sentence_span(text, figure.start, figure.end)
+        c_start = max((text.rfind(ch, s_start, figure.start) for ch in CLAUSE_ENDS), default=-1) + 1
+        c_start = max(c_start, s_start)
+        ends = [i for i in (text.find(ch, figure.end, s_end) for ch in CLAUSE_ENDS) if i >= 0]
+        c_end = min(ends, default=s_end)
+        p_floor = max(0, s_start - PARAGRAPH)
+        p_start = max(text.rfind("\n", p_floor, s_start) + 1, p_floor)
+        return Around(
+            before=text[c_start : figure.start],
+            after=text[figure.end : c_end],
+            sentence=text[s_start:s_end],
+            sentence_before=text[s_start : figure.start],
+            paragraph_before=text[p_start:s_start],
+            title=title,
+            opening=text[:OPENING],
+        )
+
+
+class Suggester:
+    """Reads the product's elements, units and programmes once per document."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        # every element may be suggested: a figure accepted for one that a register or a data set keeps
+        # becomes a claim (reconciled with the records), never a value beside them
+        self.elements = list(session.scalars(select(DataElement).order_by(DataElement.id)))
+        self.terms = {e.id: [e.name, *(a for a in (e.aliases or "").split("、") if a)] for e in self.elements}
+        names: dict[str, OrgUnit] = {}
+        units = session.scalars(select(OrgUnit).where(OrgUnit.closed.is_(False)).order_by(OrgUnit.level))
+        for unit in units:
+            if not unit_visible(actor, unit):
+                continue
+            names.setdefault(unit.name, unit)
+            for suffix in UNIT_SUFFIXES:
+                if unit.name.endswith(suffix) and len(unit.name) - len(suffix) >= 2:
+                    names.setdefault(unit.name[: -len(suffix)], unit)
+                    break
+        places = list(session.scalars(select(Place)))
+        for place in places:
+            if unit_visible(actor, place.org_unit):
+                names.setdefault(place.name, place.org_unit)
+        self.units = names
+        self.unit_pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+        self.programmes = list(session.scalars(select(Programme).order_by(Programme.sort_order)))
+        self.programme_words: dict[str, Programme] = {}
+        for p in self.programmes:
+            for word in (p.short_name, p.name):
+                self.programme_words.setdefault(word, p)
+        by_unit: dict[int, list[Programme]] = {}
+        for p in self.programmes:
+            for place in p.places:
+                by_unit.setdefault(place.org_unit_id, []).append(p)
+        self.programmes_of_unit = by_unit
+        self.default_unit = session.get(OrgUnit, actor.org_unit_id) if actor.org_unit_id else None
+
+    # --- element ---------------------------------------------------------------------------------------
+
+    def elements_for(self, figure: Figure, around: Around) -> list[Option]:
+        own = around.before + figure.subject + around.after
+        own_grams, sentence_grams = _bigrams(own), _bigrams(around.sentence)
+        # a clause naming only a place or a time (奎屯市3200万元、兴海县1500万元) takes its sentence's words
+        residue = FILLER.sub("", when_.WHEN.sub("", self.unit_pattern.sub("", own) if self.units else own))
+        speaks = len(residue) >= 2
+        wider_grams = _bigrams(around.paragraph_before[-200:] + around.title)
+        near = around.before[-10:]
+        growth = figure.unit in ("%", "个百分点") and bool(GROWTH_WORDS.search(near))
+        share = figure.unit == "%" and bool(SHARE_WORDS.search(near)) and not growth
+        scored: list[Option] = []
+        for element in self.elements:
+            if not same_unit(element.unit, figure.unit):
+                continue
+            is_growth = bool(GROWTH_WORDS.search(element.name))
+            is_share = bool(SHARE_WORDS.search(element.name))
+            if figure.unit in ("%", "个百分点") and (growth != is_growth or share != is_share):
+                continue  # a rate is not a level, a share not a growth
+            best, why = 0.0, ""
+            for term in self.terms[element.id]:
+                grams = _bigrams(term)
+                if not grams or (speaks and not grams & own_grams):
+                    continue  # a clause that speaks of something must speak of this
+                if term in own:
+                    score, said = 1.0 + len(term) / 100, f"本句“{term}”"
+                elif term in around.sentence:
+                    score, said = 0.7 + len(term) / 100, f"本句“{term}”"
+                else:
+                    # each two characters of the term: in the clause, the sentence, or only around it
+                    weights = [
+                        1.0
+                        if g in own_grams
+                        else 0.6
+                        if g in sentence_grams
+                        else 0.3
+                        if g in wider_grams
+                        else 0
+                        for g in grams
+                    ]
+                    score = sum(weights) / len(grams)
+                    said = f"与“{term}”相近（{''.join(sorted(grams & own_grams))[:12]}）"
+                if score > best:
+                    best, why = score, said
+            if best >= WEAK:
+                scored.append(Option(element.id, f"单位“{figure.unit}”相符，{why} → {element.name}", best))
+        scored.sort(key=lambda o: -o.score)
+        return scored[:TOP]
+
+    # --- org unit --------------------------------------------------------------------------------------
+
+    def units_for(self, around: Around) -> list[Option]:
+        found: list[Option] = []
+        seen: set[int] = set()
+
+        def add(unit: OrgUnit, why: str) -> None:
+            if unit.id not in seen:
+                seen.add(unit.id)
+                found.append(Option(unit.id, why))
+
+        regions = (
+            (around.before, "本句", True),
+            (around.after, "本句", False),
+            (around.sentence_before, "本句", True),
+            (around.paragraph_before, "本段", True),
+            (around.title, "标题", False),
+        )
+        for region, label, nearest_last in regions:
+            matches = list(self.unit_pattern.finditer(region)) if region and self.units else []
+            for m in reversed(matches) if nearest_last else matches:
+                add(self.units[m.group(0)], f"{label}提到“{m.group(0)}”")
+        if self.default_unit is not None:
+            add(self.default_unit, f"未提到单位，默认上传者所在的“{self.default_unit.name}”")
+        return found[:TOP]
+
+    # --- programme -------------------------------------------------------------------------------------
+
+    def programmes_for(self, around: Around, units: list[Option]) -> list[Option]:
+        found: list[Option] = []
+        seen: set[int] = set()
+
+        def add(p: Programme, why: str) -> None:
+            if p.id not in seen:
+                seen.add(p.id)
+                found.append(Option(p.id, why))
+
+        place_ids = [int(u.id) for u in units]
+        regions = (
+            (around.before + around.after, "本句"),
+            (around.sentence, "本句"),
+            (around.paragraph_before, "本段"),
+            (around.title, "标题"),
+            (around.opening, "报告开头"),
+        )
+        for region, label in regions:
+            for word, p in sorted(self.programme_words.items(), key=lambda wp: -len(wp[0])):
+                if word in region:
+                    add(p, f"{label}提到“{word}”")
+            for word, kind in KIND_WORDS.items():
+                if word not in region:
+                    continue
+                of_kind = [p for p in self.programmes if p.kind == kind]
+                placed = [p for p in of_kind if any(pl.org_unit_id in place_ids for pl in p.places)]
+                for p in placed or (of_kind if len(of_kind) == 1 else []):
+                    add(p, f"{label}提到“{word}”")
+            for m in self.unit_pattern.finditer(region) if self.units else ():
+                unit = self.units[m.group(0)]
+                for p in self.programmes_of_unit.get(unit.id, []):
+                    add(p, f"{label}提到“{m.group(0)}”（{p.short_name}）")
+            if found:
+                break
+        return found[:TOP]
+
+    # --- the figure ------------------------------------------------------------------------------------
+
+    def suggest(self, text: str, figure: Figure, report: when_.When, title: str = "") -> Suggestion:
+        around = Around.of(text, figure, title)
+        elements = self.elements_for(figure, around)
+        units = self.units_for(around)
+        when, label = when_.last_in(around.sentence_before, report), "句中"
+        if when is None:
+            when, label = when_.last_in(around.paragraph_before, report), "本段"
+        if when is None:
+            when, label = report, "报告期"
+        said = f"“{when.words}”" if when.words else ""
+        cumulative = "（年初至该月累计）" if when.ytd else ""
+        period = Option(when.period, f"{label}{said} → {periods.name_of(when.period)}{cumulative}")
+        programmes = self.programmes_for(around, units)
+        reasons = [
+            elements[0].why if elements else "无对应指标：上下文与各数据元的名称、同义词都不相符",
+            units[0].why if units else "未提到单位",
+            period.why,
+            programmes[0].why if programmes else "未提到协作计划",
+        ]
+        return Suggestion(
+            element_id=int(elements[0].id) if elements else None,
+            unit_id=int(units[0].id) if units else None,
+            period_id=str(period.id),
+            programme_id=int(programmes[0].id) if programmes else None,
+            reason="；".join(reasons)[:500],
+            options={"element": elements, "org_unit": units, "period": [period], "programme": programmes},
+        )
