@@ -99,8 +99,9 @@ def test_benchmark_runs_at_a_tiny_size(script: str) -> None:
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the extraction benchmark repeats the seed reports")
 def test_extract_benchmark() -> None:
-    out = run("extract.py", "--mb", "0.05", "--repeat", "1", "--seeds", str(SEEDS))
+    out = run("extract.py", "--mb", "0.05", "--repeat", "1", "--seeds", str(SEEDS), "--figures", "50")
     assert "extract_figures" in out and "MB/s" in out
+    assert "suggestions" in out and "50 figures" in out
 
 
 def test_load_benchmark_against_a_server(tmp_path: Path) -> None:
