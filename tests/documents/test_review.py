@@ -222,3 +222,22 @@ def test_a_figure_whose_value_was_deleted_can_be_reviewed_again(
     assert admin.delete(f"/api/v1/values/{value.id}", params={"version": value.version}).status_code == 204
     r = admin.post(f"/api/v1/candidates/{loans['id']}/reopen", json={"version": accepted["version"]})
     assert r.status_code == 200 and r.json()["status"] == "待审"
+
+
+def test_each_figure_keeps_the_best_three_of_each_field_with_their_reasons(
+    as_persona: Callable[[str], TestClient],
+) -> None:
+    """The card shows the preselected suggestion and, under 各项建议, the best three of each field — the
+    same in the JSON twin — and 无对应指标 where no element fits."""
+    admin = as_persona("city_admin")
+    report = "泉山区2026年1月东西部协作工作简报\n1月份，泉山区向宝鸡市拨付帮扶资金1.2亿元，当月到位率100%。"
+    r = admin.post("/api/v1/documents/upload", files={"file": ("brief.txt", report.encode())})
+    document = admin.get(f"/api/v1/documents/{r.json()['id']}").json()
+    funds, rate = document["candidates"]
+    assert funds["alternatives"]["element"][0]["value"] == "FUNDS" == funds["element"]
+    assert [a["label"] for a in funds["alternatives"]["org_unit"]][:2] == ["宝鸡市", "泉山区"]
+    assert funds["alternatives"]["period"][0]["value"] == "202601"
+    assert all(a["why"] for alts in funds["alternatives"].values() for a in alts)
+    assert rate["element"] is None and rate["alternatives"]["element"] == []
+    page = admin.get(f"/documents/{document['id']}").text
+    assert "各项建议（前三）" in page and "无对应指标" in page and "1. 宝鸡市" in page

@@ -111,6 +111,8 @@ class Candidate(Base, Timestamped):
     period_id: Mapped[str | None] = mapped_column(String(16))
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(500), default="")  # the words that led to the suggestion
+    # the best three of each field with their reasons, JSON: {"element": [[id, why], …], "org_unit": …}
+    alternatives: Mapped[str] = mapped_column(Text, default="", server_default="")
     value_id: Mapped[int | None] = mapped_column(ForeignKey("data_values.id", ondelete="SET NULL"))
     # accepted for a cell a register or a data set keeps: a claim (indicators.models.Claim), not a value
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))

@@ -10,6 +10,7 @@ audit)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import uuid
 from collections.abc import Callable
@@ -164,6 +165,10 @@ def upload(
             period_id=hint.period_id,
             programme_id=hint.programme_id,
             reason=hint.reason,
+            alternatives=json.dumps(
+                {name: [[o.id, o.why] for o in options] for name, options in hint.options.items()},
+                ensure_ascii=False,
+            ),
         )
         for figure, hint in zip(figures, hints, strict=True)
     )
@@ -351,6 +356,48 @@ class Segment(BaseModel):
     status: str | None = None
 
 
+class Alternative(BaseModel):
+    value: str
+    label: str
+    why: str
+
+
+FIELD_LABELS = {"element": "指标", "org_unit": "单位", "period": "期间", "programme": "重点工作"}
+
+
+def _alternatives(
+    c: Candidate,
+    element_of: Callable[[int], DataElement | None],
+    unit_of: Callable[[int], OrgUnit | None],
+    programme_of: Callable[[int], Programme | None],
+) -> dict[str, list[Alternative]]:
+    """The stored ranking, named as the form names its choices (an element, unit or programme since
+    deleted drops out)."""
+    try:
+        stored = json.loads(c.alternatives) if c.alternatives else {}
+    except ValueError:
+        return {}
+    out: dict[str, list[Alternative]] = {}
+    for name in FIELD_LABELS:
+        found = []
+        for id_, why in stored.get(name, []):
+            if name == "period":
+                found.append(Alternative(value=str(id_), label=periods.name_of(str(id_)), why=why))
+                continue
+            of = {"element": element_of, "org_unit": unit_of, "programme": programme_of}[name]
+            row = of(int(id_))
+            if row is None:
+                continue
+            if isinstance(row, DataElement):
+                found.append(Alternative(value=row.code, label=row.name, why=why))
+            elif isinstance(row, Programme):
+                found.append(Alternative(value=str(row.id), label=row.short_name, why=why))
+            else:
+                found.append(Alternative(value=str(row.id), label=row.name, why=why))
+        out[name] = found
+    return out
+
+
 class CandidateRead(BaseModel):
     id: int
     version: int
@@ -374,6 +421,9 @@ class CandidateRead(BaseModel):
     reason: str
     value_id: int | None
     claim_id: int | None  # accepted for a cell a register or a data set keeps: a claim (see /reconcile)
+    # the best three of each field, best first: what the form would take (element code, unit or programme
+    # id, period id), its name, and the words that led there
+    alternatives: dict[str, list[Alternative]] = {}
 
 
 class DocumentPage(BaseModel):
@@ -422,6 +472,7 @@ def _candidate_read(
         reason=c.reason,
         value_id=c.value_id,
         claim_id=c.claim_id,
+        alternatives=_alternatives(c, element_of, unit_of, programme_of),
     )
 
 

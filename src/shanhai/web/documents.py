@@ -78,6 +78,7 @@ def _page(
         error=error,
         typed=typed or {},
         json_url=f"/api/v1/documents/{document_id}",
+        field_labels=review.FIELD_LABELS,
         **_choices(session, actor),
     )
 
