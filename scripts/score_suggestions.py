@@ -42,7 +42,7 @@ from shanhai.programmes.models import Place, Programme
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "eval" / "suggestions"
-FIELDS = ("element", "org_unit", "period", "programme")
+FIELDS = ("element", "kind", "org_unit", "period", "programme")
 
 
 @dataclass
@@ -162,6 +162,7 @@ def score(session: Session, split: Path, verbose: bool) -> str:
                 name: [codes[name][int(o.id)] if name in codes else str(o.id) for o in options]
                 for name, options in hint.options.items()
             }
+            offered["kind"] = [hint.kind]
             if g.record.get("element") is None:
                 none_figures += 1
                 none_offered += bool(offered["element"])

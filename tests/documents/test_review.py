@@ -241,3 +241,38 @@ def test_each_figure_keeps_the_best_three_of_each_field_with_their_reasons(
     assert rate["element"] is None and rate["alternatives"]["element"] == []
     page = admin.get(f"/documents/{document['id']}").text
     assert "各项建议（前三）" in page and "无对应指标" in page and "1. 宝鸡市" in page
+
+
+def test_a_target_is_suggested_as_one_and_accepted_as_one(
+    as_persona: Callable[[str], TestClient], session: Session
+) -> None:
+    """全年计划安排…8970万元 is a plan: suggested as a target (accepted as an actual it was added to what was
+    paid), and the reviewer may still say otherwise."""
+    from shanhai.indicators.models import Claim, DataValue
+
+    admin = as_persona("city_admin")
+    report = "2025年泉山区资金简报\n全年计划安排援疆资金8970万元，已拨付援疆资金5000万元。新设展销专柜3家。"
+    r = admin.post("/api/v1/documents/upload", files={"file": ("plan.txt", report.encode())})
+    document = admin.get(f"/api/v1/documents/{r.json()['id']}").json()
+    plan, paid, outlets = document["candidates"]
+    assert (plan["kind"], paid["kind"], outlets["kind"]) == ("target", "actual", "actual")
+    assert "“计划” → 目标值" in plan["reason"]
+    accepted = admin.post(
+        f"/api/v1/candidates/{plan['id']}/accept",
+        json={
+            "version": plan["version"],
+            "element": "FUNDS",
+            "org_unit_id": plan["org_unit_id"],
+            "period": "2025",
+        },
+    )
+    assert accepted.status_code == 200, accepted.text
+    claim = session.get(Claim, accepted.json()["claim_id"])
+    assert claim is not None and claim.kind == "target"
+    body = {"version": outlets["version"], "element": "SALES_OUTLETS", "org_unit_id": outlets["org_unit_id"]}
+    taken = admin.post(
+        f"/api/v1/candidates/{outlets['id']}/accept", json=body | {"period": "2025", "kind": "target"}
+    )
+    assert taken.status_code == 200, taken.text
+    value = session.get(DataValue, taken.json()["value_id"])
+    assert value is not None and value.kind == "target" and taken.json()["kind"] == "target"

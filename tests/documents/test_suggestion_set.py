@@ -76,6 +76,6 @@ def test_the_catalogue_is_the_demos_and_the_scorer_prints_its_table(tmp_path: Pa
         for name in json.loads((SETS / "dev" / "index.json").read_text(encoding="utf-8"))
     )
     assert f"{annotated} annotated figures" in out
-    for field in ("element", "org_unit", "period", "programme"):
+    for field in ("element", "kind", "org_unit", "period", "programme"):
         assert out.count(f"\n{field} ") == 1
     assert "extractor (strict): precision" in out

@@ -15,6 +15,7 @@ from shanhai.flows import reconcile, review
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep
 from shanhai.http.errors import ERROR_RESPONSES
 from shanhai.indicators import claims
+from shanhai.indicators.models import ValueKind
 from shanhai.lib.cnnum import Qualifier
 from shanhai.lib.types import DbId, PlainNumber, Text, Version
 
@@ -85,6 +86,7 @@ class Accept(BaseModel):
     )
     qualifier: Qualifier | None = None
     note: Text = Field(default="", max_length=500)
+    kind: ValueKind | None = Field(default=None, description="actual 实际值 或 target 目标值；不填即采用建议")
 
 
 class Decision(BaseModel):
@@ -108,6 +110,7 @@ def accept(candidate_id: IdPath, body: Accept, session: SessionDep, actor: Actor
         value=Decimal(body.value) if body.value is not None else None,
         qualifier=body.qualifier,
         note=body.note,
+        kind=body.kind,
     )
     return _read(session, candidate)
 

@@ -113,6 +113,7 @@ class Candidate(Base, Timestamped):
     reason: Mapped[str] = mapped_column(String(500), default="")  # the words that led to the suggestion
     # the best three of each field with their reasons, JSON: {"element": [[id, why], …], "org_unit": …}
     alternatives: Mapped[str] = mapped_column(Text, default="", server_default="")
+    kind: Mapped[str] = mapped_column(String(8), default="actual", server_default="actual")  # or target
     value_id: Mapped[int | None] = mapped_column(ForeignKey("data_values.id", ondelete="SET NULL"))
     # accepted for a cell a register or a data set keeps: a claim (indicators.models.Claim), not a value
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))

@@ -165,6 +165,7 @@ def upload(
             period_id=hint.period_id,
             programme_id=hint.programme_id,
             reason=hint.reason,
+            kind=hint.kind,
             alternatives=json.dumps(
                 {name: [[o.id, o.why] for o in options] for name, options in hint.options.items()},
                 ensure_ascii=False,
@@ -210,9 +211,11 @@ def accept(
     value: Decimal | None = None,
     qualifier: Qualifier | None = None,
     note: str = "",
+    kind: ValueKind | None = None,
 ) -> Candidate:
-    """Accept a figure into a data value citing it (its span and sentence). A value or qualifier other than
-    the extracted one makes it 已更正 (the reason goes into the history)."""
+    """Accept a figure into a data value citing it (its span and sentence), as an actual figure or a target
+    (the suggestion's kind unless `kind` says otherwise). A value or qualifier other than the extracted one
+    makes it 已更正 (the reason goes into the history)."""
     actor.require("indicators:create")
     if value is not None:  # the rules of every value, before anything is formatted with it
         check_number(value)
@@ -253,7 +256,8 @@ def accept(
         note=note,
         what=f"数字“{candidate.text}”",
     )
-    kind = ValueKind.ACTUAL
+    kind = kind or ValueKind(candidate.kind or ValueKind.ACTUAL.value)
+    candidate.kind = kind.value
     number = value if value is not None else candidate.value
     how = qualifier or Qualifier(candidate.qualifier)
     comment = f"采自《{document.title}》"
@@ -411,6 +415,7 @@ class CandidateRead(BaseModel):
     subject: str
     status: str
     sentence: str
+    kind: str  # actual or target: suggested, then as accepted
     element: str | None  # code
     element_name: str | None
     org_unit_id: int | None
@@ -462,6 +467,7 @@ def _candidate_read(
         subject=c.subject,
         status=c.status,
         sentence=" ".join(text[s_start:s_end].split()),
+        kind=c.kind or ValueKind.ACTUAL.value,
         element=element.code if element else None,
         element_name=element.name if element else None,
         org_unit_id=unit.id if unit else None,

@@ -37,6 +37,8 @@ TOP = 3
 WEAK = 0.45  # an element scoring less is not suggested
 UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
 FILLER = re.compile(r"[\W\d_a-zA-Z]|其中|共计|合计|累计|分别|达到|实现|完成|共|约|达|为|超|近|余|多")
+# a figure still to be reached (计划安排, 力争, 目标); 完成/实现 before the word makes it an actual again
+TARGET_WORDS = re.compile(r"(?<!完成)(?<!实现)(?<!超额完成)(?:计划|目标|力争|预计|任务|拟|争取|确保)")
 GROWTH_WORDS = re.compile(r"同比|增长|增速|增幅|提高|下降|降幅|回落|上升")
 SHARE_WORDS = re.compile(r"占比|比重|占全|占到|比例")
 # what a programme's kind is called in reports, and the words that name one programme outright
@@ -63,6 +65,7 @@ class Option:
 
 @dataclass(frozen=True)
 class Suggestion:
+    kind: str  # actual or target
     element_id: int | None
     unit_id: int | None
     period_id: str | None
@@ -139,14 +142,18 @@ class Suggester:
         self.programmes_of_unit = by_unit
         self.default_unit = session.get(OrgUnit, actor.org_unit_id) if actor.org_unit_id else None
 
+    def speaks(self, clause: str) -> bool:
+        """Whether a clause says what is counted: one naming only a place or a time (奎屯市3200万元、兴海县
+        1500万元) takes its sentence's words."""
+        residue = when_.WHEN.sub("", self.unit_pattern.sub("", clause) if self.units else clause)
+        return len(FILLER.sub("", residue)) >= 2
+
     # --- element ---------------------------------------------------------------------------------------
 
     def elements_for(self, figure: Figure, around: Around) -> list[Option]:
         own = around.before + figure.subject + around.after
         own_grams, sentence_grams = _bigrams(own), _bigrams(around.sentence)
-        # a clause naming only a place or a time (奎屯市3200万元、兴海县1500万元) takes its sentence's words
-        residue = FILLER.sub("", when_.WHEN.sub("", self.unit_pattern.sub("", own) if self.units else own))
-        speaks = len(residue) >= 2
+        speaks = self.speaks(own)
         wider_grams = _bigrams(around.paragraph_before[-200:] + around.title)
         near = around.before[-10:]
         growth = figure.unit in ("%", "个百分点") and bool(GROWTH_WORDS.search(near))
@@ -268,13 +275,18 @@ class Suggester:
         cumulative = "（年初至该月累计）" if when.ytd else ""
         period = Option(when.period, f"{label}{said} → {periods.name_of(when.period)}{cumulative}")
         programmes = self.programmes_for(around, units)
+        target = TARGET_WORDS.search(around.before)
+        if target is None and not self.speaks(around.before + figure.subject + around.after):
+            target = TARGET_WORDS.search(around.sentence_before)
         reasons = [
             elements[0].why if elements else "无对应指标：上下文与各数据元的名称、同义词都不相符",
             units[0].why if units else "未提到单位",
             period.why,
             programmes[0].why if programmes else "未提到协作计划",
+            *([f"“{target.group(0)}” → 目标值"] if target else []),
         ]
         return Suggestion(
+            kind="target" if target else "actual",
             element_id=int(elements[0].id) if elements else None,
             unit_id=int(units[0].id) if units else None,
             period_id=str(period.id),

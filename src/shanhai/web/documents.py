@@ -18,7 +18,7 @@ from shanhai.errors import Invalid, NotFound, ShanhaiError
 from shanhai.flows import reconcile, review
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep, SettingsDep
 from shanhai.indicators import claims
-from shanhai.indicators.models import DataElement
+from shanhai.indicators.models import DataElement, ValueKind
 from shanhai.indicators.service import parse_number
 from shanhai.lib.cnnum import QUALIFIER_LABELS, Qualifier
 from shanhai.lib.types import small_int
@@ -81,6 +81,15 @@ def _page(
         field_labels=review.FIELD_LABELS,
         **_choices(session, actor),
     )
+
+
+def _kind(raw: str) -> ValueKind | None:
+    if not raw:
+        return None
+    try:
+        return ValueKind(raw)
+    except ValueError:
+        raise Invalid("类型应为“实际值”或“目标值”", field="kind") from None
 
 
 @router.get("/documents/{document_id}", summary="阅读与审核报告")
@@ -193,6 +202,7 @@ def decide(
                 value=_decimal(form.get("value", "")),
                 qualifier=Qualifier(qualifier) if qualifier in {q.value for q in Qualifier} else None,
                 note=form.get("note", "")[:500],
+                kind=_kind(form.get("kind", "")),
             )
         else:
             raise Invalid("未知的操作", field="action")
