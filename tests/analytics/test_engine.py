@@ -3,6 +3,7 @@ actors — on SQLite and PostgreSQL. Plus relative periods, formulas and bad inp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -355,3 +356,25 @@ def test_a_stock_takes_each_parts_value_at_the_periods_end(session: Session) -> 
         assert result.value("T_STAFF", "XZ-QS", "2032") == 100
     finally:
         nested.rollback()
+
+
+def test_a_half_year_sums_its_months_and_counts_once_beside_them(
+    as_persona: Callable[[str], TestClient],
+) -> None:
+    """上半年 (2026S1, DHIS2's SixMonthly): a half-year value beside its months is their summary, counted only
+    where it exceeds them; asked for by half-year, quarter or year, the figure is the same one fact."""
+    city = as_persona("city_admin")
+    for period, value in (("202601", "10"), ("202602", "20"), ("2026S1", "100"), ("202608", "5")):
+        body = {"data_element": "LETTERS_SENT", "org_unit_id": 4, "period": period, "value": value}
+        assert city.post("/api/v1/values", json=body).status_code == 201, period
+
+    def total(pe: str) -> str:
+        rows = city.get("/api/v1/analytics", params={"dx": "LETTERS_SENT", "ou": "XZ-QS", "pe": pe}).json()[
+            "rows"
+        ]
+        return rows[0][-1] if rows else ""
+
+    assert float(total("2026S1")) == 100  # the summary, not 130
+    assert float(total("2026Q1")) == 30  # the months it holds
+    assert float(total("2026S2")) == 5
+    assert float(total("2026")) == 105

@@ -33,7 +33,10 @@ YEARLY = When("2025", "2025年")
         ("截至2024年12月底", YEARLY, "202412", True),
         ("2021—2025年累计", YEARLY, "2021-2025", False),
         ("十四五期间", YEARLY, "2021-2025", False),
-        ("上半年", YEARLY, "2025", False),  # no half-year period type yet
+        ("上半年", YEARLY, "2025S1", False),
+        ("2026年下半年", YEARLY, "2026S2", False),
+        ("去年同期", YEARLY, "2024", False),
+        ("上月", MONTHLY, "202512", False),
         ("用3个月时间", YEARLY, None, False),  # a duration, not a month
         ("共有", YEARLY, None, False),
     ],

@@ -21,13 +21,17 @@ def test_parent_and_previous_year() -> None:
     p = parent(parse("202507"))
     assert p is not None and p.id == "2025Q3"
     q = parent(parse("2025Q3"))
-    assert q is not None and q.id == "2025"
+    assert q is not None and q.id == "2025S2"
+    h = parent(q)
+    assert h is not None and h.id == "2025" and h.name == "2025年"
+    assert q.name == "2025年下半年" and (q.start, q.end) == (date(2025, 7, 1), date(2025, 12, 31))
     assert parent(parse("2025")) is None
+    assert previous_year(parse("2025S1")).id == "2024S1"
     assert previous_year(parse("2025Q3")).id == "2024Q3"
     assert previous_year(parse("2021-2025")).id == "2016-2020"
 
 
-@pytest.mark.parametrize("bad", ["", "25", "2025Q5", "202513", "2025-2024", "2025W1", "abcd"])
+@pytest.mark.parametrize("bad", ["", "25", "2025Q5", "202513", "2025-2024", "2025W1", "2025S3", "abcd"])
 def test_bad_period_ids_are_rejected_with_the_id(bad: str) -> None:
     with pytest.raises(PeriodFormatError, match="无效的期间编码"):
         parse(bad)
@@ -48,6 +52,8 @@ def test_containing_and_shift() -> None:
     assert shift(parse("202501"), -1).id == "202412"
     assert shift(parse("2025Q1"), -5).id == "2023Q4"
     assert shift(parse("2025"), 2).id == "2027"
+    assert shift(parse("2025S2"), 1).id == "2026S1" and shift(parse("2025S1"), -1).id == "2024S2"
+    assert containing(date(2026, 7, 1), PeriodType.SIX_MONTHLY).id == "2026S2"
     with pytest.raises(PeriodFormatError):
         shift(parse("2021-2025"), 1)
 

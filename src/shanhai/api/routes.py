@@ -44,8 +44,8 @@ class ValueCreate(BaseModel):
     data_element: Text = Field(min_length=1, max_length=64, description="指标编码")
     org_unit_id: DbId
     period: Text = Field(
-        pattern=r"^\d{4}(Q[1-4]|0[1-9]|1[0-2]|-\d{4})?$",
-        description="期间编码：2025、2025Q3、202507、2021-2025",
+        pattern=r"^\d{4}(Q[1-4]|S[12]|0[1-9]|1[0-2]|-\d{4})?$",
+        description="期间编码：2025、2025S1（上半年）、2025Q3、202507、2021-2025",
     )
     programme_id: DbId | None = None
     kind: ValueKind = ValueKind.ACTUAL

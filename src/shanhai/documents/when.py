@@ -2,9 +2,9 @@
 
 2026年1月 → 202601; 三季度 → 2026Q3 (the report's year); 9月份 → 202609; 当月 / 本月 → the month of a monthly
 report; 截至9月底, 1—9月, 前三季度 → the year to that month or quarter (202609, ytd); 今年 / 全年 → the
-report's year; 2021—2025年, 十四五 → 2021-2025. A report's own period comes from its title (泉山区2026年1月
-工作简报 → 202601) rather than from the day it was signed. 上半年 / 下半年 have no period type yet: they give
-the year, and say so.
+report's year; 上半年 / 下半年 → 2026S1 / 2026S2; 去年 → the year before; 2021—2025年, 十四五 → 2021-2025. A
+report's own period comes from its title (泉山区2026年1月工作简报 → 202601) rather than from the day it was
+signed.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ WHEN = re.compile(
             r"(?P<this_month>当月|本月)",
             r"(?P<this_quarter>本季度|当季)",
             r"(?P<year_only>(?P<yo>(?:19|20)\d\d)\s*年(?!\d))",
-            r"(?P<this_year>今年|本年|全年|年内|年度)",
+            r"(?P<last_year>去年|上年|上一年)",
+            r"(?P<last_month>上月|上个月)",
+            r"(?P<this_year>今年|本年|全年|年内)",
         )
     )
 )
@@ -59,6 +61,10 @@ class When:
     @property
     def quarter(self) -> int | None:
         return int(self.period[5]) if "Q" in self.period else None
+
+    @property
+    def half(self) -> int | None:
+        return int(self.period[5]) if "S" in self.period else None
 
 
 def _number(text: str) -> int:
@@ -86,7 +92,7 @@ def read(match: re.Match[str], report: When) -> When | None:
     if g("yq"):
         return When(f"{g('yy')}Q{_number(g('q'))}", words)
     if g("half"):
-        return When(g("yh") or str(report.year), words)  # no half-year period type: the year
+        return When(f"{g('yh') or report.year}S{1 if g('h') == '上' else 2}", words)
     if g("month"):
         return When(_month(report.year, _number(g("mo"))), words)
     if g("quarter"):
@@ -99,6 +105,13 @@ def read(match: re.Match[str], report: When) -> When | None:
         return When(f"{report.year}Q{(report.month - 1) // 3 + 1}", words) if report.month else None
     if g("year_only"):
         return When(g("yo"), words)
+    if g("last_year"):
+        return When(str(report.year - 1), words)
+    if g("last_month"):
+        if not report.month:
+            return None
+        index = report.year * 12 + report.month - 2
+        return When(_month(index // 12, index % 12 + 1), words)
     return When(str(report.year), words)  # 今年, 全年 …
 
 

@@ -32,13 +32,19 @@ from shanhai.programmes.models import Place, Programme
 
 PARAGRAPH = 1000  # characters before a figure that its paragraph may reach back (a line without breaks)
 OPENING = 600  # characters at the start of a report that say what it is about
+SECTION = 2000  # characters before a paragraph that its section's heading may stand
 CLAUSE_ENDS = "，,、；;。！？!?：:\n（）()"  # 医生6名、教师9名: each figure its own clause
 TOP = 3
 WEAK = 0.45  # an element scoring less is not suggested
 UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
 FILLER = re.compile(r"[\W\d_a-zA-Z]|其中|共计|合计|累计|分别|达到|实现|完成|共|约|达|为|超|近|余|多")
 # a figure still to be reached (计划安排, 力争, 目标); 完成/实现 before the word makes it an actual again
-TARGET_WORDS = re.compile(r"(?<!完成)(?<!实现)(?<!超额完成)(?:计划|目标|力争|预计|任务|拟|争取|确保)")
+TARGET_WORDS = re.compile(r"(?<!完成)(?<!实现)(?<!占)(?:计划|目标|力争|预计|任务|拟|确保|打算)(?!的|数)")
+DONE_WORDS = re.compile(r"已|完成|实现了|累计")  # after a target word: what was done, not planned
+PLAN_HEADING = re.compile(r"计划|打算|思路|安排|目标|展望|下一步|下步")
+HEADING = re.compile(  # 二、2026年工作计划 / （三）下一步打算 / 3. 下月安排: a short line of its own
+    r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、])(?P<text>[^。\n]{0,24})$", re.M
+)
 GROWTH_WORDS = re.compile(r"同比|增长|增速|增幅|提高|下降|降幅|回落|上升")
 SHARE_WORDS = re.compile(r"占比|比重|占全|占到|比例")
 # what a programme's kind is called in reports, and the words that name one programme outright
@@ -50,6 +56,18 @@ KIND_WORDS = {
     "招商": "招商引资",
     "科技": "科技创新",
 }
+
+
+def target_word(around: Around) -> str | None:
+    """The words that make a figure a target: a target word before it in its sentence with nothing done
+    since (全年计划安排…8970万元，已拨付…5000万元: the second is paid), or a heading of its section that
+    announces plans (二、2026年工作计划)."""
+    found = None
+    for match in TARGET_WORDS.finditer(around.sentence_before):
+        found = match
+    if found is not None and not DONE_WORDS.search(around.sentence_before[found.end() :]):
+        return found.group(0)
+    return around.heading.strip() if PLAN_HEADING.search(around.heading) else None
 
 
 def _bigrams(text: str) -> set[str]:
@@ -85,6 +103,7 @@ class Around:
     paragraph_before: str  # the paragraph up to the sentence (bounded)
     title: str
     opening: str  # the report's opening: what it is about as a whole
+    heading: str  # the heading of its section (二、2026年工作计划), if one stands within SECTION before
 
     @staticmethod
     def of(text: str, figure: Figure, title: str) -> Around:
@@ -95,6 +114,7 @@ class Around:
         c_end = min(ends, default=s_end)
         p_floor = max(0, s_start - PARAGRAPH)
         p_start = max(text.rfind("\n", p_floor, s_start) + 1, p_floor)
+        headings = list(HEADING.finditer(text, max(0, p_start - SECTION), p_start))
         return Around(
             before=text[c_start : figure.start],
             after=text[figure.end : c_end],
@@ -103,6 +123,7 @@ class Around:
             paragraph_before=text[p_start:s_start],
             title=title,
             opening=text[:OPENING],
+            heading=headings[-1].group("text") if headings else "",
         )
 
 
@@ -268,22 +289,18 @@ class Suggester:
         units = self.units_for(around)
         when, label = when_.last_in(around.sentence_before, report), "句中"
         if when is None:
-            when, label = when_.last_in(around.paragraph_before, report), "本段"
-        if when is None:
             when, label = report, "报告期"
         said = f"“{when.words}”" if when.words else ""
         cumulative = "（年初至该月累计）" if when.ytd else ""
         period = Option(when.period, f"{label}{said} → {periods.name_of(when.period)}{cumulative}")
         programmes = self.programmes_for(around, units)
-        target = TARGET_WORDS.search(around.before)
-        if target is None and not self.speaks(around.before + figure.subject + around.after):
-            target = TARGET_WORDS.search(around.sentence_before)
+        target = target_word(around)
         reasons = [
             elements[0].why if elements else "无对应指标：上下文与各数据元的名称、同义词都不相符",
             units[0].why if units else "未提到单位",
             period.why,
             programmes[0].why if programmes else "未提到协作计划",
-            *([f"“{target.group(0)}” → 目标值"] if target else []),
+            *([f"“{target}” → 目标值"] if target else []),
         ]
         return Suggestion(
             kind="target" if target else "actual",

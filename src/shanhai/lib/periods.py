@@ -1,5 +1,6 @@
-"""Periods with DHIS2-style ids: 2025 (year), 2025Q3 (quarter), 202507 (month), plus spans of whole
-years such as 2021-2025 (a five-year plan, 十四五) that reports quote for cumulative figures."""
+"""Periods with DHIS2-style ids: 2025 (year), 2025S1 (half-year, DHIS2's SixMonthly: 上半年), 2025Q3
+(quarter), 202507 (month), plus spans of whole years such as 2021-2025 (a five-year plan, 十四五) that
+reports quote for cumulative figures."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import NamedTuple
 
 class PeriodType(StrEnum):
     YEARLY = "yearly"
+    SIX_MONTHLY = "sixmonthly"
     QUARTERLY = "quarterly"
     MONTHLY = "monthly"
     MULTI_YEAR = "multi_year"
@@ -20,12 +22,19 @@ class PeriodType(StrEnum):
 
 TYPE_LABELS = {
     PeriodType.YEARLY: "年",
+    PeriodType.SIX_MONTHLY: "半年",
     PeriodType.QUARTERLY: "季度",
     PeriodType.MONTHLY: "月",
     PeriodType.MULTI_YEAR: "多年",
 }
 # finest first: a value for a coarser period than an element's declared grain sums up finer ones
-FINENESS = {PeriodType.MONTHLY: 0, PeriodType.QUARTERLY: 1, PeriodType.YEARLY: 2, PeriodType.MULTI_YEAR: 3}
+FINENESS = {
+    PeriodType.MONTHLY: 0,
+    PeriodType.QUARTERLY: 1,
+    PeriodType.SIX_MONTHLY: 2,
+    PeriodType.YEARLY: 3,
+    PeriodType.MULTI_YEAR: 4,
+}
 
 
 def finer(period_type: str, than: str) -> bool:
@@ -44,6 +53,7 @@ class PeriodFormatError(ValueError):
 _PATTERNS = (
     (re.compile(r"(?P<y>\d{4})", re.ASCII), PeriodType.YEARLY),
     (re.compile(r"(?P<y>\d{4})Q(?P<q>[1-4])", re.ASCII), PeriodType.QUARTERLY),
+    (re.compile(r"(?P<y>\d{4})S(?P<h>[12])", re.ASCII), PeriodType.SIX_MONTHLY),
     (re.compile(r"(?P<y>\d{4})(?P<m>0[1-9]|1[0-2])", re.ASCII), PeriodType.MONTHLY),
     (re.compile(r"(?P<y>\d{4})-(?P<y2>\d{4})", re.ASCII), PeriodType.MULTI_YEAR),
 )
@@ -69,6 +79,8 @@ class Period:
             return f"{self.year}年"
         if self.type is PeriodType.QUARTERLY:
             return f"{self.year}年第{'一二三四'[(self.start.month - 1) // 3]}季度"
+        if self.type is PeriodType.SIX_MONTHLY:
+            return f"{self.year}年{'上' if self.start.month == 1 else '下'}半年"
         if self.type is PeriodType.MONTHLY:
             return f"{self.year}年{self.start.month}月"
         plan = FIVE_YEAR_PLANS.get(self.year) if self.end.year - self.year == 4 else None
@@ -122,9 +134,10 @@ def parse(period_id: str) -> Period:
             raise PeriodFormatError(f"期间“{period_id[:20]}”的年份应在 {MIN_YEAR}—{MAX_YEAR} 年之间")
         if kind is PeriodType.YEARLY:
             return Period(period_id, kind, date(year, 1, 1), date(year, 12, 31))
-        if kind is PeriodType.QUARTERLY:
-            first = (int(match.group("q")) - 1) * 3 + 1
-            last = first + 2
+        if kind in (PeriodType.QUARTERLY, PeriodType.SIX_MONTHLY):
+            months = 3 if kind is PeriodType.QUARTERLY else 6
+            first = (int(match.group("q" if kind is PeriodType.QUARTERLY else "h")) - 1) * months + 1
+            last = first + months - 1
             return Period(
                 period_id, kind, date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])
             )
@@ -138,15 +151,18 @@ def parse(period_id: str) -> Period:
             break
         return Period(period_id, kind, date(year, 1, 1), date(end_year, 12, 31))
     raise PeriodFormatError(
-        f"无效的期间编码“{period_id[:20]}”（应为年 2025、季度 2025Q3、月 202507 或连续年份 2021-2025）"
+        f"无效的期间编码“{period_id[:20]}”"
+        "（应为年 2025、半年 2025S1、季度 2025Q3、月 202507 或连续年份 2021-2025）"
     )
 
 
 def parent(period: Period) -> Period | None:
-    """Month → quarter, quarter → year, year → None."""
+    """Month → quarter, quarter → half-year, half-year → year, year → None."""
     if period.type is PeriodType.MONTHLY:
         return parse(f"{period.year}Q{(period.start.month - 1) // 3 + 1}")
     if period.type is PeriodType.QUARTERLY:
+        return parse(f"{period.year}S{1 if period.start.month <= 6 else 2}")
+    if period.type is PeriodType.SIX_MONTHLY:
         return parse(str(period.year))
     return None
 
@@ -155,9 +171,7 @@ def previous_year(period: Period) -> Period:
     """The same period one year earlier: 2025Q3 → 2024Q3, 202507 → 202407, 2021-2025 → 2016-2020."""
     if period.type is PeriodType.YEARLY:
         return parse(str(period.year - 1))
-    if period.type is PeriodType.QUARTERLY:
-        return parse(f"{period.year - 1}{period.id[4:]}")
-    if period.type is PeriodType.MONTHLY:
+    if period.type in (PeriodType.QUARTERLY, PeriodType.SIX_MONTHLY, PeriodType.MONTHLY):
         return parse(f"{period.year - 1}{period.id[4:]}")
     span = period.end.year - period.year + 1
     return parse(f"{period.year - span}-{period.end.year - span}")
@@ -169,6 +183,8 @@ def containing(day: date, period_type: PeriodType) -> Period:
         return parse(f"{day.year}{day.month:02d}")
     if period_type is PeriodType.QUARTERLY:
         return parse(f"{day.year}Q{(day.month - 1) // 3 + 1}")
+    if period_type is PeriodType.SIX_MONTHLY:
+        return parse(f"{day.year}S{1 if day.month <= 6 else 2}")
     if period_type is PeriodType.YEARLY:
         return parse(str(day.year))
     raise PeriodFormatError(f"无法按{period_type.value}取期间")
@@ -182,6 +198,9 @@ def shift(period: Period, steps: int) -> Period:
     if period.type is PeriodType.QUARTERLY:
         index = period.year * 4 + (period.start.month - 1) // 3 + steps
         return parse(f"{index // 4}Q{index % 4 + 1}")
+    if period.type is PeriodType.SIX_MONTHLY:
+        index = period.year * 2 + (period.start.month - 1) // 6 + steps
+        return parse(f"{index // 2}S{index % 2 + 1}")
     if period.type is PeriodType.YEARLY:
         return parse(str(period.year + steps))
     raise PeriodFormatError(f"多年期间 {period.id} 不能逐期移动")
