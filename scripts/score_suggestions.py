@@ -36,6 +36,7 @@ from shanhai.documents.when import report_period
 from shanhai.fixtures.loader import load_demo
 from shanhai.flows.suggest import Suggester
 from shanhai.indicators.models import DataElement
+from shanhai.lib.hanzi import simplified
 from shanhai.migrations import upgrade
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Place, Programme
@@ -157,7 +158,7 @@ def score(session: Session, split: Path, verbose: bool) -> str:
                 continue
             found += 1
             exact += strict(figure, g)
-            hint = suggester.suggest(text, figure, report, header.get("title", ""))
+            hint = suggester.suggest(simplified(text), figure, report, simplified(header.get("title", "")))
             offered = {
                 name: [codes[name][int(o.id)] if name in codes else str(o.id) for o in options]
                 for name, options in hint.options.items()

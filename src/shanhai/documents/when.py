@@ -35,7 +35,8 @@ WHEN = re.compile(
             r"(?P<this_month>当月|本月)",
             r"(?P<this_quarter>本季度|当季)",
             r"(?P<year_only>(?P<yo>(?:19|20)\d\d)\s*年(?!\d))",
-            r"(?P<last_year>去年|上年|上一年)",
+            r"(?P<so_far>今年以来|年初以来|本年以来|年初至今)",
+            r"(?P<last_year>(?<![比较])(?:去年|上年|上一年))",  # 比上年增长: the base, not the period
             r"(?P<last_month>上月|上个月)",
             r"(?P<this_year>今年|本年|全年|年内)",
         )
@@ -105,6 +106,8 @@ def read(match: re.Match[str], report: When) -> When | None:
         return When(f"{report.year}Q{(report.month - 1) // 3 + 1}", words) if report.month else None
     if g("year_only"):
         return When(g("yo"), words)
+    if g("so_far"):
+        return When(report.period, words, ytd=True) if report.month else When(str(report.year), words)
     if g("last_year"):
         return When(str(report.year - 1), words)
     if g("last_month"):
@@ -140,4 +143,8 @@ def report_period(title: str, text: str, published_on: date | None) -> When:
         if years:
             fallback = When(str(max(years)), "")
     named = first_in(title, fallback) if title else None
-    return named or first_in(head, fallback) or fallback
+    # a title without a period (news): the year its opening names, before the day it was published
+    opening = text[len(head) : len(head) + 300]
+    found = first_in(opening, fallback)
+    opening_year = When(str(found.year), found.words) if found and found.period[:4].isdigit() else None
+    return named or first_in(head, fallback) or (opening_year if published_on else None) or fallback

@@ -39,6 +39,7 @@ from shanhai.indicators.models import Claim, DataElement, ValueKind
 from shanhai.indicators.service import check_number, ensure_period, same_unit
 from shanhai.lib import blobs, periods
 from shanhai.lib.cnnum import Qualifier, format_quantity, normalize
+from shanhai.lib.hanzi import simplified
 from shanhai.lifecycle.service import Machine, Move, move
 from shanhai.operations.keepers import keeper_of
 from shanhai.orgunits.models import OrgUnit
@@ -121,7 +122,8 @@ def upload(
     publisher = blobs.INVISIBLE.sub("", publisher).strip()[:128]
     suggester = Suggester(session, actor)
     report = when_.report_period(title, text, published_on)
-    hints = [suggester.suggest(text, figure, report, title) for figure in figures]
+    plain, heading = simplified(text), simplified(title)  # 個 is 个 to the suggester, offsets unchanged
+    hints = [suggester.suggest(plain, figure, report, heading) for figure in figures]
     sha256 = hashlib.sha256(data).hexdigest()
     # the slow part is done: now one writer at a time per file (the same file sent twice: one document)
     serialize(session, f"document:{sha256}")

@@ -33,11 +33,14 @@ from shanhai.programmes.models import Place, Programme
 PARAGRAPH = 1000  # characters before a figure that its paragraph may reach back (a line without breaks)
 OPENING = 600  # characters at the start of a report that say what it is about
 SECTION = 2000  # characters before a paragraph that its section's heading may stand
+FULL_STOPS = "。！？!?\n"  # a sentence's end for the time it speaks of (； goes on with the same time)
 CLAUSE_ENDS = "，,、；;。！？!?：:\n（）()"  # 医生6名、教师9名: each figure its own clause
 TOP = 3
 WEAK = 0.45  # an element scoring less is not suggested
 UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
-FILLER = re.compile(r"[\W\d_a-zA-Z]|其中|共计|合计|累计|分别|达到|实现|完成|共|约|达|为|超|近|余|多")
+FILLER = re.compile(
+    r"[\W\d_a-zA-Z]|其中|共计|合计|累计|分别|达到|实现|完成|以来|同期|本级|全区|全市|共|约|达|为|超|近|余|多"
+)
 # a figure still to be reached (计划安排, 力争, 目标); 完成/实现 before the word makes it an actual again
 TARGET_WORDS = re.compile(r"(?<!完成)(?<!实现)(?<!占)(?:计划|目标|力争|预计|任务|拟|确保|打算)(?!的|数)")
 DONE_WORDS = re.compile(r"已|完成|实现了|累计")  # after a target word: what was done, not planned
@@ -47,6 +50,8 @@ HEADING = re.compile(  # 二、2026年工作计划 / （三）下一步打算 / 
 )
 GROWTH_WORDS = re.compile(r"同比|增长|增速|增幅|提高|下降|降幅|回落|上升")
 SHARE_WORDS = re.compile(r"占比|比重|占全|占到|比例")
+# a campaign takes the figures of its own elements only (by the element's group)
+CAMPAIGN_GROUPS = {"招商引资": {"招商引资"}, "科技创新": {"科技创新", "科技金融"}}
 # what a programme's kind is called in reports, and the words that name one programme outright
 KIND_WORDS = {
     "东西部协作": "东西部协作",
@@ -104,6 +109,7 @@ class Around:
     title: str
     opening: str  # the report's opening: what it is about as a whole
     heading: str  # the heading of its section (二、2026年工作计划), if one stands within SECTION before
+    time_before: str  # its whole sentence up to it, across ； (2026年，力争…；新增…50家: 2026)
 
     @staticmethod
     def of(text: str, figure: Figure, title: str) -> Around:
@@ -115,6 +121,7 @@ class Around:
         p_floor = max(0, s_start - PARAGRAPH)
         p_start = max(text.rfind("\n", p_floor, s_start) + 1, p_floor)
         headings = list(HEADING.finditer(text, max(0, p_start - SECTION), p_start))
+        t_start = max(p_start, *(text.rfind(stop, p_start, figure.start) + 1 for stop in FULL_STOPS))
         return Around(
             before=text[c_start : figure.start],
             after=text[figure.end : c_end],
@@ -124,6 +131,7 @@ class Around:
             title=title,
             opening=text[:OPENING],
             heading=headings[-1].group("text") if headings else "",
+            time_before=text[t_start : figure.start],
         )
 
 
@@ -173,8 +181,10 @@ class Suggester:
 
     def elements_for(self, figure: Figure, around: Around) -> list[Option]:
         own = around.before + figure.subject + around.after
-        own_grams, sentence_grams = _bigrams(own), _bigrams(around.sentence)
         speaks = self.speaks(own)
+        # a clause that does not say what it counts (1—9月累计1864万元) continues the sentence before it
+        sentence = around.sentence if speaks else around.paragraph_before[-80:] + around.sentence
+        own_grams, sentence_grams = _bigrams(own), _bigrams(sentence)
         wider_grams = _bigrams(around.paragraph_before[-200:] + around.title)
         near = around.before[-10:]
         growth = figure.unit in ("%", "个百分点") and bool(GROWTH_WORDS.search(near))
@@ -194,7 +204,7 @@ class Suggester:
                     continue  # a clause that speaks of something must speak of this
                 if term in own:
                     score, said = 1.0 + len(term) / 100, f"本句“{term}”"
-                elif term in around.sentence:
+                elif term in sentence:
                     score, said = 0.7 + len(term) / 100, f"本句“{term}”"
                 else:
                     # each two characters of the term: in the clause, the sentence, or only around it
@@ -245,55 +255,77 @@ class Suggester:
 
     # --- programme -------------------------------------------------------------------------------------
 
-    def programmes_for(self, around: Around, units: list[Option]) -> list[Option]:
-        found: list[Option] = []
-        seen: set[int] = set()
-
-        def add(p: Programme, why: str) -> None:
-            if p.id not in seen:
-                seen.add(p.id)
-                found.append(Option(p.id, why))
-
-        place_ids = [int(u.id) for u in units]
+    def programmes_for(
+        self, around: Around, units: list[Option], element: DataElement | None
+    ) -> list[Option]:
+        """Named (援疆, 苏陕协作, or a kind with one of its places) from the clause out to the opening; a
+        place of several programmes (宝鸡: 苏陕协作 and 对口帮扶) waits for wider words to choose between
+        them. A campaign (招商引资, 科技创新) takes only figures of its own elements, unless the figure's own
+        sentence names it."""
+        place_ids = {int(u.id) for u in units}
         regions = (
-            (around.before + around.after, "本句"),
-            (around.sentence, "本句"),
-            (around.paragraph_before, "本段"),
-            (around.title, "标题"),
-            (around.opening, "报告开头"),
+            (around.before + around.after, "本句", True),
+            (around.sentence, "本句", True),
+            (around.paragraph_before, "本段", False),
+            (around.title, "标题", False),
+            (around.opening, "报告开头", False),
         )
-        for region, label in regions:
+        ambiguous: list[tuple[Programme, str]] = []
+        for region, label, near in regions:
+            named: list[tuple[Programme, str]] = []
             for word, p in sorted(self.programme_words.items(), key=lambda wp: -len(wp[0])):
                 if word in region:
-                    add(p, f"{label}提到“{word}”")
+                    named.append((p, f"{label}提到“{word}”"))
             for word, kind in KIND_WORDS.items():
-                if word not in region:
-                    continue
-                of_kind = [p for p in self.programmes if p.kind == kind]
-                placed = [p for p in of_kind if any(pl.org_unit_id in place_ids for pl in p.places)]
-                for p in placed or (of_kind if len(of_kind) == 1 else []):
-                    add(p, f"{label}提到“{word}”")
+                if word in region:
+                    of_kind = [p for p in self.programmes if p.kind == kind]
+                    placed = [p for p in of_kind if any(pl.org_unit_id in place_ids for pl in p.places)]
+                    named += [
+                        (p, f"{label}提到“{word}”") for p in placed or (of_kind if len(of_kind) == 1 else [])
+                    ]
             for m in self.unit_pattern.finditer(region) if self.units else ():
-                unit = self.units[m.group(0)]
-                for p in self.programmes_of_unit.get(unit.id, []):
-                    add(p, f"{label}提到“{m.group(0)}”（{p.short_name}）")
-            if found:
-                break
-        return found[:TOP]
+                of_place = self.programmes_of_unit.get(self.units[m.group(0)].id, [])
+                why = f"{label}提到“{m.group(0)}”"
+                if len(of_place) == 1:
+                    named.append((of_place[0], why))
+                else:
+                    ambiguous += [(p, f"{why}（{p.short_name}）") for p in of_place]
+            named = [(p, why) for p, why in named if near or self._takes(p, element)]
+            if ambiguous and named:  # wider words choose among a place's programmes
+                chosen = [(p, why) for p, why in named if p in {a for a, _ in ambiguous}]
+                named = chosen + [(p, why) for p, why in ambiguous if p not in {c for c, _ in chosen}]
+            if named:
+                return self._ranked(named)
+        return self._ranked(ambiguous)
+
+    @staticmethod
+    def _takes(programme: Programme, element: DataElement | None) -> bool:
+        groups = CAMPAIGN_GROUPS.get(programme.kind)
+        return groups is None or (element is not None and element.group in groups)
+
+    @staticmethod
+    def _ranked(found: list[tuple[Programme, str]]) -> list[Option]:
+        out: list[Option] = []
+        for p, why in found:
+            if all(o.id != p.id for o in out):
+                out.append(Option(p.id, why))
+        return out[:TOP]
 
     # --- the figure ------------------------------------------------------------------------------------
 
     def suggest(self, text: str, figure: Figure, report: when_.When, title: str = "") -> Suggestion:
+        """The suggestion for one figure of `text` (read through hanzi.simplified: 蘇科貸 is 苏科贷)."""
         around = Around.of(text, figure, title)
         elements = self.elements_for(figure, around)
         units = self.units_for(around)
-        when, label = when_.last_in(around.sentence_before, report), "句中"
+        when, label = when_.last_in(around.time_before, report), "句中"
         if when is None:
             when, label = report, "报告期"
         said = f"“{when.words}”" if when.words else ""
         cumulative = "（年初至该月累计）" if when.ytd else ""
         period = Option(when.period, f"{label}{said} → {periods.name_of(when.period)}{cumulative}")
-        programmes = self.programmes_for(around, units)
+        best = next((e for e in self.elements if elements and e.id == elements[0].id), None)
+        programmes = self.programmes_for(around, units, best)
         target = target_word(around)
         reasons = [
             elements[0].why if elements else "无对应指标：上下文与各数据元的名称、同义词都不相符",

@@ -34,7 +34,7 @@ from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 
 MODULE = "指标"
-UNIT_EQUIVALENTS = {"名": "人"}
+UNIT_EQUIVALENTS = {"名": "人", "位": "人", "场": "场次"}  # one measure written two ways
 MAX_ABS = Decimal("1e15")  # 千万亿: beyond any figure of a city's work, and exact on every backend
 MAX_DIGITS = 15  # significant digits that SQLite (a double) keeps exactly
 

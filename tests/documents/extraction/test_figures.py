@@ -285,3 +285,22 @@ def test_signs_codes_and_approximate_shares() -> None:
         ("30%", 30, "%", "approx"),
         ("1200人", 1200, "人", "approx"),
     ]
+
+
+def test_traditional_characters_and_the_small_percent_sign_are_read() -> None:
+    """Public text nobody here wrote: 億 and 萬 are magnitudes, 個 and 場 measure words, ﹪ a percent sign —
+    read through lib.hanzi, one character for one, so the spans are the text's own."""
+    text = (
+        "全年累計投放「蘇科貸」5.2億元，支持企業146家次，舉辦對接活動28場，"
+        "新增3800萬元，增長12.5﹪，共5個項目。"
+    )
+    found = {f.text: (f.value, f.unit) for f in extract_figures(text)}
+    assert found == {
+        "5.2億元": (Decimal("520000000"), "元"),
+        "146家次": (Decimal("146"), "家次"),
+        "28場": (Decimal("28"), "场"),
+        "3800萬元": (Decimal("38000000"), "元"),
+        "12.5﹪": (Decimal("12.5"), "%"),
+        "5個": (Decimal("5"), "个"),
+    }
+    assert all(text[f.start : f.end] == f.text for f in extract_figures(text))

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shanhai.lib.cnnum import DIGITS, NumberFormatError, Qualifier, parse_chinese_integer
+from shanhai.lib.hanzi import simplified
 
 from . import lexicon as lx
 
-_MAPPING = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+_MAPPING = str.maketrans("０１２３４５６７８９．％﹪", "0123456789.%%")
 _CN = "零〇一二两三四五六七八九十百千万亿"
 _NUMBER = re.compile(
     r"(?P<pct>百分之)"
@@ -68,8 +69,9 @@ class _Number:
 
 
 def map_text(text: str) -> str:
-    """Same length as `text`: full-width digits and signs replaced by ASCII."""
-    return text.translate(_MAPPING)
+    """Same length as `text`: full-width digits and signs replaced by ASCII (％ and the small ﹪ by %), and
+    traditional characters by simplified ones (個 → 个, 億 → 亿)."""
+    return simplified(text.translate(_MAPPING))
 
 
 def scan(text: str) -> list[Quantity]:
