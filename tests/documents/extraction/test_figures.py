@@ -304,3 +304,21 @@ def test_traditional_characters_and_the_small_percent_sign_are_read() -> None:
         "5個": (Decimal("5"), "个"),
     }
     assert all(text[f.start : f.end] == f.text for f in extract_figures(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("补贴500元/人。", [("500元/人", "500", "元/人")]),
+        ("人口密度1480人/平方公里。", [("1480人/平方公里", "1480", "人/平方公里")]),
+        ("产能30万吨/年。", [("30万吨/年", "300000", "吨/年")]),
+        ("分别提高2.5和1.8个百分点。", [("2.5", "2.5", "个百分点"), ("1.8个百分点", "1.8", "个百分点")]),
+        ("分别为3.2、1.5万元。", [("3.2", "32000", "元"), ("1.5万元", "15000", "元")]),
+        ("2025和2026年", []),  # years: no 分别, no shared unit
+        ("5/6号线", []),
+    ],
+)
+def test_a_unit_per_another_and_a_unit_shared_by_two_numbers(
+    text: str, expected: list[tuple[str, ...]]
+) -> None:
+    assert [(f.text, str(f.value), f.unit) for f in extract_figures(text)] == expected

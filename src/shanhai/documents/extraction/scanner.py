@@ -105,7 +105,7 @@ def _read(text: str, match: re.Match[str]) -> Quantity | None:
         return None
     unit, end = ("%", number.end) if match.lastgroup == "pct" else _unit(text, number.end)
     if unit is None:
-        return _range(text, number, prefix, prefix_start)
+        return _range(text, number, prefix, prefix_start) or _shared(text, number, prefix, prefix_start)
     if text[end : end + 1] in _RANGE_MARKS:
         ranged = _range(text, number, prefix, prefix_start, low_unit=unit, low_end=end)
         if ranged is not None:
@@ -127,6 +127,36 @@ def _finish(
         qualifier = lx.SUFFIX_QUALIFIERS[suffix.group()]
         after = suffix.end()
     return Quantity(number.start, end, after, number.value, unit, qualifier, prefix_start)
+
+
+_SHARED_JOINERS = ("和", "与", "、", "及")
+_RESPECTIVELY = "分别"  # 分别提高2.5和1.8个百分点: one unit written once for two numbers
+_RESPECTIVELY_REACH = 16
+
+
+def _shared(text: str, first: _Number, prefix: Qualifier | None, prefix_start: int) -> Quantity | None:
+    """分别提高2.5和1.8个百分点, 分别为3.2、1.5万元: a number without a unit takes the unit (and magnitude)
+    of the number joined to it — only after 分别, where the sentence says the numbers are of one kind."""
+    if first.bare or _RESPECTIVELY not in text[max(0, first.start - _RESPECTIVELY_REACH) : first.start]:
+        return None
+    pos = _skip_blanks(text, first.end)
+    if text[pos : pos + 1] not in _SHARED_JOINERS:
+        return None
+    match = _NUMBER.match(text, _skip_blanks(text, pos + 1))
+    if match is None or match.lastgroup == "pct":
+        return None
+    second = _number(text, match)
+    if second is None or second.bare:
+        return None
+    unit, _ = _unit(text, second.end)
+    if unit is None:
+        shared = _shared(text, second, None, second.start)  # 分别为1、2和3个: the last one's unit
+        unit = shared.unit if shared else None
+    if unit is None:
+        return None
+    value = first.value * second.factor if first.factor == 1 else first.value
+    qualifier = prefix or (Qualifier.OVER if first.inner else Qualifier.EXACT)
+    return Quantity(first.start, first.end, first.end, value, unit, qualifier, prefix_start)
 
 
 def _range(
@@ -249,10 +279,18 @@ def _unit(text: str, pos: int) -> tuple[str | None, int]:
     extra = COMPOUND.match(text, end)
     if extra and len(unit) == 1 and unit + extra.group(1) in lx.MEASURE_WORDS:
         return unit + extra.group(1), extra.end()
-    return lx.UNIT_ALIASES.get(unit, unit), end
+    unit = lx.UNIT_ALIASES.get(unit, unit)
+    per = PER.match(text, end)  # 元/人, 人/平方公里, 吨/年: a unit per another
+    if per:
+        below = lx.UNIT_RE.match(text, per.end())
+        word = below.group() if below else per.group("time")
+        if word:
+            return f"{unit}/{lx.UNIT_ALIASES.get(word, word)}", per.end() + len(word)
+    return unit, end
 
 
 COMPOUND = re.compile(r"[(（]([\u4e00-\u9fff])[)）]")
+PER = re.compile(r"[/／](?=(?P<time>年|月|日|天|小时|时)?)")
 
 
 def _prefix(text: str, start: int, *, bare: bool) -> tuple[Qualifier | None, int]:
