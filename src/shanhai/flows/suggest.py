@@ -37,6 +37,7 @@ FULL_STOPS = "。！？!?\n"  # a sentence's end for the time it speaks of (； 
 CLAUSE_ENDS = "，,、；;。！？!?：:\n（）()"  # 医生6名、教师9名: each figure its own clause
 TOP = 3
 WEAK = 0.45  # an element scoring less is not suggested
+GROUP_BONUS = 0.3  # an element whose group the title names (工作组月报) goes before its like
 UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
 FILLER = re.compile(
     r"[\W\d_a-zA-Z]|其中|共计|合计|累计|分别|达到|实现|完成|以来|同期|本级|全区|全市|共|约|达|为|超|近|余|多"
@@ -223,6 +224,8 @@ class Suggester:
                 if score > best:
                     best, why = score, said
             if best >= WEAK:
+                if element.group and element.group in around.title:  # a 月报's own elements, in a 月报
+                    best, why = best + GROUP_BONUS, f"{why}，标题为“{element.group}”"
                 scored.append(Option(element.id, f"单位“{figure.unit}”相符，{why} → {element.name}", best))
         scored.sort(key=lambda o: -o.score)
         return scored[:TOP]
