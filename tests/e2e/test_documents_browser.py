@@ -51,3 +51,42 @@ def test_upload_accept_three_figures_and_see_them_on_the_dashboard(
     sentences = page.locator("q.sentence").all_inner_texts()
     assert any("帮助劳动力就业120人" in s for s in sentences)
     expect(page.locator("q.sentence mark", has_text="15名")).to_have_count(1)
+
+
+BRIEFING = (
+    "徐州市2026年一季度重点工作简报\n"
+    "1月，泉山区新设消费帮扶展销专柜3家。\n"
+    "一季度，铜山区帮助农村劳动力就业120人，组织招聘活动4场次。\n"
+    "3月份，奎屯市接诊门诊急症患者1500人次。\n"
+)
+EXPECTED = {  # figure → (element, unit, period, kind) as suggested, accepted as they are
+    "3家": ("SALES_OUTLETS", "泉山区", "202601"),
+    "120人": ("LABOUR_EMPLOYMENT", "铜山区", "2026Q1"),
+    "4场次": ("JOB_FAIRS", "铜山区", "2026Q1"),
+    "1500人次": ("PATIENT_VISITS", "奎屯市", "202603"),
+}
+
+
+def test_a_briefing_of_two_districts_a_month_and_a_quarter_is_accepted_as_suggested(
+    server: str, page: Page, tmp_path: Path
+) -> None:
+    """Issue 21's done-when: every figure of a briefing that names two districts (and a partner place), a
+    month and a quarter is suggested right — element, unit, period — and accepted without correcting any."""
+    report = tmp_path / "一季度简报.txt"
+    report.write_text(BRIEFING, encoding="utf-8")
+    login(page, server, "city_admin", "/documents")
+    page.set_input_files("#file", str(report))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url(f"{server}/documents/*")
+    expect(page.locator("#document-text mark")).to_have_count(len(EXPECTED))
+    for figure, (element, unit, period) in EXPECTED.items():
+        card = page.locator(f".candidate[data-text='{figure}']")
+        assert card.locator("select[name=element]").input_value() == element, figure
+        chosen = card.locator("select[name=org_unit_id] option:checked").inner_text().strip()
+        assert chosen == unit, (figure, chosen)
+        assert card.locator("input[name=period]").input_value() == period, figure
+        assert card.locator("select[name=kind]").input_value() == "actual", figure
+        card.locator("button[value=accept]").click()
+        page.wait_for_url(f"{server}/documents/*")
+        assert page.locator(f".candidate[data-text='{figure}'] .tag").inner_text() == "采纳", figure
+    assert page.locator("#pending").inner_text() == "0"
