@@ -143,7 +143,8 @@ def test_odd_numbers_in_a_review_are_a_422_never_a_500(
     }
     r = admin.post(f"/api/v1/candidates/{candidate['id']}/accept", json=body)
     assert r.status_code == 422 and r.json()["error"]["field"] == "value", r.text
-    for field, odd in (("version", "²"), ("org_unit_id", "²"), ("org_unit_id", "٤"), ("programme_id", "٩")):
+    odd_fields = (("version", "²"), ("org_unit_id", "²"), ("org_unit_id", "٤"), ("programme_id", "٩"))
+    for field, odd in (*odd_fields, ("qualifier", "foo"), ("kind", "foo"), ("note", "长" * 501)):
         form = {"action": "accept", "element": "TECH_LOANS", "period": "2025", "version": "1"}
         form |= {"org_unit_id": str(session_ids["XZ-QS"]), field: odd}
         r = admin.post(

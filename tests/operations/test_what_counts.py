@@ -325,3 +325,38 @@ def test_a_json_update_keeps_the_flags_it_does_not_send_and_reads_yes_and_no(
         json={"summary": "maybe", "version": r.json()["version"]},
     )
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "summary"
+
+
+def test_without_an_id_number_a_name_outside_ones_scope_is_no_oracle(session: Session) -> None:
+    """The fresh-eyes repeat: leaving the 身份证号 out, a probe on 姓名 + 派出单位 found the other post's
+    dates. Without a number only posts within one's scope are compared: the same answer whatever the dates."""
+    kuitun = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "P-XJ-KT")).one()
+    quanshan = session.scalars(select(OrgUnit.id).where(OrgUnit.code == "XZ-QS")).one()
+    person = {
+        "name": "张秘密",
+        "category": "党政干部",
+        "home_org": "市发改委",
+        "full_time": "1",
+        "status": "在岗",
+    }
+    people = reg.TYPES["people"]
+    reg.create(
+        session=session,
+        actor=actor_of(session, "city_admin"),
+        rtype=people,
+        raw=person
+        | {"org_unit_id": str(kuitun), "post": "副市长", "start_on": "2025-03-01", "end_on": "2026-06-30"},
+    )
+    officer = actor_of(session, "quanshan_officer")
+    # before the other post, within it, after it: accepted alike (each its own month: they do not clash)
+    for start, end in (
+        ("2025-02-01", "2025-02-28"),
+        ("2025-03-01", "2025-03-31"),
+        ("2026-07-01", "2026-07-30"),
+    ):
+        reg.create(
+            session=session,
+            actor=officer,
+            rtype=people,
+            raw=person | {"org_unit_id": str(quanshan), "post": "挂职", "start_on": start, "end_on": end},
+        )

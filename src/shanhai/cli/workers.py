@@ -6,11 +6,15 @@ connection waiting when it wakes, so a burst of connections — 32 clients openi
 whichever worker woke first, and with keep-alive stays there: measured, one worker at 100 % CPU and the
 other at 17 %, and two workers served no more than one. This supervisor starts each worker as uvicorn
 does (uvicorn._subprocess: logging set up in the child, then Server.run), with its own socket; it restarts
-a worker that dies, and on SIGINT/SIGTERM stops them all gracefully."""
+a worker that dies, and on SIGINT/SIGTERM stops them all gracefully; a worker ends with it however it ends."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import logging
+import os
 import signal
 import socket
 import sys
@@ -35,10 +39,24 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _serve(config: uvicorn.Config, parent: int, sockets: list[socket.socket]) -> None:
+    """One worker: it ends with the supervisor (one killed with -9 left its workers serving, and a new one
+    then shared the port with them), and serves on its own socket."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the supervisor died before the line above
+            return
+    uvicorn.Server(config).run(sockets=sockets)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
+
+
 def _start(config: uvicorn.Config) -> BaseProcess:
     process = get_subprocess(
         config=config,
-        target=uvicorn.Server(config).run,
+        target=functools.partial(_serve, config, os.getpid()),
         sockets=[reuse_port_socket(config.host, config.port)],
     )
     process.start()

@@ -109,12 +109,18 @@ def _fill_element(
     _declare(element, nature=nature, grain=grain, target_grain=target_grain)
 
 
+ALIAS_MARKS = "（）()·-“”"
+
+
 def _aliases(raw: str) -> str:
     """同义词: words of 2–16 characters, separated by commas, 顿号 or line breaks, kept without repeats."""
     words = list(dict.fromkeys(w.strip() for w in re.split(r"[,，、;；\n]", raw or "") if w.strip()))
     bad = next((w for w in words if not 2 <= len(w) <= 16), None)
     if bad is not None:
         raise Invalid(f"同义词每个 2–16 个字：“{bad[:20]}”", field="aliases")
+    odd = next((w for w in words if not all(ch.isalnum() or ch in ALIAS_MARKS for ch in w)), None)
+    if odd is not None:  # words as reports write them: no control, direction or markup characters
+        raise Invalid(f"同义词只能由汉字、字母、数字和（）·-“”组成：“{odd[:20]!r}”", field="aliases")
     joined = "、".join(words)
     if len(joined) > 512:
         raise Invalid("同义词合计最多 512 个字", field="aliases")
@@ -171,7 +177,7 @@ def metadata_code(session: Session, value: str | None) -> str:
     if upper in RELATIVE_PERIODS:
         raise Invalid(f"“{new}”是相对期间的名称，不能用作编码", field="code")
     if _is_period(new):
-        raise Invalid(f"“{new}”是期间的写法（年、季度、月），不能用作编码", field="code")
+        raise Invalid(f"“{new}”是期间的写法（年、半年、季度、月），不能用作编码", field="code")
     if upper.startswith(("LEVEL-", "USER_ORGUNIT", "OU_GROUP")) or upper == "CHILDREN":
         raise Invalid(f"“{new}”是分析查询里组织单位的关键字，不能用作编码", field="code")
     if session.scalar(select(OrgUnit.id).where(func.upper(OrgUnit.code) == upper)) is not None:

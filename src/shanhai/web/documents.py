@@ -185,10 +185,12 @@ def decide(
             if unit is None:
                 raise Invalid("请选择单位", field="org_unit_id")
             qualifier = form.get("qualifier", "")
+            if qualifier and qualifier not in {q.value for q in Qualifier}:  # never dropped without a word
+                raise Invalid("限定应从列表中选择（准确值、超过、接近、约数），或留空", field="qualifier")
+            if len(form.get("note", "")) > 500:
+                raise Invalid("说明最多 500 字", field="note")
             programme = small_int(form.get("programme_id", ""))
-            if (
-                programme is None and form.get("programme_id", "").strip()
-            ):  # ٩ is no id: say so, never drop it
+            if programme is None and form.get("programme_id", "").strip():  # ٩ is no id: say so
                 raise Invalid("请从列表中选择项目（协作计划），或留空", field="programme_id")
             review.accept(
                 session=session,
@@ -200,8 +202,8 @@ def decide(
                 period_id=review.check_period(form.get("period", "")),
                 programme_id=programme,
                 value=_decimal(form.get("value", "")),
-                qualifier=Qualifier(qualifier) if qualifier in {q.value for q in Qualifier} else None,
-                note=form.get("note", "")[:500],
+                qualifier=Qualifier(qualifier) if qualifier else None,
+                note=form.get("note", ""),
                 kind=_kind(form.get("kind", "")),
             )
         else:
