@@ -64,3 +64,13 @@ def test_the_programme_from_a_kind_and_a_place_and_aliases_count_as_the_name(ses
         _code(session, DataElement, outlets.element_id) == "SALES_OUTLETS" and outlets.period_id == "202601"
     )
     assert _code(session, OrgUnit, outlets.unit_id) == "XZ-QS"  # named in the title only
+
+
+def test_the_noun_after_a_number_rules_an_element_out_and_zones_go_by_their_short_names(
+    session: Session,
+) -> None:
+    """选派4名党政干部: cadres are not 专业技术人才 though 选派 is shared; 经开区 and 高新区 are the zones."""
+    found = _suggest(session, "2025年，泉山区选派4名党政干部赴宝鸡挂职；经开区新增高新技术企业12家。")
+    assert found["4名"].element_id is None
+    assert _code(session, OrgUnit, found["12家"].unit_id) == "XZ-JK"
+    assert _code(session, DataElement, found["12家"].element_id) == "HNTE_NEW"

@@ -37,6 +37,8 @@ FULL_STOPS = "。！？!?\n"  # a sentence's end for the time it speaks of (； 
 CLAUSE_ENDS = "，,、；;。！？!?：:\n（）()"  # 医生6名、教师9名: each figure its own clause
 TOP = 3
 WEAK = 0.45  # an element scoring less is not suggested
+OTHER_NOUN = 0.5  # the factor for an element whose words the noun after the number shares none of
+COUNTED = re.compile(r"[\u4e00-\u9fff]{2,4}")  # the noun right after a number: 4名党政干部
 GROUP_BONUS = 0.3  # an element whose group the title names (工作组月报) goes before its like
 UNIT_SUFFIXES = ("维吾尔自治区", "自治区", "自治州", "市", "县", "区", "州", "省")
 FILLER = re.compile(
@@ -62,6 +64,24 @@ KIND_WORDS = {
     "招商": "招商引资",
     "科技": "科技创新",
 }
+
+
+# how reports shorten the names of development zones and work groups
+ZONE_SHORT = (("经济技术开发区", "经开区"), ("高新技术产业开发区", "高新区"), ("高新技术开发区", "高新区"))
+
+
+def _short_names(name: str, root: str | None) -> list[str]:
+    """徐州经济技术开发区 → 经济技术开发区, 经开区; 第十一批…奎屯市工作组 → 工作组; 市科技局 stays."""
+    out = []
+    for prefix in filter(None, (root, root[:-1] if root and root.endswith("市") else None)):
+        if name.startswith(prefix) and len(name) - len(prefix) >= 3:
+            out.append(name[len(prefix) :])
+    for long, short in ZONE_SHORT:
+        if name.endswith(long):
+            out.append(short)
+    if name.endswith("工作组") and len(name) > 3:
+        out.append("工作组")
+    return out
 
 
 def target_word(around: Around) -> str | None:
@@ -145,6 +165,7 @@ class Suggester:
         self.elements = list(session.scalars(select(DataElement).order_by(DataElement.id)))
         self.terms = {e.id: [e.name, *(a for a in (e.aliases or "").split("、") if a)] for e in self.elements}
         names: dict[str, OrgUnit] = {}
+        root = session.scalar(select(OrgUnit.name).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id))
         units = session.scalars(select(OrgUnit).where(OrgUnit.closed.is_(False)).order_by(OrgUnit.level))
         for unit in units:
             if not unit_visible(actor, unit):
@@ -154,6 +175,8 @@ class Suggester:
                 if unit.name.endswith(suffix) and len(unit.name) - len(suffix) >= 2:
                     names.setdefault(unit.name[: -len(suffix)], unit)
                     break
+            for short in _short_names(unit.name, root):
+                names.setdefault(short, unit)
         places = list(session.scalars(select(Place)))
         for place in places:
             if unit_visible(actor, place.org_unit):
@@ -183,6 +206,8 @@ class Suggester:
     def elements_for(self, figure: Figure, around: Around) -> list[Option]:
         own = around.before + figure.subject + around.after
         speaks = self.speaks(own)
+        noun = COUNTED.match(around.after)
+        counted = noun.group(0) if noun else ""
         # a clause that does not say what it counts (1—9月累计1864万元) continues the sentence before it
         sentence = around.sentence if speaks else around.paragraph_before[-80:] + around.sentence
         own_grams, sentence_grams = _bigrams(own), _bigrams(sentence)
@@ -223,6 +248,8 @@ class Suggester:
                     said = f"与“{term}”相近（{''.join(sorted(grams & own_grams))[:12]}）"
                 if score > best:
                     best, why = score, said
+            if counted and not any(_bigrams(term) & _bigrams(counted) for term in self.terms[element.id]):
+                best *= OTHER_NOUN  # 选派4名党政干部: what follows the number is not what the element counts
             if best >= WEAK:
                 if element.group and element.group in around.title:  # a 月报's own elements, in a 月报
                     best, why = best + GROUP_BONUS, f"{why}，标题为“{element.group}”"
