@@ -164,15 +164,24 @@ def score(session: Session, split: Path, verbose: bool) -> str:
                 for name, options in hint.options.items()
             }
             offered["kind"] = [hint.kind]
+            chosen = {  # what the form preselects: top-1 (the options may go on with less sure ones)
+                "element": hint.element_id,
+                "org_unit": hint.unit_id,
+                "programme": hint.programme_id,
+            }
             if g.record.get("element") is None:
                 none_figures += 1
-                none_offered += bool(offered["element"])
+                none_offered += hint.element_id is not None
             for field in FIELDS:
                 expected, options = g.record.get(field), offered[field]
-                abstained[field] += not options
-                right = (options[:1] == [expected]) if expected is not None else not options
+                first = options[:1]
+                if field in chosen:
+                    picked = chosen[field]
+                    first = [codes[field][picked]] if picked is not None else []
+                abstained[field] += not first
+                right = first == [expected] if expected is not None else not first
                 top1[field] += right
-                top3[field] += expected in options[:3] if expected is not None else not options
+                top3[field] += expected in options[:3] if expected is not None else not first
                 if verbose and not right:
                     out.append(
                         f"  {name} “{g.record['text']}” {field}: expected {expected}, offered {options}"

@@ -36,7 +36,8 @@ SECTION = 2000  # characters before a paragraph that its section's heading may s
 FULL_STOPS = "。！？!?\n"  # a sentence's end for the time it speaks of (； goes on with the same time)
 CLAUSE_ENDS = "，,、；;。！？!?：:\n（）()"  # 医生6名、教师9名: each figure its own clause
 TOP = 3
-WEAK = 0.45  # an element scoring less is not suggested
+WEAK = 0.45  # an element scoring less is not preselected (无对应指标) …
+WEAKEST = 0.3  # … but still listed among the best three down to this
 OTHER_NOUN = 0.5  # the factor for an element whose words the noun after the number shares none of
 COUNTED = re.compile(r"[\u4e00-\u9fff]{2,4}")  # the noun right after a number: 4名党政干部
 GROUP_BONUS = 0.3  # an element whose group the title names (工作组月报) goes before its like
@@ -250,10 +251,13 @@ class Suggester:
                     best, why = score, said
             if counted and not any(_bigrams(term) & _bigrams(counted) for term in self.terms[element.id]):
                 best *= OTHER_NOUN  # 选派4名党政干部: what follows the number is not what the element counts
-            if best >= WEAK:
-                if element.group and element.group in around.title:  # a 月报's own elements, in a 月报
+            if best >= WEAKEST:
+                if best >= WEAK and element.group and element.group in around.title:  # 月报's own, in 月报
                     best, why = best + GROUP_BONUS, f"{why}，标题为“{element.group}”"
-                scored.append(Option(element.id, f"单位“{figure.unit}”相符，{why} → {element.name}", best))
+                unsure = "" if best >= WEAK else "（把握不大，不预选）"
+                scored.append(
+                    Option(element.id, f"单位“{figure.unit}”相符，{why} → {element.name}{unsure}", best)
+                )
         scored.sort(key=lambda o: -o.score)
         return scored[:TOP]
 
@@ -354,11 +358,12 @@ class Suggester:
         said = f"“{when.words}”" if when.words else ""
         cumulative = "（年初至该月累计）" if when.ytd else ""
         period = Option(when.period, f"{label}{said} → {periods.name_of(when.period)}{cumulative}")
-        best = next((e for e in self.elements if elements and e.id == elements[0].id), None)
+        chosen = elements[0] if elements and elements[0].score >= WEAK else None
+        best = next((e for e in self.elements if chosen and e.id == chosen.id), None)
         programmes = self.programmes_for(around, units, best)
         target = target_word(around)
         reasons = [
-            elements[0].why if elements else "无对应指标：上下文与各数据元的名称、同义词都不相符",
+            chosen.why if chosen else "无对应指标：上下文与各数据元的名称、同义词都不相符",
             units[0].why if units else "未提到单位",
             period.why,
             programmes[0].why if programmes else "未提到协作计划",
@@ -366,7 +371,7 @@ class Suggester:
         ]
         return Suggestion(
             kind="target" if target else "actual",
-            element_id=int(elements[0].id) if elements else None,
+            element_id=int(chosen.id) if chosen else None,
             unit_id=int(units[0].id) if units else None,
             period_id=str(period.id),
             programme_id=int(programmes[0].id) if programmes else None,
