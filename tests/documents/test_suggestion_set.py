@@ -43,7 +43,7 @@ def test_every_record_resolves_and_uses_codes_of_the_catalogue() -> None:
         "programme": _codes(catalogue, "Programmes"),
     }
     scorer = _scorer()
-    for split in ("dev", "frozen"):
+    for split in ("dev", "frozen", "frozen2"):
         index_file = SETS / split / "index.json"
         if not index_file.exists():
             continue
