@@ -107,3 +107,34 @@ def test_blobs_check_lists_and_prunes_orphans(demo: Database, tmp_path: Path) ->
     assert listed.returncode == 0 and "ab" * 32 in listed.stdout and "无引用 1 个" in listed.stdout
     pruned = subprocess.run([*command, "--prune"], env=env, capture_output=True, text=True, timeout=120)
     assert pruned.returncode == 0 and not blobs.stored(tmp_path, "attachments")
+
+
+def test_an_attachments_id_is_never_given_again(demo: Database, tmp_path: Path) -> None:
+    """The fresh-eyes repeat: on SQLite a deleted newest attachment's id went to the next upload, so an old
+    /api/v1/attachments/{id} link served a different file (migration 0020: AUTOINCREMENT)."""
+    with Session(demo.engine) as session:
+        admin = actor_of(session, "city_admin")
+        project = session.scalars(select(Project.id).order_by(Project.id)).first()
+        assert project is not None
+        first = attachments.add(
+            session=session,
+            actor=admin,
+            data_dir=tmp_path,
+            project_id=project,
+            file_name="a.png",
+            data=_png(7),
+        )
+        session.commit()
+        gone = first.id
+        attachments.remove(session=session, actor=admin, attachment_id=gone, data_dir=tmp_path)
+        session.commit()
+        second = attachments.add(
+            session=session,
+            actor=admin,
+            data_dir=tmp_path,
+            project_id=project,
+            file_name="b.png",
+            data=_png(8),
+        )
+        session.commit()
+        assert second.id > gone

@@ -235,6 +235,7 @@ class Attachment(Base, Timestamped):
     """A file of a project (photo, approval …), its bytes stored once by their SHA-256."""
 
     __tablename__ = "attachments"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are never re-used (migration 0020)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
