@@ -383,24 +383,32 @@ def _alternatives(
         stored = json.loads(c.alternatives) if c.alternatives else {}
     except ValueError:
         return {}
+
+    def element(i: str) -> tuple[str, str] | None:
+        e = element_of(int(i))
+        return (e.code, e.name) if e else None
+
+    def unit(i: str) -> tuple[str, str] | None:
+        u = unit_of(int(i))
+        return (str(u.id), u.name) if u else None
+
+    def programme(i: str) -> tuple[str, str] | None:
+        p = programme_of(int(i))
+        return (str(p.id), p.short_name) if p else None
+
+    naming: dict[str, Callable[[str], tuple[str, str] | None]] = {
+        "element": element,
+        "org_unit": unit,
+        "period": lambda i: (i, periods.name_of(i)),
+        "programme": programme,
+    }
     out: dict[str, list[Alternative]] = {}
-    for name in FIELD_LABELS:
-        found = []
+    for name, named in naming.items():
+        out[name] = []
         for id_, why in stored.get(name, []):
-            if name == "period":
-                found.append(Alternative(value=str(id_), label=periods.name_of(str(id_)), why=why))
-                continue
-            of = {"element": element_of, "org_unit": unit_of, "programme": programme_of}[name]
-            row = of(int(id_))
-            if row is None:
-                continue
-            if isinstance(row, DataElement):
-                found.append(Alternative(value=row.code, label=row.name, why=why))
-            elif isinstance(row, Programme):
-                found.append(Alternative(value=str(row.id), label=row.short_name, why=why))
-            else:
-                found.append(Alternative(value=str(row.id), label=row.name, why=why))
-        out[name] = found
+            found = named(str(id_))
+            if found is not None:
+                out[name].append(Alternative(value=found[0], label=found[1], why=why))
     return out
 
 

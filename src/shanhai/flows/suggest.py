@@ -72,8 +72,12 @@ ZONE_SHORT = (("经济技术开发区", "经开区"), ("高新技术产业开发
 
 
 def _short_names(name: str, root: str | None) -> list[str]:
-    """徐州经济技术开发区 → 经济技术开发区, 经开区; 第十一批…奎屯市工作组 → 工作组; 市科技局 stays."""
+    """How reports also write a unit's name: 奎屯市 → 奎屯; 徐州经济技术开发区 → 经济技术开发区, 经开区;
+    第十一批…奎屯市工作组 → 工作组; 市科技局 stays."""
     out = []
+    suffix = next((x for x in UNIT_SUFFIXES if name.endswith(x) and len(name) - len(x) >= 2), None)
+    if suffix:
+        out.append(name[: -len(suffix)])
     for prefix in filter(None, (root, root[:-1] if root and root.endswith("市") else None)):
         if name.startswith(prefix) and len(name) - len(prefix) >= 3:
             out.append(name[len(prefix) :])
@@ -164,20 +168,20 @@ class Suggester:
         # every element may be suggested: a figure accepted for one that a register or a data set keeps
         # becomes a claim (reconciled with the records), never a value beside them
         self.elements = list(session.scalars(select(DataElement).order_by(DataElement.id)))
-        self.terms = {e.id: [e.name, *(a for a in (e.aliases or "").split("、") if a)] for e in self.elements}
+        self.by_id = {e.id: e for e in self.elements}
+        # each element's words (its name, then its 同义词) with their bigrams, made once per document
+        self.terms = {
+            e.id: [(t, _bigrams(t)) for t in (e.name, *(a for a in (e.aliases or "").split("、") if a))]
+            for e in self.elements
+        }
         names: dict[str, OrgUnit] = {}
         root = session.scalar(select(OrgUnit.name).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id))
         units = session.scalars(select(OrgUnit).where(OrgUnit.closed.is_(False)).order_by(OrgUnit.level))
         for unit in units:
             if not unit_visible(actor, unit):
                 continue
-            names.setdefault(unit.name, unit)
-            for suffix in UNIT_SUFFIXES:
-                if unit.name.endswith(suffix) and len(unit.name) - len(suffix) >= 2:
-                    names.setdefault(unit.name[: -len(suffix)], unit)
-                    break
-            for short in _short_names(unit.name, root):
-                names.setdefault(short, unit)
+            for name in (unit.name, *_short_names(unit.name, root)):
+                names.setdefault(name, unit)
         places = list(session.scalars(select(Place)))
         for place in places:
             if unit_visible(actor, place.org_unit):
@@ -185,15 +189,14 @@ class Suggester:
         self.units = names
         self.unit_pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
         self.programmes = list(session.scalars(select(Programme).order_by(Programme.sort_order)))
-        self.programme_words: dict[str, Programme] = {}
+        words: dict[str, Programme] = {}
+        self.programmes_of_unit: dict[int, list[Programme]] = {}
         for p in self.programmes:
             for word in (p.short_name, p.name):
-                self.programme_words.setdefault(word, p)
-        by_unit: dict[int, list[Programme]] = {}
-        for p in self.programmes:
+                words.setdefault(word, p)
             for place in p.places:
-                by_unit.setdefault(place.org_unit_id, []).append(p)
-        self.programmes_of_unit = by_unit
+                self.programmes_of_unit.setdefault(place.org_unit_id, []).append(p)
+        self.programme_words = sorted(words.items(), key=lambda wp: -len(wp[0]))  # longest first
         self.default_unit = session.get(OrgUnit, actor.org_unit_id) if actor.org_unit_id else None
 
     def speaks(self, clause: str) -> bool:
@@ -208,7 +211,7 @@ class Suggester:
         own = around.before + figure.subject + around.after
         speaks = self.speaks(own)
         noun = COUNTED.match(around.after)
-        counted = noun.group(0) if noun else ""
+        counted = _bigrams(noun.group(0)) if noun else set()
         # a clause that does not say what it counts (1—9月累计1864万元) continues the sentence before it
         sentence = around.sentence if speaks else around.paragraph_before[-80:] + around.sentence
         own_grams, sentence_grams = _bigrams(own), _bigrams(sentence)
@@ -225,8 +228,7 @@ class Suggester:
             if figure.unit in ("%", "个百分点") and (growth != is_growth or share != is_share):
                 continue  # a rate is not a level, a share not a growth
             best, why = 0.0, ""
-            for term in self.terms[element.id]:
-                grams = _bigrams(term)
+            for term, grams in self.terms[element.id]:
                 if not grams or (speaks and not grams & own_grams):
                     continue  # a clause that speaks of something must speak of this
                 if term in own:
@@ -249,7 +251,7 @@ class Suggester:
                     said = f"与“{term}”相近（{''.join(sorted(grams & own_grams))[:12]}）"
                 if score > best:
                     best, why = score, said
-            if counted and not any(_bigrams(term) & _bigrams(counted) for term in self.terms[element.id]):
+            if counted and not any(grams & counted for _, grams in self.terms[element.id]):
                 best *= OTHER_NOUN  # 选派4名党政干部: what follows the number is not what the element counts
             if best >= WEAKEST:
                 if best >= WEAK and element.group and element.group in around.title:  # 月报's own, in 月报
@@ -307,7 +309,7 @@ class Suggester:
         ambiguous: list[tuple[Programme, str]] = []
         for region, label, near in regions:
             named: list[tuple[Programme, str]] = []
-            for word, p in sorted(self.programme_words.items(), key=lambda wp: -len(wp[0])):
+            for word, p in self.programme_words:
                 if word in region:
                     named.append((p, f"{label}提到“{word}”"))
             for word, kind in KIND_WORDS.items():
@@ -359,8 +361,7 @@ class Suggester:
         cumulative = "（年初至该月累计）" if when.ytd else ""
         period = Option(when.period, f"{label}{said} → {periods.name_of(when.period)}{cumulative}")
         chosen = elements[0] if elements and elements[0].score >= WEAK else None
-        best = next((e for e in self.elements if chosen and e.id == chosen.id), None)
-        programmes = self.programmes_for(around, units, best)
+        programmes = self.programmes_for(around, units, self.by_id[int(chosen.id)] if chosen else None)
         target = target_word(around)
         reasons = [
             chosen.why if chosen else "无对应指标：上下文与各数据元的名称、同义词都不相符",

@@ -68,6 +68,10 @@ def get_element(*, session: Session, actor: Actor, element_id: int) -> DataEleme
     return element
 
 
+ALIAS_MARKS = "（）()·-“”"
+LIST_SEPARATORS = re.compile(r"[,，、;；\n]")  # between the words of a list typed into one field
+
+
 def _fill_element(
     element: DataElement,
     *,
@@ -95,7 +99,7 @@ def _fill_element(
         description, field="description", label="说明", max_length=2000, required=False
     )
     element.category = text(category, field="category", label="分类名称", max_length=32, required=False)
-    parts = [p.strip() for p in re.split(r"[,，、;；\n]", options or "") if p.strip()]
+    parts = [p.strip() for p in LIST_SEPARATORS.split(options or "") if p.strip()]
     if len(set(parts)) != len(parts):
         raise Invalid("分类选项有重复", field="options")
     if parts and not element.category:
@@ -109,12 +113,9 @@ def _fill_element(
     _declare(element, nature=nature, grain=grain, target_grain=target_grain)
 
 
-ALIAS_MARKS = "（）()·-“”"
-
-
 def _aliases(raw: str) -> str:
     """同义词: words of 2–16 characters, separated by commas, 顿号 or line breaks, kept without repeats."""
-    words = list(dict.fromkeys(w.strip() for w in re.split(r"[,，、;；\n]", raw or "") if w.strip()))
+    words = list(dict.fromkeys(w.strip() for w in LIST_SEPARATORS.split(raw or "") if w.strip()))
     bad = next((w for w in words if not 2 <= len(w) <= 16), None)
     if bad is not None:
         raise Invalid(f"同义词每个 2–16 个字：“{bad[:20]}”", field="aliases")
