@@ -70,7 +70,9 @@ def candidate_case(action: str, api: bool) -> Callable[[Ctx], None]:
 
     def check(ctx: Ctx) -> None:
         document = _quanshan_document(ctx)
-        candidate = ctx.session.scalars(select(Candidate).where(Candidate.document_id == document.id)).first()
+        candidate = ctx.session.scalars(
+            select(Candidate).where(Candidate.document_id == document.id).order_by(Candidate.start)
+        ).first()  # 45家: without an order PostgreSQL may hand back 1.56亿元, which HNTE_NEW (家) refuses
         assert candidate is not None
         if action == "reopen":
             candidate.status = "驳回"
