@@ -17,9 +17,9 @@ from shanhai.documents.models import Candidate
 from shanhai.indicators.claims import consistent
 from shanhai.indicators.models import Claim, DataValue
 from shanhai.lib.cnnum import parse_quantity
-from shanhai.operations import registers as reg
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
+from shanhai.operations import registers as reg
 from tests.conftest import actor_of
 
 BRIEFING = (
@@ -207,6 +207,27 @@ def test_a_sending_districts_claim_is_reconciled_through_its_pairing(
         if r["element_code"] == "FUNDS" and r["unit"] == "泉山区"
     )
     assert row["through"] == ["宝鸡市"] and row["recorded"] == "89700000" and row["status"] == "有差异"
+
+
+def test_a_district_paired_with_a_prefecture_and_a_county_inside_it_counts_the_county_once(
+    client: TestClient, session: Session
+) -> None:
+    """From the fresh-eyes look: 新沂市 paired with 伊犁州 and with 奎屯市 inside it; its claim of 1.18亿 was
+    read against 2.36亿 of records and plans, 奎屯's 1.18亿 counted twice."""
+    xinyi, yili, kuitun = (_id(session, OrgUnit, c) for c in ("XZ-XY", "P-XJ-YL", "P-XJ-KT"))
+    yj = _id(session, Programme, "YJ")
+    for place in (yili, kuitun):
+        body = {"org_unit_id": xinyi, "place_unit_id": place, "programme_id": yj, "started_on": "2024-01-01"}
+        assert client.post("/api/v1/records/pairings", json=body).status_code == 201
+    _accept(client, session, "1.2亿元", org_unit_id=xinyi, period="2025", programme_id=yj)
+    row = next(
+        r
+        for r in client.get("/api/v1/reconcile", params={"year": 2025}).json()["rows"]
+        if r["element_code"] == "FUNDS" and r["unit"] == "新沂市"
+    )
+    assert sorted(row["through"]) == ["伊犁哈萨克自治州", "奎屯市"], row
+    assert row["recorded"] == "118000000" and row["planned"] == "118000000", row
+    assert row["status"] != "有差异", row
 
 
 def test_odd_resolutions_are_refused_on_both_doors(client: TestClient, session: Session) -> None:

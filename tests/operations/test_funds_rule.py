@@ -10,7 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shanhai.operations.funds import as_of, tranche_states, verdict
+from shanhai.operations.funds import PlanStatus, as_of, overall, tranche_states, verdict
 from shanhai.operations.models import Disbursement, FundPlan, Tranche
 
 YEAR = 2025
@@ -58,7 +58,7 @@ def reference(plan: FundPlan, payments: list[Disbursement], on: date) -> list[tu
         if filled is not None:
             late = max((filled - due_on).days, 0)
             out.append((filled, late, "按时足额" if late == 0 else "足额"))
-        elif on > due_on:
+        elif on > due_on or (on == due_on == date(plan.year, 12, 31)):  # the year's last day, judged closed
             out.append((None, (on - due_on).days, "未足额"))
         else:
             out.append((None, 0, "未到期"))
@@ -86,7 +86,8 @@ def test_tranches_fill_in_due_date_order_as_the_calendar_says(tranches, payments
         elif word == "足额":
             assert state.state == f"逾期{late}天足额"
         elif word == "未足额":
-            assert state.state.startswith(f"逾期{late}天未足额")
+            assert state.late and "未足额" in state.state
+            assert state.state.startswith(f"逾期{late}天未足额" if late else "到期未足额")
         else:
             assert state.state.startswith("未到期")
 
@@ -140,3 +141,38 @@ def test_a_closed_year_with_money_missing_is_never_on_schedule() -> None:
     assert not ok and text.startswith("未足额")
     text, ok = verdict(amount=plan.amount, paid=Decimal(500_000), tranches=got, year_over=False)
     assert ok and "未到期" in text
+
+
+def test_a_tranche_due_on_the_last_day_of_a_closed_year_is_due_not_ahead() -> None:
+    """Found by the fresh-eyes look: a closed 2019 plan short of 50万 read 未足额 while its 12-31 tranche read
+    未到期（尚差50万元）."""
+    plan, paid = plan_of(1_000_000, [], [(150, 500_000, None)])
+    got = tranche_states(plan, paid, as_of(YEAR, date(YEAR, 12, 31)))
+    assert [(t.state, t.late) for t in got] == [("到期未足额（差50万元）", True)]
+
+
+def _status(amount: int, paid: int) -> PlanStatus:
+    plan, payments = plan_of(amount, [], [(100, paid, None)])
+    tranches = tranche_states(plan, payments, date(YEAR, 12, 31))
+    text, ok = verdict(amount=plan.amount, paid=Decimal(paid), tranches=tranches, year_over=True)
+    return PlanStatus.model_construct(
+        amount=plan.amount,
+        paid=Decimal(paid),
+        tranches=tranches,
+        year=YEAR,
+        as_of=date(YEAR, 12, 31),
+        over=paid > amount,
+        verdict=text,
+        verdict_ok=ok,
+    )
+
+
+def test_one_plans_overpayment_never_nets_off_anothers_shortfall() -> None:
+    """Found by the fresh-eyes look: 150万 paid on a plan of 100万 and 50万 on another of 100万 read
+    按时足额到位 on the home card while each plan's page said otherwise."""
+    over, short = _status(1_000_000, 1_500_000), _status(1_000_000, 500_000)
+    assert over.verdict.startswith("超计划") and short.verdict.startswith("未足额")
+    assert overall([over, short]) == ("1 个计划超计划到位，1 个计划未按时足额，请核实", False)
+    fine = _status(1_000_000, 1_000_000)
+    assert overall([fine, _status(2_000_000, 2_000_000)]) == ("按时足额到位", True)
+    assert overall([fine, short]) == ("1 个计划未按时足额，请核实", False)

@@ -75,8 +75,16 @@ class Reconciliation(BaseModel):
     flagged: int  # cells with a difference nobody has resolved
 
 
+def outermost(units: list[OrgUnit]) -> list[OrgUnit]:
+    """The units not inside another of them: a roll-up over a place already holds the places within it (a
+    district paired with 伊犁州 and with 奎屯 inside it sent its money once, not twice)."""
+    return [u for u in units if not any(v.id != u.id and u.path.startswith(v.path) for v in units if v.path)]
+
+
 def _figure(session: Session, actor: Actor, dx: str, claim: Claim, units: list[OrgUnit]) -> Decimal | None:
-    """The roll-up of `dx` over `units` for the claim's period and programme (None: no value at all)."""
+    """The roll-up of `dx` over `units` for the claim's period and programme (None: no value at all); a unit
+    inside another of them is counted with it, once."""
+    units = outermost(units)
     result = figures(
         session=session,
         actor=actor,

@@ -319,12 +319,21 @@ def set_approved(*, session: Session, value_ids: list[int], approved: bool) -> N
             settle(session=session, cell=tuple(cell))
 
 
-def remove_value(*, session: Session, value_id: int) -> None:
-    cell = session.execute(select(*_CELL).where(AV.data_value_id == value_id)).first()
+def cell_of(session: Session, value_id: int) -> tuple[Any, ...] | None:
+    """The cell a value's fact stands in (read before the value goes: its fact goes with it)."""
+    found = session.execute(select(*_CELL).where(AV.data_value_id == value_id)).first()
+    return tuple(found) if found is not None else None
+
+
+def remove_value(*, session: Session, value_id: int, cell: tuple[Any, ...] | None) -> None:
+    """A value went: its fact goes, and every value that covered it counts its residual again. `cell`: the
+    fact's cell as read before the value was deleted (the database deletes the fact with the value, and a
+    summary left with its old residual counted the gone part as still covered: the outside look found a
+    year of 100 shown as 70 once a month of 30 was deleted)."""
     session.execute(delete(AnalyticsValue).where(AnalyticsValue.data_value_id == value_id))
     _changed(session, [value_id])
     if cell is not None:
-        settle(session=session, cell=tuple(cell))
+        settle(session=session, cell=cell)
 
 
 def relocate_units(*, session: Session, units: list[tuple[int, str]]) -> int:

@@ -15,7 +15,7 @@ from shanhai.db import find_one, insert_ignoring_duplicates, unique_or, upsert, 
 from shanhai.documents.models import Source
 from shanhai.documents.service import manual_source
 from shanhai.errors import Conflict, Invalid, NotFound
-from shanhai.indicators.facts import remove_value, sync_value
+from shanhai.indicators.facts import cell_of, remove_value, sync_value
 from shanhai.indicators.facts_table import AnalyticsValue
 from shanhai.indicators.models import (
     NATURE_AGGREGATIONS,
@@ -443,7 +443,7 @@ def update_value(
     )
 
 
-DERIVED_PREFIX = "derived:"  # Source.record_table of a value that records add up to (operations.derive)
+DERIVED_PREFIX = "derived:"  # Source.record_table of a value that records add up to (registers.derive)
 
 
 def is_derived(value: DataValue) -> bool:
@@ -473,10 +473,11 @@ def remove_value_row(*, session: Session, actor: Actor, current: DataValue) -> N
     value_id = current.id
     before = _snapshot(current)
     label = f"{current.org_unit.name} · {current.data_element.name} · {current.period.name}"
+    cell = cell_of(session, value_id)
     # the value row first, then its analytics row: the same order as an update (no deadlock between them)
     session.delete(current)
     session.flush()
-    remove_value(session=session, value_id=value_id)
+    remove_value(session=session, value_id=value_id, cell=cell)
     record(
         session=session,
         actor=actor,

@@ -167,16 +167,21 @@ def fill(plan: FundPlan, payments: list[Disbursement]) -> tuple[list[_Due], Deci
 def tranche_states(plan: FundPlan, payments: list[Disbursement], on: date) -> list[TrancheStatus]:
     """Each tranche of the plan (in due-date order) as of `on`, filled by the payments (`fill`)."""
     dues, _extra = fill(plan, payments)
-    return [_tranche(d, on) for d in dues]
+    closed = on >= date(plan.year, 12, 31)
+    return [_tranche(d, on, closed) for d in dues]
 
 
-def _tranche(due: _Due, on: date) -> TrancheStatus:
+def _tranche(due: _Due, on: date, closed: bool) -> TrancheStatus:
+    """`closed`: judged at (or after) its plan year's end — a tranche due that day and still short is
+    overdue, as the plan's verdict says (it read 未到期 beside the plan's 未足额)."""
+    overdue = on > due.due_on or (closed and on == due.due_on)
     if due.completed_on is not None:
         late = max((due.completed_on - due.due_on).days, 0)
         state = "按时足额" if late == 0 else f"逾期{late}天足额"
-    elif on > due.due_on:
+    elif overdue:
         late = (on - due.due_on).days
-        state = f"逾期{late}天未足额（差{format_money(due.missing)}）"
+        missing = format_money(due.missing)
+        state = f"逾期{late}天未足额（差{missing}）" if late else f"到期未足额（差{missing}）"
     else:
         late = 0
         state = f"未到期（尚差{format_money(due.missing)}）"
@@ -189,7 +194,7 @@ def _tranche(due: _Due, on: date) -> TrancheStatus:
         late_days=late,
         short=due.missing,
         state=state,
-        late=late > 0,
+        late=late > 0 or (due.completed_on is None and overdue),
         version=due.version,
     )
 
@@ -284,15 +289,23 @@ def status_of(session: Session, plan: FundPlan, on: date | None = None) -> PlanS
 
 
 def overall(plans: list[PlanStatus]) -> tuple[str, bool] | None:
-    """What several plans read together (a programme's card for a year): the same wording as one plan."""
+    """What several plans read together (a programme's card for a year): the same wording as one plan when
+    each is ✓; otherwise how many are over or short — one plan's overpayment never nets off another's
+    shortfall into ✓ (the outside look: 150万 of 100万 beside 50万 of 100万 read 按时足额到位)."""
     if not plans:
         return None
-    return verdict(
+    together = verdict(
         amount=sum((p.amount for p in plans), Decimal(0)),
         paid=sum((p.paid for p in plans), Decimal(0)),
         tranches=[t for p in plans for t in p.tranches],
         year_over=all(p.as_of >= date(p.year, 12, 31) for p in plans),
     )
+    if len(plans) == 1 or (together[1] and all(p.verdict_ok for p in plans)):
+        return together
+    over = sum(1 for p in plans if p.over)
+    behind = sum(1 for p in plans if not p.over and not p.verdict_ok)
+    parts = [f"{n} 个计划{what}" for n, what in ((over, "超计划到位"), (behind, "未按时足额")) if n]
+    return ("，".join(parts) + "，请核实", False) if parts else together
 
 
 def plan_page(*, session: Session, actor: Actor, plan_id: int) -> PlanStatus:
