@@ -34,11 +34,11 @@ from shanhai.lists import run as lists
 from shanhai.lists.records import RECORD_SPECS
 from shanhai.lists.spec import parse
 from shanhai.migrations import upgrade
-from shanhai.operations import derive
-from shanhai.operations import registers as reg
 from shanhai.operations.models import Activity, ConsumptionSale, Disbursement, FundPlan, Person
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
+from shanhai.registers import catalogue, derive
+from shanhai.registers import kit as reg
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DB = f"shanhai_bench_records_{os.getpid()}"  # one per run: runs side by side do not meet
@@ -73,7 +73,7 @@ def fill(session: Session, n: int) -> None:
     session.flush()
     for year in range(2005, 2027):
         ensure_period(session=session, period_id=str(year))
-    for d in derive.DERIVATIONS:
+    for d in catalogue.derivations():
         derive._element(session, d)
     batch = 10_000
     for first in range(0, n, batch):
@@ -182,7 +182,7 @@ def main() -> None:
             print(f"filled {args.records:,} records of 4 kinds in {time.perf_counter() - began:.1f} s")
 
             began = time.perf_counter()
-            for d in derive.DERIVATIONS:  # baseline: the sums alone, one GROUP BY per derivation
+            for d in catalogue.derivations():  # baseline: the sums alone, one GROUP BY per derivation
                 measure = func.sum(d.column(d.measure)) if d.measure else func.count()
                 session.execute(
                     select(d.model.org_unit_id, d.model.programme_id, measure).group_by(
@@ -205,7 +205,7 @@ def main() -> None:
 
             rng = random.Random(3)
             ids = list(session.scalars(select(Activity.id).order_by(func.random()).limit(args.changes)))
-            rtype = reg.TYPES["activities"]
+            rtype = reg.get_type("activities")
 
             def change() -> None:
                 obj = session.get_one(Activity, ids[rng.randrange(len(ids))])

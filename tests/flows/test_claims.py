@@ -19,7 +19,7 @@ from shanhai.indicators.models import Claim, DataValue
 from shanhai.lib.cnnum import parse_quantity
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
-from shanhai.operations import registers as reg
+from shanhai.registers import kit as reg
 from tests.conftest import actor_of
 
 BRIEFING = (
@@ -99,13 +99,13 @@ def test_a_claim_does_not_block_the_payment_it_describes(client: TestClient, ses
     plan = reg.create(
         session=session,
         actor=city,
-        rtype=reg.TYPES["plans"],
+        rtype=reg.get_type("plans"),
         raw={"programme_id": yj, "org_unit_id": kuitun, "year": "2026", "amount": "1000万"},
     )
     reg.create(
         session=session,
         actor=city,
-        rtype=reg.TYPES["disbursements"],
+        rtype=reg.get_type("disbursements"),
         raw={"plan_id": plan.id, "paid_on": "2026-01-20", "amount": "500万"},
     )
     assert _funds(session, "202601") >= Decimal(5_000_000)  # the payment counts, once

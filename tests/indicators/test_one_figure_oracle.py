@@ -31,7 +31,7 @@ from shanhai.lib.cnnum import Qualifier
 from shanhai.orgunits import service as orgunits
 from shanhai.orgunits.models import OrgKind, OrgUnit
 from shanhai.programmes.models import Programme
-from shanhai.operations import registers as reg
+from shanhai.registers import kit as reg
 
 YEAR = "2031"
 MONTHS = [f"{YEAR}{m:02d}" for m in (1, 2, 3)]
@@ -229,7 +229,7 @@ def test_sales_beside_their_years_total_count_once(
     nested = session.begin_nested()
     try:
         unit, programme = kuitun
-        rtype = reg.TYPES["sales"]
+        rtype = reg.get_type("sales")
         actor = SYSTEM
         base = {"org_unit_id": str(unit.id), "programme_id": str(programme.id), "channel": "检验"}
         for m, (amount, keep) in enumerate(zip(months, recorded, strict=True), start=1):

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from shanhai.lists.records import ALL_SPECS as SPECS
-from shanhai.operations import registers
 from shanhai.orgunits.models import OrgUnit
 from shanhai.projects.models import Project
+from shanhai.registers import catalogue
+from shanhai.registers import kit as registers
 from tests.scope import Ctx, visible_units, visible_values
 
 
@@ -44,7 +45,7 @@ def list_case(name: str, export: bool) -> Callable[[Ctx], None]:
             assert total == (len(ctx.session.scalars(select(OrgUnit)).all()) if units is None else len(units))
         elif name.startswith("records_"):
             units = visible_units(ctx.session, ctx.persona)
-            model = registers.TYPES[name.removeprefix("records_")].model
+            model = registers.get_type(name.removeprefix("records_")).model
             rows = ctx.session.scalars(select(model)).all()
             assert total == len([r for r in rows if units is None or r.org_unit_id in units]), ctx.persona
 
@@ -69,6 +70,6 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
         for n in ("projects", "submissions", "orgunits", "elements", "indicators", "datasets", "documents")
     },
     ("GET", "/records/{kind}"): lambda ctx: [
-        list_page(f"records_{k}")(ctx) for k in registers.TYPES if k != "projects"
+        list_page(f"records_{k}")(ctx) for k in catalogue.types() if k != "projects"
     ],
 }

@@ -21,11 +21,13 @@ from shanhai.errors import Conflict, Forbidden, Invalid, OutOfScope
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
 from shanhai.lib.cnnum import Qualifier
-from shanhai.operations import derive, funds, people
-from shanhai.operations import registers as reg
+from shanhai.operations import funds, people
 from shanhai.operations.models import Activity, Disbursement, Person
+from shanhai.operations.registers import move_project
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
+from shanhai.registers import derive
+from shanhai.registers import kit as reg
 from tests.conftest import actor_of
 
 
@@ -38,7 +40,7 @@ def _programme(session: Session, code: str) -> Programme:
 
 
 def _create(session: Session, register: str, /, who: str = "city_admin", **raw: Any) -> Any:
-    return reg.create(session=session, actor=actor_of(session, who), rtype=reg.TYPES[register], raw=raw)
+    return reg.create(session=session, actor=actor_of(session, who), rtype=reg.get_type(register), raw=raw)
 
 
 def _cell(
@@ -134,7 +136,7 @@ def test_a_short_tranche_past_due_and_a_payment_beyond_the_plan(session: Session
     ],
 )
 def test_bad_plans_name_the_field_and_save_nothing(session: Session, raw: dict[str, str], field: str) -> None:
-    before = session.scalar(select(func.count()).select_from(reg.TYPES["plans"].model))
+    before = session.scalar(select(func.count()).select_from(reg.get_type("plans").model))
     base = {
         "programme_id": str(_programme(session, "YJ").id),
         "org_unit_id": str(_unit(session, "P-XJ-KT").id),
@@ -144,7 +146,7 @@ def test_bad_plans_name_the_field_and_save_nothing(session: Session, raw: dict[s
     with pytest.raises(Invalid) as exc:
         _create(session, "plans", **(base | raw))
     assert exc.value.field == field
-    assert session.scalar(select(func.count()).select_from(reg.TYPES["plans"].model)) == before
+    assert session.scalar(select(func.count()).select_from(reg.get_type("plans").model)) == before
 
 
 def test_closed_plan_takes_no_payment_and_tranches_stay_within_the_plan(session: Session) -> None:
@@ -155,7 +157,7 @@ def test_closed_plan_takes_no_payment_and_tranches_stay_within_the_plan(session:
     reg.update(
         session=session,
         actor=actor_of(session, "city_admin"),
-        rtype=reg.TYPES["plans"],
+        rtype=reg.get_type("plans"),
         record_id=plan.id,
         raw={"closed": "1", "version": plan.version},
     )
@@ -193,16 +195,16 @@ def test_people_terms_overlaps_and_sensitive_fields(session: Session) -> None:
     assert _cell(session, "CADRES_IN_POST", kt, "2031").value == 1  # type: ignore[union-attr]
     assert _cell(session, "CADRES_IN_POST", kt, "2032").value == 1  # type: ignore[union-attr]
     viewer, admin = actor_of(session, "viewer"), actor_of(session, "admin")
-    masked = reg.shown(reg.TYPES["people"], person, viewer)
+    masked = reg.shown(reg.get_type("people"), person, viewer)
     assert masked["id_number"] == "3203**********1234" and masked["phone"] == "138****1234"
-    assert reg.shown(reg.TYPES["people"], person, admin)["id_number"] == "320302199001011234"
+    assert reg.shown(reg.get_type("people"), person, admin)["id_number"] == "320302199001011234"
     view = people.overview(session=session, actor=admin, on=date(2032, 5, 1))
     assert view.in_post >= 1 and any(r.name == "张援疆" for r in view.ending)
     # rotated: no longer in post, the derived count follows
     reg.update(
         session=session,
         actor=actor_of(session, "city_admin"),
-        rtype=reg.TYPES["people"],
+        rtype=reg.get_type("people"),
         record_id=person.id,
         raw={"status": "轮换", "version": person.version},
     )
@@ -215,7 +217,7 @@ def test_scope_and_permissions(session: Session) -> None:
         reg.get_record(
             session=session,
             actor=actor_of(session, "quanshan_officer"),
-            rtype=reg.TYPES["plans"],
+            rtype=reg.get_type("plans"),
             record_id=plan.id,
         )
     with pytest.raises(Forbidden):
@@ -244,7 +246,7 @@ def test_scope_and_permissions(session: Session) -> None:
         reg.update(
             session=session,
             actor=actor_of(session, "city_admin"),
-            rtype=reg.TYPES["plans"],
+            rtype=reg.get_type("plans"),
             record_id=plan.id,
             raw={"amount": "5", "version": plan.version + 7},
         )
@@ -291,14 +293,14 @@ def test_projects_are_created_moved_and_counted(session: Session) -> None:
     )
     assert project.stage == "储备"
     for stage in ("立项", "开工", "完工"):
-        reg.move_project(
+        move_project(
             session=session, actor=city, project_id=project.id, to=stage, note="", version=project.version
         )
     year = project.completed_on.year
     cell = _cell(session, "PROJECTS_COMPLETED", kt, str(year))
     assert cell is not None and cell.value >= 1
     with pytest.raises(Conflict):  # a stage skipped
-        reg.move_project(
+        move_project(
             session=session, actor=city, project_id=project.id, to="储备", note="", version=project.version
         )
 
@@ -331,7 +333,7 @@ def test_derived_values_equal_a_direct_count_after_random_edits(session: Session
             reg.update(
                 session=session,
                 actor=city,
-                rtype=reg.TYPES["activities"],
+                rtype=reg.get_type("activities"),
                 record_id=a.id,
                 raw={
                     "version": a.version,
@@ -344,7 +346,11 @@ def test_derived_values_equal_a_direct_count_after_random_edits(session: Session
         else:
             a = made.pop(rng.randrange(len(made)))
             reg.delete(
-                session=session, actor=city, rtype=reg.TYPES["activities"], record_id=a.id, version=a.version
+                session=session,
+                actor=city,
+                rtype=reg.get_type("activities"),
+                record_id=a.id,
+                version=a.version,
             )
     for unit in places:
         for year in (2034, 2035):
@@ -381,7 +387,7 @@ def test_disbursement_moves_between_plans_recount_both(session: Session) -> None
     reg.delete(
         session=session,
         actor=actor_of(session, "city_admin"),
-        rtype=reg.TYPES["disbursements"],
+        rtype=reg.get_type("disbursements"),
         record_id=pay.id,
         version=pay.version,
     )
@@ -402,7 +408,7 @@ def test_attacks_found_in_review_are_refused(session: Session) -> None:
     plan = _plan(session, amount="100万")
     tranche = _create(session, "tranches", plan_id=plan.id, due_on="2031-06-30", amount="50万")
     _create(session, "disbursements", plan_id=plan.id, paid_on="2031-06-01", amount="90万")
-    plans = reg.TYPES["plans"]
+    plans = reg.get_type("plans")
     with pytest.raises(Invalid) as exc:
         reg.update(
             session=session,
@@ -427,7 +433,7 @@ def test_attacks_found_in_review_are_refused(session: Session) -> None:
         reg.delete(
             session=session,
             actor=city,
-            rtype=reg.TYPES["tranches"],
+            rtype=reg.get_type("tranches"),
             record_id=tranche.id,
             version=tranche.version,
         )

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from shanhai.errors import Invalid, OutOfScope
 from shanhai.indicators.models import DataElement, DataValue
-from shanhai.operations import derive
-from shanhai.operations import registers as reg
 from shanhai.operations.models import Activity
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
+from shanhai.registers import catalogue
+from shanhai.registers import kit as reg
 from tests.conftest import actor_of
 
 
@@ -43,7 +43,10 @@ def _activity(session: Session, **raw: Any) -> Activity:
         "sessions": "2",
     }
     return reg.create(
-        session=session, actor=actor_of(session, "city_admin"), rtype=reg.TYPES["activities"], raw=base | raw
+        session=session,
+        actor=actor_of(session, "city_admin"),
+        rtype=reg.get_type("activities"),
+        raw=base | raw,
     )
 
 
@@ -78,7 +81,7 @@ def test_the_form_says_what_a_record_counts_towards(client: TestClient) -> None:
     assert (
         "本记录将计入" not in client.get("/records/workgroups/new").text
     )  # work groups count towards nothing
-    for d in derive.DERIVATIONS:
+    for d in catalogue.derivations():
         assert d.says, f"{d.code} does not say what it counts"
 
 
@@ -116,7 +119,7 @@ def test_an_id_number_in_use_outside_ones_scope_reveals_nothing(session: Session
         "status": "在岗",
         "id_number": "11010519491231002X",
     }
-    people = reg.TYPES["people"]
+    people = reg.get_type("people")
     reg.create(
         session=session,
         actor=actor_of(session, "city_admin"),
@@ -157,7 +160,7 @@ def test_a_park_outside_ones_scope_is_not_named(session: Session) -> None:
         reg.create(
             session=session,
             actor=actor_of(session, "quanshan_officer"),
-            rtype=reg.TYPES["parks"],
+            rtype=reg.get_type("parks"),
             raw={"org_unit_id": str(baoji), "year": "2025", "output": "1亿"},
         )
     assert "宝鸡" not in refused.value.message and refused.value.status == 404
@@ -182,7 +185,7 @@ def test_a_november_sale_is_not_added_to_the_years_total(session: Session) -> No
     reg.create(
         session=session,
         actor=actor_of(session, "city_admin"),
-        rtype=reg.TYPES["sales"],
+        rtype=reg.get_type("sales"),
         raw=raw | {"amount": "350万"},
     )
     assert _figure(session, "CONSUMPTION_SALES", "P-XJ-KT", "2025") == 40_000_000
@@ -205,7 +208,7 @@ def test_a_payment_inside_a_years_total_row_counts_once(session: Session) -> Non
     reg.create(
         session=session,
         actor=actor_of(session, "city_admin"),
-        rtype=reg.TYPES["disbursements"],
+        rtype=reg.get_type("disbursements"),
         raw={"plan_id": str(plan.id), "paid_on": "2025-11-20", "amount": "1000万"},
     )
     assert _figure(session, "FUNDS", "P-XJ-KT", "2025") == 118_000_000
@@ -254,13 +257,13 @@ def test_a_payment_counts_against_its_plans_year(session: Session) -> None:
     plan = reg.create(
         session=session,
         actor=admin,
-        rtype=reg.TYPES["plans"],
+        rtype=reg.get_type("plans"),
         raw={"org_unit_id": str(kuitun), "programme_id": str(yj), "year": "2024", "amount": "100万"},
     )
     reg.create(
         session=session,
         actor=admin,
-        rtype=reg.TYPES["disbursements"],
+        rtype=reg.get_type("disbursements"),
         raw={"plan_id": str(plan.id), "paid_on": "2025-02-10", "amount": "100万"},
     )
     assert _figure(session, "FUNDS", "P-XJ-KT", "2024") == 1_000_000
@@ -286,13 +289,13 @@ def test_the_plan_page_and_the_analytics_agree_around_the_years_end(session: Ses
         select(FundPlan).where(FundPlan.org_unit_id == kuitun, FundPlan.year == 2025)
     ).one()
     raw = {"plan_id": str(plan.id), "paid_on": "2026-01-15", "amount": "500万", "over_reason": "跨年补拨"}
-    reg.create(session=session, actor=admin, rtype=reg.TYPES["disbursements"], raw=raw)
+    reg.create(session=session, actor=admin, rtype=reg.get_type("disbursements"), raw=raw)
     status = funds.status_of(session, plan)
     assert _figure(session, "FUNDS", "P-XJ-KT", "2025") == status.paid == 123_000_000
     assert status.verdict.startswith("超计划") and status.months[-1].paid == 123_000_000
     later = {"plan_id": str(plan.id), "paid_on": "2026-01-20", "amount": "1.23亿", "summary": "true"}
     reg.create(
-        session=session, actor=admin, rtype=reg.TYPES["disbursements"], raw=later | {"over_reason": "年报"}
+        session=session, actor=admin, rtype=reg.get_type("disbursements"), raw=later | {"over_reason": "年报"}
     )
     status = funds.status_of(session, plan)  # the January total covers the year and the January payment
     assert _figure(session, "FUNDS", "P-XJ-KT", "2025") == status.paid == 123_000_000
@@ -339,7 +342,7 @@ def test_without_an_id_number_a_name_outside_ones_scope_is_no_oracle(session: Se
         "full_time": "1",
         "status": "在岗",
     }
-    people = reg.TYPES["people"]
+    people = reg.get_type("people")
     reg.create(
         session=session,
         actor=actor_of(session, "city_admin"),

@@ -331,9 +331,9 @@ def test_a_refused_record_leaves_nothing_behind_on_a_real_sqlite_file(sqlite_dem
     from shanhai.indicators import service as indicators
     from shanhai.indicators.models import ValueKind
     from shanhai.lib.cnnum import Qualifier
-    from shanhai.operations import registers
     from shanhai.operations.models import Activity
     from shanhai.orgunits.models import OrgUnit
+    from shanhai.registers import kit as registers
     from tests.conftest import actor_of
 
     url, _ = sqlite_demo
@@ -358,7 +358,7 @@ def test_a_refused_record_leaves_nothing_behind_on_a_real_sqlite_file(sqlite_dem
             registers.create(
                 session=session,
                 actor=actor_of(session, "city_admin"),
-                rtype=registers.TYPES["activities"],
+                rtype=registers.get_type("activities"),
                 raw=raw,
             )
         session.rollback()

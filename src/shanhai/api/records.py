@@ -19,11 +19,12 @@ from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, Setting
 from shanhai.http.errors import ERROR_RESPONSES
 from shanhai.lib.cnnum import normalize
 from shanhai.operations import attachments, funds, people
-from shanhai.operations import registers as reg
+from shanhai.registers import catalogue
+from shanhai.registers import kit as reg
 
 router = APIRouter(route_class=CommitRoute, prefix="/api/v1", responses=ERROR_RESPONSES, tags=["工作台账"])
 KindPath = Annotated[
-    str, Path(max_length=32, pattern="^[a-z]+$", description="台账：" + "、".join(reg.TYPES))
+    str, Path(max_length=32, pattern="^[a-z]+$", description="台账：" + "、".join(catalogue.types()))
 ]
 RecordBody = Annotated[dict[str, Any], Body(description="字段：见各台账的表单；修改时须带 version")]
 

@@ -19,7 +19,7 @@ records_app = typer.Typer(
 )
 def recount() -> None:
     from shanhai.auth.scope import SYSTEM
-    from shanhai.operations import derive
+    from shanhai.registers import derive
 
     began = time.perf_counter()
     with transaction(session_factory(_engine())) as session:

@@ -15,10 +15,11 @@ from shanhai.documents.service import TextCache
 from shanhai.indicators import present
 from shanhai.indicators.present import source_read
 from shanhai.lib.cnnum import format_money
-from shanhai.operations import attachments, derive
+from shanhai.operations import attachments
 from shanhai.operations.models import Disbursement
 from shanhai.projects import service as projects
 from shanhai.projects.models import KIND_LABELS, STAGES, Project, ProjectKind
+from shanhai.registers import derive
 
 
 class ProjectRead(BaseModel):

@@ -22,8 +22,8 @@ from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, ValueKind
 from shanhai.indicators.present import source_read
 from shanhai.lib.cnnum import Qualifier, format_quantity
-from shanhai.operations import derive, registers
 from shanhai.operations.keepers import keeper_of
+from shanhai.registers import catalogue, derive
 
 
 def _refuse_report_owned(session: Session, element: DataElement, unit_id: int, period_id: str) -> None:
@@ -146,7 +146,7 @@ def records_behind(
     *, session: Session, actor: Actor, value_id: int, sources_dir: Path | None
 ) -> RecordsBehind:
     d, rows, parts = derive.records_behind(session=session, actor=actor, value_id=value_id)
-    rtype = registers.type_of(d.model)
+    rtype = catalogue.type_of(d.model)
     cache = TextCache(sources_dir)
     unit = indicators.get_value(session=session, actor=actor, value_id=value_id).data_element.unit
     placed_by = d.date or d.year or d.period or ""

@@ -13,9 +13,11 @@ from sqlalchemy.orm import selectinload
 from shanhai.auth.scope import Actor
 from shanhai.lists.catalogue import SPECS, _programmes, _under, _units
 from shanhai.lists.spec import Column, Filter, FilterKind, Kind, ListSpec, equals, search
-from shanhai.operations.fields import Field, mask
 from shanhai.operations.models import FundPlan, Tranche
-from shanhai.operations.registers import TYPES, RecordType, plan_title
+from shanhai.operations.registers import plan_title
+from shanhai.registers import catalogue
+from shanhai.registers.fields import Field, mask
+from shanhai.registers.kit import RecordType
 
 KINDS = {"int": Kind.INT, "money": Kind.MONEY, "date": Kind.DATE}
 QUALIFIERS = {"exact": "", "over": "以上", "under": "以下", "approx": "约"}
@@ -114,6 +116,8 @@ def spec_of(rtype: RecordType) -> ListSpec:
     )
 
 
-RECORD_SPECS: dict[str, ListSpec] = {name: spec_of(t) for name, t in TYPES.items() if name != "projects"}
+RECORD_SPECS: dict[str, ListSpec] = {
+    name: spec_of(t) for name, t in catalogue.types().items() if name != "projects"
+}
 # every list of the product: the catalogue's and the registers'
 ALL_SPECS: dict[str, ListSpec] = {**SPECS, **{spec.name: spec for spec in RECORD_SPECS.values()}}

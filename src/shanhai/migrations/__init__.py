@@ -70,7 +70,7 @@ def _recount(connection: Connection) -> None:
     from shanhai.auth.scope import SYSTEM
     from shanhai.indicators.facts import settle_all
     from shanhai.indicators.models import DataValue
-    from shanhai.operations import derive
+    from shanhai.registers import derive
 
     session = Session(bind=connection)
     if session.scalar(select(func.count()).select_from(DataValue)):

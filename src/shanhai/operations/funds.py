@@ -24,7 +24,8 @@ from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import format_money
 from shanhai.lib.summaries import Part, counted, dated_span, held_within
 from shanhai.operations.models import Disbursement, FundPlan
-from shanhai.operations.registers import TYPES, get_record, plan_title
+from shanhai.operations.registers import plan_title
+from shanhai.registers.kit import get_record, get_type
 
 
 class TrancheStatus(BaseModel):
@@ -124,14 +125,14 @@ def as_of(plan_year: int, on: date | None = None) -> date:
 
 def counted_on(payment: Disbursement) -> date:
     """The day a payment counts on: its day, held within its plan's year (one made after the year counts on
-    its last day, 跨年到位; one made before, on its first) — as operations.derive places it."""
+    its last day, 跨年到位; one made before, on its first) — as registers.derive places it."""
     return held_within(payment.paid_on, payment.plan_year or payment.paid_on.year)
 
 
 def counted_amounts(payments: list[Disbursement]) -> dict[int, Decimal]:
     """What each payment counts, by its position in `payments`: its amount, a 全年合计 row only what it adds
     to the other payments of its plan's year up to its day (lib.summaries: the rule the FUNDS figures
-    follow, operations.derive.Derivation.span)."""
+    follow, registers.derive.Derivation.span)."""
     found = counted(
         Part(i, *dated_span(p.paid_on, summary=bool(p.summary), year=p.plan_year), p.amount, bool(p.summary))
         for i, p in enumerate(payments)
@@ -309,7 +310,7 @@ def overall(plans: list[PlanStatus]) -> tuple[str, bool] | None:
 
 
 def plan_page(*, session: Session, actor: Actor, plan_id: int) -> PlanStatus:
-    plan = get_record(session=session, actor=actor, rtype=TYPES["plans"], record_id=plan_id)
+    plan = get_record(session=session, actor=actor, rtype=get_type("plans"), record_id=plan_id)
     return status_of(session, plan)
 
 

@@ -2,7 +2,7 @@
 review's accept, the demo loader, and the import to come).
 
 A cell of an element × kind is kept
-- by a register when a derivation declares it (`operations.derive.DERIVATIONS`: 拨付记录 keep FUNDS actual,
+- by a register when a derivation declares it (`registers.catalogue.derivations`: 拨付记录 keep FUNDS actual,
   年度资金计划 keep FUNDS target …): its value is the records' sum and nothing else;
 - by a data set's reports when the element is one of a data set's fields (actual values): its value is what
   the approved report says;
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from shanhai.datasets.models import DataSet, DataSetElement
 from shanhai.indicators.models import DataElement, ValueKind
-from shanhai.operations.derive import DERIVATIONS
+from shanhai.registers import catalogue
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Keeper:
 
 def keeper_of(*, session: Session, element: DataElement, kind: ValueKind) -> Keeper | None:
     """The register or data set that keeps `element`'s values of `kind`, or None (kept by entry)."""
-    labels = [d.label for d in DERIVATIONS if d.element == element.code and d.kind is kind]
+    labels = [d.label for d in catalogue.derivations() if d.element == element.code and d.kind is kind]
     if labels:
         return Keeper("records", "台账“" + "、".join(dict.fromkeys(labels)) + "”")
     if kind is ValueKind.ACTUAL:

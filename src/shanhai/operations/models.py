@@ -22,58 +22,16 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shanhai.db import Base, Timestamped
-from shanhai.documents.models import Source
 from shanhai.orgunits.models import OrgUnit
-from shanhai.programmes.models import Programme
 from shanhai.projects.models import Project
+from shanhai.registers.models import RecordMixin
 
 PERSON_CATEGORIES = ("党政干部", "教师", "医生", "农技人员", "其他专业技术人才")
 PERSON_STATUSES = ("在岗", "期满", "轮换")
 ACTIVITY_KINDS = ("招聘会", "技能培训", "招商推介", "教育交流", "交往交流", "医疗巡诊", "书信往来", "其他")
-QUALIFIER_CHOICES = (("exact", "准确数"), ("over", "以上/余/超"), ("under", "以下/近"), ("approx", "约数"))
-
-
-class RecordMixin(Timestamped):
-    """What every record of the programme work has."""
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    note: Mapped[str] = mapped_column(Text, default="")
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    @declared_attr
-    def org_unit_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
-
-    @declared_attr
-    def programme_id(cls) -> Mapped[int | None]:
-        return mapped_column(ForeignKey("programmes.id", ondelete="RESTRICT"), index=True)
-
-    @declared_attr
-    def source_id(cls) -> Mapped[int | None]:
-        return mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
-
-    @declared_attr
-    def created_by_id(cls) -> Mapped[int | None]:
-        return mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-
-    @declared_attr
-    def org_unit(cls) -> Mapped[OrgUnit]:
-        return relationship(OrgUnit, foreign_keys=f"{cls.__name__}.org_unit_id")  # type: ignore[attr-defined]
-
-    @declared_attr
-    def programme(cls) -> Mapped[Programme | None]:
-        return relationship(Programme)
-
-    @declared_attr
-    def source(cls) -> Mapped[Source | None]:
-        return relationship(Source)
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, object]:
-        return {"version_id_col": cls.version}
 
 
 class WorkGroup(RecordMixin, Base):

@@ -1,35 +1,22 @@
-"""The registers of the programme work, each declared once: its fields (how a typed value is read and checked,
-naming the field), the rules across fields, and what a change recounts. One create / update / delete serves
-every register and every door (API, page, demo loader): permission, data scope, version, audit, and the
-derived values (operations.derive) in the same transaction."""
+"""The registers of the programme work (工作台账), each declared once on the register kit (`registers.kit`):
+its fields, the rules across fields, and what its records count towards (`DERIVATIONS`, by declaration)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from shanhai.audit.service import Action, record
-from shanhai.auth.scope import Actor, check_can_create, check_visible
-from shanhai.db import same_version, savepoint, serialize, unique_or
-from shanhai.errors import Conflict, Invalid, NotFound
+from shanhai.auth.scope import Actor, check_can_create
+from shanhai.db import serialize
+from shanhai.errors import Conflict, Invalid
+from shanhai.indicators.models import Aggregation, ValueKind
 from shanhai.indicators.service import ensure_period
 from shanhai.lib.beijing import today
 from shanhai.lifecycle.service import move
-from shanhai.operations import derive
-from shanhai.operations.fields import (
-    ID_NUMBER,
-    PHONE,
-    Field,
-    choices_of,
-    mask,
-    read_field,
-    visible_record,
-)
 from shanhai.operations.models import (
     ACTIVITY_KINDS,
     PERSON_CATEGORIES,
@@ -48,24 +35,10 @@ from shanhai.orgunits.models import OrgKind, OrgUnit
 from shanhai.projects import service as projects
 from shanhai.projects.models import CATEGORIES, DONE_STAGES, KIND_LABELS, STAGES, Project, ProjectKind
 from shanhai.projects.service import MACHINES, TERMINATED
-
-MODULE = "工作台账"
-
-
-@dataclass(frozen=True)
-class RecordType:
-    name: str  # the register's id: /records/{name}, /api/v1/records/{name}
-    noun: str  # 人员
-    model: type[Any]
-    fields: tuple[Field, ...]
-    title: Callable[[Any], str]
-    module: str = "records"  # the permissions' module
-    # cross-field rules and derived fields, on the record with its new values (and its values before)
-    check: Callable[[Session, Actor, Any, dict[str, Any] | None], None] | None = None
-    created: Callable[[Session, Actor, Any], None] | None = None
-
-    def field(self, key: str) -> Field | None:
-        return next((f for f in self.fields if f.key == key), None)
+from shanhai.registers import derive
+from shanhai.registers.derive import Derivation
+from shanhai.registers.fields import ID_NUMBER, PHONE, Field, choices_of, visible_record
+from shanhai.registers.kit import RecordType
 
 
 def _plan_unit(session: Session, obj: Any) -> FundPlan:
@@ -76,7 +49,7 @@ def _plan_unit(session: Session, obj: Any) -> FundPlan:
     serialize(session, f"plan:{plan.id}")
     obj.org_unit_id, obj.programme_id = plan.org_unit_id, plan.programme_id
     if isinstance(obj, Disbursement):
-        obj.plan_year = plan.year  # a payment counts against its plan's year (operations.derive)
+        obj.plan_year = plan.year  # a payment counts against its plan's year (registers.derive)
     if plan.closed:
         raise Invalid(f"{plan_title(plan)}已关闭，不能再登记", field="plan_id")
     return plan
@@ -267,6 +240,20 @@ def _project_created(session: Session, actor: Actor, p: Project) -> None:
     move(session=session, actor=actor, machine=machine, obj=p, to=first, what=f"项目“{p.name}”", new=True)
 
 
+def _paid_into(session: Session, tranche: Tranche) -> None:
+    """A tranche that payments earmarked for it, or flowing into it in due-date order, reached is kept."""
+    from shanhai.operations.funds import fill  # funds reads the registers' declarations: import when used
+
+    plan = session.get_one(FundPlan, tranche.plan_id)
+    payments = list(session.scalars(select(Disbursement).where(Disbursement.plan_id == plan.id)))
+    dues, _ = fill(plan, payments)
+    if any(d.id == tranche.id and d.paid > 0 for d in dues) or any(
+        p.tranche_id == tranche.id for p in payments
+    ):
+        title = f"{plan_title(plan)} · {tranche.due_on} 到期批次"
+        raise Conflict(f"资金批次“{title}”已有拨付记录，不能删除", field="id")
+
+
 UNIT = Field("org_unit_id", "所在地/单位", "unit", required=True)
 PROGRAMME = Field("programme_id", "重点工作", "programme")
 NOTE = Field("note", "备注", "textarea", max_length=2000)
@@ -281,373 +268,203 @@ SUMMARY = Field(
     help="本行是当年截至该日期的合计（报告只给出全年数时）：只计入当年其他记录之外的部分，不与之重复相加",
 )
 
-TYPES: dict[str, RecordType] = {
-    t.name: t
-    for t in (
-        RecordType(
-            "workgroups",
-            "工作组",
-            WorkGroup,
-            (
-                Field("name", "名称", required=True),
-                Field("batch", "批次（第几批）", "int", required=True, low=1, high=99),
-                Field("org_unit_id", "工作组单位", "unit", required=True),
-                Field("place_unit_id", "派驻地", "unit", required=True),
-                PROGRAMME,
-                Field("leader", "领队", max_length=64),
-                Field("started_on", "开始日期", "date", required=True),
-                Field("ended_on", "结束日期", "date"),
-                NOTE,
-            ),
-            title=lambda g: g.name,
-            check=_check_group,
+REGISTERS: tuple[RecordType, ...] = (
+    RecordType(
+        "workgroups",
+        "工作组",
+        WorkGroup,
+        (
+            Field("name", "名称", required=True),
+            Field("batch", "批次（第几批）", "int", required=True, low=1, high=99),
+            Field("org_unit_id", "工作组单位", "unit", required=True),
+            Field("place_unit_id", "派驻地", "unit", required=True),
+            PROGRAMME,
+            Field("leader", "领队", max_length=64),
+            Field("started_on", "开始日期", "date", required=True),
+            Field("ended_on", "结束日期", "date"),
+            NOTE,
         ),
-        RecordType(
-            "pairings",
-            "结对关系",
-            Pairing,
-            (
-                Field("org_unit_id", "派出区县", "unit", required=True),
-                Field("place_unit_id", "结对地区", "unit", required=True),
-                PROGRAMME,
-                Field("started_on", "开始日期", "date", required=True),
-                Field("ended_on", "结束日期", "date"),
-                NOTE,
-            ),
-            title=lambda p: f"{p.org_unit.name}—{p.place_unit.name}",
-            check=_check_pairing,
+        title=lambda g: g.name,
+        check=_check_group,
+    ),
+    RecordType(
+        "pairings",
+        "结对关系",
+        Pairing,
+        (
+            Field("org_unit_id", "派出区县", "unit", required=True),
+            Field("place_unit_id", "结对地区", "unit", required=True),
+            PROGRAMME,
+            Field("started_on", "开始日期", "date", required=True),
+            Field("ended_on", "结束日期", "date"),
+            NOTE,
         ),
-        RecordType(
-            "people",
-            "干部人才",
-            Person,
-            (
-                Field("name", "姓名", required=True, max_length=64),
-                Field("category", "类别", "choice", required=True, choices=choices_of(PERSON_CATEGORIES)),
-                Field("home_org", "派出单位", max_length=128),
-                Field("org_unit_id", "派驻地", "unit", required=True),
-                Field("post", "受援单位及职务", max_length=128),
-                Field("work_group_id", "所属工作组", "ref", ref=WorkGroup),
-                PROGRAMME,
-                Field("start_on", "任期开始", "date", required=True),
-                Field("end_on", "任期结束", "date", required=True),
-                Field("full_time", "全职", "bool"),
-                Field("status", "状态", "choice", required=True, choices=choices_of(PERSON_STATUSES)),
-                Field("id_number", "身份证号", max_length=18, sensitive=True),
-                Field("phone", "联系电话", max_length=20, sensitive=True),
-                NOTE,
-            ),
-            title=lambda p: p.name,
-            check=_check_person,
+        title=lambda p: f"{p.org_unit.name}—{p.place_unit.name}",
+        check=_check_pairing,
+    ),
+    RecordType(
+        "people",
+        "干部人才",
+        Person,
+        (
+            Field("name", "姓名", required=True, max_length=64),
+            Field("category", "类别", "choice", required=True, choices=choices_of(PERSON_CATEGORIES)),
+            Field("home_org", "派出单位", max_length=128),
+            Field("org_unit_id", "派驻地", "unit", required=True),
+            Field("post", "受援单位及职务", max_length=128),
+            Field("work_group_id", "所属工作组", "ref", ref=WorkGroup),
+            PROGRAMME,
+            Field("start_on", "任期开始", "date", required=True),
+            Field("end_on", "任期结束", "date", required=True),
+            Field("full_time", "全职", "bool"),
+            Field("status", "状态", "choice", required=True, choices=choices_of(PERSON_STATUSES)),
+            Field("id_number", "身份证号", max_length=18, sensitive=True),
+            Field("phone", "联系电话", max_length=20, sensitive=True),
+            NOTE,
         ),
-        RecordType(
-            "plans",
-            "资金计划",
-            FundPlan,
-            (
-                Field("programme_id", "重点工作", "programme", required=True),
-                Field("org_unit_id", "对口地区", "unit", required=True),
-                Field("year", "年度", "int", required=True, low=2000, high=2100),
-                Field("amount", "计划金额（元）", "money", required=True, help="可写 11800000 或 1180万"),
-                Field("closed", "已关闭（不再拨付）", "bool"),
-                NOTE,
-            ),
-            title=plan_title,
-            check=_check_plan,
+        title=lambda p: p.name,
+        check=_check_person,
+    ),
+    RecordType(
+        "plans",
+        "资金计划",
+        FundPlan,
+        (
+            Field("programme_id", "重点工作", "programme", required=True),
+            Field("org_unit_id", "对口地区", "unit", required=True),
+            Field("year", "年度", "int", required=True, low=2000, high=2100),
+            Field("amount", "计划金额（元）", "money", required=True, help="可写 11800000 或 1180万"),
+            Field("closed", "已关闭（不再拨付）", "bool"),
+            NOTE,
         ),
-        RecordType(
-            "tranches",
-            "资金批次",
-            Tranche,
-            (
-                Field("plan_id", "资金计划", "ref", required=True, ref=FundPlan, editable=False),
-                Field("due_on", "应拨付日期", "date", required=True),
-                Field("amount", "批次金额（元）", "money", required=True),
-                NOTE,
-            ),
-            title=lambda t: f"{plan_title(t.plan)} · {t.due_on} 到期批次",
-            check=_check_tranche,
+        title=plan_title,
+        check=_check_plan,
+    ),
+    RecordType(
+        "tranches",
+        "资金批次",
+        Tranche,
+        (
+            Field("plan_id", "资金计划", "ref", required=True, ref=FundPlan, editable=False),
+            Field("due_on", "应拨付日期", "date", required=True),
+            Field("amount", "批次金额（元）", "money", required=True),
+            NOTE,
         ),
-        RecordType(
-            "disbursements",
-            "资金拨付",
-            Disbursement,
-            (
-                Field("plan_id", "资金计划", "ref", required=True, ref=FundPlan, editable=False),
-                Field("tranche_id", "批次", "ref", ref=Tranche, help="不选时按到期先后依次计入各批次"),
-                Field("paid_on", "拨付日期", "date", required=True),
-                Field("amount", "金额（元）", "money", required=True),
-                Field("purpose", "用途", max_length=256),
-                Field("project_id", "项目", "ref", ref=Project),
-                Field("voucher", "凭证号", max_length=64),
-                Field("over_reason", "超计划原因", "textarea", max_length=2000),
-                SUMMARY,
-                NOTE,
-            ),
-            title=lambda d: f"{d.paid_on} 拨付 {d.amount:,.2f} 元",
-            check=_check_disbursement,
+        title=lambda t: f"{plan_title(t.plan)} · {t.due_on} 到期批次",
+        check=_check_tranche,
+        in_menu=False,  # reached from its plan
+        before_delete=_paid_into,
+    ),
+    RecordType(
+        "disbursements",
+        "资金拨付",
+        Disbursement,
+        (
+            Field("plan_id", "资金计划", "ref", required=True, ref=FundPlan, editable=False),
+            Field("tranche_id", "批次", "ref", ref=Tranche, help="不选时按到期先后依次计入各批次"),
+            Field("paid_on", "拨付日期", "date", required=True),
+            Field("amount", "金额（元）", "money", required=True),
+            Field("purpose", "用途", max_length=256),
+            Field("project_id", "项目", "ref", ref=Project),
+            Field("voucher", "凭证号", max_length=64),
+            Field("over_reason", "超计划原因", "textarea", max_length=2000),
+            SUMMARY,
+            NOTE,
         ),
-        RecordType(
-            "parks",
-            "园区年度数据",
-            ParkYear,
-            (
-                Field("org_unit_id", "产业园", "unit", required=True),
-                PROGRAMME,
-                Field("year", "年度", "int", required=True, low=2000, high=2100),
-                Field("firms", "入驻企业（家）", "int"),
-                Field("investment", "招引投资（元）", "money"),
-                Field("jobs", "吸纳就业（人）", "int"),
-                Field("output", "总产值（元）", "money"),
-                QUALIFIER,
-                NOTE,
-            ),
-            title=lambda p: f"{p.org_unit.name} {p.year}年",
-            check=_check_park,
+        title=lambda d: f"{d.paid_on} 拨付 {d.amount:,.2f} 元",
+        check=_check_disbursement,
+    ),
+    RecordType(
+        "parks",
+        "园区年度数据",
+        ParkYear,
+        (
+            Field("org_unit_id", "产业园", "unit", required=True),
+            PROGRAMME,
+            Field("year", "年度", "int", required=True, low=2000, high=2100),
+            Field("firms", "入驻企业（家）", "int"),
+            Field("investment", "招引投资（元）", "money"),
+            Field("jobs", "吸纳就业（人）", "int"),
+            Field("output", "总产值（元）", "money"),
+            QUALIFIER,
+            NOTE,
         ),
-        RecordType(
-            "activities",
-            "活动",
-            Activity,
-            (
-                Field("title", "活动名称", required=True),
-                Field("kind", "类型", "choice", required=True, choices=choices_of(ACTIVITY_KINDS)),
-                Field("held_on", "日期", "date", required=True),
-                UNIT,
-                PROGRAMME,
-                Field("organiser", "组织单位", max_length=128),
-                Field("sessions", "场次", "int", required=True, low=1, high=10_000),
-                Field("participants", "参与人数", "int"),
-                Field("schools", "参与学校数", "int", low=0, high=10_000),
-                Field("placements", "促成就业（人次）", "int"),
-                Field("patients", "诊疗（人次）", "int"),
-                QUALIFIER,
-                SUMMARY,
-                NOTE,
-            ),
-            title=lambda a: a.title,
+        title=lambda p: f"{p.org_unit.name} {p.year}年",
+        menu_label="产业园区",
+        check=_check_park,
+    ),
+    RecordType(
+        "activities",
+        "活动",
+        Activity,
+        (
+            Field("title", "活动名称", required=True),
+            Field("kind", "类型", "choice", required=True, choices=choices_of(ACTIVITY_KINDS)),
+            Field("held_on", "日期", "date", required=True),
+            UNIT,
+            PROGRAMME,
+            Field("organiser", "组织单位", max_length=128),
+            Field("sessions", "场次", "int", required=True, low=1, high=10_000),
+            Field("participants", "参与人数", "int"),
+            Field("schools", "参与学校数", "int", low=0, high=10_000),
+            Field("placements", "促成就业（人次）", "int"),
+            Field("patients", "诊疗（人次）", "int"),
+            QUALIFIER,
+            SUMMARY,
+            NOTE,
         ),
-        RecordType(
-            "sales",
-            "消费帮扶销售",
-            ConsumptionSale,
-            (
-                Field("org_unit_id", "对口地区", "unit", required=True),
-                PROGRAMME,
-                Field("channel", "渠道/门店", required=True),
-                Field("outlets", "门店、专柜数", "int"),
-                Field("period_id", "期间", "period", required=True, help="如 2025、2025Q3、202503"),
-                Field("amount", "销售额（元）", "money", required=True),
-                QUALIFIER,
-                NOTE,
-            ),
-            title=lambda s: f"{s.org_unit.name} {s.channel} {s.period_id}",
-            check=_check_sale,
+        title=lambda a: a.title,
+    ),
+    RecordType(
+        "sales",
+        "消费帮扶销售",
+        ConsumptionSale,
+        (
+            Field("org_unit_id", "对口地区", "unit", required=True),
+            PROGRAMME,
+            Field("channel", "渠道/门店", required=True),
+            Field("outlets", "门店、专柜数", "int"),
+            Field("period_id", "期间", "period", required=True, help="如 2025、2025Q3、202503"),
+            Field("amount", "销售额（元）", "money", required=True),
+            QUALIFIER,
+            NOTE,
         ),
-        RecordType(
-            "projects",
-            "项目",
-            Project,
-            (
-                Field("code", "项目编号", required=True, max_length=64, editable=False),
-                Field("name", "项目名称", required=True, max_length=256),
-                Field(
-                    "kind",
-                    "类型",
-                    "choice",
-                    required=True,
-                    editable=False,
-                    choices=tuple((k.value, v) for k, v in KIND_LABELS.items()),
-                ),
-                Field("category", "类别", "choice", choices=choices_of(CATEGORIES)),
-                Field("org_unit_id", "所在地/责任单位", "unit", required=True),
-                PROGRAMME,
-                Field("investment", "总投资/预算（元）", "money"),
-                Field("fund_sources", "资金来源", max_length=256),
-                Field("partners", "合作方", max_length=256),
-                Field("responsible_person", "包挂责任人", max_length=64),
-                Field("progress", "形象进度（%）", "int", low=0, high=100),
-                Field("description", "说明", "textarea", max_length=4000),
+        title=lambda s: f"{s.org_unit.name} {s.channel} {s.period_id}",
+        menu_label="消费帮扶",
+        check=_check_sale,
+    ),
+    RecordType(
+        "projects",
+        "项目",
+        Project,
+        (
+            Field("code", "项目编号", required=True, max_length=64, editable=False),
+            Field("name", "项目名称", required=True, max_length=256),
+            Field(
+                "kind",
+                "类型",
+                "choice",
+                required=True,
+                editable=False,
+                choices=tuple((k.value, v) for k, v in KIND_LABELS.items()),
             ),
-            title=lambda p: p.name,
-            module="projects",
-            check=_check_project,
-            created=_project_created,
+            Field("category", "类别", "choice", choices=choices_of(CATEGORIES)),
+            Field("org_unit_id", "所在地/责任单位", "unit", required=True),
+            PROGRAMME,
+            Field("investment", "总投资/预算（元）", "money"),
+            Field("fund_sources", "资金来源", max_length=256),
+            Field("partners", "合作方", max_length=256),
+            Field("responsible_person", "包挂责任人", max_length=64),
+            Field("progress", "形象进度（%）", "int", low=0, high=100),
+            Field("description", "说明", "textarea", max_length=4000),
         ),
-    )
-}
-
-
-def get_type(name: str) -> RecordType:
-    try:
-        return TYPES[name]
-    except KeyError:
-        raise NotFound(f"没有名为“{name[:40]}”的台账", field="kind") from None
-
-
-def type_of(model: type[Any]) -> RecordType:
-    return next(t for t in TYPES.values() if t.model is model)
-
-
-def get_record(*, session: Session, actor: Actor, rtype: RecordType, record_id: int) -> Any:
-    actor.require(f"{rtype.module}:view")
-    obj = session.get(rtype.model, record_id)
-    if obj is None:
-        raise NotFound(f"{rtype.noun}不存在或不在您的数据范围内", field="id")
-    check_visible(actor, obj.org_unit, obj.created_by_id, what=rtype.noun)
-    return obj
-
-
-def shown(rtype: RecordType, obj: Any, actor: Actor) -> dict[str, Any]:
-    """A record as its pages and the API show it: sensitive fields masked without people:sensitive."""
-    out: dict[str, Any] = {"id": obj.id, "version": obj.version, "title": rtype.title(obj)}
-    see_all = actor.can("people:sensitive")
-    for f in rtype.fields:
-        value = getattr(obj, f.key)
-        if f.sensitive and not see_all:
-            value = mask(value or "")
-        out[f.key] = value
-    out["org_unit"] = obj.org_unit.name
-    return out
-
-
-def _audit_view(rtype: RecordType, values: Mapping[str, Any]) -> dict[str, Any]:
-    """What the audit log keeps of a record: every field, sensitive ones masked, as text."""
-    out = {}
-    for f in rtype.fields:
-        value = values.get(f.key)
-        out[f.key] = mask(str(value or "")) if f.sensitive else (None if value is None else str(value))
-    return out
-
-
-def _read(
-    session: Session, actor: Actor, rtype: RecordType, raw: Mapping[str, Any], *, new: bool
-) -> dict[str, Any]:
-    unknown = set(raw) - {f.key for f in rtype.fields} - {"version", "csrf_token"}
-    if unknown:
-        raise Invalid(f"未知的字段：{'、'.join(sorted(unknown))[:200]}", field=sorted(unknown)[0])
-    values = {}
-    for f in rtype.fields:
-        if not new and not f.editable:
-            continue
-        if f.key not in raw and not new:
-            continue  # an update may send only what changes (a form sends its unticked boxes as empty)
-        values[f.key] = read_field(session, actor, f, raw.get(f.key))
-    return values
-
-
-VERBS = {Action.CREATE: "新增", Action.UPDATE: "修改", Action.DELETE: "删除"}
-
-
-def _changed(
-    session: Session,
-    actor: Actor,
-    rtype: RecordType,
-    action: Action,
-    record_id: int,
-    title: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    """A record went from `before` to `after` (None: it did not exist): the audit entry, then the derived
-    values it left and entered."""
-    record(
-        session=session,
-        actor=actor,
-        module=MODULE,
-        action=action,
-        object_type=rtype.name,
-        object_id=record_id,
-        summary=f"{VERBS[action]}{rtype.noun}：{title}"[:500],
-        before=_audit_view(rtype, before) if before is not None else None,
-        after=_audit_view(rtype, after) if after is not None else None,
-    )
-    derive.refresh(session=session, actor=actor, model=rtype.model, before=before, after=after)
-
-
-def _check_unit(session: Session, actor: Actor, obj: Any, rtype: RecordType) -> None:
-    unit = session.get_one(OrgUnit, obj.org_unit_id)
-    check_can_create(actor, unit, what=rtype.noun)
-    obj.org_unit = unit
-    for key in ("place_unit_id",):
-        if hasattr(obj, key) and getattr(obj, key) is not None:
-            check_can_create(actor, session.get_one(OrgUnit, getattr(obj, key)), what=rtype.noun)
-
-
-def create(*, session: Session, actor: Actor, rtype: RecordType, raw: Mapping[str, Any]) -> Any:
-    actor.require(f"{rtype.module}:create")
-    values = _read(session, actor, rtype, raw, new=True)
-    obj = rtype.model(**values, created_by_id=actor.user_id)
-    if rtype.check:
-        rtype.check(session, actor, obj, None)
-    _check_unit(session, actor, obj, rtype)
-    conflict = Conflict(f"{rtype.noun}已存在（编号或年度重复），请修改原记录", field=rtype.fields[0].key)
-    with unique_or(conflict), savepoint(session):
-        session.add(obj)
-        session.flush()
-    if rtype.created:
-        rtype.created(session, actor, obj)
-    after = derive.snapshot(obj)
-    _changed(session, actor, rtype, Action.CREATE, obj.id, rtype.title(obj), None, after)
-    return obj
-
-
-def update(
-    *, session: Session, actor: Actor, rtype: RecordType, record_id: int, raw: Mapping[str, Any]
-) -> Any:
-    actor.require(f"{rtype.module}:edit")
-    obj = get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
-    same_version(obj.version, raw.get("version"), rtype.noun)
-    for f in rtype.fields:  # fixed once saved: sending another value is refused, not ignored
-        if (
-            not f.editable
-            and f.key in raw
-            and read_field(session, actor, f, raw[f.key]) != getattr(obj, f.key)
-        ):
-            raise Invalid(f"{f.label}保存后不能修改", field=f.key)
-    values = _read(session, actor, rtype, raw, new=False)
-    if not actor.can("people:sensitive"):  # they saw these masked: what comes back is not a new value
-        hidden = {f.key for f in rtype.fields if f.sensitive}
-        values = {k: v for k, v in values.items() if k not in hidden}
-    before = derive.snapshot(obj)
-    for key, value in values.items():
-        setattr(obj, key, value)
-    if rtype.check:
-        rtype.check(session, actor, obj, before)
-    if any(getattr(obj, k, None) != before.get(k) for k in ("org_unit_id", "place_unit_id")):
-        _check_unit(session, actor, obj, rtype)  # a record moved: the new units must be the actor's
-    session.flush()
-    after = derive.snapshot(obj)
-    if after == before:
-        return obj
-    _changed(session, actor, rtype, Action.UPDATE, obj.id, rtype.title(obj), before, after)
-    return obj
-
-
-def _paid_into(session: Session, tranche: Tranche) -> bool:
-    """Whether payments earmarked for the tranche, or flowing into it in due-date order, reached it."""
-    from shanhai.operations.funds import fill  # funds reads the registers' declarations: import when used
-
-    plan = session.get_one(FundPlan, tranche.plan_id)
-    payments = list(session.scalars(select(Disbursement).where(Disbursement.plan_id == plan.id)))
-    dues, _ = fill(plan, payments)
-    return any(d.id == tranche.id and d.paid > 0 for d in dues) or any(
-        p.tranche_id == tranche.id for p in payments
-    )
-
-
-def delete(*, session: Session, actor: Actor, rtype: RecordType, record_id: int, version: Any) -> None:
-    actor.require(f"{rtype.module}:delete")
-    obj = get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
-    same_version(obj.version, version, rtype.noun)
-    before = derive.snapshot(obj)
-    title = rtype.title(obj)
-    if isinstance(obj, Tranche) and _paid_into(session, obj):
-        raise Conflict(f"{rtype.noun}“{title}”已有拨付记录，不能删除", field="id")
-    with unique_or(Conflict(f"{rtype.noun}“{title}”仍被其他记录引用，不能删除", field="id")):
-        session.delete(obj)
-        session.flush()
-    _changed(session, actor, rtype, Action.DELETE, record_id, title, before, None)
+        title=lambda p: p.name,
+        module="projects",
+        in_menu=False,  # 项目库 has a menu entry and pages of its own
+        check=_check_project,
+        created=_project_created,
+    ),
+)
 
 
 def move_project(
@@ -668,3 +485,223 @@ def move_project(
     session.flush()
     derive.refresh(session=session, actor=actor, model=Project, before=before, after=derive.snapshot(project))
     return project
+
+
+# what the records count towards, by declaration (registers.derive)
+DERIVATIONS: tuple[Derivation, ...] = (
+    Derivation(
+        "funds_paid",
+        "FUNDS",
+        "对口支援协作资金",
+        "元",
+        Aggregation.SUM,
+        Disbursement,
+        "拨付记录",
+        measure="amount",
+        date="paid_on",
+        monthly=True,
+        within="plan_year",
+        summary="summary",
+        summary_by="plan_year",  # a 全年合计 payment sums up its plan year's payments, as the plan does
+        link="/records/disbursements",
+        says="每笔资金拨付按拨付金额计入所属计划年度的拨付当月、拨付所属地区与重点工作的到位资金"
+        "（计划年度之后拨付的计入该年12月，即跨年到位）",
+    ),
+    Derivation(
+        "funds_planned",
+        "FUNDS",
+        "对口支援协作资金",
+        "元",
+        Aggregation.SUM,
+        FundPlan,
+        "年度资金计划",
+        kind=ValueKind.TARGET,
+        measure="amount",
+        year="year",
+        link="/records/plans",
+        says="每个年度资金计划按计划金额计入该年度的计划资金（目标值）",
+    ),
+    Derivation(
+        "people_in_post",
+        "CADRES_IN_POST",
+        "年内在岗援派干部人才",
+        "人",
+        Aggregation.LAST,
+        Person,
+        "在岗人员",
+        date="start_on",
+        end="end_on",
+        where=(("status", ("在岗", "期满")),),
+        link="/records/people",
+        says="状态为在岗或期满的干部人才，按任期覆盖的每个年度各计 1 人（年末在岗数）",
+    ),
+    Derivation(
+        "projects_completed",
+        "PROJECTS_COMPLETED",
+        "建成援建项目",
+        "个",
+        Aggregation.SUM,
+        Project,
+        "建成的援建项目",
+        date="completed_on",
+        where=(("kind", ("aid",)), ("stage", DONE_STAGES)),
+        link="/projects",
+        says="援建项目进入完工或投用阶段时，按完工日期所在年度计 1 个",
+    ),
+    Derivation(
+        "park_output",
+        "PARK_OUTPUT",
+        "产业园总产值",
+        "元",
+        Aggregation.SUM,
+        ParkYear,
+        "园区年度数据",
+        measure="output",
+        year="year",
+        qualifier="qualifier",
+        link="/records/parks",
+        says="产业园年度数据按总产值计入该年度",
+    ),
+    Derivation(
+        "park_jobs",
+        "JOBS_CREATED",
+        "园区吸纳、带动就业",
+        "人",
+        Aggregation.SUM,
+        ParkYear,
+        "园区年度数据",
+        measure="jobs",
+        year="year",
+        qualifier="qualifier",
+        link="/records/parks",
+        says="产业园年度数据按吸纳、带动就业人数计入该年度",
+    ),
+    Derivation(
+        "park_firms",
+        "PARK_FIRMS",
+        "产业园入驻企业",
+        "家",
+        Aggregation.LAST,
+        ParkYear,
+        "园区年度数据",
+        measure="firms",
+        year="year",
+        qualifier="qualifier",
+        link="/records/parks",
+        says="产业园年度数据按入驻企业数计入该年度（年末数）",
+    ),
+    Derivation(
+        "park_investment",
+        "PARK_INVESTMENT_ATTRACTED",
+        "产业园招引投资",
+        "元",
+        Aggregation.SUM,
+        ParkYear,
+        "园区年度数据",
+        measure="investment",
+        year="year",
+        qualifier="qualifier",
+        link="/records/parks",
+        says="产业园年度数据按招引投资计入该年度",
+    ),
+    Derivation(
+        "job_fairs",
+        "JOB_FAIRS",
+        "招聘活动",
+        "场次",
+        Aggregation.SUM,
+        Activity,
+        "招聘会",
+        measure="sessions",
+        date="held_on",
+        where=(("kind", ("招聘会",)),),
+        qualifier="qualifier",
+        summary="summary",
+        summary_by="kind",
+        link="/records/activities",
+        says="类型为招聘会的活动按场次计入举办日期所在年度",
+    ),
+    Derivation(
+        "placements",
+        "JOB_PLACEMENTS",
+        "促成就业",
+        "人次",
+        Aggregation.SUM,
+        Activity,
+        "活动促成就业",
+        measure="placements",
+        date="held_on",
+        qualifier="qualifier",
+        summary="summary",
+        summary_by="kind",
+        link="/records/activities",
+        says="任何类型的活动按促成就业人次计入举办日期所在年度",
+    ),
+    Derivation(
+        "trainings",
+        "VOCATIONAL_TRAINING",
+        "就业培训",
+        "期",
+        Aggregation.SUM,
+        Activity,
+        "技能培训",
+        measure="sessions",
+        date="held_on",
+        where=(("kind", ("技能培训",)),),
+        qualifier="qualifier",
+        summary="summary",
+        summary_by="kind",
+        link="/records/activities",
+        says="类型为技能培训的活动按期数（场次）计入举办日期所在年度",
+    ),
+    Derivation(
+        "exchanges",
+        "EXCHANGE_EVENTS",
+        "中小学交流活动",
+        "场次",
+        Aggregation.SUM,
+        Activity,
+        "交往交流活动",
+        measure="sessions",
+        date="held_on",
+        where=(("kind", ("教育交流",)),),
+        needs=("schools",),
+        qualifier="qualifier",
+        summary="summary",
+        summary_by="kind",
+        link="/records/activities",
+        says="类型为教育交流、且有学校参加（参与学校数大于 0）的活动按场次计入举办日期所在年度；"
+        "党政代表团互访等其他交往交流不计入",
+    ),
+    Derivation(
+        "patients",
+        "PATIENT_VISITS",
+        "接诊门诊急症患者",
+        "人次",
+        Aggregation.SUM,
+        Activity,
+        "医疗巡诊诊疗",
+        measure="patients",
+        date="held_on",
+        qualifier="qualifier",
+        summary="summary",
+        summary_by="kind",
+        link="/records/activities",
+        says="任何类型的活动按诊疗人次计入举办日期所在年度",
+    ),
+    Derivation(
+        "sales",
+        "CONSUMPTION_SALES",
+        "消费帮扶销售额",
+        "元",
+        Aggregation.SUM,
+        ConsumptionSale,
+        "消费帮扶销售",
+        measure="amount",
+        period="period_id",
+        coarse_summaries=True,
+        qualifier="qualifier",
+        link="/records/sales",
+        says="每条消费帮扶销售记录按销售额计入其所属期间（全年合计记为全年）",
+    ),
+)

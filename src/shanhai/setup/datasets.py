@@ -18,9 +18,9 @@ from shanhai.errors import Conflict, Invalid, NotFound
 from shanhai.indicators import formula
 from shanhai.indicators.models import DataElement
 from shanhai.lib.periods import PeriodType
-from shanhai.operations.derive import DERIVATIONS
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
+from shanhai.registers import catalogue
 from shanhai.setup.common import audit, code, number, text
 
 MODULE = "数据集管理"
@@ -122,7 +122,9 @@ def _fill(
     elements = {e.id: e for e in session.scalars(select(DataElement).where(DataElement.id.in_(ids)))}
     if len(elements) != len(ids):
         raise Invalid("所选数据元不存在", field="element_ids")
-    kept = sorted({e.name for e in elements.values() if e.code in {d.element for d in DERIVATIONS}})
+    kept = sorted(
+        {e.name for e in elements.values() if e.code in {d.element for d in catalogue.derivations()}}
+    )
     if kept:  # a register's sum is no report's field: entered beside the records it would count them twice
         raise Invalid(
             f"“{'、'.join(kept)}”由工作台账汇总，不能作为报表的填报项（报告中的数字请作为报告数对账）",

@@ -36,8 +36,8 @@ from shanhai.indicators.service import latest_year
 from shanhai.lib import periods
 from shanhai.lib.beijing import today
 from shanhai.lib.periods import PeriodType, finer
-from shanhai.operations.derive import DERIVATIONS
 from shanhai.orgunits.models import OrgUnit
+from shanhai.registers import catalogue
 from shanhai.setup.common import audit, code, insert_unique, number, text
 
 MODULE = "指标体系"
@@ -225,7 +225,7 @@ def update_element(
     same_version(element.version, version, "数据元")
     before = _element_snapshot(element)
     _fill_element(element, **fields)
-    kept = [d.label for d in DERIVATIONS if d.element == element.code]
+    kept = [d.label for d in catalogue.derivations() if d.element == element.code]
     if kept and (element.grain, element.target_grain) != (before["grain"], before["target_grain"]):
         raise Invalid(
             f"“{element.name}”由台账“{'、'.join(dict.fromkeys(kept))}”汇总，其统计期间由台账决定",

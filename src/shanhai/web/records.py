@@ -20,11 +20,13 @@ from shanhai.flows import values as values_flow
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep, SettingsDep
 from shanhai.lib.cnnum import normalize
 from shanhai.lists.records import RECORD_SPECS
-from shanhai.operations import attachments, derive, funds, people
-from shanhai.operations import registers as reg
-from shanhai.operations.fields import Field, parse_date
-from shanhai.operations.models import QUALIFIER_CHOICES, FundPlan, Tranche, WorkGroup
+from shanhai.operations import attachments, funds, people
+from shanhai.operations.models import FundPlan, Tranche, WorkGroup
+from shanhai.operations.registers import plan_title
 from shanhai.projects.models import Project
+from shanhai.registers import derive
+from shanhai.registers import kit as reg
+from shanhai.registers.fields import QUALIFIER_CHOICES, Field, parse_date
 from shanhai.web import forms
 from shanhai.web.lists import render_list
 from shanhai.web.render import recoverable, render
@@ -44,11 +46,9 @@ def _refs(model: type[Any]) -> forms.Choices:
             .limit(500)
         )
         if model is FundPlan:
-            return [(str(r.id), reg.plan_title(r)) for r in rows]
+            return [(str(r.id), plan_title(r)) for r in rows]
         if model is Tranche:
-            return [
-                (str(r.id), f"{reg.plan_title(r.plan)} · {r.due_on} 到期 {r.amount:,.2f} 元") for r in rows
-            ]
+            return [(str(r.id), f"{plan_title(r.plan)} · {r.due_on} 到期 {r.amount:,.2f} 元") for r in rows]
         if model in (WorkGroup, Project):
             return [(str(r.id), r.name) for r in rows]
         return [(str(r.id), str(r.id)) for r in rows]

@@ -17,6 +17,7 @@ from shanhai.errors import ShanhaiError
 from shanhai.lib import periods
 from shanhai.lib.beijing import beijing
 from shanhai.lib.cnnum import format_money
+from shanhai.registers import catalogue
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals.update(
@@ -24,6 +25,24 @@ TEMPLATES.env.globals.update(
     DATA_SCOPES=[(s.value, DATA_SCOPE_LABELS[s]) for s in DataScope],
     DATA_SCOPE_LABELS={s.value: label for s, label in DATA_SCOPE_LABELS.items()},
 )
+
+
+# pages that belong in a register's menu group without being a register themselves
+MENU_EXTRAS: dict[str, list[tuple[str, str, str]]] = {"工作台账": [("records:view", "/people", "在岗情况")]}
+
+
+def register_menu(actor: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The menu groups of the declared registers the actor may view: (group, [(href, label)])."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for group, extras in MENU_EXTRAS.items():
+        groups[group] = [(href, label) for permission, href, label in extras if actor.can(permission)]
+    for rtype in catalogue.types().values():
+        if rtype.in_menu and actor.can(f"{rtype.module}:view"):
+            groups.setdefault(rtype.menu, []).append((f"/records/{rtype.name}", rtype.label))
+    return [(group, items) for group, items in groups.items() if items]
+
+
+TEMPLATES.env.globals["register_menu"] = register_menu
 TEMPLATES.env.filters["beijing"] = beijing  # {{ row.at | beijing }}: stored UTC, shown in Beijing time
 
 

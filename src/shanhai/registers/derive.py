@@ -30,10 +30,9 @@ from shanhai.indicators.models import Aggregation, DataElement, DataValue, Value
 from shanhai.lib import periods
 from shanhai.lib.cnnum import Qualifier, combine_qualifiers, normalize
 from shanhai.lib.summaries import Part, counted, dated_span, held_within
-from shanhai.operations.models import Activity, ConsumptionSale, Disbursement, FundPlan, ParkYear, Person
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
-from shanhai.projects.models import DONE_STAGES, Project
+from shanhai.registers import catalogue
 
 Day = date  # the type, where a Derivation's field named `date` hides it
 MAX_SPAN_YEARS = 30  # a term longer than this is refused by the records' own checks
@@ -178,226 +177,6 @@ class Derivation:
         return conditions
 
 
-DERIVATIONS: tuple[Derivation, ...] = (
-    Derivation(
-        "funds_paid",
-        "FUNDS",
-        "对口支援协作资金",
-        "元",
-        Aggregation.SUM,
-        Disbursement,
-        "拨付记录",
-        measure="amount",
-        date="paid_on",
-        monthly=True,
-        within="plan_year",
-        summary="summary",
-        summary_by="plan_year",  # a 全年合计 payment sums up its plan year's payments, as the plan does
-        link="/records/disbursements",
-        says="每笔资金拨付按拨付金额计入所属计划年度的拨付当月、拨付所属地区与重点工作的到位资金"
-        "（计划年度之后拨付的计入该年12月，即跨年到位）",
-    ),
-    Derivation(
-        "funds_planned",
-        "FUNDS",
-        "对口支援协作资金",
-        "元",
-        Aggregation.SUM,
-        FundPlan,
-        "年度资金计划",
-        kind=ValueKind.TARGET,
-        measure="amount",
-        year="year",
-        link="/records/plans",
-        says="每个年度资金计划按计划金额计入该年度的计划资金（目标值）",
-    ),
-    Derivation(
-        "people_in_post",
-        "CADRES_IN_POST",
-        "年内在岗援派干部人才",
-        "人",
-        Aggregation.LAST,
-        Person,
-        "在岗人员",
-        date="start_on",
-        end="end_on",
-        where=(("status", ("在岗", "期满")),),
-        link="/records/people",
-        says="状态为在岗或期满的干部人才，按任期覆盖的每个年度各计 1 人（年末在岗数）",
-    ),
-    Derivation(
-        "projects_completed",
-        "PROJECTS_COMPLETED",
-        "建成援建项目",
-        "个",
-        Aggregation.SUM,
-        Project,
-        "建成的援建项目",
-        date="completed_on",
-        where=(("kind", ("aid",)), ("stage", DONE_STAGES)),
-        link="/projects",
-        says="援建项目进入完工或投用阶段时，按完工日期所在年度计 1 个",
-    ),
-    Derivation(
-        "park_output",
-        "PARK_OUTPUT",
-        "产业园总产值",
-        "元",
-        Aggregation.SUM,
-        ParkYear,
-        "园区年度数据",
-        measure="output",
-        year="year",
-        qualifier="qualifier",
-        link="/records/parks",
-        says="产业园年度数据按总产值计入该年度",
-    ),
-    Derivation(
-        "park_jobs",
-        "JOBS_CREATED",
-        "园区吸纳、带动就业",
-        "人",
-        Aggregation.SUM,
-        ParkYear,
-        "园区年度数据",
-        measure="jobs",
-        year="year",
-        qualifier="qualifier",
-        link="/records/parks",
-        says="产业园年度数据按吸纳、带动就业人数计入该年度",
-    ),
-    Derivation(
-        "park_firms",
-        "PARK_FIRMS",
-        "产业园入驻企业",
-        "家",
-        Aggregation.LAST,
-        ParkYear,
-        "园区年度数据",
-        measure="firms",
-        year="year",
-        qualifier="qualifier",
-        link="/records/parks",
-        says="产业园年度数据按入驻企业数计入该年度（年末数）",
-    ),
-    Derivation(
-        "park_investment",
-        "PARK_INVESTMENT_ATTRACTED",
-        "产业园招引投资",
-        "元",
-        Aggregation.SUM,
-        ParkYear,
-        "园区年度数据",
-        measure="investment",
-        year="year",
-        qualifier="qualifier",
-        link="/records/parks",
-        says="产业园年度数据按招引投资计入该年度",
-    ),
-    Derivation(
-        "job_fairs",
-        "JOB_FAIRS",
-        "招聘活动",
-        "场次",
-        Aggregation.SUM,
-        Activity,
-        "招聘会",
-        measure="sessions",
-        date="held_on",
-        where=(("kind", ("招聘会",)),),
-        qualifier="qualifier",
-        summary="summary",
-        summary_by="kind",
-        link="/records/activities",
-        says="类型为招聘会的活动按场次计入举办日期所在年度",
-    ),
-    Derivation(
-        "placements",
-        "JOB_PLACEMENTS",
-        "促成就业",
-        "人次",
-        Aggregation.SUM,
-        Activity,
-        "活动促成就业",
-        measure="placements",
-        date="held_on",
-        qualifier="qualifier",
-        summary="summary",
-        summary_by="kind",
-        link="/records/activities",
-        says="任何类型的活动按促成就业人次计入举办日期所在年度",
-    ),
-    Derivation(
-        "trainings",
-        "VOCATIONAL_TRAINING",
-        "就业培训",
-        "期",
-        Aggregation.SUM,
-        Activity,
-        "技能培训",
-        measure="sessions",
-        date="held_on",
-        where=(("kind", ("技能培训",)),),
-        qualifier="qualifier",
-        summary="summary",
-        summary_by="kind",
-        link="/records/activities",
-        says="类型为技能培训的活动按期数（场次）计入举办日期所在年度",
-    ),
-    Derivation(
-        "exchanges",
-        "EXCHANGE_EVENTS",
-        "中小学交流活动",
-        "场次",
-        Aggregation.SUM,
-        Activity,
-        "交往交流活动",
-        measure="sessions",
-        date="held_on",
-        where=(("kind", ("教育交流",)),),
-        needs=("schools",),
-        qualifier="qualifier",
-        summary="summary",
-        summary_by="kind",
-        link="/records/activities",
-        says="类型为教育交流、且有学校参加（参与学校数大于 0）的活动按场次计入举办日期所在年度；"
-        "党政代表团互访等其他交往交流不计入",
-    ),
-    Derivation(
-        "patients",
-        "PATIENT_VISITS",
-        "接诊门诊急症患者",
-        "人次",
-        Aggregation.SUM,
-        Activity,
-        "医疗巡诊诊疗",
-        measure="patients",
-        date="held_on",
-        qualifier="qualifier",
-        summary="summary",
-        summary_by="kind",
-        link="/records/activities",
-        says="任何类型的活动按诊疗人次计入举办日期所在年度",
-    ),
-    Derivation(
-        "sales",
-        "CONSUMPTION_SALES",
-        "消费帮扶销售额",
-        "元",
-        Aggregation.SUM,
-        ConsumptionSale,
-        "消费帮扶销售",
-        measure="amount",
-        period="period_id",
-        coarse_summaries=True,
-        qualifier="qualifier",
-        link="/records/sales",
-        says="每条消费帮扶销售记录按销售额计入其所属期间（全年合计记为全年）",
-    ),
-)
-BY_CODE = {d.code: d for d in DERIVATIONS}
-
-
 def snapshot(obj: Any) -> dict[str, Any]:
     """A record's column values (what `cells` places it by), taken before and after a change."""
     return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
@@ -421,7 +200,7 @@ def _element(session: Session, d: Derivation) -> DataElement:
 def declare_grains(element: DataElement) -> None:
     """A derived element's grain is its derivations' (FUNDS actual by month of payment, its target by plan
     year): declared here, in code, for every door that asks the element."""
-    for d in DERIVATIONS:
+    for d in catalogue.derivations():
         if d.element != element.code:
             continue
         attribute = "target_grain" if d.kind is ValueKind.TARGET else "grain"
@@ -524,7 +303,7 @@ def refresh(
     it left and entered. Returns how many cells were recounted."""
     session.flush()
     n = 0
-    for d in DERIVATIONS:
+    for d in catalogue.derivations():
         if d.model is not model:
             continue
         touched = d.cells(before) | d.cells(after)
@@ -622,7 +401,7 @@ def recount(*, session: Session, actor: Actor, codes: Sequence[str] = ()) -> dic
     """Rebuild the derived values from all records: writes the cells that differ and removes derived values no
     record supports any more. Returns, per derivation, how many cells it holds."""
     out: dict[str, int] = {}
-    for d in DERIVATIONS:
+    for d in catalogue.derivations():
         if codes and d.code not in codes:
             continue
         element = _element(session, d)
@@ -656,7 +435,7 @@ def derivation_of(value: DataValue) -> Derivation | None:
     table = value.source.record_table or ""
     if value.source.kind != SourceKind.RECORD.value or not table.startswith(indicators.DERIVED_PREFIX):
         return None
-    return BY_CODE.get(table.removeprefix(indicators.DERIVED_PREFIX))
+    return catalogue.derivation(table.removeprefix(indicators.DERIVED_PREFIX))
 
 
 def records_behind(
@@ -668,7 +447,7 @@ def records_behind(
     d = derivation_of(value)
     if d is None:
         raise NotFound("该数据不是由台账记录汇总的", field="value_id")
-    actor.require("records:view")
+    actor.require(f"{catalogue.type_of(d.model).module}:view")
     stmt = select(d.model).where(*d.in_cell(value.org_unit_id, value.programme_id, value.period_id))
     rows = list(session.scalars(stmt.order_by(d.model.id).limit(1000)))
     if d.summarises:
@@ -681,11 +460,11 @@ def records_behind(
 def rules_for(model: type[Any]) -> list[tuple[str, str]]:
     """What a record of `model` counts towards, as (the element's name, the rule in words): the register's
     form shows it before a record is saved."""
-    return [(d.name, d.explained) for d in DERIVATIONS if d.model is model]
+    return [(d.name, d.explained) for d in catalogue.derivations() if d.model is model]
 
 
 def derived_elements() -> Iterable[str]:
-    return sorted({d.element for d in DERIVATIONS})
+    return sorted({d.element for d in catalogue.derivations()})
 
 
 def cells_by_derivation(session: Session) -> dict[str, int]:
@@ -706,7 +485,7 @@ def values_of(session: Session, model: type[Any], records: Iterable[Any]) -> lis
     found: dict[int, DataValue] = {}
     for obj in records:
         row = snapshot(obj)
-        for d in DERIVATIONS:
+        for d in catalogue.derivations():
             if d.model is not model:
                 continue
             element = find_one(session, DataElement, code=d.element)

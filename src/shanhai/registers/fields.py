@@ -1,6 +1,7 @@
 """The fields of the registers: how a typed value is read and checked, naming the field — text, numbers,
-money as officials write it, dates, choices, periods and references within the actor's data scope — and
-how a sensitive one is masked. Every register declares its fields with `Field` (operations.registers)."""
+money as officials write it, dates, choices, periods, references within the actor's data scope and child
+rows (a firm's contacts: a list of small records, each of the same declared fields) — and how a sensitive
+one is masked. Every register declares its fields with `Field` (`registers.kit.RecordType`)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from sqlalchemy.orm import Session
 from shanhai.auth.scope import Actor, check_visible
 from shanhai.errors import Invalid
 from shanhai.lib import cnnum, periods
-from shanhai.operations.models import QUALIFIER_CHOICES
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 
+QUALIFIER_CHOICES = (("exact", "准确数"), ("over", "以上/余/超"), ("under", "以下/近"), ("approx", "约数"))
 MAX_MONEY = Decimal("1e12")  # 1万亿元: beyond any single record of a city's programme work
 MAX_COUNT = 10_000_000
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
@@ -32,7 +33,7 @@ INTEGER = re.compile(r"-?[0-9]{1,12}")
 class Field:
     key: str
     label: str
-    kind: str = "text"  # text textarea int money date choice bool unit programme ref period qualifier
+    kind: str = "text"  # text textarea int money date choice bool unit programme ref period qualifier rows
     required: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     max_length: int = 128
@@ -42,6 +43,12 @@ class Field:
     editable: bool = True  # False: set when the record is created, fixed afterwards
     sensitive: bool = False  # shown in full only with people:sensitive
     help: str = ""
+    rows: tuple[Field, ...] = ()  # kind "rows": the fields of each child row
+    max_rows: int = 20
+
+    @property
+    def has_sensitive(self) -> bool:
+        return self.sensitive or any(c.sensitive for c in self.rows)
 
 
 def choices_of(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -122,8 +129,43 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+ROW_SEPARATOR = re.compile(r"[|｜]")
+
+
+def _rows(session: Session, actor: Actor, f: Field, value: Any) -> list[dict[str, Any]]:
+    """Child rows: a list of objects (the API) or text with one row a line, cells split by ｜ (a form)."""
+    if isinstance(value, str):
+        cells = [ROW_SEPARATOR.split(line) for line in value.splitlines() if line.strip()]
+        if any(len(row) > len(f.rows) for row in cells):
+            names = "｜".join(c.label for c in f.rows)
+            raise Invalid(f"{f.label}每行最多 {len(f.rows)} 项（{names}）", field=f.key)
+        value = [dict(zip((c.key for c in f.rows), row, strict=False)) for row in cells]
+    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+        raise Invalid(f"{f.label}应为若干行，每行含{'、'.join(c.label for c in f.rows)}", field=f.key)
+    if len(value) > f.max_rows:
+        raise Invalid(f"{f.label}最多 {f.max_rows} 行（现 {len(value)} 行）", field=f.key)
+    out = []
+    for n, row in enumerate(value, start=1):
+        unknown = set(row) - {c.key for c in f.rows}
+        if unknown:
+            raise Invalid(
+                f"{f.label}第 {n} 行有未知的项：{'、'.join(sorted(map(str, unknown)))[:80]}", field=f.key
+            )
+        try:
+            out.append({c.key: read_field(session, actor, c, row.get(c.key)) for c in f.rows})
+        except Invalid as exc:
+            raise Invalid(f"{f.label}第 {n} 行：{exc.message}", field=f.key) from None
+    return out
+
+
 def read_field(session: Session, actor: Actor, f: Field, value: Any) -> Any:
     """One field's typed value (None when empty and not required; empty required fields name the field)."""
+    if f.kind == "rows":
+        if _empty(value) or value == []:
+            if f.required:
+                raise Invalid(f"请填写{f.label}", field=f.key)
+            return []
+        return _rows(session, actor, f, value)
     if f.kind == "bool":
         if value is None or isinstance(value, bool):
             return bool(value)

@@ -1,0 +1,1 @@
+"""The register kit: declared fields, one create/update/delete, the catalogue and the derivations."""
