@@ -23,6 +23,7 @@ from shanhai.datasets.models import (
 )
 from shanhai.db import Base
 from shanhai.documents.models import Candidate, Document, Source
+from shanhai.enterprises.models import Enterprise, Qualification, Support
 from shanhai.indicators.facts_table import AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import Claim, DataElement, DataValue, Indicator, Period
 from shanhai.lifecycle.models import StageChange
@@ -58,6 +59,7 @@ __all__ = [
     "DataValue",
     "Disbursement",
     "Document",
+    "Enterprise",
     "FormToken",
     "FundPlan",
     "Indicator",
@@ -70,12 +72,14 @@ __all__ = [
     "Place",
     "Programme",
     "Project",
+    "Qualification",
     "Role",
     "RolePermission",
     "SavedView",
     "Source",
     "StageChange",
     "Submission",
+    "Support",
     "Tranche",
     "User",
     "UserSession",

@@ -34,6 +34,7 @@ MENUS: tuple[Menu, ...] = (
     Menu("indicators", "指标数据", ("view", "create", "edit", "delete", "export", "import", "approve")),
     Menu("projects", "项目", ("view", "create", "edit", "delete", "export")),
     Menu("records", "工作台账", ("view", "create", "edit", "delete", "export")),
+    Menu("enterprises", "企业库", ("view", "create", "edit", "delete", "export", "sensitive")),
     Menu("documents", "报告文档", ("view", "create", "delete")),  # upload and review reports
     Menu("people", "干部人才", ("sensitive",)),  # 身份证号、手机号: masked for everyone else
     Menu(
@@ -67,6 +68,7 @@ BUSINESS_VIEW = frozenset(
         "indicators:view",
         "projects:view",
         "records:view",
+        "enterprises:view",
         "documents:view",
     }
 )

@@ -28,6 +28,9 @@ ENTRY = BUSINESS_VIEW | {
     "records:create",
     "records:edit",
     "records:export",
+    "enterprises:create",
+    "enterprises:edit",
+    "enterprises:export",
     "documents:create",
 }
 

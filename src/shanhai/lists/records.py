@@ -41,6 +41,8 @@ def _getter(f: Field) -> Callable[[Any], Any]:
         return lambda row: mask(getattr(row, f.key) or "")
     if f.kind == "bool":
         return lambda row: "是" if getattr(row, f.key) else "否"
+    if f.kind == "rows":  # child rows: the first item of each (a contact's name), never a sensitive one
+        return lambda row: "、".join(str(r.get(f.rows[0].key) or "") for r in getattr(row, f.key) or [])
     if f.kind == "qualifier":
         return lambda row: QUALIFIERS.get(getattr(row, f.key), "")
     return lambda row: getattr(row, f.key)
@@ -66,7 +68,9 @@ def spec_of(rtype: RecordType) -> ListSpec:
         if f.kind == "textarea":
             continue
         sortable = (
-            getattr(model, f.key) if f.kind not in ("unit", "programme", "ref") and not f.sensitive else None
+            getattr(model, f.key)
+            if f.kind not in ("unit", "programme", "ref", "rows") and not f.sensitive
+            else None
         )
         link = _link(rtype) if first else None
         if first and f.kind in ("ref", "programme"):
@@ -85,8 +89,11 @@ def spec_of(rtype: RecordType) -> ListSpec:
             )
         )
     searched = [f for f in rtype.fields if f.kind == "text" and not f.sensitive]
-    texts = tuple(getattr(model, f.key) for f in searched)
-    hint = "、".join(f.label for f in searched)[:30]
+    texts = tuple(getattr(model, f.key) for f in searched if f.key not in rtype.searched)
+    texts += tuple(getattr(model, key) for key in rtype.searched)  # codes, former names, pinyin initials
+    hint = "、".join(f.label for f in searched)[:30] + (
+        "、拼音首字母" if "initials" in rtype.searched else ""
+    )
     filters = [search("q", rtype.noun, texts, placeholder=hint)] if texts else []
     filters.append(Filter("unit", "单位", _under(model.org_unit_id), FilterKind.CHOICE, _units))
     if rtype.field("programme_id"):

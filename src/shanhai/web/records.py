@@ -57,9 +57,13 @@ def _refs(model: type[Any]) -> forms.Choices:
 
 
 def _form_field(f: Field) -> forms.Field:
-    kind = {"textarea": "textarea", "bool": "checkbox", "choice": "choice", "qualifier": "choice"}.get(
-        f.kind, "text"
-    )
+    kind = {
+        "textarea": "textarea",
+        "rows": "textarea",  # one child row a line, its items split by ｜ (registers.fields)
+        "bool": "checkbox",
+        "choice": "choice",
+        "qualifier": "choice",
+    }.get(f.kind, "text")
     choices: forms.Choices = f.choices if f.kind == "choice" else QUALIFIER_CHOICES
     if f.kind in ("unit", "programme", "ref"):
         kind = "choice"  # the service reads the id and names the field when it is not one
@@ -78,7 +82,7 @@ def _form_field(f: Field) -> forms.Field:
         choices=choices,
         help=f.help,
         placeholder=PLACEHOLDERS.get(f.kind, ""),
-        max_length=f.max_length if f.kind in ("text", "textarea") else 40,
+        max_length=f.max_length if f.kind in ("text", "textarea") else 4000 if f.kind == "rows" else 40,
     )
 
 
@@ -90,6 +94,8 @@ def _form(rtype: reg.RecordType, *, new: bool) -> forms.Form:
 
 
 def _as_text(value: Any) -> Any:
+    if isinstance(value, list):  # child rows, as the form takes them: one a line, items split by ｜
+        return "\n".join("｜".join(str(v or "") for v in row.values()) for row in value)
     if isinstance(value, Decimal):
         return str(normalize(value))
     if isinstance(value, date):

@@ -28,7 +28,13 @@ TEMPLATES.env.globals.update(
 
 
 # pages that belong in a register's menu group without being a register themselves
-MENU_EXTRAS: dict[str, list[tuple[str, str, str]]] = {"工作台账": [("records:view", "/people", "在岗情况")]}
+MENU_EXTRAS: dict[str, list[tuple[str, str, str]]] = {
+    "工作台账": [("records:view", "/people", "在岗情况")],
+    "企业库": [
+        ("enterprises:view", "/enterprises/expiring", "即将到期资质"),
+        ("enterprises:view", "/enterprises/duplicates", "疑似重复企业"),
+    ],
+}
 
 
 def register_menu(actor: Any) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -1,0 +1,83 @@
+"""企业库: enterprises (by 统一社会信用代码, district or zone, industry and size, contacts as child rows), the
+qualifications they hold with their validity (科技型中小企业 入库, 高新技术企业 certificates, 专精特新, 瞪羚,
+(潜在)独角兽) and the support they receive (loans such as 苏科贷, subsidies and awards, science-programme
+grants, rent relief). Each is a register of the kit (`registers.models.RecordMixin`): its org unit is the
+firm's district or zone, which is also its data scope."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shanhai.db import Base
+from shanhai.registers.models import RecordMixin
+
+SIZES = ("大型", "中型", "小型", "微型")
+QUALIFICATION_KINDS = (
+    "科技型中小企业",
+    "高新技术企业",
+    "专精特新中小企业",
+    "专精特新“小巨人”企业",
+    "瞪羚企业",
+    "潜在独角兽企业",
+    "独角兽企业",
+)
+SUPPORT_KINDS = ("贷款", "补贴奖励", "科技项目资助", "减免租金")
+LOAN_PRODUCTS = ("苏科贷", "高企贷", "科创e贷", "其他贷款")
+
+
+class Enterprise(RecordMixin, Base):
+    __tablename__ = "enterprises"
+    __table_args__ = (Index("ix_enterprises_name_key", "name_key"),)
+
+    name: Mapped[str] = mapped_column(String(200))
+    # unique when given (NULL for a firm known only from a report, until its code is filled in)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    former_names: Mapped[str] = mapped_column(String(500), default="")
+    industry_code: Mapped[str | None] = mapped_column(String(4))
+    size: Mapped[str | None] = mapped_column(String(8))
+    founded_on: Mapped[date | None] = mapped_column(Date)
+    address: Mapped[str] = mapped_column(String(256), default="")
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # derived from the name on every save: pinyin initials (徐州联超光电 → xzlcgd) and the name without its
+    # place and legal form (联超光电科技), which near-duplicates share
+    initials: Mapped[str] = mapped_column(String(200), default="", index=True)
+    name_key: Mapped[str] = mapped_column(String(200), default="")
+
+
+class _OfEnterprise:
+    """A record about one enterprise: its scope is the firm's (set from it on every save)."""
+
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True)
+
+
+class Qualification(_OfEnterprise, RecordMixin, Base):
+    __tablename__ = "qualifications"
+    __table_args__ = (
+        CheckConstraint(
+            "expires_on IS NULL OR issued_on IS NULL OR expires_on > issued_on", name="expires_after_issue"
+        ),
+    )
+
+    kind: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)  # 入库 / 认定 year
+    certificate_no: Mapped[str] = mapped_column(String(64), default="")
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True)
+    enterprise: Mapped[Enterprise] = relationship(Enterprise)
+
+
+class Support(_OfEnterprise, RecordMixin, Base):
+    __tablename__ = "enterprise_support"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    kind: Mapped[str] = mapped_column(String(16))
+    product: Mapped[str] = mapped_column(String(64), default="")  # 苏科贷, 高企贷 … for a loan
+    provider: Mapped[str] = mapped_column(String(128), default="")  # the bank, department or incubator
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    granted_on: Mapped[date] = mapped_column(Date)
+    enterprise: Mapped[Enterprise] = relationship(Enterprise)

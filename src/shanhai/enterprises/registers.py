@@ -1,0 +1,363 @@
+"""企业库 declared on the register kit: 企业 (an enterprise), 企业资质 (a qualification with its validity)
+and 企业支持 (support received: a loan, a subsidy or award, a grant, rent relief). A qualification or support
+record belongs to its enterprise's district or zone, set from the firm on every save. What these records
+count towards is declared in `DERIVATIONS` (none yet: see the closing note of the enterprises issue).
+
+Beside the kit: `merge` (a near-duplicate firm folded into another, every linked record moved, audited),
+`near_duplicates` (firms whose names differ only by place and legal form) and `expiring` (certificates that
+end within 90 days)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from shanhai.audit.service import Action, record
+from shanhai.auth.scope import Actor, visible
+from shanhai.db import serialize
+from shanhai.enterprises.models import (
+    LOAN_PRODUCTS,
+    QUALIFICATION_KINDS,
+    SIZES,
+    SUPPORT_KINDS,
+    Enterprise,
+    Qualification,
+    Support,
+)
+from shanhai.errors import Conflict, Invalid
+from shanhai.lib import uscc
+from shanhai.lib.beijing import today
+from shanhai.orgunits.models import OrgKind, OrgUnit
+from shanhai.registers.derive import Derivation
+from shanhai.registers.fields import PHONE, Field, choices_of
+from shanhai.registers.kit import RecordType, get_record
+
+MENU = "企业库"
+EXPIRING_DAYS = 90
+
+
+def _industries() -> tuple[tuple[str, str], ...]:
+    """国民经济行业分类 GB/T 4754-2017, its 97 divisions as (code, 'C39 计算机、通信和其他电子设备制造业')."""
+    rows = []
+    for line in (Path(__file__).parent / "gbt4754.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, name, section, _section_name = line.split("\t")
+            rows.append((f"{section}{code}", f"{section}{code} {name}"))
+    return tuple(rows)
+
+
+INDUSTRIES = _industries()
+INDUSTRY_NAMES = dict(INDUSTRIES)
+
+# the place and legal form a firm's name may carry or leave out: 徐州市联超光电科技有限公司 is 联超光电科技
+_PLACE = re.compile(r"^(江苏省)?(徐州市?|徐州经济技术开发区|徐州高新技术产业开发区)")
+_FORM = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团|公司)$")
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+_SPACES = re.compile(r"[\s·•・\-—_]+")
+
+
+def name_key(name: str) -> str:
+    """What near-duplicate names share: the name without spaces, brackets (（徐州）), place and legal form."""
+    key = _SPACES.sub("", _BRACKETED.sub("", name))
+    key = _PLACE.sub("", key)
+    for _ in range(2):
+        key = _FORM.sub("", key)
+    return key or name
+
+
+def initials(name: str) -> str:
+    """Pinyin initials of the name, for search (徐州联超光电科技有限公司 → xzlcgdkjyxgs)."""
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda s: s.lower())).lower()[:200]
+
+
+def _check_enterprise(session: Session, actor: Actor, e: Enterprise, before: dict[str, Any] | None) -> None:
+    e.name = e.name.strip()
+    if e.credit_code:
+        e.credit_code = uscc.normalise(e.credit_code)
+        problem = uscc.problem(e.credit_code)
+        if problem:
+            raise Invalid(problem, field="credit_code")
+        serialize(session, f"enterprise-code:{e.credit_code}")  # two firms of one code sent at once
+        with session.no_autoflush:
+            taken = session.scalar(
+                select(Enterprise).where(
+                    Enterprise.credit_code == e.credit_code, Enterprise.id != (e.id or 0)
+                )
+            )
+        if taken is not None:  # named only when the actor may see it
+            where = f"（{taken.name}）" if _visible(actor, taken) else "（在您的数据范围以外）"
+            raise Invalid(
+                f"统一社会信用代码 {e.credit_code} 已登记{where}，同一企业只能登记一次", field="credit_code"
+            )
+    else:
+        e.credit_code = None
+    unit = session.get_one(OrgUnit, e.org_unit_id)
+    if unit.kind not in (OrgKind.DISTRICT.value, OrgKind.CITY.value):
+        raise Invalid(f"“{unit.name}”不是本市的区县或开发区，请选择企业所在的区县/园区", field="org_unit_id")
+    if e.industry_code and e.industry_code not in INDUSTRY_NAMES:
+        raise Invalid("行业应为国民经济行业分类（GB/T 4754）的大类，如 C39", field="industry_code")
+    if e.founded_on and e.founded_on > today():
+        raise Invalid("成立日期不能晚于今天", field="founded_on")
+    for n, contact in enumerate(e.contacts or [], start=1):
+        if contact.get("phone") and not PHONE.match(contact["phone"]):
+            raise Invalid(f"联系人第 {n} 行：电话格式不正确（数字、-、+ 和空格，7–20 位）", field="contacts")
+    e.initials = initials(e.name)
+    e.name_key = name_key(e.name)
+
+
+def _visible(actor: Actor, obj: Any) -> bool:
+    from shanhai.registers.fields import visible_record
+
+    return visible_record(actor, obj)
+
+
+def _of_enterprise(session: Session, actor: Actor, obj: Qualification | Support) -> Enterprise:
+    """A firm's record is in the firm's district or zone (its scope and its cells)."""
+    firm = session.get_one(Enterprise, obj.enterprise_id)
+    obj.org_unit_id = firm.org_unit_id
+    return firm
+
+
+def _check_qualification(
+    session: Session, actor: Actor, q: Qualification, before: dict[str, Any] | None
+) -> None:
+    _of_enterprise(session, actor, q)
+    if q.expires_on is not None and q.issued_on is None:
+        raise Invalid("填写有效期截止日期时请同时填写发证（认定）日期", field="issued_on")
+    if q.issued_on is not None and q.expires_on is not None and q.expires_on <= q.issued_on:
+        raise Invalid("有效期截止日期应晚于发证（认定）日期", field="expires_on")
+    if q.issued_on is not None and abs(q.issued_on.year - q.year) > 1:
+        raise Invalid(f"发证（认定）日期应在 {q.year} 年前后（认定年度）", field="issued_on")
+    if q.kind == "高新技术企业" and not q.certificate_no.strip():
+        raise Invalid("高新技术企业请填写证书编号", field="certificate_no")
+
+
+def _check_support(session: Session, actor: Actor, s: Support, before: dict[str, Any] | None) -> None:
+    _of_enterprise(session, actor, s)
+    if s.kind == "贷款" and not s.product:
+        raise Invalid(f"贷款请选择或填写产品（如 {'、'.join(LOAN_PRODUCTS[:2])}）", field="product")
+    if s.kind != "贷款" and s.product in LOAN_PRODUCTS:
+        raise Invalid(f"“{s.product}”是贷款产品，类型应为贷款", field="kind")
+    if s.granted_on > today():
+        raise Invalid("日期不能晚于今天", field="granted_on")
+
+
+ENTERPRISE = RecordType(
+    "enterprises",
+    "企业",
+    Enterprise,
+    (
+        Field("name", "企业名称", required=True, max_length=200),
+        Field(
+            "credit_code",
+            "统一社会信用代码",
+            max_length=40,
+            help="18 位，末位为校验码；由报道得知、尚无代码的企业可暂空",
+        ),
+        Field("org_unit_id", "所在区县/园区", "unit", required=True),
+        Field("industry_code", "行业（GB/T 4754 大类）", "choice", choices=INDUSTRIES),
+        Field("size", "企业规模", "choice", choices=choices_of(SIZES)),
+        Field("founded_on", "成立日期", "date"),
+        Field("address", "地址", max_length=256),
+        Field("former_names", "曾用名", max_length=500, help="多个曾用名用“、”分隔"),
+        Field(
+            "contacts",
+            "联系人",
+            "rows",
+            rows=(
+                Field("name", "姓名", required=True, max_length=32),
+                Field("title", "职务", max_length=32),
+                Field("phone", "电话", max_length=20, sensitive=True),
+            ),
+            max_rows=10,
+            help="每行一位：姓名｜职务｜电话",
+        ),
+        Field("note", "备注", "textarea", max_length=2000),
+    ),
+    title=lambda e: e.name,
+    module="enterprises",
+    menu=MENU,
+    menu_label="企业名录",
+    sensitive_permission="enterprises:sensitive",
+    searched=("credit_code", "former_names", "initials"),
+    check=_check_enterprise,
+)
+
+QUALIFICATION = RecordType(
+    "qualifications",
+    "企业资质",
+    Qualification,
+    (
+        Field("enterprise_id", "企业", "ref", required=True, ref=Enterprise),
+        Field("kind", "资质类型", "choice", required=True, choices=choices_of(QUALIFICATION_KINDS)),
+        Field("year", "入库/认定年度", "int", required=True, low=2000, high=2100),
+        Field("certificate_no", "证书编号", max_length=64),
+        Field("issued_on", "发证（认定）日期", "date"),
+        Field("expires_on", "有效期至", "date"),
+        Field("note", "备注", "textarea", max_length=2000),
+    ),
+    title=lambda q: f"{q.enterprise.name} · {q.kind}（{q.year}）",
+    module="enterprises",
+    menu=MENU,
+    check=_check_qualification,
+)
+
+SUPPORT = RecordType(
+    "support",
+    "企业支持",
+    Support,
+    (
+        Field("enterprise_id", "企业", "ref", required=True, ref=Enterprise),
+        Field("kind", "支持类型", "choice", required=True, choices=choices_of(SUPPORT_KINDS)),
+        Field("product", "产品/项目", max_length=64, help="贷款写产品：苏科贷、高企贷、科创e贷…"),
+        Field("provider", "银行/部门/孵化器", max_length=128),
+        Field("amount", "金额（元）", "money", required=True, help="可写 5000000 或 500万"),
+        Field("granted_on", "放款/拨付日期", "date", required=True),
+        Field("note", "备注", "textarea", max_length=2000),
+    ),
+    title=lambda s: f"{s.enterprise.name} · {s.product or s.kind} {s.granted_on}",
+    module="enterprises",
+    menu=MENU,
+    check=_check_support,
+)
+
+REGISTERS: tuple[RecordType, ...] = (ENTERPRISE, QUALIFICATION, SUPPORT)
+DERIVATIONS: tuple[Derivation, ...] = ()
+
+LINKED = (Qualification, Support)  # every record that names a firm: a merge moves them all
+
+
+@dataclass(frozen=True)
+class Merged:
+    kept: int
+    gone: int
+    moved: dict[str, int]  # register noun → records moved
+
+
+def merge(*, session: Session, actor: Actor, source_id: int, target_id: int, version: int) -> Merged:
+    """Fold enterprise `source_id` into `target_id`: every qualification and support record moves to the
+    target, the source's name joins the target's 曾用名 and the source goes; one audit entry says what moved.
+    Both firms must be in the actor's scope; two merges of one pair at once run one after the other (the
+    second finds the source gone: 404)."""
+    actor.require("enterprises:edit")
+    actor.require("enterprises:delete")
+    if source_id == target_id:
+        raise Invalid("不能把企业合并到它自己", field="target_id")
+    for firm_id in sorted((source_id, target_id)):  # one order for every pair: no deadlock between merges
+        serialize(session, f"enterprise:{firm_id}")
+    source = get_record(session=session, actor=actor, rtype=ENTERPRISE, record_id=source_id)
+    if source.version != version:
+        raise Conflict("该企业已被他人修改，请刷新后重试", field="version")
+    target = session.get(Enterprise, target_id)
+    if target is None or not _visible(actor, target):
+        raise Invalid("要合并到的企业不存在或不在您的数据范围内", field="target_id")
+    if source.credit_code and target.credit_code and source.credit_code != target.credit_code:
+        raise Invalid(
+            f"两家企业的统一社会信用代码不同（{source.credit_code} / {target.credit_code}），不是同一企业",
+            field="target_id",
+        )
+    source_name, target_name = source.name, target.name
+    moved: dict[str, int] = {}
+    for model, rtype in ((Qualification, QUALIFICATION), (Support, SUPPORT)):
+        result = session.execute(
+            update(model)
+            .where(model.enterprise_id == source.id)
+            .values(enterprise_id=target.id, org_unit_id=target.org_unit_id, version=model.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        moved[rtype.noun] = int(getattr(result, "rowcount", 0) or 0)
+    names = [n for n in (target.former_names.split("、") if target.former_names else []) if n]
+    for name in [source.name, *(source.former_names.split("、") if source.former_names else [])]:
+        if name and name != target.name and name not in names:
+            names.append(name)
+    former = "、".join(names)
+    if len(former) > 500:
+        raise Invalid("合并后曾用名超过 500 字，请先整理曾用名", field="target_id")
+    target.former_names = former
+    if not target.credit_code and source.credit_code:
+        code = source.credit_code
+        source.credit_code = None
+        session.flush()
+        target.credit_code = code
+    session.delete(source)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        module=MENU,
+        action=Action.UPDATE,
+        object_type="enterprises",
+        object_id=target.id,
+        summary=(
+            f"合并企业：“{source_name}”并入“{target_name}”，"
+            + "、".join(f"{noun} {n} 条" for noun, n in moved.items())
+            + "随之转移"
+        )[:500],
+        before={"merged_from": str(source_id), "name": source_name},
+        after={"former_names": former, **{k: str(v) for k, v in moved.items()}},
+    )
+    for model in LINKED:  # the moved records are read again with their new firm
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, model):
+                session.expire(obj)
+    return Merged(target.id, source_id, moved)
+
+
+@dataclass(frozen=True)
+class Pair:
+    first: Enterprise
+    second: Enterprise
+
+
+def near_duplicates(*, session: Session, actor: Actor, limit: int = 200) -> list[Pair]:
+    """Firms in the actor's scope whose names differ only by place, brackets and legal form."""
+    actor.require("enterprises:view")
+    scope = visible(actor, Enterprise.org_unit_id, Enterprise.created_by_id)
+    keys = (
+        select(Enterprise.name_key)
+        .where(scope)
+        .group_by(Enterprise.name_key)
+        .having(func.count() > 1)
+        .limit(limit)
+    )
+    firms = session.scalars(
+        select(Enterprise)
+        .where(scope, Enterprise.name_key.in_(keys))
+        .options(selectinload(Enterprise.org_unit))
+        .order_by(Enterprise.name_key, Enterprise.id)
+    )
+    groups: dict[str, list[Enterprise]] = {}
+    for firm in firms:
+        groups.setdefault(firm.name_key, []).append(firm)
+    return [Pair(g[0], other) for g in groups.values() for other in g[1:]][:limit]
+
+
+def expiring(*, session: Session, actor: Actor, within: int = EXPIRING_DAYS) -> list[Qualification]:
+    """Certificates in the actor's scope that end between today and `within` days from now, soonest first."""
+    if not actor.can("enterprises:view"):
+        return []
+    day = today()
+    return list(
+        session.scalars(
+            select(Qualification)
+            .where(
+                visible(actor, Qualification.org_unit_id, Qualification.created_by_id),
+                Qualification.expires_on >= day,
+                Qualification.expires_on <= day + timedelta(days=within),
+            )
+            .options(selectinload(Qualification.enterprise), selectinload(Qualification.org_unit))
+            .order_by(Qualification.expires_on, Qualification.id)
+            .limit(500)
+        )
+    )
+
+
+def days_left(q: Qualification) -> int:
+    return ((q.expires_on or date.max) - today()).days

@@ -1,0 +1,201 @@
+"""企业库 on the register kit: the 统一社会信用代码 check (GB 32100), firms, qualifications with validity,
+support, near-duplicates and their merge — through the API as a user would, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shanhai.audit.models import AuditLog
+from shanhai.enterprises.models import Enterprise, Support
+from shanhai.enterprises.registers import initials, name_key
+from shanhai.lib import uscc
+from shanhai.lib.beijing import today
+from shanhai.orgunits.models import OrgUnit
+
+# --- GB 32100 ---------------------------------------------------------------------------------------------
+
+ANY = st.sampled_from(uscc.CHARSET)
+DIGIT = st.sampled_from("0123456789")
+first17 = st.tuples(ANY, ANY, *(DIGIT,) * 6, *(ANY,) * 9).map("".join)
+
+
+@given(first17)
+def test_every_code_with_its_check_character_passes(head: str) -> None:
+    assert uscc.problem(head + uscc.check_character(head)) is None
+
+
+@given(first17, st.integers(0, 17), ANY)
+def test_every_single_character_change_fails(head: str, position: int, other: str) -> None:
+    code = head + uscc.check_character(head)
+    if code[position] == other:
+        other = uscc.CHARSET[(uscc.VALUES[other] + 1) % 31]
+    changed = code[:position] + other + code[position + 1 :]
+    assert uscc.problem(changed) is not None
+
+
+def test_real_codes_pass_and_a_wrong_one_names_its_position() -> None:
+    for code in ("91110108551385082Q", "91440300708461136T"):  # published codes of two listed firms
+        assert uscc.problem(code) is None
+    assert "第 18 位" in (uscc.problem("91110108551385082R") or "")
+    assert "第 5 位" in (uscc.problem("9111A108551385082Q") or "")
+    assert "第 9 位“I”" in (uscc.problem("91110108I51385082Q") or "")
+    assert "18 位" in (uscc.problem("9111010855138508") or "")
+
+
+def test_near_duplicate_names_share_a_key_and_initials_read_as_typed() -> None:
+    assert name_key("徐州联超光电科技有限公司") == name_key("徐州市联超光电科技有限公司") == "联超光电科技"
+    assert name_key("岩旭智能科技（徐州）有限公司") == "岩旭智能科技"
+    assert initials("徐州联超光电") == "xzlcgd"
+
+
+# --- the registers ----------------------------------------------------------------------------------------
+
+
+def _unit(session: Session, code: str) -> int:
+    return session.scalars(select(OrgUnit.id).where(OrgUnit.code == code)).one()
+
+
+def _firm(client: TestClient, session: Session, name: str, **more: object) -> dict:
+    body = {"name": name, "org_unit_id": _unit(session, "XZ-QS"), **more}
+    r = client.post("/api/v1/records/enterprises", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_bad_firms_are_refused_naming_the_field_and_nothing_is_saved(
+    client: TestClient, session: Session
+) -> None:
+    before = session.scalar(select(Enterprise.id).order_by(Enterprise.id.desc()).limit(1))
+    qs = _unit(session, "XZ-QS")
+    cases = [
+        ({"name": "甲", "org_unit_id": qs, "credit_code": "91110108551385082R"}, "credit_code", "第 18 位"),
+        ({"name": "甲", "org_unit_id": qs, "credit_code": "123"}, "credit_code", "18 位"),
+        ({"name": "甲", "org_unit_id": _unit(session, "P-XJ-KT")}, "org_unit_id", "区县"),
+        ({"name": "甲", "org_unit_id": qs, "industry_code": "Z99"}, "industry_code", "行业"),
+        (
+            {"name": "甲", "org_unit_id": qs, "contacts": [{"name": "张", "phone": "x"}]},
+            "contacts",
+            "第 1 行",
+        ),
+        (
+            {"name": "甲", "org_unit_id": qs, "contacts": "张三｜经理｜13800000000｜多余"},
+            "contacts",
+            "每行最多",
+        ),
+        ({"name": "", "org_unit_id": qs}, "name", "企业名称"),
+    ]
+    for body, field, words in cases:
+        r = client.post("/api/v1/records/enterprises", json=body)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, (body, r.text)
+        assert words in r.json()["error"]["message"], r.text
+    assert session.scalar(select(Enterprise.id).order_by(Enterprise.id.desc()).limit(1)) == before
+    _firm(client, session, "徐州联超光电科技有限公司", credit_code="91110108551385082q")
+    again = client.post(
+        "/api/v1/records/enterprises",
+        json={"name": "另一家", "org_unit_id": qs, "credit_code": "91110108551385082Q"},
+    )
+    assert again.status_code == 422 and "已登记" in again.json()["error"]["message"], again.text
+
+
+def test_contacts_are_child_rows_masked_without_the_sensitive_permission(
+    client: TestClient, session: Session, as_persona
+) -> None:
+    firm = _firm(
+        client, session, "徐州普路通纺织科技有限公司", contacts="张三｜总经理｜13812345678\n李四｜财务｜"
+    )
+    assert firm["contacts"] == [
+        {"name": "张三", "title": "总经理", "phone": "13812345678"},
+        {"name": "李四", "title": "财务", "phone": ""},
+    ]
+    officer = as_persona("quanshan_officer")
+    seen = officer.get(f"/api/v1/records/enterprises/{firm['id']}").json()
+    assert seen["contacts"][0]["phone"] == "138****5678" and seen["contacts"][0]["name"] == "张三"
+    # what comes back masked is not taken as a new phone number
+    r = officer.put(
+        f"/api/v1/records/enterprises/{firm['id']}",
+        json={"version": seen["version"], "contacts": seen["contacts"], "address": "泉山区"},
+    )
+    assert r.status_code == 200, r.text
+    assert client.get(f"/api/v1/records/enterprises/{firm['id']}").json()["contacts"][0]["phone"] == (
+        "13812345678"
+    )
+    listed = client.get("/api/v1/lists/records_enterprises", params={"q": "pltfz"}).json()
+    assert [row["name"] for row in listed["items"]] == ["徐州普路通纺织科技有限公司"], listed
+
+
+def test_qualifications_keep_their_dates_in_order_and_the_expiring_are_listed(
+    client: TestClient, session: Session, as_persona
+) -> None:
+    firm = _firm(client, session, "久耀电子科技（徐州）有限公司")
+    day = today()
+    base = {"enterprise_id": firm["id"], "kind": "高新技术企业", "year": day.year, "certificate_no": "GR1"}
+    bad = [
+        ({"issued_on": str(day), "expires_on": str(day - timedelta(days=1))}, "expires_on"),
+        ({"expires_on": str(day)}, "issued_on"),
+        ({"certificate_no": ""}, "certificate_no"),
+        ({"year": 1800}, "year"),
+    ]
+    for change, field in bad:
+        r = client.post("/api/v1/records/qualifications", json=base | change)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, (change, r.text)
+    issued = day - timedelta(days=1000)
+    soon = base | {"year": issued.year, "issued_on": str(issued), "expires_on": str(day + timedelta(days=30))}
+    assert client.post("/api/v1/records/qualifications", json=soon).status_code == 201
+    later = soon | {"kind": "瞪羚企业", "expires_on": str(day + timedelta(days=200))}
+    assert client.post("/api/v1/records/qualifications", json=later).status_code == 201
+    rows = client.get("/api/v1/enterprises/expiring").json()
+    assert [(r["enterprise"], r["days_left"]) for r in rows] == [("久耀电子科技（徐州）有限公司", 30)]
+    assert as_persona("jingkai_officer").get("/api/v1/enterprises/expiring").json() == []  # not its district
+
+
+def test_support_amounts_are_checked(client: TestClient, session: Session) -> None:
+    firm = _firm(client, session, "岩旭智能科技（徐州）有限公司")
+    base = {"enterprise_id": firm["id"], "kind": "贷款", "product": "苏科贷", "amount": "500万"}
+    base["granted_on"] = str(today())
+    for change, field in (
+        ({"amount": "1e30"}, "amount"),
+        ({"amount": "-5"}, "amount"),
+        ({"product": ""}, "product"),
+        ({"kind": "补贴奖励"}, "kind"),
+        ({"granted_on": str(today() + timedelta(days=1))}, "granted_on"),
+        ({"enterprise_id": 2147483000}, "enterprise_id"),
+    ):
+        r = client.post("/api/v1/records/support", json=base | change)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, (change, r.text)
+    r = client.post("/api/v1/records/support", json=base)
+    assert r.status_code == 201 and r.json()["amount"] == "5000000", r.text
+    assert r.json()["org_unit"] == "泉山区"  # the firm's district
+
+
+def test_a_near_duplicate_is_merged_and_its_loans_follow(
+    client: TestClient, session: Session, as_persona
+) -> None:
+    kept = _firm(client, session, "徐州联超光电科技有限公司", credit_code="91440300708461136T")
+    dup = _firm(client, session, "徐州市联超光电科技有限公司")
+    loan = {"enterprise_id": dup["id"], "kind": "贷款", "product": "苏科贷", "amount": "300万"}
+    assert client.post("/api/v1/records/support", json=loan | {"granted_on": str(today())}).status_code == 201
+    pairs = client.get("/api/v1/enterprises/duplicates").json()
+    assert [(p["first"]["id"], p["second"]["id"]) for p in pairs] == [(kept["id"], dup["id"])]
+    url = f"/api/v1/enterprises/{dup['id']}/merge"
+    assert client.post(url, json={"target_id": dup["id"], "version": dup["version"]}).status_code == 422
+    assert client.post(url, json={"target_id": kept["id"], "version": 99}).status_code == 409
+    # a district's officer may not delete a firm, so may not merge one away
+    other = as_persona("quanshan_officer")
+    assert other.post(url, json={"target_id": kept["id"], "version": dup["version"]}).status_code == 403
+    done = client.post(url, json={"target_id": kept["id"], "version": dup["version"]})
+    assert done.status_code == 200 and done.json()["moved"] == {"企业资质": 0, "企业支持": 1}, done.text
+    moved = session.scalars(select(Support).where(Support.enterprise_id == kept["id"])).all()
+    assert [s.amount for s in moved] == [3_000_000]
+    assert session.get(Enterprise, dup["id"]) is None
+    firm = client.get(f"/api/v1/records/enterprises/{kept['id']}").json()
+    assert firm["former_names"] == "徐州市联超光电科技有限公司"
+    assert client.post(url, json={"target_id": kept["id"], "version": dup["version"]}).status_code == 404
+    entry = session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(1)).one()
+    assert entry.summary.startswith("合并企业") and "企业支持 1 条" in entry.summary
+    assert client.get("/api/v1/enterprises/duplicates").json() == []
