@@ -207,11 +207,11 @@ def test_bad_dimensions_name_the_item(session: Session, dx: str, ou: str, pe: st
 
 
 def test_a_changed_value_shows_at_once(session: Session) -> None:
-    before = analytics(session=session, actor=SYSTEM, dx="GAZELLE_FIRMS", ou="XZ", pe="2025").value(
-        "GAZELLE_FIRMS", "XZ", "2025"
+    before = analytics(session=session, actor=SYSTEM, dx="HNTE_APPLICATIONS", ou="XZ", pe="2025").value(
+        "HNTE_APPLICATIONS", "XZ", "2025"
     )
     unit = session.query(OrgUnit).filter_by(code="XZ-GL").one()
-    element = session.query(DataElement).filter_by(code="GAZELLE_FIRMS").one()
+    element = session.query(DataElement).filter_by(code="HNTE_APPLICATIONS").one()
     indicators.set_value(
         session=session,
         actor=SYSTEM,
@@ -224,8 +224,8 @@ def test_a_changed_value_shows_at_once(session: Session) -> None:
         qualifier=Qualifier.EXACT,
         source=manual_source(session=session, username="测试"),
     )
-    after = analytics(session=session, actor=SYSTEM, dx="GAZELLE_FIRMS", ou="XZ", pe="2025").value(
-        "GAZELLE_FIRMS", "XZ", "2025"
+    after = analytics(session=session, actor=SYSTEM, dx="HNTE_APPLICATIONS", ou="XZ", pe="2025").value(
+        "HNTE_APPLICATIONS", "XZ", "2025"
     )
     assert before is not None and after == before + 7
 
@@ -236,7 +236,7 @@ def test_a_pinned_view_appears_on_the_owners_dashboard_within_scope(as_persona, 
         "/api/v1/views",
         json={
             "name": "泉山科技贷款",
-            "dx": "TECH_LOANS;HNTE_VALID",
+            "dx": "TECH_LOAN_FIRMS;SCI_PROJECT_FIRMS",
             "ou": "XZ",
             "pe": "2025;2024-2025",
             "pinned": True,

@@ -64,8 +64,8 @@ def test_the_replica_answers_as_the_main_database(
 
 
 def _gazelles(session: Session, store: Store) -> Decimal | None:
-    result = analytics(session=session, actor=SYSTEM, dx="GAZELLE_FIRMS", ou="XZ", pe="2025", store=store)
-    return result.value("GAZELLE_FIRMS", "XZ", "2025")
+    result = analytics(session=session, actor=SYSTEM, dx="HNTE_APPLICATIONS", ou="XZ", pe="2025", store=store)
+    return result.value("HNTE_APPLICATIONS", "XZ", "2025")
 
 
 def _add_gazelles(session: Session, count: int) -> DataValue:
@@ -73,7 +73,7 @@ def _add_gazelles(session: Session, count: int) -> DataValue:
     return indicators.create_value(
         session=session,
         actor=SYSTEM,
-        element_code="GAZELLE_FIRMS",
+        element_code="HNTE_APPLICATIONS",
         org_unit_id=orgunits.get_by_code(session=session, code="XZ-GL").id,
         period_id="2025",
         programme_id=None,
@@ -100,7 +100,9 @@ def test_writes_approvals_and_deletes_reach_the_replica_before_the_next_query(
 
 
 def element_id(conn: Connection) -> int:
-    return int(conn.execute(select(DataElement.id).where(DataElement.code == "GAZELLE_FIRMS")).scalar_one())
+    return int(
+        conn.execute(select(DataElement.id).where(DataElement.code == "HNTE_APPLICATIONS")).scalar_one()
+    )
 
 
 def test_a_feed_id_that_commits_late_is_waited_for(session: Session, replica: Replica) -> None:
@@ -147,7 +149,7 @@ def test_the_app_on_the_duckdb_engine_shows_a_committed_change_in_the_next_query
     app = create_app(Settings(database_url=fresh_db.url, analytics_engine="duckdb"))
     try:
         client = TestClient(app, headers={"Authorization": f"Bearer {token}"})
-        url = "/api/v1/analytics?dx=GAZELLE_FIRMS&ou=XZ&pe=2025"
+        url = "/api/v1/analytics?dx=HNTE_APPLICATIONS&ou=XZ&pe=2025"
 
         def total() -> Decimal:
             response = client.get(url)
@@ -157,7 +159,12 @@ def test_the_app_on_the_duckdb_engine_shows_a_committed_change_in_the_next_query
         before = total()
         created = client.post(
             "/api/v1/values",
-            json={"data_element": "GAZELLE_FIRMS", "org_unit_id": unit_id, "period": "2025", "value": "9"},
+            json={
+                "data_element": "HNTE_APPLICATIONS",
+                "org_unit_id": unit_id,
+                "period": "2025",
+                "value": "9",
+            },
         )
         assert created.status_code == 201, created.text
         assert total() == before + 9

@@ -48,7 +48,7 @@ def test_programme_detail_and_list(client: TestClient) -> None:
 
 def test_values_pagination_and_filters(client: TestClient) -> None:
     page = client.get("/api/v1/values", params={"limit": 10}).json()
-    assert page["total"] >= 100 and len(page["items"]) == 10
+    assert page["total"] >= 90 and len(page["items"]) == 10
     rest = client.get("/api/v1/values", params={"limit": 10, "offset": page["total"] - 3}).json()
     assert len(rest["items"]) == 3
     targets = client.get("/api/v1/values", params={"kind": "target", "limit": 100}).json()

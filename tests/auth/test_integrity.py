@@ -158,7 +158,7 @@ def test_the_value_page_keeps_what_was_typed(client: TestClient, session: Sessio
 
 @pytest.mark.parametrize("number", ["1e999999999", "9999999999999999", "1.23456", "NaN"])
 def test_numbers_that_would_not_read_back_exactly_are_refused(client: TestClient, number: str) -> None:
-    body = {"data_element": "GAZELLE_FIRMS", "org_unit_id": 1, "period": "2019", "value": number}
+    body = {"data_element": "HNTE_APPLICATIONS", "org_unit_id": 1, "period": "2019", "value": number}
     r = client.post("/api/v1/values", json=body)
     assert r.status_code == 422, r.text
 
@@ -187,7 +187,7 @@ def _self_scoped_user(session: Session) -> User:
 def test_a_self_only_role_creates_rows_in_its_own_unit_only(app, session: Session) -> None:
     _self_scoped_user(session)
     client = TestClient(app, headers={"Authorization": f"Bearer {token_for(session, 'self_only')}"})
-    body = {"data_element": "GAZELLE_FIRMS", "period": "2019", "value": "3"}
+    body = {"data_element": "HNTE_APPLICATIONS", "period": "2019", "value": "3"}
     city = client.post("/api/v1/values", json={**body, "org_unit_id": _unit(session, "XZ").id})
     assert city.status_code == 404
     own = client.post("/api/v1/values", json={**body, "org_unit_id": _unit(session, "XZ-QS").id})
@@ -357,7 +357,7 @@ def test_a_report_owned_value_is_refused_under_any_programme_and_targets_obey_th
 
 @pytest.mark.parametrize("number", ["１２", "١٢", "1_000", "1E+5", "1e5", " 12x"])
 def test_the_value_api_takes_half_width_digits_only(client: TestClient, number: str) -> None:
-    body = {"data_element": "GAZELLE_FIRMS", "org_unit_id": 1, "period": "2018", "value": number}
+    body = {"data_element": "HNTE_APPLICATIONS", "org_unit_id": 1, "period": "2018", "value": number}
     assert client.post("/api/v1/values", json=body).status_code == 422
 
 

@@ -281,7 +281,7 @@ def test_self_scope_sees_only_own_entries(as_persona: Callable[[str], TestClient
     unit_id = user.org_unit_id
     created = client.post(
         "/api/v1/values",
-        json={"data_element": "GAZELLE_FIRMS", "org_unit_id": unit_id, "period": "2026", "value": "4"},
+        json={"data_element": "HNTE_APPLICATIONS", "org_unit_id": unit_id, "period": "2026", "value": "4"},
     )
     assert created.status_code == 201
     listed = client.get("/api/v1/values").json()

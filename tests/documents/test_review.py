@@ -111,7 +111,12 @@ def test_accept_correct_and_reject_figures(as_persona: Callable[[str], TestClien
     candidates = {c["text"]: c for c in officer.get(f"/api/v1/documents/{doc['id']}").json()["candidates"]}
     quanshan = _unit_id(session, "XZ-QS")
     loans = candidates["1.56亿元"]
-    body = {"version": loans["version"], "element": "TECH_LOANS", "org_unit_id": quanshan, "period": "2033"}
+    body = {
+        "version": loans["version"],
+        "element": "INVESTMENT_LANDED",
+        "org_unit_id": quanshan,
+        "period": "2033",
+    }
     r = officer.post(f"/api/v1/candidates/{loans['id']}/accept", json=body)
     assert r.status_code == 200 and r.json()["status"] == "采纳", r.text
     value = session.get(DataValue, r.json()["value_id"])
@@ -124,11 +129,16 @@ def test_accept_correct_and_reject_figures(as_persona: Callable[[str], TestClien
     assert officer.post(f"/api/v1/candidates/{loans['id']}/accept", json=body).status_code == 409
     # a unit that does not fit the element is refused, naming the field
     firms = candidates["45家"]
-    bad = {"version": firms["version"], "element": "TECH_LOANS", "org_unit_id": quanshan, "period": "2033"}
+    bad = {
+        "version": firms["version"],
+        "element": "INVESTMENT_LANDED",
+        "org_unit_id": quanshan,
+        "period": "2033",
+    }
     r = officer.post(f"/api/v1/candidates/{firms['id']}/accept", json=bad)
     assert r.status_code == 422 and r.json()["error"]["field"] == "element"
     # corrected: accepted with the reviewer's number
-    fixed = bad | {"element": "HNTE_NEW", "value": "44", "note": "原文笔误"}
+    fixed = bad | {"element": "TECH_LOAN_FIRMS", "value": "44", "note": "原文笔误"}
     r = officer.post(f"/api/v1/candidates/{firms['id']}/accept", json=fixed)
     assert r.status_code == 200 and r.json()["status"] == "已更正"
     assert session.get(DataValue, r.json()["value_id"]).value == 44  # type: ignore[union-attr]
@@ -206,7 +216,7 @@ def test_a_figure_whose_value_was_deleted_can_be_reviewed_again(
     )
     body = {
         "version": loans["version"],
-        "element": "TECH_LOANS",
+        "element": "INVESTMENT_LANDED",
         "org_unit_id": _unit_id(session, "XZ-QS"),
         "period": "2034",
     }

@@ -24,6 +24,17 @@ def _merge(api: bool) -> Callable[[Ctx], None]:
     return check
 
 
+def _both(url: str) -> Callable[[Ctx], None]:
+    """The sci-tech view needs both 企业库 · 查看 and 指标数据 · 查看."""
+
+    def check(ctx: Ctx) -> None:
+        r = ctx.client.get(url)
+        allowed = ctx.allowed("enterprises:view") and ctx.allowed("indicators:view")
+        assert r.status_code == (200 if allowed else 403), (ctx.persona, url, r.status_code)
+
+    return check
+
+
 CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/api/v1/enterprises/duplicates"): gated(
         "GET", "/api/v1/enterprises/duplicates", "enterprises:view"
@@ -31,6 +42,10 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/api/v1/enterprises/expiring"): gated("GET", "/api/v1/enterprises/expiring", "enterprises:view"),
     ("GET", "/enterprises/duplicates"): gated("GET", "/enterprises/duplicates", "enterprises:view"),
     ("GET", "/enterprises/expiring"): gated("GET", "/enterprises/expiring", "enterprises:view"),
+    ("GET", "/api/v1/investment"): gated("GET", "/api/v1/investment", "projects:view"),
+    ("GET", "/investment"): gated("GET", "/investment", "projects:view"),
+    ("GET", "/api/v1/scitech"): _both("/api/v1/scitech"),
+    ("GET", "/scitech"): _both("/scitech"),
     ("POST", "/api/v1/enterprises/{enterprise_id}/merge"): _merge(api=True),
     ("POST", "/enterprises/{enterprise_id}/merge"): _merge(api=False),
 }

@@ -4,6 +4,7 @@ support, near-duplicates and their merge — through the API as a user would, on
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from hypothesis import given
@@ -16,6 +17,7 @@ from shanhai.enterprises.models import Enterprise, Support
 from shanhai.enterprises.registers import initials, name_key
 from shanhai.lib import uscc
 from shanhai.lib.beijing import today
+from shanhai.lib.cnnum import format_money
 from shanhai.orgunits.models import OrgUnit
 
 # --- GB 32100 ---------------------------------------------------------------------------------------------
@@ -199,3 +201,52 @@ def test_a_near_duplicate_is_merged_and_its_loans_follow(
     entry = session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(1)).one()
     assert entry.summary.startswith("合并企业") and "企业支持 1 条" in entry.summary
     assert client.get("/api/v1/enterprises/duplicates").json() == []
+
+
+def _figure(client: TestClient, dx: str, ou: str, pe: str) -> str | None:
+    r = client.get("/api/v1/analytics", params={"dx": dx, "ou": ou, "pe": pe})
+    assert r.status_code == 200, r.text
+    rows = [row for row in r.json()["rows"] if row[0] == dx and row[1] == ou and row[2] == pe]
+    return rows[0][3] if rows else None
+
+
+def test_a_sukedai_loan_moves_the_sci_tech_totals_and_follows_a_merge(
+    client: TestClient, session: Session
+) -> None:
+    """The records keep 苏科贷放款 and 新增高新技术企业 by declaration: a loan adds to its month, its district
+    and the city; a merge moves it without changing any total; a report's figure is a claim beside them."""
+    year = str(today().year)
+    before = _figure(client, "SUKEDAI_LOANS", "XZ", year)
+    view_before = client.get("/api/v1/scitech").json()["support"][0]["by_year"][-1]
+    firm = _firm(client, session, "徐州联超光电科技有限公司")
+    dup = _firm(client, session, "徐州市联超光电科技有限公司")
+    loan = {"enterprise_id": dup["id"], "kind": "贷款", "product": "苏科贷", "amount": "300万"}
+    r = client.post("/api/v1/records/support", json=loan | {"granted_on": str(today())})
+    assert r.status_code == 201, r.text
+    added = int(before or 0) + 3_000_000
+    assert int(_figure(client, "SUKEDAI_LOANS", "XZ", year) or 0) == added
+    assert int(_figure(client, "SUKEDAI_LOANS", "XZ-QS", year) or 0) >= 3_000_000
+    assert int(_figure(client, "SUKEDAI_FIRMS", "XZ-QS", year) or 0) >= 1
+    view = client.get("/api/v1/scitech").json()
+    assert view["support"][0]["label"] == "苏科贷放款" and view["support"][0]["by_year"][-1] != view_before
+    assert view["support"][0]["by_year"][-1] == format_money(Decimal(added))
+    assert "苏科贷放款" in client.get("/scitech").text
+    hnte = {"enterprise_id": firm["id"], "kind": "高新技术企业", "year": int(year), "certificate_no": "GR2"}
+    new_before = int(_figure(client, "HNTE_NEW", "XZ-QS", year) or 0)
+    assert client.post("/api/v1/records/qualifications", json=hnte).status_code == 201
+    assert int(_figure(client, "HNTE_NEW", "XZ-QS", year) or 0) == new_before + 1
+    merged = client.post(
+        f"/api/v1/enterprises/{dup['id']}/merge", json={"target_id": firm["id"], "version": dup["version"]}
+    )
+    assert merged.status_code == 200, merged.text
+    assert int(_figure(client, "SUKEDAI_LOANS", "XZ", year) or 0) == added  # moved, not added again
+    hand = client.post(
+        "/api/v1/values",
+        json={
+            "data_element": "SUKEDAI_LOANS",
+            "org_unit_id": _unit(session, "XZ-QS"),
+            "period": year,
+            "value": 1,
+        },
+    )
+    assert hand.status_code == 409 and "企业支持记录" in hand.json()["error"]["message"], hand.text

@@ -171,14 +171,37 @@ def test_a_claim_agrees_with_the_records_by_its_wording(figure: str, recorded: s
     )
 
 
-def test_the_demo_keeps_its_report_figure_for_park_output_as_a_claim(session: Session) -> None:
-    """The demo's 超百亿元 for 宝鸡's parks is what seed 000 says about a cell the park records keep."""
-    claims = list(session.scalars(select(Claim)))
-    assert [(c.data_element.code, c.source.figure_text, c.qualifier) for c in claims] == [
-        ("PARK_OUTPUT", "百亿元", "over")
+def test_the_demo_keeps_its_report_figures_for_kept_cells_as_claims(session: Session) -> None:
+    """The demo's 超百亿元 for 宝鸡's parks is what seed 000 says about a cell the park records keep; the
+    sci-tech figures known by description are what reports say about cells the enterprise registers keep
+    (the city's 2025 totals stand as summary records citing seed 003, the 泉山 and bank figures as claims)."""
+    claims = [
+        (c.data_element.code, c.org_unit.code, c.period_id, c.source.figure_text, c.qualifier)
+        for c in session.scalars(select(Claim).order_by(Claim.id))
+    ]
+    assert claims == [
+        ("PARK_OUTPUT", "P-SX-BJ", "2025", "百亿元", "over"),
+        ("TECH_LOANS", "XZ-JSBANK", "2025", "10亿元", "under"),
+        ("TECH_SME_REGISTERED", "XZ", "2025", "2200家", "over"),
+        ("UNICORN_CANDIDATES", "XZ", "2025", "13家", "exact"),
+        ("GAZELLE_FIRMS", "XZ", "2025", "50家", "exact"),
+        ("SUKEDAI_LOANS", "XZ", "2025", "16.44亿元", "exact"),
+        ("SUKEDAI_FIRMS", "XZ", "2025", "384家次", "exact"),
+        ("HNTE_VALID", "XZ-QS", "2025", "112家", "exact"),
+        ("TECH_LOANS", "XZ-QS", "2024-2025", "1.56亿元", "exact"),
+        ("TECH_AWARDS", "XZ-QS", "2024-2025", "3000万元", "under"),
+        ("SCI_PROJECT_FUNDS", "XZ-QS", "2024-2025", "307万元", "exact"),
+        ("RENT_RELIEF", "XZ-QS", "2024-2025", "2000万元", "over"),
     ]
     park_values = session.scalars(select(DataValue).where(DataValue.data_element.has(code="PARK_OUTPUT")))
     assert all((v.source.record_table or "").startswith("derived:") for v in park_values)
+
+
+def test_the_citys_sci_tech_claims_agree_with_its_summary_records(client: TestClient) -> None:
+    rows = client.get("/api/v1/reconcile", params={"year": 2025}).json()["rows"]
+    status = {(r["element_code"], r["unit"]): r["status"] for r in rows}
+    for code in ("SUKEDAI_LOANS", "SUKEDAI_FIRMS", "TECH_SME_REGISTERED", "GAZELLE_FIRMS"):
+        assert status[(code, "徐州市")] == "一致", (code, status)
 
 
 def test_a_sending_districts_claim_is_reconciled_through_its_pairing(

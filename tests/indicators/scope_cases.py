@@ -129,7 +129,7 @@ def create_value_api(ctx: Ctx) -> None:
         if unit_id is None:
             continue
         count = len(list(ctx.session.scalars(select(DataValue.id))))
-        body = {"data_element": "GAZELLE_FIRMS", "org_unit_id": unit_id, "period": "202611", "value": "3"}
+        body = {"data_element": "HNTE_APPLICATIONS", "org_unit_id": unit_id, "period": "202611", "value": "3"}
         r = ctx.client.post("/api/v1/values", json=body)
         allowed = (units is None or unit_id in units) and ctx.allowed("indicators:create")
         expected = 201 if allowed else refused(ctx, "indicators:create")

@@ -26,7 +26,7 @@ def _source(session: Session):
 
 def test_set_value_writes_value_and_audit_entry_together(session: Session) -> None:
     unit = orgunits.get_by_code(session=session, code="XZ-GL")
-    element = indicators.get_element(session=session, code="GAZELLE_FIRMS")
+    element = indicators.get_element(session=session, code="HNTE_APPLICATIONS")
     period = indicators.ensure_period(session=session, period_id="2025Q4")
     audits = session.scalar(select(func.count()).select_from(AuditLog))
     dv = indicators.set_value(

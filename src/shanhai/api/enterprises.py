@@ -1,16 +1,18 @@
-"""企业库 over JSON beyond the registers' own routes (/api/v1/records/enterprises …): a merge of two
-near-duplicate firms, the near-duplicates themselves, and certificates that end within 90 days."""
+"""企业库 and 招商引资 over JSON beyond the registers' own routes (/api/v1/records/enterprises …): a merge of
+two near-duplicate firms, the near-duplicates themselves, certificates that end within 90 days, and the
+two views (招商引资: funnel, targets, stalled leads; 科技创新: qualified firms, loans and subsidies)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
 from shanhai.enterprises import registers as firms
 from shanhai.enterprises.models import Enterprise
+from shanhai.flows import pipelines
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep
 from shanhai.http.errors import ERROR_RESPONSES
 
@@ -80,7 +82,7 @@ def expiring(session: SessionDep, actor: ActorDep) -> list[Expiring]:
         Expiring(
             id=q.id,
             enterprise_id=q.enterprise_id,
-            enterprise=q.enterprise.name,
+            enterprise=q.enterprise.name if q.enterprise else "",
             unit=q.org_unit.name,
             kind=q.kind,
             certificate_no=q.certificate_no,
@@ -89,3 +91,16 @@ def expiring(session: SessionDep, actor: ActorDep) -> list[Expiring]:
         )
         for q in firms.expiring(session=session, actor=actor)
     ]
+
+
+YearQuery = Annotated[int | None, Query(ge=2000, le=2100, description="年度（默认今年）")]
+
+
+@router.get("/investment", response_model=pipelines.Investment, summary="招商引资：漏斗、目标完成与停滞线索")
+def investment(session: SessionDep, actor: ActorDep, year: YearQuery = None) -> pipelines.Investment:
+    return pipelines.investment(session=session, actor=actor, year=year)
+
+
+@router.get("/scitech", response_model=pipelines.SciTech, summary="科技创新：资质企业与科技金融")
+def scitech(session: SessionDep, actor: ActorDep, year: YearQuery = None) -> pipelines.SciTech:
+    return pipelines.scitech(session=session, actor=actor, year=year)

@@ -1,7 +1,9 @@
 """企业库 declared on the register kit: 企业 (an enterprise), 企业资质 (a qualification with its validity)
 and 企业支持 (support received: a loan, a subsidy or award, a grant, rent relief). A qualification or support
-record belongs to its enterprise's district or zone, set from the firm on every save. What these records
-count towards is declared in `DERIVATIONS` (none yet: see the closing note of the enterprises issue).
+record belongs to its enterprise's district or zone, set from the firm on every save, and to the programme
+of kind 科技创新 unless another is chosen. What these records count towards is declared in `DERIVATIONS`:
+qualifications count firms by kind and year, support adds up amounts by kind and product — so those cells
+are kept by the registers, and a report's figure for them is a claim on 对账.
 
 Beside the kit: `merge` (a near-duplicate firm folded into another, every linked record moved, audited),
 `near_duplicates` (firms whose names differ only by place and legal form) and `expiring` (certificates that
@@ -12,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -32,9 +33,11 @@ from shanhai.enterprises.models import (
     Support,
 )
 from shanhai.errors import Conflict, Invalid
-from shanhai.lib import uscc
+from shanhai.indicators.models import Aggregation
+from shanhai.lib import industries, uscc
 from shanhai.lib.beijing import today
 from shanhai.orgunits.models import OrgKind, OrgUnit
+from shanhai.programmes.models import Programme, ProgrammeKind
 from shanhai.registers.derive import Derivation
 from shanhai.registers.fields import PHONE, Field, choices_of
 from shanhai.registers.kit import RecordType, get_record
@@ -43,18 +46,7 @@ MENU = "企业库"
 EXPIRING_DAYS = 90
 
 
-def _industries() -> tuple[tuple[str, str], ...]:
-    """国民经济行业分类 GB/T 4754-2017, its 97 divisions as (code, 'C39 计算机、通信和其他电子设备制造业')."""
-    rows = []
-    for line in (Path(__file__).parent / "gbt4754.tsv").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            code, name, section, _section_name = line.split("\t")
-            rows.append((f"{section}{code}", f"{section}{code} {name}"))
-    return tuple(rows)
-
-
-INDUSTRIES = _industries()
-INDUSTRY_NAMES = dict(INDUSTRIES)
+INDUSTRIES, INDUSTRY_NAMES = industries.DIVISIONS, industries.NAMES
 
 # the place and legal form a firm's name may carry or leave out: 徐州市联超光电科技有限公司 is 联超光电科技
 _PLACE = re.compile(r"^(江苏省)?(徐州市?|徐州经济技术开发区|徐州高新技术产业开发区)")
@@ -118,29 +110,56 @@ def _visible(actor: Actor, obj: Any) -> bool:
     return visible_record(actor, obj)
 
 
-def _of_enterprise(session: Session, actor: Actor, obj: Qualification | Support) -> Enterprise:
-    """A firm's record is in the firm's district or zone (its scope and its cells)."""
-    firm = session.get_one(Enterprise, obj.enterprise_id)
-    obj.org_unit_id = firm.org_unit_id
-    return firm
+def _of_enterprise(session: Session, actor: Actor, obj: Qualification | Support, count: str) -> None:
+    """A firm's record is in the firm's district or zone (its scope and its cells) and counts one; a summary
+    row names no firm, stands at the place it was chosen for and gives its own count (`count`: 家 / 家次).
+    Both count under the programme of kind 科技创新 when none is chosen."""
+    if obj.summary:
+        if obj.enterprise_id is not None:
+            raise Invalid("汇总记录不列明企业：请清空“企业”，或取消“汇总记录”", field="enterprise_id")
+        if obj.org_unit_id is None:
+            raise Invalid("汇总记录请选择所属地区（区县/园区或全市）", field="org_unit_id")
+        unit = session.get_one(OrgUnit, obj.org_unit_id)
+        if unit.kind not in (OrgKind.DISTRICT.value, OrgKind.CITY.value):
+            raise Invalid(f"“{unit.name}”不是全市或区县/园区", field="org_unit_id")
+        if not getattr(obj, count):
+            raise Invalid("汇总记录请填写企业数（家/家次）", field=count)
+    else:
+        if obj.enterprise_id is None:
+            raise Invalid("请选择企业（只有汇总记录可以不列明企业）", field="enterprise_id")
+        firm = session.get_one(Enterprise, obj.enterprise_id)
+        obj.org_unit_id = firm.org_unit_id
+        setattr(obj, count, 1)  # one firm, one time
+    if obj.programme_id is None:
+        obj.programme_id = session.scalar(
+            select(Programme.id)
+            .where(Programme.kind == ProgrammeKind.INNOVATION.value)
+            .order_by(Programme.id)
+        )
+
+
+def _firm_name(obj: Qualification | Support) -> str:
+    return obj.enterprise.name if obj.enterprise is not None else f"{obj.org_unit.name}（汇总）"
 
 
 def _check_qualification(
     session: Session, actor: Actor, q: Qualification, before: dict[str, Any] | None
 ) -> None:
-    _of_enterprise(session, actor, q)
+    _of_enterprise(session, actor, q, "firms")
+    if q.summary and (q.certificate_no.strip() or q.issued_on or q.expires_on):
+        raise Invalid("汇总记录不填写证书编号和有效期", field="certificate_no")
     if q.expires_on is not None and q.issued_on is None:
         raise Invalid("填写有效期截止日期时请同时填写发证（认定）日期", field="issued_on")
     if q.issued_on is not None and q.expires_on is not None and q.expires_on <= q.issued_on:
         raise Invalid("有效期截止日期应晚于发证（认定）日期", field="expires_on")
     if q.issued_on is not None and abs(q.issued_on.year - q.year) > 1:
         raise Invalid(f"发证（认定）日期应在 {q.year} 年前后（认定年度）", field="issued_on")
-    if q.kind == "高新技术企业" and not q.certificate_no.strip():
+    if q.kind == "高新技术企业" and not q.summary and not q.certificate_no.strip():
         raise Invalid("高新技术企业请填写证书编号", field="certificate_no")
 
 
 def _check_support(session: Session, actor: Actor, s: Support, before: dict[str, Any] | None) -> None:
-    _of_enterprise(session, actor, s)
+    _of_enterprise(session, actor, s, "times")
     if s.kind == "贷款" and not s.product:
         raise Invalid(f"贷款请选择或填写产品（如 {'、'.join(LOAN_PRODUCTS[:2])}）", field="product")
     if s.kind != "贷款" and s.product in LOAN_PRODUCTS:
@@ -148,6 +167,15 @@ def _check_support(session: Session, actor: Actor, s: Support, before: dict[str,
     if s.granted_on > today():
         raise Invalid("日期不能晚于今天", field="granted_on")
 
+
+SUMMARY = Field(
+    "summary",
+    "汇总记录（不列明企业）",
+    "bool",
+    help="报告只给出某地全年合计时勾选：只计入该地及下属区县逐企业记录之外的部分，不与之重复相加",
+)
+UNIT_HELP = "逐企业记录取企业所在区县，不必填写"
+QUALIFIER = Field("qualifier", "数值说明", "qualifier", help="报告写作“超2200家”时选“以上/余/超”")
 
 ENTERPRISE = RecordType(
     "enterprises",
@@ -195,15 +223,20 @@ QUALIFICATION = RecordType(
     "企业资质",
     Qualification,
     (
-        Field("enterprise_id", "企业", "ref", required=True, ref=Enterprise),
+        Field("enterprise_id", "企业", "ref", ref=Enterprise, help="汇总记录不填"),
         Field("kind", "资质类型", "choice", required=True, choices=choices_of(QUALIFICATION_KINDS)),
         Field("year", "入库/认定年度", "int", required=True, low=2000, high=2100),
         Field("certificate_no", "证书编号", max_length=64),
         Field("issued_on", "发证（认定）日期", "date"),
         Field("expires_on", "有效期至", "date"),
+        SUMMARY,
+        QUALIFIER,
+        Field("org_unit_id", "所属地区（汇总记录）", "unit", help=UNIT_HELP),
+        Field("firms", "企业数（家，汇总记录）", "int", low=0, high=10_000_000),
+        Field("programme_id", "重点工作", "programme", help="不选时计入“科技创新”"),
         Field("note", "备注", "textarea", max_length=2000),
     ),
-    title=lambda q: f"{q.enterprise.name} · {q.kind}（{q.year}）",
+    title=lambda q: f"{_firm_name(q)} · {q.kind}（{q.year}）",
     module="enterprises",
     menu=MENU,
     check=_check_qualification,
@@ -214,22 +247,159 @@ SUPPORT = RecordType(
     "企业支持",
     Support,
     (
-        Field("enterprise_id", "企业", "ref", required=True, ref=Enterprise),
+        Field("enterprise_id", "企业", "ref", ref=Enterprise, help="汇总记录不填"),
         Field("kind", "支持类型", "choice", required=True, choices=choices_of(SUPPORT_KINDS)),
         Field("product", "产品/项目", max_length=64, help="贷款写产品：苏科贷、高企贷、科创e贷…"),
         Field("provider", "银行/部门/孵化器", max_length=128),
         Field("amount", "金额（元）", "money", required=True, help="可写 5000000 或 500万"),
-        Field("granted_on", "放款/拨付日期", "date", required=True),
+        Field("granted_on", "放款/拨付日期", "date", required=True, help="汇总记录：汇总截至的日期"),
+        SUMMARY,
+        QUALIFIER,
+        Field("org_unit_id", "所属地区（汇总记录）", "unit", help=UNIT_HELP),
+        Field("times", "家次（汇总记录）", "int", low=0, high=10_000_000),
+        Field("programme_id", "重点工作", "programme", help="不选时计入“科技创新”"),
         Field("note", "备注", "textarea", max_length=2000),
     ),
-    title=lambda s: f"{s.enterprise.name} · {s.product or s.kind} {s.granted_on}",
+    title=lambda s: f"{_firm_name(s)} · {s.product or s.kind} {s.granted_on}",
     module="enterprises",
     menu=MENU,
     check=_check_support,
 )
 
 REGISTERS: tuple[RecordType, ...] = (ENTERPRISE, QUALIFICATION, SUPPORT)
-DERIVATIONS: tuple[Derivation, ...] = ()
+
+
+def _qualified(code: str, element: str, name: str, kind: str, says: str) -> Derivation:
+    """Firms newly holding a qualification, counted in the year it was granted (入库 / 认定)."""
+    return Derivation(
+        code,
+        element,
+        name,
+        "家",
+        Aggregation.SUM,
+        Qualification,
+        f"企业资质（{kind}）",
+        measure="firms",
+        year="year",
+        where=(("kind", (kind,)),),
+        summary="summary",
+        summary_subtree=True,
+        qualifier="qualifier",
+        link="/records/qualifications",
+        says=says,
+    )
+
+
+def _supported(
+    code: str,
+    element: str,
+    name: str,
+    where: tuple[tuple[str, tuple[str, ...]], ...],
+    says: str,
+    *,
+    count: bool = False,
+) -> Derivation:
+    """Support records added up (or counted, 家次) in the month they were granted."""
+    return Derivation(
+        code,
+        element,
+        name,
+        "家次" if count else "元",
+        Aggregation.SUM,
+        Support,
+        "企业支持记录",
+        measure="times" if count else "amount",
+        date="granted_on",
+        monthly=True,
+        where=where,
+        summary="summary",
+        summary_subtree=True,
+        qualifier="qualifier",
+        link="/records/support",
+        says=says,
+    )
+
+
+SUKEDAI = (("kind", ("贷款",)), ("product", ("苏科贷",)))
+DERIVATIONS: tuple[Derivation, ...] = (
+    _qualified(
+        "tech_sme_registered",
+        "TECH_SME_REGISTERED",
+        "入库科技型中小企业",
+        "科技型中小企业",
+        "资质类型为科技型中小企业的记录，按入库年度、企业所在区县各计 1 家",
+    ),
+    _qualified(
+        "hnte_new",
+        "HNTE_NEW",
+        "新增高新技术企业",
+        "高新技术企业",
+        "资质类型为高新技术企业的记录，按认定年度、企业所在区县各计 1 家（新认定）",
+    ),
+    _qualified(
+        "gazelles",
+        "GAZELLE_FIRMS",
+        "新认定瞪羚企业",
+        "瞪羚企业",
+        "资质类型为瞪羚企业的记录，按认定年度各计 1 家",
+    ),
+    _qualified(
+        "unicorn_candidates",
+        "UNICORN_CANDIDATES",
+        "入选省（潜在）独角兽企业",
+        "潜在独角兽企业",
+        "资质类型为潜在独角兽企业的记录，按入选年度各计 1 家",
+    ),
+    Derivation(
+        "hnte_valid",
+        "HNTE_VALID",
+        "有效高新技术企业",
+        "家",
+        Aggregation.LAST,
+        Qualification,
+        "有效期内的高新技术企业资质",
+        date="issued_on",
+        end="expires_on",
+        where=(("kind", ("高新技术企业",)),),
+        link="/records/qualifications",
+        says="有发证日期和有效期的高新技术企业资质，按有效期覆盖的每个年度各计 1 家（年末有效数）",
+    ),
+    _supported(
+        "sukedai_loans", "SUKEDAI_LOANS", "苏科贷放款", SUKEDAI, "产品为苏科贷的贷款按金额计入放款当月"
+    ),
+    _supported(
+        "sukedai_firms",
+        "SUKEDAI_FIRMS",
+        "苏科贷支持企业",
+        SUKEDAI,
+        "产品为苏科贷的贷款每笔计 1 家次，计入放款当月",
+        count=True,
+    ),
+    _supported(
+        "tech_loans",
+        "TECH_LOANS",
+        "科技企业贷款",
+        (("kind", ("贷款",)),),
+        "每笔贷款（任何产品）按金额计入放款当月",
+    ),
+    _supported(
+        "tech_awards", "TECH_AWARDS", "科技奖补资金", (("kind", ("补贴奖励",)),), "补贴奖励按金额计入拨付当月"
+    ),
+    _supported(
+        "sci_project_funds",
+        "SCI_PROJECT_FUNDS",
+        "省市科技项目资金",
+        (("kind", ("科技项目资助",)),),
+        "科技项目资助按金额计入拨付当月",
+    ),
+    _supported(
+        "rent_relief",
+        "RENT_RELIEF",
+        "孵化器减免租金",
+        (("kind", ("减免租金",)),),
+        "减免租金按金额计入减免当月",
+    ),
+)
 
 LINKED = (Qualification, Support)  # every record that names a firm: a merge moves them all
 

@@ -145,18 +145,24 @@ def _total(found: Figures, codes: Iterable[str], unit: str) -> TotalRead | None:
 def years_with_data(session: Session, actor: Actor) -> list[int]:
     """The years in which the actor may see an actual value (entered, reported or derived from records) of
     a year, a quarter or a month — newest first. Targets alone do not make a year (a plan for next year is
-    no data yet), nor do spans of years (2021—2025), which belong to no one year."""
-    ends = session.scalars(
-        select(Period.end_date)
-        .join(DataValue, DataValue.period_id == Period.id)
-        .where(
-            Period.type.in_(("yearly", "quarterly", "monthly")),
-            DataValue.kind == ValueKind.ACTUAL.value,
-            visible(actor, DataValue.org_unit_id, DataValue.created_by_id),
+    no data yet), nor do spans of years (2021—2025), which belong to no one year — unless spans are all the
+    actor sees: then the years they end in, so that the page opens on them rather than saying there is no
+    data at all (泉山's figures of 2024—2025)."""
+
+    def ends(*types: str) -> set[int]:
+        found = session.scalars(
+            select(Period.end_date)
+            .join(DataValue, DataValue.period_id == Period.id)
+            .where(
+                Period.type.in_(types) if types else Period.type.is_not(None),
+                DataValue.kind == ValueKind.ACTUAL.value,
+                visible(actor, DataValue.org_unit_id, DataValue.created_by_id),
+            )
+            .distinct()
         )
-        .distinct()
-    )
-    return sorted({d.year for d in ends}, reverse=True)
+        return {d.year for d in found}
+
+    return sorted(ends("yearly", "sixmonthly", "quarterly", "monthly") or ends(), reverse=True)
 
 
 def default_year(years: list[int]) -> int | None:

@@ -31,6 +31,9 @@ class Part:
     end: date
     amount: Decimal
     summary: bool
+    # where it stands in the organisation tree ("/1/4/"), for summaries that cover the units below theirs
+    # (a city's 全年合计 of loans beside its districts' loans); "" when all parts stand in one unit
+    path: str = ""
 
 
 def residual(total: Decimal, covered: Decimal) -> Decimal:
@@ -40,12 +43,20 @@ def residual(total: Decimal, covered: Decimal) -> Decimal:
 
 def counted(parts: Iterable[Part]) -> dict[Hashable, Decimal]:
     """Each part's counted amount: a detail its amount, a summary its residual over the parts inside its
-    span (inner summaries first, by the length of their span)."""
+    span and at or below its unit (inner summaries first: by the length of their span, then the deeper
+    unit)."""
     items = list(parts)
     out: dict[Hashable, Decimal] = {p.key: p.amount for p in items if not p.summary}
     done = [p for p in items if not p.summary]
-    for s in sorted((p for p in items if p.summary), key=lambda p: (p.end - p.start, p.start, str(p.key))):
-        covered = sum((out[r.key] for r in done if s.start <= r.start and r.end <= s.end), Decimal(0))
+
+    def inner_first(p: Part) -> tuple[object, ...]:
+        return (p.end - p.start, -p.path.count("/"), p.start, str(p.key))
+
+    for s in sorted((p for p in items if p.summary), key=inner_first):
+        covered = sum(
+            (out[r.key] for r in done if s.start <= r.start and r.end <= s.end and r.path.startswith(s.path)),
+            Decimal(0),
+        )
         out[s.key] = residual(s.amount, covered)
         done.append(s)
     return out

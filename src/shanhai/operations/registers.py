@@ -15,6 +15,7 @@ from shanhai.db import serialize
 from shanhai.errors import Conflict, Invalid
 from shanhai.indicators.models import Aggregation, ValueKind
 from shanhai.indicators.service import ensure_period
+from shanhai.lib import industries
 from shanhai.lib.beijing import today
 from shanhai.lifecycle.service import move
 from shanhai.operations.models import (
@@ -33,7 +34,17 @@ from shanhai.operations.models import (
 )
 from shanhai.orgunits.models import OrgKind, OrgUnit
 from shanhai.projects import service as projects
-from shanhai.projects.models import CATEGORIES, DONE_STAGES, KIND_LABELS, STAGES, Project, ProjectKind
+from shanhai.projects.models import (
+    CATEGORIES,
+    DONE_STAGES,
+    KIND_LABELS,
+    LEAD_SOURCES,
+    SIGNED_STAGES,
+    STAGES,
+    Project,
+    ProjectKind,
+    size_class,
+)
 from shanhai.projects.service import MACHINES, TERMINATED
 from shanhai.registers import derive
 from shanhai.registers.derive import Derivation
@@ -232,6 +243,10 @@ def _check_project(session: Session, actor: Actor, p: Project, before: dict[str,
         p.stage = STAGES[ProjectKind(p.kind)][0]
     if p.category and p.category not in CATEGORIES:
         raise Invalid(f"项目类别应为：{'、'.join(CATEGORIES)}", field="category")
+    p.size_class = size_class(p.investment) if p.kind == ProjectKind.INVESTMENT.value else ""
+    signed = p.stage in SIGNED_STAGES and p.kind == ProjectKind.INVESTMENT.value
+    if signed and before is not None and (before.get("investor") or "").strip() and not p.investor.strip():
+        raise Invalid("已签约的招商项目不能清空投资方", field="investor")
 
 
 def _project_created(session: Session, actor: Actor, p: Project) -> None:
@@ -454,6 +469,10 @@ REGISTERS: tuple[RecordType, ...] = (
             Field("investment", "总投资/预算（元）", "money"),
             Field("fund_sources", "资金来源", max_length=256),
             Field("partners", "合作方", max_length=256),
+            Field("investor", "投资方（招商项目）", max_length=256, help="签约前须填写"),
+            Field("lead_source", "线索来源（招商项目）", "choice", choices=choices_of(LEAD_SOURCES)),
+            Field("industry_code", "行业（GB/T 4754 大类）", "choice", choices=industries.DIVISIONS),
+            Field("department_id", "包挂责任部门", "unit"),
             Field("responsible_person", "包挂责任人", max_length=64),
             Field("progress", "形象进度（%）", "int", low=0, high=100),
             Field("description", "说明", "textarea", max_length=4000),
@@ -470,11 +489,17 @@ REGISTERS: tuple[RecordType, ...] = (
 def move_project(
     *, session: Session, actor: Actor, project_id: int, to: str, note: str, version: int
 ) -> Project:
-    """A project moves on its lifecycle; reaching 完工 (or 投产) dates its completion, and the counts derived
-    from projects follow."""
+    """A project moves on its lifecycle; reaching 完工 (or 投产) dates its completion, an investment lead
+    reaching 签约 is dated signed (and needs its investor), every move dates the stage it reached (a lead
+    long in one stage is stalled), and the counts derived from projects follow."""
     actor.require("projects:edit")  # without it: 403, whether or not the project is in scope
     project = projects.get_project(session=session, actor=actor, project_id=project_id)
     before = derive.snapshot(project)
+    signing = to in SIGNED_STAGES and project.stage not in SIGNED_STAGES  # a lead signed by this move
+    if signing and project.kind == ProjectKind.INVESTMENT.value and not project.investor.strip():
+        raise Invalid(
+            f"招商项目“{project.name}”尚未填写投资方，不能签约；请先编辑项目填写投资方", field="investor"
+        )
     projects.move_project(
         session=session, actor=actor, project_id=project_id, to=to, note=note, version=version
     )
@@ -482,13 +507,66 @@ def move_project(
         project.completed_on = today()
     if to == TERMINATED:
         project.completed_on = None
+    if to in SIGNED_STAGES and project.signed_on is None:
+        project.signed_on = today()
+    project.stage_since = today()
     session.flush()
     derive.refresh(session=session, actor=actor, model=Project, before=before, after=derive.snapshot(project))
     return project
 
 
+def _signed(
+    code: str, element: str, name: str, size: str | None, says: str, measure: str | None = None
+) -> Derivation:
+    """Investment leads signed (and not ended since), in the year they were signed, at their zone."""
+    where: tuple[tuple[str, tuple[Any, ...]], ...] = (("kind", ("investment",)), ("stage", SIGNED_STAGES))
+    return Derivation(
+        code,
+        element,
+        name,
+        "元" if measure else "个",
+        Aggregation.SUM,
+        Project,
+        "已签约招商项目",
+        measure=measure,
+        date="signed_on",
+        where=(*where, ("size_class", (size,))) if size else where,
+        link="/projects",
+        says=says,
+    )
+
+
 # what the records count towards, by declaration (registers.derive)
 DERIVATIONS: tuple[Derivation, ...] = (
+    _signed(
+        "leads_signed",
+        "INVEST_SIGNED",
+        "签约招商项目",
+        None,
+        "招商项目推进到签约（及其后的开工、投产）时，按签约年度、项目所在区县/园区计 1 个；终止的不计",
+    ),
+    _signed(
+        "leads_signed_investment",
+        "INVEST_SIGNED_AMOUNT",
+        "签约招商项目计划投资",
+        None,
+        "已签约招商项目的总投资按签约日期所在年度计入；终止的不计",
+        measure="investment",
+    ),
+    _signed(
+        "leads_signed_mega",
+        "MEGA_PROJECTS",
+        "百亿级项目",
+        "百亿级",
+        "总投资100亿元及以上的招商项目签约时，按签约年度计 1 个（百亿级项目）",
+    ),
+    _signed(
+        "leads_signed_fifty",
+        "INVEST_50YI_PROJECTS",
+        "五十亿级项目",
+        "五十亿级",
+        "总投资50亿元及以上、不足100亿元的招商项目签约时，按签约年度计 1 个（五十亿级项目）",
+    ),
     Derivation(
         "funds_paid",
         "FUNDS",

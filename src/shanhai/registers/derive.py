@@ -64,6 +64,9 @@ class Derivation:
     summary: str | None = None
     coarse_summaries: bool = False
     summary_by: str | None = None  # a column: rows sum up rows of the same value only (kind, plan year)
+    # with `summary`: a summary row covers the rows of its unit and of every unit below it, not its unit's
+    # alone (a city's 全年合计 of 苏科贷 beside the loans its districts record firm by firm)
+    summary_subtree: bool = False
     # with `date`: an integer year column the date is held within (a payment counts against its plan's year:
     # one made after it counts in the year's last month, one made before in its first)
     within: str | None = None
@@ -311,7 +314,8 @@ def refresh(
         if d.summarises:  # a row's change may change what a summary beside it counts: the whole group
             for row in (before, after):
                 if row is not None:  # one writer of a group at a time: they queue instead of conflicting
-                    serialize(session, f"derive:{d.code}:{row['org_unit_id']}:{row['programme_id']}")
+                    where = "*" if d.summary_subtree else row["org_unit_id"]
+                    serialize(session, f"derive:{d.code}:{where}:{row['programme_id']}")
                     group_totals |= _totals(
                         d, _group_rows(session, d, row["org_unit_id"], row["programme_id"])
                     )
@@ -342,31 +346,50 @@ def _columns(d: Derivation) -> list[str]:
 def _group_rows(
     session: Session, d: Derivation, unit_id: int, programme_id: int | None
 ) -> list[dict[str, Any]]:
-    """The rows of one unit × programme that the derivation counts (a summary's residual depends on them)."""
+    """The rows of one unit × programme that the derivation counts (a summary's residual depends on them);
+    with subtree summaries, when the programme has any, the programme's rows in every unit."""
     model = d.model
     columns = _columns(d)
-    stmt = select(*(d.column(c) for c in columns)).where(
-        model.org_unit_id == unit_id,
-        model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id,
-    )
+    same = model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id
+    stmt = select(*(d.column(c) for c in columns)).where(same)
+    wide = d.summary_subtree and d.summary is not None
+    if wide:  # only once the programme has a summary: otherwise a unit's rows are the whole group
+        summary = d.column(d.summary or "")
+        wide = session.scalar(select(d.column("id")).where(same, summary.is_(True)).limit(1)) is not None
+    if not wide:
+        stmt = stmt.where(model.org_unit_id == unit_id)
     rows = [dict(zip(columns, values, strict=True)) for values in session.execute(stmt)]
-    return [row for row in rows if d.matches(row)]
+    return _placed(session, d, [row for row in rows if d.matches(row)])
+
+
+def _placed(session: Session, d: Derivation, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """With subtree summaries, each row knows its unit's place in the tree (`_path`)."""
+    if not d.summary_subtree or not rows:
+        return rows
+    ids = {row["org_unit_id"] for row in rows}
+    found = session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_(ids)))
+    paths = {unit_id: path for unit_id, path in found}
+    for row in rows:
+        row["_path"] = paths.get(row["org_unit_id"], "")
+    return rows
 
 
 def counted_parts(d: Derivation, rows: list[dict[str, Any]]) -> dict[int, Decimal]:
     """What each row adds to its cell: its measure (or 1), a summary row only its residual over the rows of
-    its unit and programme inside its span (lib.summaries)."""
+    its unit and programme inside its span (lib.summaries) — with subtree summaries, over the rows of its
+    unit and the units below it."""
 
     def part(row: dict[str, Any]) -> Decimal:
         return Decimal(row[d.measure]) if d.measure else Decimal(1)
 
     if not d.summarises:
         return {row["id"]: part(row) for row in rows}
-    groups: dict[tuple[int, int | None, Any], list[Part]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[Part]] = defaultdict(list)
     for row in rows:
         start, end = d.span(row)
-        groups[(row["org_unit_id"], row["programme_id"], row.get(d.summary_by or ""))].append(
-            Part(row["id"], start, end, part(row), d.is_summary(row))
+        unit = None if d.summary_subtree else row["org_unit_id"]
+        groups[(unit, row["programme_id"], row.get(d.summary_by or ""))].append(
+            Part(row["id"], start, end, part(row), d.is_summary(row), row.get("_path", ""))
         )
     out: dict[int, Decimal] = {}
     for parts in groups.values():
@@ -394,7 +417,7 @@ def _all_cells(session: Session, d: Derivation) -> dict[Cell, tuple[Decimal, set
     columns = _columns(d)
     stmt = select(*(d.column(c) for c in columns)).execution_options(yield_per=5000)
     rows = [dict(zip(columns, values, strict=True)) for values in session.execute(stmt)]
-    return _totals(d, [row for row in rows if d.matches(row)])
+    return _totals(d, _placed(session, d, [row for row in rows if d.matches(row)]))
 
 
 def recount(*, session: Session, actor: Actor, codes: Sequence[str] = ()) -> dict[str, int]:

@@ -1,15 +1,19 @@
-"""Pages of 企业库 beyond the registers' own (/records/enterprises …): near-duplicate firms with a merge
-button, and certificates that end within 90 days. The JSON twins are under /api/v1/enterprises."""
+"""Pages of 企业库 and 招商引资 beyond the registers' own (/records/enterprises …): near-duplicate firms with
+a merge button, certificates that end within 90 days, and the two views (/investment, /scitech). The JSON
+twins are under /api/v1."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
 from shanhai.enterprises import registers as firms
 from shanhai.errors import ShanhaiError
+from shanhai.flows import pipelines
 from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep
 from shanhai.registers.fields import Field, read_field
 from shanhai.web import forms
@@ -71,4 +75,25 @@ def expiring_page(request: Request, session: SessionDep, actor: ActorDep) -> Res
         days=firms.EXPIRING_DAYS,
         left=firms.days_left,
         json_url="/api/v1/enterprises/expiring",
+    )
+
+
+YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
+
+
+@router.get("/investment", summary="招商引资进度")
+def investment_page(
+    request: Request, session: SessionDep, actor: ActorDep, year: YearQuery = None
+) -> Response:
+    data = pipelines.investment(session=session, actor=actor, year=year)
+    return render(
+        request, "enterprises/investment.html", data=data, json_url=f"/api/v1/investment?year={data.year}"
+    )
+
+
+@router.get("/scitech", summary="科技创新概况")
+def scitech_page(request: Request, session: SessionDep, actor: ActorDep, year: YearQuery = None) -> Response:
+    data = pipelines.scitech(session=session, actor=actor, year=year)
+    return render(
+        request, "enterprises/scitech.html", data=data, json_url=f"/api/v1/scitech?year={data.year}"
     )

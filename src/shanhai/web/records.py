@@ -21,7 +21,7 @@ from shanhai.http.deps import ActorDep, CommitRoute, FormDep, IdPath, SessionDep
 from shanhai.lib.cnnum import normalize
 from shanhai.lists.records import RECORD_SPECS
 from shanhai.operations import attachments, funds, people
-from shanhai.operations.models import FundPlan, Tranche, WorkGroup
+from shanhai.operations.models import FundPlan, Tranche
 from shanhai.operations.registers import plan_title
 from shanhai.projects.models import Project
 from shanhai.registers import derive
@@ -49,7 +49,7 @@ def _refs(model: type[Any]) -> forms.Choices:
             return [(str(r.id), plan_title(r)) for r in rows]
         if model is Tranche:
             return [(str(r.id), f"{plan_title(r.plan)} · {r.due_on} 到期 {r.amount:,.2f} 元") for r in rows]
-        if model in (WorkGroup, Project):
+        if hasattr(model, "name"):  # work groups, projects, enterprises …
             return [(str(r.id), r.name) for r in rows]
         return [(str(r.id), str(r.id)) for r in rows]
 

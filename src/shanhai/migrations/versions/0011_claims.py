@@ -15,6 +15,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
+from shanhai.migrations.claims import move_values_into_claims
+
 revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
@@ -91,7 +93,7 @@ def upgrade() -> None:
             batch_op.f("fk_candidates_claim_id_claims"), "claims", ["claim_id"], ["id"], ondelete="SET NULL"
         )
 
-    _move_values_into_claims()
+    move_values_into_claims(RECORD_KEPT)
 
 
 RECORD_KEPT = (
@@ -110,44 +112,6 @@ RECORD_KEPT = (
     ("PATIENT_VISITS", "actual"),
     ("CONSUMPTION_SALES", "actual"),
 )
-CLAIM_COLUMNS = (
-    "org_unit_id, data_element_id, period_id, programme_id, kind, category_option, value, qualifier, "
-    "source_id, comment, created_by_id, resolution, version, created_at, updated_at"
-)
-
-
-def _move_values_into_claims() -> None:
-    bind = op.get_bind()
-    rows = bind.execute(
-        sa.text(
-            "SELECT v.id, e.code, v.kind FROM data_values v JOIN data_elements e ON e.id = v.data_element_id "
-            "JOIN sources s ON s.id = v.source_id "
-            "WHERE s.record_table IS NULL OR s.record_table NOT LIKE 'derived:%' ORDER BY v.id"
-        )
-    ).all()
-    kept = set(RECORD_KEPT)
-    for value_id, code, kind in rows:
-        if (code, kind) not in kept:
-            continue
-        bind.execute(
-            sa.text(
-                f"INSERT INTO claims ({CLAIM_COLUMNS}) SELECT org_unit_id, data_element_id, period_id, "
-                "programme_id, kind, category_option, value, qualifier, source_id, comment, created_by_id, "
-                "'', 1, created_at, updated_at FROM data_values WHERE id = :id"
-            ),
-            {"id": value_id},
-        )
-        claim_id = bind.execute(sa.text("SELECT max(id) FROM claims")).scalar()
-        bind.execute(
-            sa.text("UPDATE candidates SET claim_id = :claim, value_id = NULL WHERE value_id = :id"),
-            {"claim": claim_id, "id": value_id},
-        )
-        bind.execute(sa.text("DELETE FROM analytics_values WHERE data_value_id = :id"), {"id": value_id})
-        bind.execute(sa.text("DELETE FROM data_values WHERE id = :id"), {"id": value_id})
-        bind.execute(  # a DuckDB replica learns of the removal from the change feed
-            sa.text("INSERT INTO analytics_changes (data_value_id, at) VALUES (:id, CURRENT_TIMESTAMP)"),
-            {"id": value_id},
-        )
 
 
 def downgrade() -> None:
