@@ -250,3 +250,38 @@ def test_a_sukedai_loan_moves_the_sci_tech_totals_and_follows_a_merge(
         },
     )
     assert hand.status_code == 409 and "企业支持记录" in hand.json()["error"]["message"], hand.text
+
+
+def test_a_firms_loan_inside_the_citys_summary_is_counted_once(client: TestClient, session: Session) -> None:
+    """The demo's city total of 2025 (苏科贷 16.44亿元, 384家次) is a summary row: a 泉山 firm's loan of that
+    year is part of it, so the city's year stays 16.44亿 while 泉山 shows its loan; loans beyond the summary
+    raise the total to what the firms' rows add up to."""
+    assert _figure(client, "SUKEDAI_LOANS", "XZ", "2025") == "1644000000"
+    firm = _firm(client, session, "徐州星河智能科技有限公司")
+    loan = {"enterprise_id": firm["id"], "kind": "贷款", "product": "苏科贷", "granted_on": "2025-06-01"}
+    assert client.post("/api/v1/records/support", json=loan | {"amount": "300万"}).status_code == 201
+    assert _figure(client, "SUKEDAI_LOANS", "XZ", "2025") == "1644000000"
+    assert _figure(client, "SUKEDAI_LOANS", "XZ-QS", "2025") == "3000000"
+    assert _figure(client, "SUKEDAI_FIRMS", "XZ", "2025") == "384"
+    big = client.post("/api/v1/records/support", json=loan | {"amount": "20亿"})
+    assert big.status_code == 201, big.text
+    assert _figure(client, "SUKEDAI_LOANS", "XZ", "2025") == "2003000000"  # the parts go beyond the summary
+    client.delete(f"/api/v1/records/support/{big.json()['id']}", params={"version": big.json()["version"]})
+    assert _figure(client, "SUKEDAI_LOANS", "XZ", "2025") == "1644000000"
+    # a summary names no firm and gives its count; a firm's row names its firm
+    qs = _unit(session, "XZ-QS")
+    summary = {
+        "kind": "贷款",
+        "product": "苏科贷",
+        "granted_on": "2025-12-31",
+        "summary": True,
+        "amount": "1亿",
+    }
+    for body, field in (
+        (summary | {"enterprise_id": firm["id"], "org_unit_id": qs, "times": 3}, "enterprise_id"),
+        (summary | {"times": 3}, "org_unit_id"),
+        (summary | {"org_unit_id": qs}, "times"),
+        ({k: v for k, v in summary.items() if k != "summary"} | {"org_unit_id": qs}, "enterprise_id"),
+    ):
+        r = client.post("/api/v1/records/support", json=body)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, (body, r.text)
