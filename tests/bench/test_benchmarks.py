@@ -35,8 +35,12 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["second recount", "list sales (unit filter)"],
     ),
     "faults.py": (["--backend", "sqlite", "--kills", "1"], ["sqlite: 1 kills", "lost 0"]),
+    "enterprises.py": (
+        ["--firms", "300", "--changes", "5"],
+        ["search by pinyin initials", "科技企业概况 view", "support change + its cells"],
+    ),
 }
-NEEDS_PG = {"analytics.py", "lists.py", "rebuild.py", "records.py"}
+NEEDS_PG = {"analytics.py", "lists.py", "rebuild.py", "records.py", "enterprises.py"}
 
 
 def run(script: str, *args: str) -> str:

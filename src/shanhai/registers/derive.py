@@ -311,21 +311,32 @@ def refresh(
             continue
         touched = d.cells(before) | d.cells(after)
         group_totals: dict[Cell, tuple[Decimal, set[str]]] = {}
-        if d.summarises:  # a row's change may change what a summary beside it counts: the whole group
+        grouped = d.summarises and any(
+            row is not None and _has_summaries(session, d, row) for row in (before, after)
+        )
+        if grouped:  # a row's change may change what a summary beside it counts: the whole group
             for row in (before, after):
                 if row is not None:  # one writer of a group at a time: they queue instead of conflicting
                     where = "*" if d.summary_subtree else row["org_unit_id"]
                     serialize(session, f"derive:{d.code}:{where}:{row['programme_id']}")
-                    group_totals |= _totals(
-                        d, _group_rows(session, d, row["org_unit_id"], row["programme_id"])
-                    )
+                    rows = _group_rows(session, d, row["org_unit_id"], row["programme_id"], _year_of(d, row))
+                    group_totals |= _totals(d, rows)
             touched |= {(c.unit_id, c.programme_id, c.period_id) for c in group_totals}
+            current = _current(session, d, touched)
         for unit_id, programme_id, period_id in sorted(touched, key=lambda c: (c[0], c[1] or 0, c[2])):
             cell = Cell(unit_id, programme_id, period_id)
-            if d.summarises:
+            if grouped:
                 found = group_totals.get(cell)
                 total = found[0] if found else None
                 qualifier = combine_qualifiers(found[1]) if found else Qualifier.EXACT
+                known = current.get(cell)
+                if known is None and total is None:
+                    continue
+                if known is not None and known.value == total and known.qualifier == qualifier.value:
+                    continue  # a cell of the group the change did not move: no write
+                _write(session, actor, d, cell, total, qualifier, known, lookup=False)
+                n += 1
+                continue
             else:
                 total, qualifier = _tally(session, d, cell)
             _write(session, actor, d, cell, total, qualifier)
@@ -343,19 +354,88 @@ def _columns(d: Derivation) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
+def _year_of(d: Derivation, row: dict[str, Any]) -> int | None:
+    """The year a dated or yearly row's summaries span (its plan year, with `within`); None for rows placed
+    by a period column, whose summaries may span years."""
+    if d.within and row.get(d.within) is not None:
+        return int(row[d.within])
+    if d.date and row.get(d.date) is not None and not d.end:
+        return int(row[d.date].year)
+    if d.year and row.get(d.year) is not None:
+        return int(row[d.year])
+    return None
+
+
+def _in_year(d: Derivation, year: int | None) -> list[ColumnElement[bool]]:
+    """The rows a summary of `year` may cover (every row when the year is not known)."""
+    if year is None:
+        return []
+    if d.within:
+        return [d.column(d.within) == year]
+    if d.date and not d.end:
+        return [d.column(d.date) >= Day(year, 1, 1), d.column(d.date) <= Day(year, 12, 31)]
+    if d.year:
+        return [d.column(d.year) == year]
+    return []
+
+
+def _current(
+    session: Session, d: Derivation, cells: set[tuple[int, int | None, str]]
+) -> dict[Cell, DataValue]:
+    """The derivation's values now in these cells, read at once."""
+    element = _element(session, d)
+    out: dict[Cell, DataValue] = {}
+    periods = sorted({c[2] for c in cells})
+    for start in range(0, len(periods), 500):
+        rows = session.scalars(
+            select(DataValue)
+            .join(Source, DataValue.source_id == Source.id)
+            .where(
+                DataValue.data_element_id == element.id,
+                DataValue.kind == d.kind.value,
+                DataValue.period_id.in_(periods[start : start + 500]),
+                Source.record_table == f"{indicators.DERIVED_PREFIX}{d.code}",
+            )
+        )
+        for value in rows:
+            cell = Cell(value.org_unit_id, value.programme_id, value.period_id)
+            if (cell.unit_id, cell.programme_id, cell.period_id) in cells:
+                out[cell] = value
+    return out
+
+
+def _has_summaries(session: Session, d: Derivation, row: dict[str, Any]) -> bool:
+    """Whether a changed row's group holds a summary that may cover it: a flagged row of its unit (of its
+    programme anywhere, with subtree summaries) — else each cell is its rows' plain sum, counted in SQL. Rows
+    of a coarser period (a year's sale beside its months) are summaries by their period: always grouped."""
+    if d.summary is None:
+        return True
+    model = d.model
+    programme_id = row.get("programme_id")
+    same = model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id
+    where = [same, d.column(d.summary).is_(True), *_in_year(d, _year_of(d, row))]
+    if not d.summary_subtree:
+        where.append(model.org_unit_id == row["org_unit_id"])
+    if d.summary_by:
+        where.append(d.column(d.summary_by) == row.get(d.summary_by))
+    return session.scalar(select(d.column("id")).where(*where).limit(1)) is not None
+
+
 def _group_rows(
-    session: Session, d: Derivation, unit_id: int, programme_id: int | None
+    session: Session, d: Derivation, unit_id: int, programme_id: int | None, year: int | None = None
 ) -> list[dict[str, Any]]:
-    """The rows of one unit × programme that the derivation counts (a summary's residual depends on them);
-    with subtree summaries, when the programme has any, the programme's rows in every unit."""
+    """The rows of one unit × programme that the derivation counts (a summary's residual depends on them) —
+    of one year when `year` is given; with subtree summaries, when the programme has any, the programme's
+    rows in every unit."""
     model = d.model
     columns = _columns(d)
     same = model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id
-    stmt = select(*(d.column(c) for c in columns)).where(same)
+    stmt = select(*(d.column(c) for c in columns)).where(same, *_in_year(d, year))
     wide = d.summary_subtree and d.summary is not None
     if wide:  # only once the programme has a summary: otherwise a unit's rows are the whole group
         summary = d.column(d.summary or "")
-        wide = session.scalar(select(d.column("id")).where(same, summary.is_(True)).limit(1)) is not None
+        found = select(d.column("id")).where(same, summary.is_(True), *_in_year(d, year)).limit(1)
+        wide = session.scalar(found) is not None
     if not wide:
         stmt = stmt.where(model.org_unit_id == unit_id)
     rows = [dict(zip(columns, values, strict=True)) for values in session.execute(stmt)]
@@ -474,7 +554,8 @@ def records_behind(
     stmt = select(d.model).where(*d.in_cell(value.org_unit_id, value.programme_id, value.period_id))
     rows = list(session.scalars(stmt.order_by(d.model.id).limit(1000)))
     if d.summarises:
-        parts = counted_parts(d, _group_rows(session, d, value.org_unit_id, value.programme_id))
+        year = None if d.period else periods.parse(value.period_id).start.year
+        parts = counted_parts(d, _group_rows(session, d, value.org_unit_id, value.programme_id, year))
     else:
         parts = {r.id: d.part(r) for r in rows}
     return d, rows, parts
