@@ -154,6 +154,12 @@ def test_qualifications_keep_their_dates_in_order_and_the_expiring_are_listed(
     rows = client.get("/api/v1/enterprises/expiring").json()
     assert [(r["enterprise"], r["days_left"]) for r in rows] == [("久耀电子科技（徐州）有限公司", 30)]
     assert as_persona("jingkai_officer").get("/api/v1/enterprises/expiring").json() == []  # not its district
+    # and on the home page of whoever owns the firm's district
+    mine = as_persona("quanshan_officer").get("/api/v1/dashboard").json()["reminders"]
+    assert [r["kind"] for r in mine if "久耀" in r["text"]] == ["资质到期"], mine
+    theirs = as_persona("jingkai_officer").get("/api/v1/dashboard").json()["reminders"]
+    assert not [r for r in theirs if "久耀" in r["text"]]
+    assert "久耀电子科技（徐州）有限公司的高新技术企业资质" in as_persona("quanshan_officer").get("/").text
 
 
 def test_support_amounts_are_checked(client: TestClient, session: Session) -> None:

@@ -130,3 +130,5 @@ def test_a_lead_that_has_not_moved_for_sixty_days_is_stalled(client: TestClient,
     ]
     page = client.get("/investment")
     assert page.status_code == 200 and "ZS-TEST-3 项目" in page.text
+    reminders = client.get("/api/v1/dashboard").json()["reminders"]
+    assert any(r["kind"] == "线索停滞" and "ZS-TEST-3 项目" in r["text"] for r in reminders), reminders

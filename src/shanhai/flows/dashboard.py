@@ -19,6 +19,8 @@ from shanhai.analytics.statements import scope_key
 from shanhai.audit.models import AuditLog
 from shanhai.auth.scope import Actor, visible
 from shanhai.documents.service import TextCache
+from shanhai.enterprises import registers as firms
+from shanhai.flows import pipelines
 from shanhai.flows.projects import ProjectRead, project_read
 from shanhai.indicators import service as indicators
 from shanhai.indicators.models import DataElement, DataValue, Period, ValueKind
@@ -79,6 +81,38 @@ class FundsChart(BaseModel):
     delivered: list[Decimal | None]
 
 
+class Reminder(BaseModel):
+    kind: str  # 资质到期 / 线索停滞
+    text: str
+    url: str
+    days: int
+
+
+def reminders(*, session: Session, actor: Actor) -> list[Reminder]:
+    """The actor's to-dos, built for each request (they are the actor's own, like the pinned views): the
+    qualifications of firms in its scope that end within 90 days, and its stalled investment leads."""
+    out = [
+        Reminder(
+            kind="资质到期",
+            text=f"{q.enterprise.name if q.enterprise else q.org_unit.name}的{q.kind}资质"
+            f"{'（' + q.certificate_no + '）' if q.certificate_no else ''}将于 {q.expires_on} 到期",
+            url=f"/records/qualifications/{q.id}",
+            days=firms.days_left(q),
+        )
+        for q in firms.expiring(session=session, actor=actor)[:20]
+    ]
+    out += [
+        Reminder(
+            kind="线索停滞",
+            text=f"招商项目“{lead.name}”（{lead.zone}）停留在{lead.stage}阶段已 {lead.days} 天",
+            url=f"/projects/{lead.id}",
+            days=lead.days,
+        )
+        for lead in pipelines.stalled_leads(session=session, actor=actor, limit=20)
+    ]
+    return out
+
+
 class Dashboard(BaseModel):
     year: int | None
     years: list[int]  # the years with data in the actor's scope (years_with_data), newest first
@@ -90,6 +124,9 @@ class Dashboard(BaseModel):
     values_total: int = 0
     values_url: str = ""
     panels: list[Panel] = []  # the actor's pinned analytics views
+    reminders: list[
+        Reminder
+    ] = []  # what needs doing in the actor's scope: certificates ending, stalled leads
 
 
 class ProgrammeDetail(BaseModel):
@@ -249,7 +286,12 @@ def build_dashboard(
                             _building.pop(_cache.popitem(last=False)[0], None)
             finally:
                 building.release()
-    return page.model_copy(update={"panels": pinned_panels(session=session, actor=actor)})
+    return page.model_copy(
+        update={
+            "panels": pinned_panels(session=session, actor=actor),
+            "reminders": reminders(session=session, actor=actor),
+        }
+    )
 
 
 def _cached(

@@ -166,19 +166,39 @@ def investment(*, session: Session, actor: Actor, year: int | None = None) -> In
                 )
             if progress:
                 targets.append(ZoneTargets(zone=zone.name, progress=progress))
+    return Investment(
+        year=chosen,
+        stages=stages,
+        funnel=funnel,
+        targets=targets,
+        stalled=stalled_leads(session=session, actor=actor),
+        stalled_days=STALLED_DAYS,
+    )
+
+
+def stalled_leads(*, session: Session, actor: Actor, limit: int = 200) -> list[Lead]:
+    """Open investment leads in the actor's scope that have stayed in their stage `STALLED_DAYS` or more,
+    longest first (the day they reached it; for a lead from before that was kept, the day it was made)."""
+    if not actor.can("projects:view"):
+        return []
     cutoff = today() - timedelta(days=STALLED_DAYS)
     since = func.coalesce(Project.stage_since, func.date(Project.created_at))
-    stalled_rows = session.scalars(
+    rows = session.scalars(
         select(Project)
-        .where(*leads, Project.stage.not_in(("投产", TERMINATED)), since <= cutoff)
+        .where(
+            Project.kind == ProjectKind.INVESTMENT.value,
+            visible(actor, Project.org_unit_id, Project.created_by_id),
+            Project.stage.not_in(("投产", TERMINATED)),
+            since <= cutoff,
+        )
         .options(selectinload(Project.org_unit))
         .order_by(since, Project.id)
-        .limit(200)
+        .limit(limit)
     )
-    stalled = []
-    for p in stalled_rows:
+    out = []
+    for p in rows:
         day = p.stage_since or p.created_at.date()
-        stalled.append(
+        out.append(
             Lead(
                 id=p.id,
                 name=p.name,
@@ -189,9 +209,7 @@ def investment(*, session: Session, actor: Actor, year: int | None = None) -> In
                 responsible=p.responsible_person,
             )
         )
-    return Investment(
-        year=chosen, stages=stages, funnel=funnel, targets=targets, stalled=stalled, stalled_days=STALLED_DAYS
-    )
+    return out
 
 
 class QualifiedRow(BaseModel):
