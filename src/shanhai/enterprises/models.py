@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shanhai.db import Base
@@ -28,11 +28,25 @@ QUALIFICATION_KINDS = (
 )
 SUPPORT_KINDS = ("贷款", "补贴奖励", "科技项目资助", "减免租金")
 LOAN_PRODUCTS = ("苏科贷", "高企贷", "科创e贷", "其他贷款")
+SEARCHED = ("name", "former_names", "credit_code", "initials")  # what the list's search box looks in
 
 
 class Enterprise(RecordMixin, Base):
     __tablename__ = "enterprises"
-    __table_args__ = (Index("ix_enterprises_name_key", "name_key"),)
+    __table_args__ = (
+        Index("ix_enterprises_name_key", "name_key"),
+        # search by any part of a name, code or initials: trigram indexes on PostgreSQL (pg_trgm), plain
+        # ones elsewhere
+        *(
+            Index(
+                f"ix_enterprises_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            )
+            for column in SEARCHED
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(200))
     # unique when given (NULL for a firm known only from a report, until its code is filled in)
@@ -45,7 +59,7 @@ class Enterprise(RecordMixin, Base):
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # derived from the name on every save: pinyin initials (徐州联超光电 → xzlcgd) and the name without its
     # place and legal form (联超光电科技), which near-duplicates share
-    initials: Mapped[str] = mapped_column(String(200), default="", index=True)
+    initials: Mapped[str] = mapped_column(String(200), default="")
     name_key: Mapped[str] = mapped_column(String(200), default="")
 
 
@@ -64,6 +78,15 @@ class _OfEnterprise:
 class Qualification(_OfEnterprise, RecordMixin, Base):
     __tablename__ = "qualifications"
     __table_args__ = (
+        # a cell's firms of a year, and whether a summary stands over them (registers.derive)
+        Index("ix_qualifications_cell", "org_unit_id", "year"),
+        Index(
+            "ix_qualifications_summaries",
+            "programme_id",
+            "year",
+            postgresql_where=text("summary"),
+            sqlite_where=text("summary"),
+        ),
         CheckConstraint(
             "expires_on IS NULL OR issued_on IS NULL OR expires_on > issued_on", name="expires_after_issue"
         ),
@@ -80,7 +103,18 @@ class Qualification(_OfEnterprise, RecordMixin, Base):
 
 class Support(_OfEnterprise, RecordMixin, Base):
     __tablename__ = "enterprise_support"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        # a cell's records of a month, and whether a summary stands over them (registers.derive)
+        Index("ix_enterprise_support_cell", "org_unit_id", "granted_on"),
+        Index(
+            "ix_enterprise_support_summaries",
+            "programme_id",
+            "granted_on",
+            postgresql_where=text("summary"),
+            sqlite_where=text("summary"),
+        ),
+    )
 
     kind: Mapped[str] = mapped_column(String(16))
     product: Mapped[str] = mapped_column(String(64), default="")  # 苏科贷, 高企贷 … for a loan

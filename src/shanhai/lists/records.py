@@ -88,9 +88,13 @@ def spec_of(rtype: RecordType) -> ListSpec:
                 link=link,
             )
         )
+    # the search box looks in the register's declared columns (indexed for it), else in its text fields
     searched = [f for f in rtype.fields if f.kind == "text" and not f.sensitive]
-    texts = tuple(getattr(model, f.key) for f in searched if f.key not in rtype.searched)
-    texts += tuple(getattr(model, key) for key in rtype.searched)  # codes, former names, pinyin initials
+    if rtype.searched:
+        searched = [f for f in rtype.fields if f.key in rtype.searched]
+    texts = tuple(getattr(model, key) for key in rtype.searched) or tuple(
+        getattr(model, f.key) for f in searched
+    )
     hint = "、".join(f.label for f in searched)[:30] + (
         "、拼音首字母" if "initials" in rtype.searched else ""
     )

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, inspect, select
+from sqlalchemy import ColumnElement, func, inspect, select, true
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
@@ -319,8 +319,13 @@ def refresh(
                 if row is not None:  # one writer of a group at a time: they queue instead of conflicting
                     where = "*" if d.summary_subtree else row["org_unit_id"]
                     serialize(session, f"derive:{d.code}:{where}:{row['programme_id']}")
-                    rows = _group_rows(session, d, row["org_unit_id"], row["programme_id"], _year_of(d, row))
-                    group_totals |= _totals(d, rows)
+                    if d.summary_subtree:  # a summary over the units below: its residual in SQL
+                        group_totals |= _subtree_totals(session, d, row)
+                    else:
+                        rows = _group_rows(
+                            session, d, row["org_unit_id"], row["programme_id"], _year_of(d, row)
+                        )
+                        group_totals |= _totals(d, rows)
             touched |= {(c.unit_id, c.programme_id, c.period_id) for c in group_totals}
             current = _current(session, d, touched)
         for unit_id, programme_id, period_id in sorted(touched, key=lambda c: (c[0], c[1] or 0, c[2])):
@@ -404,6 +409,82 @@ def _current(
     return out
 
 
+def _subtree_totals(
+    session: Session, d: Derivation, row: dict[str, Any]
+) -> dict[Cell, tuple[Decimal, set[str]]]:
+    """The cells a changed row's group may move, with subtree summaries, added up in SQL rather than by
+    loading the group: each summary of the row's programme and year counts its residual over the rows at or
+    below its unit inside its span (the rows their own sum, inner summaries their residual — lib.summaries'
+    rule, inner first); each cell is then the sum of its plain rows plus the residuals of the summaries that
+    stand in it. The cells are the row's own and the summaries'."""
+    model = d.model
+    programme_id = row.get("programme_id")
+    same = model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id
+    year = _year_of(d, row)
+    where = [same, *_in_year(d, year), *(d.column(c).in_(allowed) for c, allowed in d.where)]
+    columns = _columns(d)
+    found = session.execute(
+        select(*(d.column(c) for c in columns)).where(*where, d.column(d.summary or "") == true())
+    )
+    summaries = _placed(session, d, [dict(zip(columns, v, strict=True)) for v in found])
+    summaries = [r for r in summaries if d.matches(r)]
+
+    def span(r: dict[str, Any]) -> tuple[Day, Day]:
+        return d.span(r)
+
+    def inner_first(r: dict[str, Any]) -> tuple[Any, ...]:
+        start, end = span(r)
+        return (end - start, -r["_path"].count("/"), start, r["id"])
+
+    measure = func.sum(d.column(d.measure)) if d.measure else func.count()
+    residuals: dict[int, Decimal] = {}
+    for s in sorted(summaries, key=inner_first):
+        start, end = span(s)
+        under = select(OrgUnit.id).where(OrgUnit.path.startswith(s["_path"], autoescape=True))
+        plain = [*where, d.column(d.summary or "") != true(), model.org_unit_id.in_(under)]
+        plain += [d.column(c) > 0 for c in d.needs]
+        if d.measure:
+            plain.append(d.column(d.measure).is_not(None))
+        if d.date:
+            plain += [d.column(d.date) >= start, d.column(d.date) <= end]
+        covered = Decimal(session.scalar(select(measure).select_from(model).where(*plain)) or 0)
+        for t in summaries:
+            t_start, t_end = span(t)
+            if (
+                t["id"] in residuals
+                and t["_path"].startswith(s["_path"])
+                and start <= t_start
+                and t_end <= end
+            ):
+                covered += residuals[t["id"]]
+        total = Decimal(s[d.measure]) if d.measure else Decimal(1)
+        residuals[s["id"]] = max(total - covered, Decimal(0))
+    cells = {Cell(*c) for c in d.cells(row)}
+    standing: dict[Cell, list[dict[str, Any]]] = defaultdict(list)
+    for s in summaries:
+        for unit_id, prog, period_id in d.cells(s):
+            standing[Cell(unit_id, prog, period_id)].append(s)
+    cells |= set(standing)
+    out: dict[Cell, tuple[Decimal, set[str]]] = {}
+    for cell in cells:
+        conditions = [
+            *d.in_cell(cell.unit_id, cell.programme_id, cell.period_id),
+            d.column(d.summary or "") != true(),
+        ]
+        total, n = session.execute(select(measure, func.count()).select_from(model).where(*conditions)).one()
+        qualifiers: set[str] = set()
+        if n and d.qualifier:
+            qualifiers |= set(session.scalars(select(d.column(d.qualifier)).where(*conditions).distinct()))
+        value = Decimal(total or 0) if n else None
+        for s in standing.get(cell, []):
+            value = (value or Decimal(0)) + residuals[s["id"]]
+            if d.qualifier and residuals[s["id"]] > 0:
+                qualifiers.add(s[d.qualifier])
+        if value is not None:
+            out[cell] = (value, qualifiers)
+    return out
+
+
 def _has_summaries(session: Session, d: Derivation, row: dict[str, Any]) -> bool:
     """Whether a changed row's group holds a summary that may cover it: a flagged row of its unit (of its
     programme anywhere, with subtree summaries) — else each cell is its rows' plain sum, counted in SQL. Rows
@@ -413,7 +494,7 @@ def _has_summaries(session: Session, d: Derivation, row: dict[str, Any]) -> bool
     model = d.model
     programme_id = row.get("programme_id")
     same = model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id
-    where = [same, d.column(d.summary).is_(True), *_in_year(d, _year_of(d, row))]
+    where = [same, d.column(d.summary) == true(), *_in_year(d, _year_of(d, row))]
     if not d.summary_subtree:
         where.append(model.org_unit_id == row["org_unit_id"])
     if d.summary_by:
@@ -434,7 +515,7 @@ def _group_rows(
     wide = d.summary_subtree and d.summary is not None
     if wide:  # only once the programme has a summary: otherwise a unit's rows are the whole group
         summary = d.column(d.summary or "")
-        found = select(d.column("id")).where(same, summary.is_(True), *_in_year(d, year)).limit(1)
+        found = select(d.column("id")).where(same, summary == true(), *_in_year(d, year)).limit(1)
         wide = session.scalar(found) is not None
     if not wide:
         stmt = stmt.where(model.org_unit_id == unit_id)

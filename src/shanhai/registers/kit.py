@@ -37,7 +37,7 @@ class RecordType:
     menu_label: str = ""  # its entry in the menu (the noun when empty); in_menu False: reached from others
     in_menu: bool = True
     sensitive_permission: str = "people:sensitive"  # who sees its sensitive fields unmasked
-    searched: tuple[str, ...] = ()  # further columns the list's search box looks in (codes, former names)
+    searched: tuple[str, ...] = ()  # the columns the list's search box looks in (default: its text fields)
     # cross-field rules and derived fields, on the record with its new values (and its values before)
     check: Check | None = None
     created: Callable[[Session, Actor, Any], None] | None = None

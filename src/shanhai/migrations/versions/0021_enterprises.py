@@ -8,6 +8,7 @@ Revises: 0020
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -74,7 +75,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("credit_code", name=op.f("uq_enterprises_credit_code")),
     )
     op.create_index(op.f("ix_enterprises_created_by_id"), "enterprises", ["created_by_id"], unique=False)
-    op.create_index(op.f("ix_enterprises_initials"), "enterprises", ["initials"], unique=False)
+    trigrams = _trigram_ops()
+    for column in ("name", "former_names", "credit_code", "initials"):
+        op.create_index(
+            f"ix_enterprises_{column}_trgm",
+            "enterprises",
+            [column],
+            unique=False,
+            **_gin(column, trigrams),
+        )
     op.create_index("ix_enterprises_name_key", "enterprises", ["name_key"], unique=False)
     op.create_index(op.f("ix_enterprises_org_unit_id"), "enterprises", ["org_unit_id"], unique=False)
     op.create_index(op.f("ix_enterprises_programme_id"), "enterprises", ["programme_id"], unique=False)
@@ -130,6 +139,14 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_support")),
+    )
+    op.create_index("ix_enterprise_support_cell", "enterprise_support", ["org_unit_id", "granted_on"])
+    op.create_index(
+        "ix_enterprise_support_summaries",
+        "enterprise_support",
+        ["programme_id", "granted_on"],
+        postgresql_where=sa.text("summary"),
+        sqlite_where=sa.text("summary"),
     )
     op.create_index(
         op.f("ix_enterprise_support_created_by_id"), "enterprise_support", ["created_by_id"], unique=False
@@ -199,6 +216,14 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_qualifications")),
     )
+    op.create_index("ix_qualifications_cell", "qualifications", ["org_unit_id", "year"])
+    op.create_index(
+        "ix_qualifications_summaries",
+        "qualifications",
+        ["programme_id", "year"],
+        postgresql_where=sa.text("summary"),
+        sqlite_where=sa.text("summary"),
+    )
     op.create_index(
         op.f("ix_qualifications_created_by_id"), "qualifications", ["created_by_id"], unique=False
     )
@@ -217,6 +242,49 @@ def upgrade() -> None:
             ),
             {"new": permission, "like": like},
         )
+
+
+def _gin(column: str, trigrams: str | None) -> dict[str, Any]:
+    return {"postgresql_using": "gin", "postgresql_ops": {column: trigrams}} if trigrams else {}
+
+
+def _trigram_ops() -> str | None:
+    """PostgreSQL's trigram operator class, schema-qualified: search by any part of a name, code or initials
+    uses it. pg_trgm is created in the schema public when it is not there yet and the role may (a trusted
+    extension, or a superuser), one creator at a time. None elsewhere, or where it cannot be had: the indexes
+    are then plain ones and search reads the table."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return None
+
+    def schema() -> str | None:
+        found = bind.execute(
+            sa.text(
+                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                "WHERE e.extname = 'pg_trgm'"
+            )
+        ).scalar()
+        return None if found is None else str(found)
+
+    bind.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('shanhai:pg_trgm'))"))
+    if schema() is None:
+        may = bind.execute(
+            sa.text(
+                "SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR coalesce(("
+                "SELECT v.trusted FROM pg_available_extension_versions v JOIN pg_available_extensions a "
+                "ON a.name = v.name AND a.default_version = v.version WHERE v.name = 'pg_trgm'), false) "
+                "AND has_schema_privilege('public', 'CREATE')"
+            )
+        ).scalar()
+        available = bind.execute(
+            sa.text("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'")
+        ).scalar()
+        public = bind.execute(sa.text("SELECT count(*) FROM pg_namespace WHERE nspname = 'public'")).scalar()
+        if not (may and available and public):
+            return None
+        bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+    found = schema()
+    return f"{found}.gin_trgm_ops" if found else None
 
 
 def downgrade() -> None:
