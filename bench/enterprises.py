@@ -19,16 +19,14 @@ The suite runs it at a tiny size (tests/bench).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
+from volume import laps, own_database, p50_p95  # bench/volume.py, beside this script
 
 from shanhai.auth.scope import SYSTEM
 from shanhai.enterprises.models import QUALIFICATION_KINDS, SUPPORT_KINDS, Enterprise, Qualification, Support
@@ -46,19 +44,8 @@ from shanhai.projects.models import STAGES, Project, ProjectKind, size_class
 from shanhai.registers import derive
 from shanhai.registers import kit as reg
 
-ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-DB = f"shanhai_bench_enterprises_{os.getpid()}"  # one per run: runs side by side do not meet
 SYLLABLES = "华泰恒信达瑞丰鑫源盛科创智联晨星光电新能材料精密装备矿山机械生物医药数字云通"
 TRADES = ("科技", "电子", "新材料", "机械", "智能装备", "生物医药", "软件", "能源")
-
-
-def laps(fn: Callable[[], Any], n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
 
 
 def code(rng: random.Random) -> str:
@@ -174,12 +161,7 @@ def main() -> None:
     parser.add_argument("--firms", type=int, default=100_000)
     parser.add_argument("--changes", type=int, default=200)
     args = parser.parse_args()
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"DROP DATABASE IF EXISTS {DB}"))
-        c.execute(text(f"CREATE DATABASE {DB}"))
-    engine = create_engine(ADMIN.rsplit("/", 1)[0] + "/" + DB)
-    try:
+    with own_database("shanhai_bench_enterprises") as engine:
         upgrade(engine)
         with Session(engine) as session:
             load_demo(session=session)
@@ -249,16 +231,8 @@ def main() -> None:
                 without = laps(change, args.changes)
             finally:
                 derive.refresh = refresh  # type: ignore[assignment]
-            for name, series in (
-                ("support change + its cells", with_derive),
-                ("baseline: change alone", without),
-            ):
-                q = statistics.quantiles(series, n=20)
-                print(f"{name}: p50 {statistics.median(series):.1f} ms, p95 {q[18]:.1f} ms")
-    finally:
-        engine.dispose()
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS {DB}"))
+            print(p50_p95("support change + its cells", with_derive))
+            print(p50_p95("baseline: change alone", without))
 
 
 if __name__ == "__main__":

@@ -16,16 +16,14 @@ The suite runs it at a tiny size (tests/bench).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
+from volume import laps, own_database, p50_p95  # bench/volume.py, beside this script
 
 from shanhai.auth.scope import SYSTEM
 from shanhai.fixtures.loader import load_demo
@@ -40,18 +38,7 @@ from shanhai.programmes.models import Programme
 from shanhai.registers import catalogue, derive
 from shanhai.registers import kit as reg
 
-ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-DB = f"shanhai_bench_records_{os.getpid()}"  # one per run: runs side by side do not meet
 PLACES = ("P-XJ-KT", "P-SX-BJ", "P-QH-YS", "P-QH-XH", "P-CQ-YY", "P-LN-FS")
-
-
-def laps(fn: Callable[[], Any], n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
 
 
 def fill(session: Session, n: int) -> None:
@@ -167,12 +154,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--changes", type=int, default=200)
     args = parser.parse_args()
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"DROP DATABASE IF EXISTS {DB}"))
-        c.execute(text(f"CREATE DATABASE {DB}"))
-    engine = create_engine(ADMIN.rsplit("/", 1)[0] + "/" + DB)
-    try:
+    with own_database("shanhai_bench_records") as engine:
         upgrade(engine)
         with Session(engine) as session:
             load_demo(session=session)
@@ -224,12 +206,8 @@ def main() -> None:
                 without = laps(change, args.changes)
             finally:
                 derive.refresh = refresh  # type: ignore[assignment]
-            for name, series in (
-                ("record change + its cells", with_derive),
-                ("baseline: change alone", without),
-            ):
-                q = statistics.quantiles(series, n=20)
-                print(f"{name}: p50 {statistics.median(series):.1f} ms, p95 {q[18]:.1f} ms")
+            print(p50_p95("record change + its cells", with_derive))
+            print(p50_p95("baseline: change alone", without))
 
             for name, spec in RECORD_SPECS.items():
                 params = {
@@ -240,10 +218,6 @@ def main() -> None:
                     lambda spec=spec, query=query: lists.run(spec, query, session=session, actor=SYSTEM), 7
                 )
                 print(f"list {name} (unit filter): p50 {statistics.median(series):.1f} ms")
-    finally:
-        engine.dispose()
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS {DB}"))
 
 
 if __name__ == "__main__":

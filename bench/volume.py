@@ -4,9 +4,14 @@ minute for 1M."""
 
 from __future__ import annotations
 
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, create_engine, text
 
 UNITS, ELEMENTS = 200, 50  # × months = values
 
@@ -49,3 +54,40 @@ def fill(engine: Any, values: int, audit: int = 0) -> int:
         for sql in FILL:
             c.execute(text(sql), {k: v for k, v in params.items() if f":{k}" in sql})
     return months
+
+
+ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def own_database(prefix: str) -> Iterator[Engine]:
+    """A PostgreSQL database of the run's own (named by prefix and pid: runs side by side do not meet),
+    dropped at the end however the run ends."""
+    name = f"{prefix}_{os.getpid()}"
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        c.execute(text(f"CREATE DATABASE {name}"))
+    engine = create_engine(ADMIN.rsplit("/", 1)[0] + "/" + name)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+
+
+def laps(fn: Callable[[], Any], n: int) -> list[float]:
+    """Milliseconds of each of n runs of fn."""
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def p50_p95(name: str, series: list[float]) -> str:
+    return (
+        f"{name}: p50 {statistics.median(series):.1f} ms, p95 {statistics.quantiles(series, n=20)[18]:.1f} ms"
+    )

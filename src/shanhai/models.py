@@ -26,6 +26,7 @@ from shanhai.documents.models import Candidate, Document, Source
 from shanhai.enterprises.models import Enterprise, Qualification, Support
 from shanhai.indicators.facts_table import AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import Claim, DataElement, DataValue, Indicator, Period
+from shanhai.investment.models import Task
 from shanhai.lifecycle.models import StageChange
 from shanhai.operations.models import (
     Activity,
@@ -80,6 +81,7 @@ __all__ = [
     "StageChange",
     "Submission",
     "Support",
+    "Task",
     "Tranche",
     "User",
     "UserSession",

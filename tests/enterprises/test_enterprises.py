@@ -149,7 +149,7 @@ def test_qualifications_keep_their_dates_in_order_and_the_expiring_are_listed(
     issued = day - timedelta(days=1000)
     soon = base | {"year": issued.year, "issued_on": str(issued), "expires_on": str(day + timedelta(days=30))}
     assert client.post("/api/v1/records/qualifications", json=soon).status_code == 201
-    later = soon | {"kind": "瞪羚企业", "expires_on": str(day + timedelta(days=200))}
+    later = soon | {"kind": "瞪羚企业", "certificate_no": "", "expires_on": str(day + timedelta(days=200))}
     assert client.post("/api/v1/records/qualifications", json=later).status_code == 201
     rows = client.get("/api/v1/enterprises/expiring").json()
     assert [(r["enterprise"], r["days_left"]) for r in rows] == [("久耀电子科技（徐州）有限公司", 30)]
@@ -291,3 +291,54 @@ def test_a_firms_loan_inside_the_citys_summary_is_counted_once(client: TestClien
     ):
         r = client.post("/api/v1/records/support", json=body)
         assert r.status_code == 422 and r.json()["error"]["field"] == field, (body, r.text)
+
+
+def test_from_the_fresh_eyes_look_records_follow_their_firm_and_count_once(
+    client: TestClient, session: Session, as_persona
+) -> None:
+    """A merge and a firm's move to another district recount what the firm's records count (the figures stayed
+    in the old cells); one firm holds one qualification of a kind a year; counts read as digits; an officer
+    who sees phones masked may still edit the other items of a contact; a merged firm's id is not reused."""
+    qs, jk = _unit(session, "XZ-QS"), _unit(session, "XZ-JK")
+    a = _firm(client, session, "徐州甲乙科技有限公司", contacts="张三｜总经理｜13812345678")
+    b = _firm(client, session, "徐州甲乙科技有限公司（经开）", org_unit_id=jk)
+    loan = {"enterprise_id": a["id"], "kind": "贷款", "product": "苏科贷", "amount": "100万"}
+    assert client.post("/api/v1/records/support", json=loan | {"granted_on": "2024-05-10"}).status_code == 201
+    assert _figure(client, "SUKEDAI_LOANS", "XZ-QS", "2024") == "1000000"
+    r = client.post(
+        f"/api/v1/enterprises/{a['id']}/merge", json={"target_id": b["id"], "version": a["version"]}
+    )
+    assert r.status_code == 200, r.text
+    assert _figure(client, "SUKEDAI_LOANS", "XZ-QS", "2024") is None
+    assert _figure(client, "SUKEDAI_LOANS", "XZ-JK", "2024") == "1000000"
+    firm = client.get(f"/api/v1/records/enterprises/{b['id']}").json()
+    r = client.put(
+        f"/api/v1/records/enterprises/{b['id']}", json={"version": firm["version"], "org_unit_id": qs}
+    )
+    assert r.status_code == 200, r.text
+    assert _figure(client, "SUKEDAI_LOANS", "XZ-JK", "2024") is None
+    assert _figure(client, "SUKEDAI_LOANS", "XZ-QS", "2024") == "1000000"
+    support = client.get("/api/v1/lists/records_support", params={"q": ""}).json()["items"]
+    assert any(row["org_unit_id"] == "泉山区" for row in support if "甲乙" in str(row)), support
+    # one firm, one qualification of a kind a year; one certificate once
+    twice = {"enterprise_id": b["id"], "kind": "科技型中小企业", "year": 2024}
+    assert client.post("/api/v1/records/qualifications", json=twice).status_code == 201
+    again = client.post("/api/v1/records/qualifications", json=twice)
+    assert again.status_code == 422 and again.json()["error"]["field"] == "kind", again.text
+    view = client.get("/api/v1/scitech", params={"year": 2025}).json()
+    assert view["total"][0] == "2200" and all(
+        "E" not in n for row in view["qualified"] for n in row["counts"]
+    )
+    # the officer sees the phone masked and changes the title: the phone stays, the title changes
+    officer = as_persona("quanshan_officer")
+    c = _firm(client, session, "徐州丙丁科技有限公司", contacts="李四｜总经理｜13987654321")
+    seen = officer.get(f"/api/v1/records/enterprises/{c['id']}").json()
+    contacts = [dict(seen["contacts"][0], title="董事长")]
+    r = officer.put(
+        f"/api/v1/records/enterprises/{c['id']}", json={"version": seen["version"], "contacts": contacts}
+    )
+    assert r.status_code == 200, r.text
+    stored = client.get(f"/api/v1/records/enterprises/{c['id']}").json()["contacts"][0]
+    assert stored == {"name": "李四", "title": "董事长", "phone": "13987654321"}
+    # the merged firm's id is not given to the next one
+    assert _firm(client, session, "徐州戊己科技有限公司")["id"] > c["id"]

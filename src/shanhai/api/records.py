@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Form, Path, Query, Response, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shanhai.errors import Invalid
 from shanhai.flows import values as values_flow
@@ -56,6 +56,29 @@ def update_record(
 ) -> dict[str, Any]:
     rtype = reg.get_type(kind)
     obj = reg.update(session=session, actor=actor, rtype=rtype, record_id=record_id, raw=body)
+    return _shown(kind, obj, actor)
+
+
+class RecordMove(BaseModel):
+    to: str = Field(max_length=16, description="目标阶段，如 进行中、已完成")
+    note: str = Field(default="", max_length=2000, description="原因（重新打开等须填写）")
+    version: int = Field(ge=1, le=2**31 - 1)
+
+
+@router.post("/records/{kind}/{record_id}/moves", summary="推进台账记录的阶段（如招商任务）")
+def move_record(
+    kind: KindPath, record_id: IdPath, body: RecordMove, session: SessionDep, actor: ActorDep
+) -> dict[str, Any]:
+    rtype = reg.get_type(kind)
+    obj = reg.move(
+        session=session,
+        actor=actor,
+        rtype=rtype,
+        record_id=record_id,
+        to=body.to,
+        note=body.note,
+        version=body.version,
+    )
     return _shown(kind, obj, actor)
 
 

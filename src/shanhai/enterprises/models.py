@@ -46,6 +46,7 @@ class Enterprise(RecordMixin, Base):
             )
             for column in SEARCHED
         ),
+        {"sqlite_autoincrement": True},  # a deleted or merged firm's id is never given again
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -90,6 +91,7 @@ class Qualification(_OfEnterprise, RecordMixin, Base):
         CheckConstraint(
             "expires_on IS NULL OR issued_on IS NULL OR expires_on > issued_on", name="expires_after_issue"
         ),
+        {"sqlite_autoincrement": True},
     )
 
     kind: Mapped[str] = mapped_column(String(32))
@@ -114,6 +116,7 @@ class Support(_OfEnterprise, RecordMixin, Base):
             postgresql_where=text("summary"),
             sqlite_where=text("summary"),
         ),
+        {"sqlite_autoincrement": True},
     )
 
     kind: Mapped[str] = mapped_column(String(16))

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shanhai.audit.service import Action, record
@@ -26,6 +26,7 @@ from shanhai.db import serialize
 from shanhai.enterprises.models import (
     LOAN_PRODUCTS,
     QUALIFICATION_KINDS,
+    SEARCHED,
     SIZES,
     SUPPORT_KINDS,
     Enterprise,
@@ -38,6 +39,7 @@ from shanhai.lib import industries, uscc
 from shanhai.lib.beijing import today
 from shanhai.orgunits.models import OrgKind, OrgUnit
 from shanhai.programmes.models import Programme, ProgrammeKind
+from shanhai.registers import derive
 from shanhai.registers.derive import Derivation
 from shanhai.registers.fields import PHONE, Field, choices_of
 from shanhai.registers.kit import RecordType, get_record
@@ -154,6 +156,29 @@ def _check_qualification(
         raise Invalid("有效期截止日期应晚于发证（认定）日期", field="expires_on")
     if q.issued_on is not None and abs(q.issued_on.year - q.year) > 1:
         raise Invalid(f"发证（认定）日期应在 {q.year} 年前后（认定年度）", field="issued_on")
+    if not q.summary:  # one firm holds one qualification of a kind per year, one certificate once
+        serialize(session, f"qualification:{q.enterprise_id}")
+        same = [
+            Qualification.enterprise_id == q.enterprise_id,
+            Qualification.id != (q.id or 0),
+            Qualification.summary.is_(False),
+        ]
+        with session.no_autoflush:
+            twin = session.scalar(
+                select(Qualification.id).where(
+                    *same, Qualification.kind == q.kind, Qualification.year == q.year
+                )
+            )
+            number = q.certificate_no.strip()
+            reused = number and session.scalar(
+                select(Qualification.id).where(
+                    Qualification.certificate_no == number, Qualification.id != (q.id or 0)
+                )
+            )
+        if twin is not None:
+            raise Invalid(f"该企业 {q.year} 年已登记“{q.kind}”资质，请修改原记录", field="kind")
+        if reused:
+            raise Invalid(f"证书编号 {number} 已登记", field="certificate_no")
     if q.kind == "高新技术企业" and not q.summary and not q.certificate_no.strip():
         raise Invalid("高新技术企业请填写证书编号", field="certificate_no")
 
@@ -214,8 +239,9 @@ ENTERPRISE = RecordType(
     menu=MENU,
     menu_label="企业名录",
     sensitive_permission="enterprises:sensitive",
-    searched=("credit_code", "former_names", "initials"),
+    searched=SEARCHED,
     check=_check_enterprise,
+    updated=lambda session, actor, firm, before: _moved_district(session, actor, firm, before),
 )
 
 QUALIFICATION = RecordType(
@@ -360,9 +386,10 @@ DERIVATIONS: tuple[Derivation, ...] = (
         "有效期内的高新技术企业资质",
         date="issued_on",
         end="expires_on",
+        at_year_end=True,
         where=(("kind", ("高新技术企业",)),),
         link="/records/qualifications",
-        says="有发证日期和有效期的高新技术企业资质，按有效期覆盖的每个年度各计 1 家（年末有效数）",
+        says="有发证日期和有效期的高新技术企业资质，在年末仍有效的每个年度各计 1 家（年末有效数）",
     ),
     _supported(
         "sukedai_loans", "SUKEDAI_LOANS", "苏科贷放款", SUKEDAI, "产品为苏科贷的贷款按金额计入放款当月"
@@ -404,6 +431,32 @@ DERIVATIONS: tuple[Derivation, ...] = (
 LINKED = (Qualification, Support)  # every record that names a firm: a merge moves them all
 
 
+def _carry(session: Session, actor: Actor, from_id: int, firm: Enterprise) -> dict[str, int]:
+    """Every record of firm `from_id` goes to `firm` (itself, when it moved district): its firm, its unit,
+    and what it counts, recounted in the cells it left and those it entered. Returns how many per register."""
+    moved: dict[str, int] = {}
+    for rtype in (QUALIFICATION, SUPPORT):
+        model = rtype.model
+        records = list(
+            session.scalars(select(model).where(model.enterprise_id == from_id).order_by(model.id))
+        )
+        for obj in records:
+            before = derive.snapshot(obj)
+            obj.enterprise_id, obj.org_unit_id = firm.id, firm.org_unit_id
+            session.flush()
+            derive.refresh(
+                session=session, actor=actor, model=model, before=before, after=derive.snapshot(obj)
+            )
+        moved[rtype.noun] = len(records)
+    return moved
+
+
+def _moved_district(session: Session, actor: Actor, firm: Enterprise, before: dict[str, Any]) -> None:
+    """A firm that changed district takes its qualifications and support along (their scope and cells)."""
+    if before.get("org_unit_id") != firm.org_unit_id:
+        _carry(session, actor, firm.id, firm)
+
+
 @dataclass(frozen=True)
 class Merged:
     kept: int
@@ -434,15 +487,7 @@ def merge(*, session: Session, actor: Actor, source_id: int, target_id: int, ver
             field="target_id",
         )
     source_name, target_name = source.name, target.name
-    moved: dict[str, int] = {}
-    for model, rtype in ((Qualification, QUALIFICATION), (Support, SUPPORT)):
-        result = session.execute(
-            update(model)
-            .where(model.enterprise_id == source.id)
-            .values(enterprise_id=target.id, org_unit_id=target.org_unit_id, version=model.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        moved[rtype.noun] = int(getattr(result, "rowcount", 0) or 0)
+    moved = _carry(session, actor, source.id, target)
     names = [n for n in (target.former_names.split("、") if target.former_names else []) if n]
     for name in [source.name, *(source.former_names.split("、") if source.former_names else [])]:
         if name and name != target.name and name not in names:

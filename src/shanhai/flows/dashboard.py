@@ -90,7 +90,8 @@ class Reminder(BaseModel):
 
 def reminders(*, session: Session, actor: Actor) -> list[Reminder]:
     """The actor's to-dos, built for each request (they are the actor's own, like the pinned views): the
-    qualifications of firms in its scope that end within 90 days, and its stalled investment leads."""
+    qualifications of firms in its scope that end within 90 days, its stalled investment leads, and the
+    tasks of its departments that are overdue or due within 14 days."""
     out = [
         Reminder(
             kind="资质到期",
@@ -109,6 +110,15 @@ def reminders(*, session: Session, actor: Actor) -> list[Reminder]:
             days=lead.days,
         )
         for lead in pipelines.stalled_leads(session=session, actor=actor, limit=20)
+    ]
+    out += [
+        Reminder(
+            kind="任务逾期" if task.days < 0 else "任务临期",
+            text=f"{task.unit}：{task.title}（{task.status}，时限 {task.deadline}）",
+            url=f"/records/tasks/{task.id}",
+            days=task.days,
+        )
+        for task in pipelines.tasks_due(session=session, actor=actor, limit=20)
     ]
     return out
 

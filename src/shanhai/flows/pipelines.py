@@ -20,6 +20,7 @@ from shanhai.analytics.engine import Result, figures
 from shanhai.auth.scope import Actor, visible
 from shanhai.errors import Invalid
 from shanhai.indicators.models import DataElement
+from shanhai.investment import registers as tasks
 from shanhai.lib.beijing import today
 from shanhai.lib.cnnum import format_quantity
 from shanhai.orgunits.models import OrgKind, OrgUnit
@@ -78,6 +79,16 @@ class Lead(BaseModel):
     responsible: str
 
 
+class TaskDue(BaseModel):
+    id: int
+    title: str
+    unit: str
+    owner: str
+    status: str
+    deadline: str
+    days: int  # to the deadline: below 0 overdue
+
+
 class Investment(BaseModel):
     year: int
     stages: list[str]
@@ -85,6 +96,7 @@ class Investment(BaseModel):
     targets: list[ZoneTargets]
     stalled: list[Lead]
     stalled_days: int
+    tasks: list[TaskDue] = []  # tasks overdue or due within 14 days
 
 
 def _year(year: int | None) -> int:
@@ -112,7 +124,8 @@ def _known(session: Session, codes: list[str]) -> list[str]:
 
 
 def _number(value: Decimal | None) -> str:
-    return "0" if value is None else str(value.normalize() if value == value.to_integral() else value)
+    """A count as digits (2200, never 2.2E+3)."""
+    return "0" if value is None else format(value.normalize(), "f")
 
 
 def investment(*, session: Session, actor: Actor, year: int | None = None) -> Investment:
@@ -173,7 +186,24 @@ def investment(*, session: Session, actor: Actor, year: int | None = None) -> In
         targets=targets,
         stalled=stalled_leads(session=session, actor=actor),
         stalled_days=STALLED_DAYS,
+        tasks=tasks_due(session=session, actor=actor),
     )
+
+
+def tasks_due(*, session: Session, actor: Actor, limit: int = 200) -> list[TaskDue]:
+    """The task breakdown's tasks in the actor's scope that are overdue or due within 14 days."""
+    return [
+        TaskDue(
+            id=t.id,
+            title=t.title,
+            unit=t.org_unit.name,
+            owner=t.owner,
+            status=t.status,
+            deadline=t.deadline.isoformat(),
+            days=(t.deadline - today()).days,
+        )
+        for t in tasks.overdue(session=session, actor=actor, limit=limit)
+    ]
 
 
 def stalled_leads(*, session: Session, actor: Actor, limit: int = 200) -> list[Lead]:

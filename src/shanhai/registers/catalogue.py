@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 DOMAINS = (
     "shanhai.operations.registers",  # 工作台账: the programme work
     "shanhai.enterprises.registers",  # 企业库: firms, qualifications, support
+    "shanhai.investment.registers",  # 招商引资: the task breakdown
 )
 
 

@@ -67,6 +67,9 @@ class Derivation:
     # with `summary`: a summary row covers the rows of its unit and of every unit below it, not its unit's
     # alone (a city's 全年合计 of 苏科贷 beside the loans its districts record firm by firm)
     summary_subtree: bool = False
+    # with `date` and `end`: counted in the years at whose end the span still runs (年末有效数), not in every
+    # year it touches (a certificate ending on 20 January is not valid at the end of that year)
+    at_year_end: bool = False
     # with `date`: an integer year column the date is held within (a payment counts against its plan's year:
     # one made after it counts in the year's last month, one made before in its first)
     within: str | None = None
@@ -141,7 +144,7 @@ class Derivation:
             if last is None or last < day:
                 return []
             years = range(day.year, min(last.year, day.year + MAX_SPAN_YEARS) + 1)
-            return [str(y) for y in years]
+            return [str(y) for y in years if not self.at_year_end or last >= Day(y, 12, 31)]
         return [f"{day.year}{day.month:02d}"] if self.monthly else [str(day.year)]
 
     def cells(self, row: dict[str, Any] | None) -> set[tuple[int, int | None, str]]:
@@ -166,7 +169,8 @@ class Derivation:
         elif self.year:
             conditions.append(self.column(self.year) == period.year)
         elif self.end and self.date:
-            conditions += [self.column(self.date) <= period.end, self.column(self.end) >= period.start]
+            last_day = period.end if self.at_year_end else period.start
+            conditions += [self.column(self.date) <= period.end, self.column(self.end) >= last_day]
         elif self.date and self.within:
             day, year = self.column(self.date), self.column(self.within)
             inside = [day >= period.start, day <= period.end]

@@ -72,9 +72,7 @@ def parse_money(text: Any, label: str, field: str) -> Decimal:
     try:
         value = cnnum.parse_entered(raw, unit="元")
     except (cnnum.NumberFormatError, ArithmeticError):
-        raise Invalid(
-            f"{label}应为金额（元），如 1180000 或 118万，而不是“{raw[:20]}”", field=field
-        ) from None
+        raise Invalid(f"{label}应填写金额，如 1180000 或 118万，而不是“{raw[:20]}”", field=field) from None
     if not value.is_finite() or len(raw) > 40:
         raise Invalid(f"{label}不是有效的金额", field=field)
     if value <= 0:

@@ -18,6 +18,8 @@ from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor, check_can_create, check_visible
 from shanhai.db import same_version, savepoint, unique_or
 from shanhai.errors import Conflict, Invalid, NotFound
+from shanhai.lifecycle import service as lifecycle
+from shanhai.lifecycle.service import Machine
 from shanhai.orgunits.models import OrgUnit
 from shanhai.registers import catalogue, derive
 from shanhai.registers.fields import Field, mask, read_field
@@ -41,8 +43,14 @@ class RecordType:
     # cross-field rules and derived fields, on the record with its new values (and its values before)
     check: Check | None = None
     created: Callable[[Session, Actor, Any], None] | None = None
+    # after a change is saved, with the record's values before it (a firm that moved takes its records along)
+    updated: Callable[[Session, Actor, Any, dict[str, Any]], None] | None = None
     # refuses a delete (a Conflict naming why) before the record goes
     before_delete: Callable[[Session, Any], None] | None = None
+    # a register whose records have stages: the lifecycle's machine (shanhai.lifecycle), its first stage
+    # given at creation, every other through `move`; `moved` checks and completes a move (evidence …)
+    machine: Machine | None = None
+    moved: Callable[[Session, Actor, Any, str], None] | None = None
 
     def field(self, key: str) -> Field | None:
         return next((f for f in self.fields if f.key == key), None)
@@ -83,6 +91,22 @@ def shown(rtype: RecordType, obj: Any, actor: Actor) -> dict[str, Any]:
         value = getattr(obj, f.key)
         out[f.key] = value if see_all else _masked(f, value)
     out["org_unit"] = obj.org_unit.name
+    if rtype.machine is not None:  # its stage, and where it may go from there
+        out[rtype.machine.field] = getattr(obj, rtype.machine.field)
+        out["moves"] = [m.to for m in rtype.machine.next_moves(getattr(obj, rtype.machine.field))]
+    return out
+
+
+def _unmasked_rows(f: Field, rows: list[dict[str, Any]], old: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Child rows sent back by one who saw their sensitive items masked: an item still as it was shown
+    (138****5678) keeps its stored value; a new one is taken as typed; the other items change freely."""
+    out = []
+    for n, row in enumerate(rows):
+        row = dict(row)
+        for c in f.rows:
+            if c.sensitive and n < len(old) and row.get(c.key) == mask(old[n].get(c.key) or ""):
+                row[c.key] = old[n].get(c.key)
+        out.append(row)
     return out
 
 
@@ -162,8 +186,44 @@ def create(*, session: Session, actor: Actor, rtype: RecordType, raw: Mapping[st
         session.flush()
     if rtype.created:
         rtype.created(session, actor, obj)
+    if rtype.machine is not None:
+        first = rtype.machine.next_moves(None)[0].to
+        lifecycle.move(
+            session=session,
+            actor=actor,
+            machine=rtype.machine,
+            obj=obj,
+            to=first,
+            what=_what(rtype, obj),
+            new=True,
+        )
     after = derive.snapshot(obj)
     changed(session, actor, rtype, Action.CREATE, obj.id, rtype.title(obj), None, after)
+    return obj
+
+
+def _what(rtype: RecordType, obj: Any) -> str:
+    return f"{rtype.noun}“{rtype.title(obj)}”"
+
+
+def move(
+    *, session: Session, actor: Actor, rtype: RecordType, record_id: int, to: str, note: str, version: Any
+) -> Any:
+    """A record of a register with stages moves one stage (the lifecycle's one move: its permission, the
+    allowed moves, history and audit); `moved` checks what the new stage needs, and the derived values
+    follow."""
+    if rtype.machine is None:
+        raise NotFound(f"{rtype.noun}没有阶段", field="to")
+    obj = get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
+    same_version(obj.version, version, rtype.noun)
+    before = derive.snapshot(obj)
+    lifecycle.move(
+        session=session, actor=actor, machine=rtype.machine, obj=obj, to=to, note=note, what=_what(rtype, obj)
+    )
+    if rtype.moved:
+        rtype.moved(session, actor, obj, to)
+    session.flush()
+    derive.refresh(session=session, actor=actor, model=rtype.model, before=before, after=derive.snapshot(obj))
     return obj
 
 
@@ -182,8 +242,11 @@ def update(
             raise Invalid(f"{f.label}保存后不能修改", field=f.key)
     values = _read(session, actor, rtype, raw, new=False)
     if not actor.can(rtype.sensitive_permission):  # they saw these masked: what comes back is not new
-        hidden = {f.key for f in rtype.fields if f.sensitive or (f.kind == "rows" and f.has_sensitive)}
+        hidden = {f.key for f in rtype.fields if f.sensitive}
         values = {k: v for k, v in values.items() if k not in hidden}
+        for f in rtype.fields:
+            if f.kind == "rows" and f.has_sensitive and f.key in values:
+                values[f.key] = _unmasked_rows(f, values[f.key], getattr(obj, f.key) or [])
     before = derive.snapshot(obj)
     for key, value in values.items():
         setattr(obj, key, value)
@@ -198,6 +261,8 @@ def update(
     if after == before:
         return obj
     changed(session, actor, rtype, Action.UPDATE, obj.id, rtype.title(obj), before, after)
+    if rtype.updated:
+        rtype.updated(session, actor, obj, before)
     return obj
 
 

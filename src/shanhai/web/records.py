@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -95,7 +96,10 @@ def _form(rtype: reg.RecordType, *, new: bool) -> forms.Form:
 
 def _as_text(value: Any) -> Any:
     if isinstance(value, list):  # child rows, as the form takes them: one a line, items split by ｜
-        return "\n".join("｜".join(str(v or "") for v in row.values()) for row in value)
+        return "\n".join(
+            "｜".join(str(v or "") for v in row.values()) if isinstance(row, dict) else str(row)
+            for row in value
+        )
     if isinstance(value, Decimal):
         return str(normalize(value))
     if isinstance(value, date):
@@ -143,6 +147,13 @@ def _show(
         links.append(("执行情况（按时足额）", f"/funds/plans/{obj.id}"))
     if rtype.name == "projects":
         links.append(("项目详情", f"/projects/{obj.id}"))
+    if rtype.machine is not None:  # a register with stages: one button per move it may make now
+        stage = getattr(obj, rtype.machine.field)
+        for m in rtype.machine.next_moves(stage):
+            if actor.can(m.permission) and not m.needs_note:
+                buttons.append(
+                    (m.verb, f"{base}/{obj.id}/moves?to={quote(m.to)}", f"{m.verb}（当前：{stage}）？")
+                )
     return forms.show_form(
         request,
         session,
@@ -154,7 +165,8 @@ def _show(
         back=back,
         json_url=f"/api/v1/records/{rtype.name}/{obj.id}",
         buttons=buttons,
-        heading=f"{rtype.noun}：{rtype.title(obj)}",
+        heading=f"{rtype.noun}：{rtype.title(obj)}"
+        + (f"（{getattr(obj, rtype.machine.field)}）" if rtype.machine is not None else ""),
         links=links,
         counts_towards=derive.rules_for(rtype.model),
     )
@@ -249,6 +261,38 @@ def update(
         obj = reg.get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
         return _show(request, session, actor, rtype, obj, raw, exc)
     return _done(_after(rtype, obj))
+
+
+@router.post("/records/{kind}/{record_id}/moves", summary="推进台账记录的阶段")
+def move(
+    kind: KindPath,
+    record_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    posted: FormDep,
+    to: Annotated[str, Query(max_length=16)] = "",
+) -> Response:
+    rtype = reg.get_type(kind)
+    actor.require(f"{rtype.module}:edit")
+    obj = reg.get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
+    shown = _shown(rtype, obj, actor)
+    raw = forms.first_values(posted)
+    try:
+        reg.move(
+            session=session,
+            actor=actor,
+            rtype=rtype,
+            record_id=record_id,
+            to=to,
+            note=raw.get("note", ""),
+            version=raw.get("version"),
+        )
+    except ShanhaiError as exc:
+        recoverable(exc, session)
+        obj = reg.get_record(session=session, actor=actor, rtype=rtype, record_id=record_id)
+        return _show(request, session, actor, rtype, obj, shown, exc)
+    return _done(f"{_base(kind)}/{record_id}")
 
 
 @router.post("/records/{kind}/{record_id}/delete", summary="删除台账记录")

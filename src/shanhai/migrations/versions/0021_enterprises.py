@@ -73,6 +73,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprises")),
         sa.UniqueConstraint("credit_code", name=op.f("uq_enterprises_credit_code")),
+        sqlite_autoincrement=True,  # a deleted firm's id is never given again
     )
     op.create_index(op.f("ix_enterprises_created_by_id"), "enterprises", ["created_by_id"], unique=False)
     trigrams = _trigram_ops()
@@ -139,6 +140,7 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_support")),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_enterprise_support_cell", "enterprise_support", ["org_unit_id", "granted_on"])
     op.create_index(
@@ -215,6 +217,7 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_qualifications")),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_qualifications_cell", "qualifications", ["org_unit_id", "year"])
     op.create_index(
