@@ -23,7 +23,7 @@ from shanhai.datasets.models import (
 )
 from shanhai.db import Base
 from shanhai.documents.models import Candidate, Document, Source
-from shanhai.enterprises.models import Enterprise, Qualification, Support
+from shanhai.enterprises.models import Achievement, Enterprise, Push, Qualification, Support
 from shanhai.indicators.facts_table import AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import Claim, DataElement, DataValue, Indicator, Period
 from shanhai.investment.models import Task
@@ -44,6 +44,7 @@ from shanhai.programmes.models import Place, Programme, programme_places
 from shanhai.projects.models import Project
 
 __all__ = [
+    "Achievement",
     "Activity",
     "AnalyticsChange",
     "AnalyticsValue",
@@ -73,6 +74,7 @@ __all__ = [
     "Place",
     "Programme",
     "Project",
+    "Push",
     "Qualification",
     "Role",
     "RolePermission",

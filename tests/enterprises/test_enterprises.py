@@ -197,7 +197,11 @@ def test_a_near_duplicate_is_merged_and_its_loans_follow(
     other = as_persona("quanshan_officer")
     assert other.post(url, json={"target_id": kept["id"], "version": dup["version"]}).status_code == 403
     done = client.post(url, json={"target_id": kept["id"], "version": dup["version"]})
-    assert done.status_code == 200 and done.json()["moved"] == {"企业资质": 0, "企业支持": 1}, done.text
+    assert done.status_code == 200 and done.json()["moved"] == {
+        "企业资质": 0,
+        "企业支持": 1,
+        "成果推送": 0,
+    }, done.text
     moved = session.scalars(select(Support).where(Support.enterprise_id == kept["id"])).all()
     assert [s.amount for s in moved] == [3_000_000]
     assert session.get(Enterprise, dup["id"]) is None
@@ -342,3 +346,45 @@ def test_from_the_fresh_eyes_look_records_follow_their_firm_and_count_once(
     assert stored == {"name": "李四", "title": "董事长", "phone": "13987654321"}
     # the merged firm's id is not given to the next one
     assert _firm(client, session, "徐州戊己科技有限公司")["id"] > c["id"]
+
+
+def test_achievements_pushed_to_firms_count_and_follow_a_merge(client: TestClient, session: Session) -> None:
+    """科技成果 and their pushes: a push names its achievement and firm and counts one in the firm's district
+    (the city's 2025 total of 5100 pushes is a summary row citing seed 003); a push that led to a deal counts
+    towards 推送成果签约转化; a merge takes the pushes along."""
+    assert _figure(client, "ACHIEVEMENTS_PUSHED", "XZ", "2025") == "5100"
+    body = {
+        "title": "大流量排水抢险车液压系统",
+        "field": "高端装备",
+        "industry_code": "C35",
+        "org_unit_id": _unit(session, "XZ"),
+    }
+    achievement = client.post("/api/v1/records/achievements", json=body)
+    assert achievement.status_code == 201, achievement.text
+    bad = client.post("/api/v1/records/achievements", json=body | {"industry_code": "Q99"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "industry_code"
+    firm = _firm(client, session, "徐州庚辛装备有限公司")
+    other = _firm(client, session, "徐州市庚辛装备有限公司")
+    push = {
+        "achievement_id": achievement.json()["id"],
+        "enterprise_id": other["id"],
+        "pushed_on": "2025-03-01",
+    }
+    for change, field in (
+        ({"achievement_id": None}, "achievement_id"),
+        ({"enterprise_id": None}, "enterprise_id"),
+        ({"summary": True}, "enterprise_id"),
+        ({"pushed_on": "2999-01-01"}, "pushed_on"),
+    ):
+        r = client.post("/api/v1/records/pushes", json=push | change)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, (change, r.text)
+    assert client.post("/api/v1/records/pushes", json=push | {"outcome": "已签约"}).status_code == 201
+    assert _figure(client, "ACHIEVEMENTS_PUSHED", "XZ", "2025") == "5100"  # inside the city's total
+    assert _figure(client, "ACHIEVEMENTS_PUSHED", "XZ-QS", "2025") == "1"
+    assert _figure(client, "ACHIEVEMENT_DEALS", "XZ-QS", "2025") == "1"
+    merged = client.post(
+        f"/api/v1/enterprises/{other['id']}/merge",
+        json={"target_id": firm["id"], "version": other["version"]},
+    )
+    assert merged.status_code == 200 and merged.json()["moved"]["成果推送"] == 1, merged.text
+    assert _figure(client, "ACHIEVEMENT_DEALS", "XZ-QS", "2025") == "1"

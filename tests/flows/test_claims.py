@@ -187,6 +187,7 @@ def test_the_demo_keeps_its_report_figures_for_kept_cells_as_claims(session: Ses
         ("GAZELLE_FIRMS", "XZ", "2025", "50家", "exact"),
         ("SUKEDAI_LOANS", "XZ", "2025", "16.44亿元", "exact"),
         ("SUKEDAI_FIRMS", "XZ", "2025", "384家次", "exact"),
+        ("ACHIEVEMENTS_PUSHED", "XZ", "2025", "5100项", "exact"),
         ("HNTE_VALID", "XZ-QS", "2025", "112家", "exact"),
         ("TECH_LOANS", "XZ-QS", "2024-2025", "1.56亿元", "exact"),
         ("TECH_AWARDS", "XZ-QS", "2024-2025", "3000万元", "under"),
@@ -200,7 +201,13 @@ def test_the_demo_keeps_its_report_figures_for_kept_cells_as_claims(session: Ses
 def test_the_citys_sci_tech_claims_agree_with_its_summary_records(client: TestClient) -> None:
     rows = client.get("/api/v1/reconcile", params={"year": 2025}).json()["rows"]
     status = {(r["element_code"], r["unit"]): r["status"] for r in rows}
-    for code in ("SUKEDAI_LOANS", "SUKEDAI_FIRMS", "TECH_SME_REGISTERED", "GAZELLE_FIRMS"):
+    for code in (
+        "SUKEDAI_LOANS",
+        "SUKEDAI_FIRMS",
+        "TECH_SME_REGISTERED",
+        "GAZELLE_FIRMS",
+        "ACHIEVEMENTS_PUSHED",
+    ):
         assert status[(code, "徐州市")] == "一致", (code, status)
 
 

@@ -28,6 +28,8 @@ QUALIFICATION_KINDS = (
 )
 SUPPORT_KINDS = ("贷款", "补贴奖励", "科技项目资助", "减免租金")
 LOAN_PRODUCTS = ("苏科贷", "高企贷", "科创e贷", "其他贷款")
+MATURITIES = ("实验室阶段", "小试", "中试", "工程化", "产业化")
+PUSH_OUTCOMES = ("已推送", "有意向", "洽谈中", "已签约", "未采纳")
 SEARCHED = ("name", "former_names", "credit_code", "initials")  # what the list's search box looks in
 
 
@@ -125,4 +127,44 @@ class Support(_OfEnterprise, RecordMixin, Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
     granted_on: Mapped[date] = mapped_column(Date)  # a summary: the day it sums up to (its year so far)
     times: Mapped[int] = mapped_column(Integer, default=1)  # 家次: 1 for a firm's row; a summary's count
+    enterprise: Mapped[Enterprise | None] = relationship(Enterprise)
+
+
+class Achievement(RecordMixin, Base):
+    """科技成果: what a university, institute or firm has to offer, with what a matcher will need (its field
+    and industry, keywords, maturity). Its unit is the one that records it (the city's 科技局, a district)."""
+
+    __tablename__ = "achievements"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+
+    title: Mapped[str] = mapped_column(String(256))
+    field: Mapped[str] = mapped_column(String(64), default="")  # 高端装备, 新材料 …
+    industry_code: Mapped[str | None] = mapped_column(String(4))  # GB/T 4754 division
+    keywords: Mapped[str] = mapped_column(String(256), default="")
+    owner_institution: Mapped[str] = mapped_column(String(128), default="")
+    maturity: Mapped[str] = mapped_column(String(16), default="")
+
+
+class Push(RecordMixin, Base):
+    """A push of an achievement to an enterprise and what came of it; a summary row (汇总记录) names neither
+    and gives its count (推送科技成果5100项), counting only beyond the pushes of its place and those below."""
+
+    __tablename__ = "achievement_pushes"
+    __table_args__ = (
+        Index("ix_achievement_pushes_cell", "org_unit_id", "pushed_on"),
+        {"sqlite_autoincrement": True},
+    )
+
+    achievement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("achievements.id", ondelete="RESTRICT"), index=True
+    )
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True
+    )
+    pushed_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(8), default="已推送")
+    summary: Mapped[bool] = mapped_column(Boolean, default=False)
+    pushes: Mapped[int] = mapped_column(Integer, default=1)
+    qualifier: Mapped[str] = mapped_column(String(8), default="exact")
+    achievement: Mapped[Achievement | None] = relationship(Achievement)
     enterprise: Mapped[Enterprise | None] = relationship(Enterprise)

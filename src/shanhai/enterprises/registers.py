@@ -25,11 +25,15 @@ from shanhai.auth.scope import Actor, visible
 from shanhai.db import serialize
 from shanhai.enterprises.models import (
     LOAN_PRODUCTS,
+    MATURITIES,
+    PUSH_OUTCOMES,
     QUALIFICATION_KINDS,
     SEARCHED,
     SIZES,
     SUPPORT_KINDS,
+    Achievement,
     Enterprise,
+    Push,
     Qualification,
     Support,
 )
@@ -292,7 +296,89 @@ SUPPORT = RecordType(
     check=_check_support,
 )
 
-REGISTERS: tuple[RecordType, ...] = (ENTERPRISE, QUALIFICATION, SUPPORT)
+
+def _check_push(session: Session, actor: Actor, p: Push, before: dict[str, Any] | None) -> None:
+    """A push names its achievement and firm and counts one, in the firm's district; a summary row names
+    neither, stands at its place and gives its count."""
+    if p.summary:
+        if p.enterprise_id is not None or p.achievement_id is not None:
+            raise Invalid("汇总记录不列明成果和企业：请清空，或取消“汇总记录”", field="enterprise_id")
+        if p.org_unit_id is None:
+            raise Invalid("汇总记录请选择所属地区（区县/园区或全市）", field="org_unit_id")
+        if not p.pushes:
+            raise Invalid("汇总记录请填写推送项数", field="pushes")
+    else:
+        if p.achievement_id is None:
+            raise Invalid("请选择推送的科技成果", field="achievement_id")
+        if p.enterprise_id is None:
+            raise Invalid("请选择接收推送的企业", field="enterprise_id")
+        p.org_unit_id = session.get_one(Enterprise, p.enterprise_id).org_unit_id
+        p.pushes = 1
+    unit = session.get_one(OrgUnit, p.org_unit_id)
+    if unit.kind not in (OrgKind.DISTRICT.value, OrgKind.CITY.value):
+        raise Invalid(f"“{unit.name}”不是全市或区县/园区", field="org_unit_id")
+    if p.pushed_on > today():
+        raise Invalid("推送日期不能晚于今天", field="pushed_on")
+    if p.programme_id is None:
+        p.programme_id = session.scalar(
+            select(Programme.id)
+            .where(Programme.kind == ProgrammeKind.INNOVATION.value)
+            .order_by(Programme.id)
+        )
+
+
+def _check_achievement(session: Session, actor: Actor, a: Achievement, before: dict[str, Any] | None) -> None:
+    if a.industry_code and a.industry_code not in INDUSTRY_NAMES:
+        raise Invalid("行业应为国民经济行业分类（GB/T 4754）的大类，如 C39", field="industry_code")
+
+
+ACHIEVEMENT = RecordType(
+    "achievements",
+    "科技成果",
+    Achievement,
+    (
+        Field("title", "成果名称", required=True, max_length=256),
+        Field("field", "技术领域", max_length=64, help="如 高端装备、新材料、集成电路"),
+        Field("industry_code", "适用行业（GB/T 4754 大类）", "choice", choices=INDUSTRIES),
+        Field("keywords", "关键词", max_length=256, help="多个用“、”分隔，供成果与企业匹配"),
+        Field("owner_institution", "成果所有单位", max_length=128),
+        Field("maturity", "成熟度", "choice", choices=choices_of(MATURITIES)),
+        Field("org_unit_id", "登记单位", "unit", required=True),
+        Field("note", "备注", "textarea", max_length=2000),
+    ),
+    title=lambda a: a.title,
+    module="enterprises",
+    menu=MENU,
+    check=_check_achievement,
+)
+
+PUSH = RecordType(
+    "pushes",
+    "成果推送",
+    Push,
+    (
+        Field("achievement_id", "科技成果", "ref", ref=Achievement, help="汇总记录不填"),
+        Field("enterprise_id", "接收企业", "ref", ref=Enterprise, help="汇总记录不填"),
+        Field("pushed_on", "推送日期", "date", required=True, help="汇总记录：汇总截至的日期"),
+        Field("outcome", "结果", "choice", choices=choices_of(PUSH_OUTCOMES)),
+        SUMMARY,
+        QUALIFIER,
+        Field("org_unit_id", "所属地区（汇总记录）", "unit", help=UNIT_HELP),
+        Field("pushes", "推送项数（汇总记录）", "int", low=0, high=10_000_000),
+        Field("programme_id", "重点工作", "programme", help="不选时计入“科技创新”"),
+        Field("note", "备注", "textarea", max_length=2000),
+    ),
+    title=lambda p: (
+        f"{p.achievement.title} → {p.enterprise.name}"
+        if p.achievement is not None and p.enterprise is not None
+        else f"{p.org_unit.name}（汇总）{p.pushed_on}"
+    ),
+    module="enterprises",
+    menu=MENU,
+    check=_check_push,
+)
+
+REGISTERS: tuple[RecordType, ...] = (ENTERPRISE, QUALIFICATION, SUPPORT, ACHIEVEMENT, PUSH)
 
 
 def _qualified(code: str, element: str, name: str, kind: str, says: str) -> Derivation:
@@ -348,6 +434,38 @@ def _supported(
 
 SUKEDAI = (("kind", ("贷款",)), ("product", ("苏科贷",)))
 DERIVATIONS: tuple[Derivation, ...] = (
+    Derivation(
+        "achievements_pushed",
+        "ACHIEVEMENTS_PUSHED",
+        "技术交易平台推送科技成果",
+        "项",
+        Aggregation.SUM,
+        Push,
+        "成果推送记录",
+        measure="pushes",
+        date="pushed_on",
+        monthly=True,
+        summary="summary",
+        summary_subtree=True,
+        qualifier="qualifier",
+        link="/records/pushes",
+        says="每次成果推送计 1 项，计入推送当月、企业所在区县；"
+        "汇总记录计其项数，只计入该地及下属区县逐条记录之外的部分",
+    ),
+    Derivation(
+        "achievement_deals",
+        "ACHIEVEMENT_DEALS",
+        "推送成果签约转化",
+        "项",
+        Aggregation.SUM,
+        Push,
+        "结果为已签约的成果推送",
+        date="pushed_on",
+        monthly=True,
+        where=(("outcome", ("已签约",)), ("summary", (False,))),
+        link="/records/pushes",
+        says="结果为已签约的成果推送每条计 1 项，计入推送当月、企业所在区县",
+    ),
     _qualified(
         "tech_sme_registered",
         "TECH_SME_REGISTERED",
@@ -428,14 +546,14 @@ DERIVATIONS: tuple[Derivation, ...] = (
     ),
 )
 
-LINKED = (Qualification, Support)  # every record that names a firm: a merge moves them all
+LINKED = (Qualification, Support, Push)  # every record that names a firm: a merge moves them all
 
 
 def _carry(session: Session, actor: Actor, from_id: int, firm: Enterprise) -> dict[str, int]:
     """Every record of firm `from_id` goes to `firm` (itself, when it moved district): its firm, its unit,
     and what it counts, recounted in the cells it left and those it entered. Returns how many per register."""
     moved: dict[str, int] = {}
-    for rtype in (QUALIFICATION, SUPPORT):
+    for rtype in (QUALIFICATION, SUPPORT, PUSH):
         model = rtype.model
         records = list(
             session.scalars(select(model).where(model.enterprise_id == from_id).order_by(model.id))
