@@ -136,6 +136,11 @@ def _of_enterprise(session: Session, actor: Actor, obj: Qualification | Support,
         firm = session.get_one(Enterprise, obj.enterprise_id)
         obj.org_unit_id = firm.org_unit_id
         setattr(obj, count, 1)  # one firm, one time
+    _innovation(session, obj)
+
+
+def _innovation(session: Session, obj: Qualification | Support | Push) -> None:
+    """A record of sci-tech work counts under the programme of kind 科技创新 when none is chosen."""
     if obj.programme_id is None:
         obj.programme_id = session.scalar(
             select(Programme.id)
@@ -319,12 +324,7 @@ def _check_push(session: Session, actor: Actor, p: Push, before: dict[str, Any] 
         raise Invalid(f"“{unit.name}”不是全市或区县/园区", field="org_unit_id")
     if p.pushed_on > today():
         raise Invalid("推送日期不能晚于今天", field="pushed_on")
-    if p.programme_id is None:
-        p.programme_id = session.scalar(
-            select(Programme.id)
-            .where(Programme.kind == ProgrammeKind.INNOVATION.value)
-            .order_by(Programme.id)
-        )
+    _innovation(session, p)
 
 
 def _check_achievement(session: Session, actor: Actor, a: Achievement, before: dict[str, Any] | None) -> None:
