@@ -45,7 +45,7 @@ from shanhai.orgunits.models import OrgKind, OrgUnit
 from shanhai.programmes.models import Programme, ProgrammeKind
 from shanhai.registers import derive
 from shanhai.registers.derive import Derivation
-from shanhai.registers.fields import PHONE, Field, choices_of
+from shanhai.registers.fields import PHONE, Field, choices_of, visible_record
 from shanhai.registers.kit import RecordType, get_record
 
 MENU = "企业库"
@@ -90,7 +90,7 @@ def _check_enterprise(session: Session, actor: Actor, e: Enterprise, before: dic
                 )
             )
         if taken is not None:  # named only when the actor may see it
-            where = f"（{taken.name}）" if _visible(actor, taken) else "（在您的数据范围以外）"
+            where = f"（{taken.name}）" if visible_record(actor, taken) else "（在您的数据范围以外）"
             raise Invalid(
                 f"统一社会信用代码 {e.credit_code} 已登记{where}，同一企业只能登记一次", field="credit_code"
             )
@@ -110,32 +110,36 @@ def _check_enterprise(session: Session, actor: Actor, e: Enterprise, before: dic
     e.name_key = name_key(e.name)
 
 
-def _visible(actor: Actor, obj: Any) -> bool:
-    from shanhai.registers.fields import visible_record
-
-    return visible_record(actor, obj)
-
-
-def _of_enterprise(session: Session, actor: Actor, obj: Qualification | Support, count: str) -> None:
+def _of_enterprise(
+    session: Session,
+    obj: Qualification | Support | Push,
+    count: tuple[str, str],
+    *,
+    also: tuple[tuple[str, str], ...] = (),
+) -> None:
     """A firm's record is in the firm's district or zone (its scope and its cells) and counts one; a summary
-    row names no firm, stands at the place it was chosen for and gives its own count (`count`: 家 / 家次).
-    Both count under the programme of kind 科技创新 when none is chosen."""
+    row names no firm (nor what `also` names, as (field, what it is)), stands at the place it was chosen for
+    and gives its own count (`count`: its field and what it is). Both count under the programme of kind
+    科技创新 when none is chosen."""
+    field, counted = count
     if obj.summary:
-        if obj.enterprise_id is not None:
-            raise Invalid("汇总记录不列明企业：请清空“企业”，或取消“汇总记录”", field="enterprise_id")
+        named = ["enterprise_id", *(key for key, _ in also)]
+        if any(getattr(obj, key) is not None for key in named):
+            what = "和".join([*(label for _, label in also), "企业"])
+            raise Invalid(f"汇总记录不列明{what}：请清空，或取消“汇总记录”", field="enterprise_id")
         if obj.org_unit_id is None:
             raise Invalid("汇总记录请选择所属地区（区县/园区或全市）", field="org_unit_id")
-        unit = session.get_one(OrgUnit, obj.org_unit_id)
-        if unit.kind not in (OrgKind.DISTRICT.value, OrgKind.CITY.value):
-            raise Invalid(f"“{unit.name}”不是全市或区县/园区", field="org_unit_id")
-        if not getattr(obj, count):
-            raise Invalid("汇总记录请填写企业数（家/家次）", field=count)
+        if not getattr(obj, field):
+            raise Invalid(f"汇总记录请填写{counted}", field=field)
     else:
-        if obj.enterprise_id is None:
-            raise Invalid("请选择企业（只有汇总记录可以不列明企业）", field="enterprise_id")
-        firm = session.get_one(Enterprise, obj.enterprise_id)
-        obj.org_unit_id = firm.org_unit_id
-        setattr(obj, count, 1)  # one firm, one time
+        for key, label in (*also, ("enterprise_id", "企业")):
+            if getattr(obj, key) is None:
+                raise Invalid(f"请选择{label}（只有汇总记录可以不列明）", field=key)
+        obj.org_unit_id = session.get_one(Enterprise, obj.enterprise_id).org_unit_id
+        setattr(obj, field, 1)  # one firm, one time
+    unit = session.get_one(OrgUnit, obj.org_unit_id)
+    if unit.kind not in (OrgKind.DISTRICT.value, OrgKind.CITY.value):
+        raise Invalid(f"“{unit.name}”不是全市或区县/园区", field="org_unit_id")
     _innovation(session, obj)
 
 
@@ -156,7 +160,7 @@ def _firm_name(obj: Qualification | Support) -> str:
 def _check_qualification(
     session: Session, actor: Actor, q: Qualification, before: dict[str, Any] | None
 ) -> None:
-    _of_enterprise(session, actor, q, "firms")
+    _of_enterprise(session, q, ("firms", "企业数（家）"))
     if q.summary and (q.certificate_no.strip() or q.issued_on or q.expires_on):
         raise Invalid("汇总记录不填写证书编号和有效期", field="certificate_no")
     if q.expires_on is not None and q.issued_on is None:
@@ -193,7 +197,7 @@ def _check_qualification(
 
 
 def _check_support(session: Session, actor: Actor, s: Support, before: dict[str, Any] | None) -> None:
-    _of_enterprise(session, actor, s, "times")
+    _of_enterprise(session, s, ("times", "企业家次"))
     if s.kind == "贷款" and not s.product:
         raise Invalid(f"贷款请选择或填写产品（如 {'、'.join(LOAN_PRODUCTS[:2])}）", field="product")
     if s.kind != "贷款" and s.product in LOAN_PRODUCTS:
@@ -305,26 +309,9 @@ SUPPORT = RecordType(
 def _check_push(session: Session, actor: Actor, p: Push, before: dict[str, Any] | None) -> None:
     """A push names its achievement and firm and counts one, in the firm's district; a summary row names
     neither, stands at its place and gives its count."""
-    if p.summary:
-        if p.enterprise_id is not None or p.achievement_id is not None:
-            raise Invalid("汇总记录不列明成果和企业：请清空，或取消“汇总记录”", field="enterprise_id")
-        if p.org_unit_id is None:
-            raise Invalid("汇总记录请选择所属地区（区县/园区或全市）", field="org_unit_id")
-        if not p.pushes:
-            raise Invalid("汇总记录请填写推送项数", field="pushes")
-    else:
-        if p.achievement_id is None:
-            raise Invalid("请选择推送的科技成果", field="achievement_id")
-        if p.enterprise_id is None:
-            raise Invalid("请选择接收推送的企业", field="enterprise_id")
-        p.org_unit_id = session.get_one(Enterprise, p.enterprise_id).org_unit_id
-        p.pushes = 1
-    unit = session.get_one(OrgUnit, p.org_unit_id)
-    if unit.kind not in (OrgKind.DISTRICT.value, OrgKind.CITY.value):
-        raise Invalid(f"“{unit.name}”不是全市或区县/园区", field="org_unit_id")
+    _of_enterprise(session, p, ("pushes", "推送项数"), also=(("achievement_id", "推送的科技成果"),))
     if p.pushed_on > today():
         raise Invalid("推送日期不能晚于今天", field="pushed_on")
-    _innovation(session, p)
 
 
 def _check_achievement(session: Session, actor: Actor, a: Achievement, before: dict[str, Any] | None) -> None:
@@ -597,7 +584,7 @@ def merge(*, session: Session, actor: Actor, source_id: int, target_id: int, ver
     if source.version != version:
         raise Conflict("该企业已被他人修改，请刷新后重试", field="version")
     target = session.get(Enterprise, target_id)
-    if target is None or not _visible(actor, target):
+    if target is None or not visible_record(actor, target):
         raise Invalid("要合并到的企业不存在或不在您的数据范围内", field="target_id")
     if source.credit_code and target.credit_code and source.credit_code != target.credit_code:
         raise Invalid(

@@ -118,6 +118,12 @@ class Derivation:
     def column(self, name: str) -> Any:
         return getattr(self.model, name)
 
+    def of_programme(self, programme_id: int | None) -> ColumnElement[bool]:
+        """The rows of one programme (None: of none)."""
+        column = self.model.programme_id
+        same: ColumnElement[bool] = column.is_(None) if programme_id is None else column == programme_id
+        return same
+
     def matches(self, row: dict[str, Any]) -> bool:
         if any(row.get(col) not in allowed for col, allowed in self.where):
             return False
@@ -158,7 +164,7 @@ class Derivation:
         model = self.model
         conditions: list[ColumnElement[bool]] = [
             model.org_unit_id == unit_id,
-            model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id,
+            self.of_programme(programme_id),
         ]
         conditions += [self.column(col).in_(allowed) for col, allowed in self.where]
         conditions += [self.column(col) > 0 for col in self.needs]
@@ -222,17 +228,23 @@ class Cell:
     period_id: str
 
 
-def _tally(session: Session, d: Derivation, cell: Cell) -> tuple[Decimal | None, Qualifier]:
-    conditions = d.in_cell(cell.unit_id, cell.programme_id, cell.period_id)
+def _cell_sum(
+    session: Session, d: Derivation, cell: Cell, *also: ColumnElement[bool]
+) -> tuple[Decimal | None, set[str]]:
+    """What the rows of a cell add up to in SQL (None: no row), and their qualifiers; `also`: further
+    conditions (the plain rows only, beside subtree summaries)."""
+    conditions = [*d.in_cell(cell.unit_id, cell.programme_id, cell.period_id), *also]
     measure = func.sum(d.column(d.measure)) if d.measure else func.count()
     total, n = session.execute(select(measure, func.count()).select_from(d.model).where(*conditions)).one()
     if not n:
-        return None, Qualifier.EXACT
-    qualifier = Qualifier.EXACT
-    if d.qualifier:
-        found = session.scalars(select(d.column(d.qualifier)).where(*conditions).distinct())
-        qualifier = combine_qualifiers(found)
-    return Decimal(total), qualifier
+        return None, set()
+    qualifiers = select(d.column(d.qualifier)).where(*conditions).distinct() if d.qualifier else None
+    return Decimal(total or 0), set(session.scalars(qualifiers)) if qualifiers is not None else set()
+
+
+def _tally(session: Session, d: Derivation, cell: Cell) -> tuple[Decimal | None, Qualifier]:
+    total, qualifiers = _cell_sum(session, d, cell)
+    return total, combine_qualifiers(qualifiers)
 
 
 def _write(
@@ -389,26 +401,25 @@ def _in_year(d: Derivation, year: int | None) -> list[ColumnElement[bool]]:
 
 
 def _current(
-    session: Session, d: Derivation, cells: set[tuple[int, int | None, str]]
+    session: Session, d: Derivation, cells: set[tuple[int, int | None, str]] | None = None
 ) -> dict[Cell, DataValue]:
-    """The derivation's values now in these cells, read at once."""
+    """The derivation's values now, by cell: in these cells (read 500 periods at a time), or all of them."""
     element = _element(session, d)
+    mine = [
+        DataValue.data_element_id == element.id,
+        DataValue.kind == d.kind.value,
+        Source.record_table == f"{indicators.DERIVED_PREFIX}{d.code}",
+    ]
+    periods = sorted({c[2] for c in cells}) if cells is not None else []
+    chunks = [periods[i : i + 500] for i in range(0, len(periods), 500)] if cells is not None else [None]
     out: dict[Cell, DataValue] = {}
-    periods = sorted({c[2] for c in cells})
-    for start in range(0, len(periods), 500):
-        rows = session.scalars(
-            select(DataValue)
-            .join(Source, DataValue.source_id == Source.id)
-            .where(
-                DataValue.data_element_id == element.id,
-                DataValue.kind == d.kind.value,
-                DataValue.period_id.in_(periods[start : start + 500]),
-                Source.record_table == f"{indicators.DERIVED_PREFIX}{d.code}",
-            )
-        )
-        for value in rows:
+    for chunk in chunks:
+        where = mine if chunk is None else [*mine, DataValue.period_id.in_(chunk)]
+        for value in session.scalars(
+            select(DataValue).join(Source, DataValue.source_id == Source.id).where(*where)
+        ):
             cell = Cell(value.org_unit_id, value.programme_id, value.period_id)
-            if (cell.unit_id, cell.programme_id, cell.period_id) in cells:
+            if cells is None or (cell.unit_id, cell.programme_id, cell.period_id) in cells:
                 out[cell] = value
     return out
 
@@ -422,10 +433,9 @@ def _subtree_totals(
     rule, inner first); each cell is then the sum of its plain rows plus the residuals of the summaries that
     stand in it. The cells are the row's own and the summaries'."""
     model = d.model
-    programme_id = row.get("programme_id")
-    same = model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id
     year = _year_of(d, row)
-    where = [same, *_in_year(d, year), *(d.column(c).in_(allowed) for c, allowed in d.where)]
+    where = [d.of_programme(row.get("programme_id")), *_in_year(d, year)]
+    where += [d.column(c).in_(allowed) for c, allowed in d.where]
     columns = _columns(d)
     found = session.execute(
         select(*(d.column(c) for c in columns)).where(*where, d.column(d.summary or "") == true())
@@ -471,15 +481,7 @@ def _subtree_totals(
     cells |= set(standing)
     out: dict[Cell, tuple[Decimal, set[str]]] = {}
     for cell in cells:
-        conditions = [
-            *d.in_cell(cell.unit_id, cell.programme_id, cell.period_id),
-            d.column(d.summary or "") != true(),
-        ]
-        total, n = session.execute(select(measure, func.count()).select_from(model).where(*conditions)).one()
-        qualifiers: set[str] = set()
-        if n and d.qualifier:
-            qualifiers |= set(session.scalars(select(d.column(d.qualifier)).where(*conditions).distinct()))
-        value = Decimal(total or 0) if n else None
+        value, qualifiers = _cell_sum(session, d, cell, d.column(d.summary or "") != true())
         for s in standing.get(cell, []):
             value = (value or Decimal(0)) + residuals[s["id"]]
             if d.qualifier and residuals[s["id"]] > 0:
@@ -495,15 +497,19 @@ def _has_summaries(session: Session, d: Derivation, row: dict[str, Any]) -> bool
     of a coarser period (a year's sale beside its months) are summaries by their period: always grouped."""
     if d.summary is None:
         return True
-    model = d.model
-    programme_id = row.get("programme_id")
-    same = model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id
-    where = [same, d.column(d.summary) == true(), *_in_year(d, _year_of(d, row))]
-    if not d.summary_subtree:
-        where.append(model.org_unit_id == row["org_unit_id"])
+    where = [] if d.summary_subtree else [d.model.org_unit_id == row["org_unit_id"]]
     if d.summary_by:
         where.append(d.column(d.summary_by) == row.get(d.summary_by))
-    return session.scalar(select(d.column("id")).where(*where).limit(1)) is not None
+    return _summary_exists(session, d, row.get("programme_id"), _year_of(d, row), *where)
+
+
+def _summary_exists(
+    session: Session, d: Derivation, programme_id: int | None, year: int | None, *where: ColumnElement[bool]
+) -> bool:
+    """Whether a row flagged as a summary stands in the programme (and the year, and `where`)."""
+    summary = d.column(d.summary or "") == true()
+    found = select(d.column("id")).where(d.of_programme(programme_id), summary, *_in_year(d, year), *where)
+    return session.scalar(found.limit(1)) is not None
 
 
 def _group_rows(
@@ -512,17 +518,12 @@ def _group_rows(
     """The rows of one unit × programme that the derivation counts (a summary's residual depends on them) —
     of one year when `year` is given; with subtree summaries, when the programme has any, the programme's
     rows in every unit."""
-    model = d.model
     columns = _columns(d)
-    same = model.programme_id.is_(None) if programme_id is None else model.programme_id == programme_id
-    stmt = select(*(d.column(c) for c in columns)).where(same, *_in_year(d, year))
-    wide = d.summary_subtree and d.summary is not None
-    if wide:  # only once the programme has a summary: otherwise a unit's rows are the whole group
-        summary = d.column(d.summary or "")
-        found = select(d.column("id")).where(same, summary == true(), *_in_year(d, year)).limit(1)
-        wide = session.scalar(found) is not None
+    stmt = select(*(d.column(c) for c in columns)).where(d.of_programme(programme_id), *_in_year(d, year))
+    # the programme's rows in every unit only once it has a summary: otherwise a unit's rows are the group
+    wide = d.summary_subtree and d.summary is not None and _summary_exists(session, d, programme_id, year)
     if not wide:
-        stmt = stmt.where(model.org_unit_id == unit_id)
+        stmt = stmt.where(d.model.org_unit_id == unit_id)
     rows = [dict(zip(columns, values, strict=True)) for values in session.execute(stmt)]
     return _placed(session, d, [row for row in rows if d.matches(row)])
 
@@ -592,19 +593,7 @@ def recount(*, session: Session, actor: Actor, codes: Sequence[str] = ()) -> dic
     for d in catalogue.derivations():
         if codes and d.code not in codes:
             continue
-        element = _element(session, d)
-        existing: dict[Cell, DataValue] = {}
-        rows = session.scalars(
-            select(DataValue)
-            .join(Source, DataValue.source_id == Source.id)
-            .where(
-                DataValue.data_element_id == element.id,
-                DataValue.kind == d.kind.value,
-                Source.record_table == f"{indicators.DERIVED_PREFIX}{d.code}",
-            )
-        )
-        for value in rows:
-            existing[Cell(value.org_unit_id, value.programme_id, value.period_id)] = value
+        existing = _current(session, d)
         wanted = _all_cells(session, d)
         for cell in sorted(
             wanted.keys() | existing.keys(), key=lambda c: (c.unit_id, c.programme_id or 0, c.period_id)

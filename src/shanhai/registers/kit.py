@@ -114,7 +114,7 @@ def _audit_view(rtype: RecordType, values: Mapping[str, Any]) -> dict[str, Any]:
     """What the audit log keeps of a record: every field, sensitive ones masked, as text."""
     out: dict[str, Any] = {}
     for f in rtype.fields:
-        value = _masked(f, values.get(f.key)) if (f.sensitive or f.kind == "rows") else values.get(f.key)
+        value = _masked(f, values.get(f.key))
         out[f.key] = value if f.kind == "rows" else (None if value is None else str(value))
     return out
 
