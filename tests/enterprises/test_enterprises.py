@@ -54,6 +54,10 @@ def test_near_duplicate_names_share_a_key_and_initials_read_as_typed() -> None:
     assert name_key("徐州联超光电科技有限公司") == name_key("徐州市联超光电科技有限公司") == "联超光电科技"
     assert name_key("岩旭智能科技（徐州）有限公司") == "岩旭智能科技"
     assert initials("徐州联超光电") == "xzlcgd"
+    assert initials("岩旭智能科技（徐州）有限公司") == "yxznkjxzyxgs"  # no brackets kept
+
+
+CODE = "91320303MA1XYW0ABX"  # a valid code, made up (check character by GB 32100)
 
 
 # --- the registers ----------------------------------------------------------------------------------------
@@ -109,7 +113,11 @@ def test_contacts_are_child_rows_masked_without_the_sensitive_permission(
     client: TestClient, session: Session, as_persona
 ) -> None:
     firm = _firm(
-        client, session, "徐州普路通纺织科技有限公司", contacts="张三｜总经理｜13812345678\n李四｜财务｜"
+        client,
+        session,
+        "徐州普路通纺织科技有限公司",
+        contacts="张三｜总经理｜13812345678\n李四｜财务｜",
+        credit_code=CODE,
     )
     assert firm["contacts"] == [
         {"name": "张三", "title": "总经理", "phone": "13812345678"},
@@ -127,8 +135,9 @@ def test_contacts_are_child_rows_masked_without_the_sensitive_permission(
     assert client.get(f"/api/v1/records/enterprises/{firm['id']}").json()["contacts"][0]["phone"] == (
         "13812345678"
     )
-    listed = client.get("/api/v1/lists/records_enterprises", params={"q": "pltfz"}).json()
-    assert [row["name"] for row in listed["items"]] == ["徐州普路通纺织科技有限公司"], listed
+    for typed in ("pltfz", "PLTFZ", "91320303mA"):  # initials and a code's head in either case
+        listed = client.get("/api/v1/lists/records_enterprises", params={"q": typed}).json()
+        assert [row["name"] for row in listed["items"]] == ["徐州普路通纺织科技有限公司"], (typed, listed)
 
 
 def test_qualifications_keep_their_dates_in_order_and_the_expiring_are_listed(

@@ -45,6 +45,8 @@ class Enterprise(RecordMixin, Base):
                 column,
                 postgresql_using="gin",
                 postgresql_ops={column: "gin_trgm_ops"},
+                # entries go straight into the index: no pending list that every search reads until vacuum
+                postgresql_with={"fastupdate": "off"},
             )
             for column in SEARCHED
         ),
@@ -117,6 +119,16 @@ class Support(_OfEnterprise, RecordMixin, Base):
             "granted_on",
             postgresql_where=text("summary"),
             sqlite_where=text("summary"),
+        ),
+        # what a summary over the units below covers, read from the index alone (registers.derive)
+        Index(
+            "ix_enterprise_support_covered",
+            "programme_id",
+            "kind",
+            "granted_on",
+            postgresql_include=["product", "org_unit_id", "amount", "times"],
+            postgresql_where=text("NOT summary"),
+            sqlite_where=text("NOT summary"),
         ),
         {"sqlite_autoincrement": True},
     )

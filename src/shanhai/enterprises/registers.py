@@ -72,7 +72,8 @@ def name_key(name: str) -> str:
 
 def initials(name: str) -> str:
     """Pinyin initials of the name, for search (徐州联超光电科技有限公司 → xzlcgdkjyxgs)."""
-    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda s: s.lower())).lower()[:200]
+    letters = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda s: s.lower())).lower()
+    return "".join(c for c in letters if c.isascii() and c.isalnum())[:200]  # no brackets or dots
 
 
 def _check_enterprise(session: Session, actor: Actor, e: Enterprise, before: dict[str, Any] | None) -> None:

@@ -190,10 +190,14 @@ def contains(column: Any) -> Callable[[Select[Any], Any], Select[Any]]:
 def search(
     key: str, label: str, columns: tuple[Any, ...], placeholder: str = "", joins: tuple[Any, ...] = ()
 ) -> Filter:
-    """A search box: rows where any of the columns contains the typed text (wildcards escaped)."""
+    """A search box: rows where any of the columns contains the typed text (wildcards escaped); Latin letters
+    in either case (a credit code is kept in capitals, pinyin initials in small letters)."""
 
     def apply(query: Select[Any], text: str) -> Select[Any]:
-        return query.where(or_(*(column.contains(text, autoescape=True) for column in columns)))
+        typed = dict.fromkeys((text, text.lower(), text.upper()) if text.isascii() else (text,))
+        return query.where(
+            or_(*(column.contains(variant, autoescape=True) for column in columns for variant in typed))
+        )
 
     return Filter(key, label, apply, placeholder=placeholder, joins=joins)
 

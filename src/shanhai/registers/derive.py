@@ -331,17 +331,18 @@ def refresh(
             row is not None and _has_summaries(session, d, row) for row in (before, after)
         )
         if grouped:  # a row's change may change what a summary beside it counts: the whole group
+            groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
             for row in (before, after):
-                if row is not None:  # one writer of a group at a time: they queue instead of conflicting
-                    where = "*" if d.summary_subtree else row["org_unit_id"]
-                    serialize(session, f"derive:{d.code}:{where}:{row['programme_id']}")
-                    if d.summary_subtree:  # a summary over the units below: its residual in SQL
-                        group_totals |= _subtree_totals(session, d, row)
-                    else:
-                        rows = _group_rows(
-                            session, d, row["org_unit_id"], row["programme_id"], _year_of(d, row)
-                        )
-                        group_totals |= _totals(d, rows)
+                if row is not None:  # a change within one group (an amount, a day) counts it once
+                    unit = "*" if d.summary_subtree else row["org_unit_id"]
+                    groups.setdefault((unit, row["programme_id"], _year_of(d, row)), []).append(row)
+            for (unit, programme_id, year), rows in groups.items():
+                # one writer of a group at a time: they queue instead of conflicting
+                serialize(session, f"derive:{d.code}:{unit}:{programme_id}")
+                if d.summary_subtree:  # a summary over the units below: its residual in SQL
+                    group_totals |= _subtree_totals(session, d, programme_id, year, rows)
+                else:
+                    group_totals |= _totals(d, _group_rows(session, d, unit, programme_id, year))
             touched |= {(c.unit_id, c.programme_id, c.period_id) for c in group_totals}
             current = _current(session, d, touched)
         for unit_id, programme_id, period_id in sorted(touched, key=lambda c: (c[0], c[1] or 0, c[2])):
@@ -425,16 +426,16 @@ def _current(
 
 
 def _subtree_totals(
-    session: Session, d: Derivation, row: dict[str, Any]
+    session: Session, d: Derivation, programme_id: int | None, year: int | None, rows: list[dict[str, Any]]
 ) -> dict[Cell, tuple[Decimal, set[str]]]:
-    """The cells a changed row's group may move, with subtree summaries, added up in SQL rather than by
-    loading the group: each summary of the row's programme and year counts its residual over the rows at or
-    below its unit inside its span (the rows their own sum, inner summaries their residual — lib.summaries'
-    rule, inner first); each cell is then the sum of its plain rows plus the residuals of the summaries that
-    stand in it. The cells are the row's own and the summaries'."""
+    """The cells a change of `rows` (a row before and after, or one of them) may move in their group — the
+    programme and year — with subtree summaries, added up in SQL rather than by loading the group: each
+    summary of the group counts its residual over the rows at or below its unit inside its span (the rows
+    their own sum, inner summaries their residual — lib.summaries' rule, inner first); each cell is then the
+    sum of its plain rows plus the residuals of the summaries that stand in it. The cells are the rows' own
+    and the summaries'."""
     model = d.model
-    year = _year_of(d, row)
-    where = [d.of_programme(row.get("programme_id")), *_in_year(d, year)]
+    where = [d.of_programme(programme_id), *_in_year(d, year)]
     where += [d.column(c).in_(allowed) for c, allowed in d.where]
     columns = _columns(d)
     found = session.execute(
@@ -473,7 +474,7 @@ def _subtree_totals(
                 covered += residuals[t["id"]]
         total = Decimal(s[d.measure]) if d.measure else Decimal(1)
         residuals[s["id"]] = max(total - covered, Decimal(0))
-    cells = {Cell(*c) for c in d.cells(row)}
+    cells = {Cell(*c) for row in rows for c in d.cells(row)}
     standing: dict[Cell, list[dict[str, Any]]] = defaultdict(list)
     for s in summaries:
         for unit_id, prog, period_id in d.cells(s):
