@@ -68,3 +68,24 @@ def test_create_admin_and_issue_a_token(tmp_path: Path) -> None:
     assert again.returncode == 1 and "已存在" in again.stderr
     token = run("user", "token", "--username", "boss", env=env)
     assert token.returncode == 0 and token.stdout.strip().startswith("shk_")
+
+
+def test_import_a_file_in_the_terminal_all_or_nothing(tmp_path: Path) -> None:
+    from shanhai.lib import uscc
+
+    env = {"SHANHAI_DATA_DIR": str(tmp_path / "data")}
+    assert run("demo", env=env).returncode == 0
+    head = "91320302MA1CL0001"
+    good = tmp_path / "firms.csv"
+    code = head + uscc.check_character(head)
+    good.write_text(f"企业名称,统一社会信用代码,所在区县/园区\n终端导入科技有限公司,{code},泉山区\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("企业名称,所在区县/园区\n,泉山区\n无单位科技有限公司,不存在\n", encoding="gb18030")
+    refused = run("import", "enterprises", str(bad), "--username", "city_admin", env=env)
+    assert refused.returncode == 1 and "第 2 行" in refused.stderr and "第 3 行" in refused.stderr
+    dry = run("import", "enterprises", str(good), "--username", "city_admin", "--dry-run", env=env)
+    assert dry.returncode == 0 and "新增 1" in dry.stdout and "预览" in dry.stdout, dry.stderr
+    done = run("import", "enterprises", str(good), "--username", "city_admin", env=env)
+    assert done.returncode == 0 and "已导入" in done.stdout, done.stderr
+    again = run("import", "enterprises", str(good), "--username", "city_admin", env=env)
+    assert again.returncode == 0 and "新增 0" in again.stdout and "未变 1" in again.stdout

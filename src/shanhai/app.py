@@ -25,6 +25,7 @@ from shanhai.api.admin import router as admin_api_router
 from shanhai.api.analytics import router as analytics_api_router
 from shanhai.api.documents import router as documents_api_router
 from shanhai.api.enterprises import router as enterprises_api_router
+from shanhai.api.imports import router as imports_api_router
 from shanhai.api.lists import router as lists_api_router
 from shanhai.api.records import router as records_api_router
 from shanhai.api.routes import router as api_router
@@ -47,6 +48,7 @@ from shanhai.web.analytics import router as web_analytics_router
 from shanhai.web.auth import router as web_auth_router
 from shanhai.web.documents import router as web_documents_router
 from shanhai.web.enterprises import router as web_enterprises_router
+from shanhai.web.imports import router as web_imports_router
 from shanhai.web.records import router as web_records_router
 from shanhai.web.render import render
 from shanhai.web.routes import router as web_router
@@ -175,12 +177,14 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     app.include_router(lists_api_router)
     app.include_router(records_api_router)
     app.include_router(enterprises_api_router)
+    app.include_router(imports_api_router)
     app.include_router(documents_api_router)
     app.include_router(setup_api_router)
     app.include_router(web_analytics_router)
     app.include_router(web_auth_router)
     app.include_router(web_records_router)
     app.include_router(web_enterprises_router)
+    app.include_router(web_imports_router)
     app.include_router(web_documents_router)
     app.include_router(web_setup_router)  # first: /admin/roles/new is not /admin/roles/{role_id}
     app.include_router(web_admin_router)

@@ -150,6 +150,31 @@ def savepoint(session: Session) -> Iterator[Any]:
 
 
 @contextmanager
+def rehearsal(session: Session) -> Iterator[Callable[[bool], None]]:
+    """A block whose writes stay only when it says so: `keep(True)` before it ends keeps them (a savepoint
+    released), anything else — a preview, a problem found, an error — undoes them all and the transaction
+    goes on (an import's preview runs every row through the real write path, then forgets it)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+    decision = {"keep": False}
+
+    def keep(yes: bool) -> None:
+        decision["keep"] = yes
+
+    nested = session.begin_nested()
+    try:
+        yield keep
+    except BaseException:
+        if nested.is_active:
+            nested.rollback()
+        raise
+    if decision["keep"]:
+        nested.commit()
+    else:
+        nested.rollback()
+
+
+@contextmanager
 def without_waiting(session: Session) -> Iterator[None]:
     """For best-effort writes (recording a token's use): on SQLite, fail at once instead of waiting for
     another writer; elsewhere, a short lock timeout."""

@@ -15,6 +15,8 @@ from shanhai.cli.blobs import blobs_app
 from shanhai.cli.db import DEMO_HELP, db_app, demo
 from shanhai.cli.extract import HELP as EXTRACT_HELP
 from shanhai.cli.extract import extract
+from shanhai.cli.imports import HELP as IMPORT_HELP
+from shanhai.cli.imports import import_file
 from shanhai.cli.logs import logs_app
 from shanhai.cli.records import records_app
 from shanhai.cli.server import backup, log_config, restore, serve
@@ -43,6 +45,7 @@ app.command(
     help="从备份恢复数据库（先停止服务）。 / Restore the database from a backup (stop the server first).",
 )(restore)
 app.command("extract", help=EXTRACT_HELP)(extract)
+app.command("import", help=IMPORT_HELP)(import_file)
 
 
 def main() -> None:

@@ -256,6 +256,7 @@ ENTERPRISE = RecordType(
     searched=SEARCHED,
     check=_check_enterprise,
     updated=lambda session, actor, firm, before: _moved_district(session, actor, firm, before),
+    keys=(("credit_code",), ("name",)),
 )
 
 QUALIFICATION = RecordType(
@@ -280,6 +281,7 @@ QUALIFICATION = RecordType(
     module="enterprises",
     menu=MENU,
     check=_check_qualification,
+    keys=(("certificate_no",), ("enterprise_id", "kind", "year")),
 )
 
 SUPPORT = RecordType(
@@ -304,6 +306,7 @@ SUPPORT = RecordType(
     module="enterprises",
     menu=MENU,
     check=_check_support,
+    keys=(("enterprise_id", "kind", "product", "granted_on", "amount"),),
 )
 
 
@@ -338,6 +341,7 @@ ACHIEVEMENT = RecordType(
     module="enterprises",
     menu=MENU,
     check=_check_achievement,
+    keys=(("title", "owner_institution"),),
 )
 
 PUSH = RecordType(
@@ -364,6 +368,7 @@ PUSH = RecordType(
     module="enterprises",
     menu=MENU,
     check=_check_push,
+    keys=(("achievement_id", "enterprise_id", "pushed_on"),),
 )
 
 REGISTERS: tuple[RecordType, ...] = (ENTERPRISE, QUALIFICATION, SUPPORT, ACHIEVEMENT, PUSH)

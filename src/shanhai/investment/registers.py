@@ -78,6 +78,7 @@ TASKS = RecordType(
     check=_check_task,
     machine=MACHINE,
     moved=_moved,
+    keys=(("title", "year", "org_unit_id"),),
 )
 
 REGISTERS: tuple[RecordType, ...] = (TASKS,)

@@ -301,6 +301,7 @@ REGISTERS: tuple[RecordType, ...] = (
         ),
         title=lambda g: g.name,
         check=_check_group,
+        keys=(("name", "batch"),),
     ),
     RecordType(
         "pairings",
@@ -316,6 +317,7 @@ REGISTERS: tuple[RecordType, ...] = (
         ),
         title=lambda p: f"{p.org_unit.name}—{p.place_unit.name}",
         check=_check_pairing,
+        keys=(("org_unit_id", "place_unit_id", "programme_id"),),
     ),
     RecordType(
         "people",
@@ -339,6 +341,7 @@ REGISTERS: tuple[RecordType, ...] = (
         ),
         title=lambda p: p.name,
         check=_check_person,
+        keys=(("id_number",), ("name", "org_unit_id", "start_on")),
     ),
     RecordType(
         "plans",
@@ -354,6 +357,7 @@ REGISTERS: tuple[RecordType, ...] = (
         ),
         title=plan_title,
         check=_check_plan,
+        keys=(("programme_id", "org_unit_id", "year"),),
     ),
     RecordType(
         "tranches",
@@ -369,6 +373,7 @@ REGISTERS: tuple[RecordType, ...] = (
         check=_check_tranche,
         in_menu=False,  # reached from its plan
         before_delete=_paid_into,
+        keys=(("plan_id", "due_on"),),
     ),
     RecordType(
         "disbursements",
@@ -388,6 +393,7 @@ REGISTERS: tuple[RecordType, ...] = (
         ),
         title=lambda d: f"{d.paid_on} 拨付 {d.amount:,.2f} 元",
         check=_check_disbursement,
+        keys=(("voucher",), ("plan_id", "paid_on", "amount")),
     ),
     RecordType(
         "parks",
@@ -407,6 +413,7 @@ REGISTERS: tuple[RecordType, ...] = (
         title=lambda p: f"{p.org_unit.name} {p.year}年",
         menu_label="产业园区",
         check=_check_park,
+        keys=(("org_unit_id", "year"),),
     ),
     RecordType(
         "activities",
@@ -429,6 +436,7 @@ REGISTERS: tuple[RecordType, ...] = (
             NOTE,
         ),
         title=lambda a: a.title,
+        keys=(("title", "held_on", "org_unit_id"),),
     ),
     RecordType(
         "sales",
@@ -447,6 +455,7 @@ REGISTERS: tuple[RecordType, ...] = (
         title=lambda s: f"{s.org_unit.name} {s.channel} {s.period_id}",
         menu_label="消费帮扶",
         check=_check_sale,
+        keys=(("org_unit_id", "programme_id", "channel", "period_id"),),
     ),
     RecordType(
         "projects",
@@ -482,6 +491,7 @@ REGISTERS: tuple[RecordType, ...] = (
         in_menu=False,  # 项目库 has a menu entry and pages of its own
         check=_check_project,
         created=_project_created,
+        keys=(("code",),),
     ),
 )
 

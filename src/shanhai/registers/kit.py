@@ -40,6 +40,8 @@ class RecordType:
     in_menu: bool = True
     sensitive_permission: str = "people:sensitive"  # who sees its sensitive fields unmasked
     searched: tuple[str, ...] = ()  # the columns the list's search box looks in (default: its text fields)
+    # natural keys, the first a row fills wins: how an imported row without its 编号 finds its record
+    keys: tuple[tuple[str, ...], ...] = ()
     # cross-field rules and derived fields, on the record with its new values (and its values before)
     check: Check | None = None
     created: Callable[[Session, Actor, Any], None] | None = None

@@ -29,12 +29,13 @@ TEMPLATES.env.globals.update(
 
 # pages that belong in a register's menu group without being a register themselves
 MENU_EXTRAS: dict[str, list[tuple[str, str, str]]] = {
-    "工作台账": [("records:view", "/people", "在岗情况")],
+    "工作台账": [("records:view", "/people", "在岗情况"), ("records:create", "/imports", "Excel 导入")],
     "招商引资": [("projects:view", "/investment", "招商进度"), ("projects:view", "/projects", "招商项目库")],
     "企业库": [
         ("enterprises:view", "/scitech", "科技企业概况"),
         ("enterprises:view", "/enterprises/expiring", "即将到期资质"),
         ("enterprises:view", "/enterprises/duplicates", "疑似重复企业"),
+        ("enterprises:create", "/imports", "Excel 导入"),
     ],
 }
 
