@@ -287,3 +287,29 @@ def test_a_lists_export_imports_back_as_a_no_op(client: TestClient, session: Ses
     )
     assert outcome.problem_count == 0, (kind, outcome.problems[:5], outcome.ignored_columns)
     assert (len(outcome.created), len(outcome.updated)) == (0, 0), (kind, outcome.as_dict())
+
+
+def test_an_old_xls_workbook_with_a_date_cell(session: Session) -> None:
+    import xlwt  # writes the old binary format, as WPS and Excel 2003 save it
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("企业")
+    for col, text in enumerate(FIRMS[:4]):
+        sheet.write(0, col, text)
+    sheet.write(1, 0, "老格式科技有限公司")
+    sheet.write(1, 1, _code(61))
+    sheet.write(1, 2, "泉山区")
+    sheet.write(1, 3, date(2019, 7, 1), xlwt.easyxf(num_format_str="YYYY-MM-DD"))
+    out = io.BytesIO()
+    book.save(out)
+    admin = actor_of(session, "city_admin")
+    outcome = pipeline.run(
+        session=session,
+        actor=admin,
+        kind="enterprises",
+        file_name="old.xls",
+        data=out.getvalue(),
+        commit=True,
+    )
+    assert outcome.committed, outcome.problems
+    assert session.get_one(Enterprise, outcome.created[0]).founded_on == date(2019, 7, 1)
