@@ -241,6 +241,7 @@ def app(demo_app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch) ->
     demo_app.state.outage = Outage()
     demo_app.state.refusals = RefusalCounter()  # each test's refusals are its own, whatever ran before
     demo_app.state.refusal_flush_seconds = 3600.0  # written when the test's client stops, in its transaction
+    demo_app.state.imports_inline = True  # an import job runs in the request's wake, on the test's connection
     try:
         yield demo_app
     finally:

@@ -40,6 +40,7 @@ from shanhai.documents.extraction.readers import MAX_BYTES
 from shanhai.errors import Forbidden, OutOfScope, ShanhaiError, Unavailable
 from shanhai.health import Outage, check_at_start
 from shanhai.http.deps import ActorDep, client_ip
+from shanhai.imports.jobs import abandon_unfinished
 from shanhai.middleware import BodyLimit, CatchAll, RequestLog, Shed
 from shanhai.operations.attachments import MAX_ATTACHMENT
 from shanhai.validation_messages import chinese
@@ -126,6 +127,8 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if check_database:  # import jobs a previous process left unfinished wrote nothing: they say so
+            await run_in_threadpool(abandon_unfinished, app.state.session_factory)
         writer = RefusalWriter(
             lambda: app.state.refusals,
             lambda: app.state.session_factory,

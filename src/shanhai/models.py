@@ -24,6 +24,7 @@ from shanhai.datasets.models import (
 from shanhai.db import Base
 from shanhai.documents.models import Candidate, Document, Source
 from shanhai.enterprises.models import Achievement, Enterprise, Push, Qualification, Support
+from shanhai.imports.models import ImportJob
 from shanhai.indicators.facts_table import AnalyticsChange, AnalyticsValue
 from shanhai.indicators.models import Claim, DataElement, DataValue, Indicator, Period
 from shanhai.investment.models import Task
@@ -64,6 +65,7 @@ __all__ = [
     "Enterprise",
     "FormToken",
     "FundPlan",
+    "ImportJob",
     "Indicator",
     "LoginLog",
     "LoginThrottle",

@@ -20,6 +20,11 @@ def _sukedai(page: Page, server: str) -> str:
     return page.locator("#support tr", has_text="苏科贷放款").locator("td").last.inner_text()
 
 
+def _loans(page: Page, server: str) -> int:
+    page.goto(f"{server}/records/support?q=苏科贷")
+    return int(page.locator(".list-total").inner_text().split()[1])
+
+
 def _upload(page: Page, path: Path) -> None:
     """On the import page or a preview (which lists the registers again below it)."""
     row = page.locator("#import-kinds tr", has_text="企业支持")
@@ -31,6 +36,7 @@ def _upload(page: Page, path: Path) -> None:
 def test_a_template_filled_with_mistakes_fixed_and_imported(server: str, page: Page, tmp_path: Path) -> None:
     login(page, server, "city_admin", "/imports")
     before = _sukedai(page, server)
+    loans_before = _loans(page, server)
     page.goto(f"{server}/imports")
     with page.expect_download() as download:
         page.locator("#import-kinds tr", has_text="企业支持").locator("a:has-text('下载模板')").click()
@@ -74,7 +80,7 @@ def test_a_template_filled_with_mistakes_fixed_and_imported(server: str, page: P
 
     _upload(page, filled)
     problems = page.locator("#import-problems tbody tr")
-    expect(problems).to_have_count(3)
+    expect(problems).to_have_count(3, timeout=60_000)  # the preview's page reloads itself when done
     listed = problems.all_inner_texts()
     assert [text.split()[1] for text in listed] == ["2", "3", "4"], listed
     expect(page.locator("#import-commit")).to_have_count(0)
@@ -82,14 +88,22 @@ def test_a_template_filled_with_mistakes_fixed_and_imported(server: str, page: P
     sheet.cell(row=2, column=headers.index(amount) + 1, value="200万")
     sheet.cell(row=3, column=headers.index("放款/拨付日期*") + 1, value=today)
     sheet.cell(row=4, column=headers.index("企业") + 1, value="久耀电子科技（徐州）有限公司")
+    for n in range(5, 305):  # enough rows to watch the progress bar move
+        for key, value in {
+            **rows[0],
+            "金额（元）": f"{n}万",
+            "放款/拨付日期*": date(today.year, 1, 1),
+        }.items():
+            sheet.cell(row=n, column=headers.index(key if key != "金额（元）" else amount) + 1, value=value)
     book.save(filled)
     _upload(page, filled)
-    expect(page.locator("#import-counts")).to_contain_text("将新增 3 条")
+    expect(page.locator("#import-counts")).to_contain_text("将新增 303 条", timeout=120_000)
     with page.expect_navigation():
         page.click("#import-commit button")
-    expect(page.locator("#import-done")).to_contain_text("新增 3 条")
+    expect(page.locator("#import-bar")).to_be_visible()  # the import runs in the background, bar on the page
+    page.reload()  # the job's page survives a reload
+    expect(page.locator("#import-done")).to_contain_text("新增 303 条", timeout=120_000)
 
-    page.goto(f"{server}/records/support?q=苏科贷")
-    expect(page.locator("table.list tr", has_text="久耀电子科技")).to_have_count(3)
+    assert _loans(page, server) == loans_before + 303
     after = _sukedai(page, server)
     assert after != before, (before, after)

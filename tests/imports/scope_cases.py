@@ -48,8 +48,19 @@ def _upload(url: str, api: bool) -> Callable[[Ctx], None]:
         if api:
             r = ctx.client.post(url, files=files)
         else:
-            r = ctx.client.post(url, files=files, data={"action": "preview"}, follow_redirects=False)
-        assert r.status_code in ((200,) if _may(ctx, "enterprises") else (403,)), (ctx.persona, r.status_code)
+            r = ctx.client.post(url, files=files, follow_redirects=False)
+        ok = 200 if api else 303
+        assert r.status_code == (ok if _may(ctx, "enterprises") else 403), (ctx.persona, r.status_code)
+
+    return check
+
+
+def _nobodys_job(method: str, url: str) -> Callable[[Ctx], None]:
+    """A job is its starter's alone: one that is not theirs (here: none) is 404 to every persona."""
+
+    def check(ctx: Ctx) -> None:
+        r = ctx.client.request(method, url, follow_redirects=False)
+        assert r.status_code == 404, (ctx.persona, url, r.status_code)
 
     return check
 
@@ -61,4 +72,7 @@ CASES: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("GET", "/api/v1/imports/{kind}/template"): _template("/api/v1/imports/enterprises/template"),
     ("POST", "/imports/{kind}"): _upload("/imports/enterprises", api=False),
     ("POST", "/api/v1/imports/{kind}"): _upload("/api/v1/imports/enterprises", api=True),
+    ("GET", "/imports/jobs/{job_id}"): _nobodys_job("GET", "/imports/jobs/2147483000"),
+    ("GET", "/imports/jobs/{job_id}/progress"): _nobodys_job("GET", "/imports/jobs/2147483000/progress"),
+    ("POST", "/imports/jobs/{job_id}/commit"): _nobodys_job("POST", "/imports/jobs/2147483000/commit"),
 }

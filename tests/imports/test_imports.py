@@ -247,21 +247,49 @@ def test_the_template_reads_back_as_its_own_headers(session: Session) -> None:
 
 
 def test_the_page_previews_then_imports_and_the_api_says_the_same(
-    client: TestClient, session: Session
+    client: TestClient, session: Session, as_persona
 ) -> None:
     body = f"企业名称,统一社会信用代码,所在区县/园区\n网页导入科技有限公司,{_code(51)},泉山区\n".encode()
-    page = client.post(
-        "/imports/enterprises", files={"file": ("w.csv", body, "text/csv")}, data={"action": "preview"}
+    started = client.post(
+        "/imports/enterprises", files={"file": ("w.csv", body, "text/csv")}, follow_redirects=False
     )
-    assert page.status_code == 200 and "将新增 1 条" in page.text and "确认导入" in page.text
-    sha = pipeline.hashlib.sha256(body).hexdigest()
-    done = client.post("/imports/enterprises", data={"action": "commit", "sha256": sha, "file_name": "w.csv"})
-    assert done.status_code == 200 and "已导入 1 行" in done.text, done.text[-2000:]
+    assert started.status_code == 303 and started.headers["location"].startswith("/imports/jobs/")
+    job_url = started.headers["location"]
+    page = client.get(job_url)
+    assert page.status_code == 200 and "将新增 1 条" in page.text and "确认导入" in page.text, page.text[
+        -1500:
+    ]
+    assert client.get(job_url + "/progress").headers.get("HX-Refresh") == "true"  # finished: reload
+    assert as_persona("quanshan_officer").get(job_url).status_code == 404  # a job is its starter's alone
+    done = client.post(job_url + "/commit", follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] != job_url
+    page = client.get(done.headers["location"])
+    assert "已导入 1 行" in page.text, page.text[page.text.find("<h1") :][:600]
     assert session.scalar(select(func.count()).where(Enterprise.name == "网页导入科技有限公司")) == 1
+    again = client.post(job_url + "/commit", follow_redirects=False)  # the same preview twice: refused
+    assert again.status_code == 409
     bad = "企业名称,所在区县/园区\n,泉山区\n".encode()
     api = client.post("/api/v1/imports/enterprises?commit=true", files={"file": ("b.csv", bad, "text/csv")})
     assert api.status_code == 422 and api.json()["problems"][0]["row"] == 2, api.text
     assert client.get("/api/v1/imports/plans/template").content.startswith(b"PK")
+    not_a_sheet = client.post("/imports/enterprises", files={"file": ("x.xlsx", b"\x00\x01garbage", "x")})
+    assert not_a_sheet.status_code == 422 and "不是 Excel" in not_a_sheet.text
+
+
+def test_a_job_left_unfinished_by_a_stopped_server_says_so(session: Session) -> None:
+    from shanhai.imports import jobs
+    from shanhai.imports.models import FAILED, ImportJob
+
+    admin = actor_of(session, "city_admin")
+    job = jobs.create(
+        session=session, actor=admin, kind="plans", file_name="p.xlsx", sha256="0" * 64, commit=True
+    )
+    connection = session.connection()
+    factory = lambda: Session(bind=connection, join_transaction_mode="create_savepoint")  # noqa: E731
+    assert jobs.abandon_unfinished(factory) >= 1  # type: ignore[arg-type]
+    session.expire_all()
+    found = session.get_one(ImportJob, job.id)
+    assert found.status == FAILED and "未导入任何数据" in found.message
 
 
 def test_plans_import_with_names_for_units_and_programmes(session: Session) -> None:

@@ -44,20 +44,27 @@ def normalize_header(text: Any) -> str:
     return "".join(value.split()).strip("*").replace("*", "")
 
 
-def read(data: bytes, file_name: str = "") -> Sheet:
+def check(data: bytes, file_name: str = "") -> str:
+    """What the file is (xlsx, xls or csv), from its first bytes; a file too big, empty or of another kind
+    is refused."""
     if len(data) > MAX_BYTES:
         raise Invalid(f"文件过大（超过 {MAX_BYTES // 1024 // 1024}MB），请拆分后分批导入", field="file")
     if not data.strip():
         raise Invalid("文件是空的", field="file")
     if data.startswith(XLSX):
-        return _xlsx(data)
+        return "xlsx"
     if data.startswith(XLS):
-        return _xls(data)
+        return "xls"
     if file_name.lower().endswith((".xlsx", ".xls", ".et")) or b"\x00" in data[:4096]:
         raise Invalid(
             "文件不是 Excel 表格（.xlsx/.xls）或 CSV 文本，请用 Excel 或 WPS 另存后再导入", field="file"
         )
-    return _csv(data)
+    return "csv"
+
+
+def read(data: bytes, file_name: str = "") -> Sheet:
+    kind = check(data, file_name)
+    return _xlsx(data) if kind == "xlsx" else _xls(data) if kind == "xls" else _csv(data)
 
 
 def _cells(row: Any) -> list[Any]:
