@@ -237,11 +237,11 @@ def test_merged_header_cells_and_formulas_read_as_shown() -> None:
 
 def test_the_template_reads_back_as_its_own_headers(session: Session) -> None:
     admin = actor_of(session, "city_admin")
-    for kind, rtype in catalogue.types().items():
+    for kind, rtype in pipeline.targets().items():  # every register, and data values
         data = template.build(session, admin, rtype)
         read = sheets.read(data, f"{kind}.xlsx")
         assert read.headers[0] == "编号" and read.headers[1:] == [template.header(f) for f in rtype.fields]
-    plans = openpyxl.load_workbook(io.BytesIO(template.build(session, admin, catalogue.types()["plans"])))
+    plans = openpyxl.load_workbook(io.BytesIO(template.build(session, admin, pipeline.get_target("plans"))))
     assert plans.sheetnames == ["资金计划", "选项", "填写说明"]
     assert plans["资金计划"].data_validations.dataValidation  # dropdowns for the coded columns
 
@@ -341,3 +341,45 @@ def test_an_old_xls_workbook_with_a_date_cell(session: Session) -> None:
     )
     assert outcome.committed, outcome.problems
     assert session.get_one(Enterprise, outcome.created[0]).founded_on == date(2019, 7, 1)
+
+
+def test_data_values_import_through_the_one_write_path(session: Session) -> None:
+    from shanhai.indicators.models import DataElement, DataValue
+
+    admin = actor_of(session, "city_admin")
+    header = ["指标", "单位", "期间", "重点工作", "类型", "数值", "数值说明", "备注"]
+    rows = [
+        header,
+        ["SURGERIES", "奎屯市", "203103", "援疆", "实际值", "1,200", "", "三月"],
+        ["开展手术操作", "奎屯市", "203104", "援疆", "", "１.２万", "超", ""],  # by name; full-width; 万
+        ["TEACHING_EVENTS", "奎屯市", "2031", "援疆", "目标值", "40", "", ""],
+        ["FUNDS", "奎屯市", "2031", "援疆", "实际值", "3693万", "", ""],  # kept by the fund registers
+        ["SURGERIES", "奎屯市", "203105", "援疆", "", "许多", "", ""],
+    ]
+    outcome = pipeline.run(
+        session=session, actor=admin, kind="values", file_name="v.xlsx", data=_xlsx(rows), commit=True
+    )
+    assert [(p.row, p.column) for p in outcome.problems] == [(5, "指标"), (6, "数值")], outcome.problems
+    assert "资金" in outcome.problems[0].message or "台账" in outcome.problems[0].message
+    del rows[4:]
+    outcome = pipeline.run(
+        session=session, actor=admin, kind="values", file_name="v.xlsx", data=_xlsx(rows), commit=True
+    )
+    assert outcome.committed and len(outcome.created) == 3, outcome.problems
+    surgeries = session.scalars(select(DataElement).where(DataElement.code == "SURGERIES")).one()
+    values = {
+        v.period_id: (v.value, v.qualifier)
+        for v in session.scalars(select(DataValue).where(DataValue.data_element_id == surgeries.id))
+        if v.period_id.startswith("2031")
+    }
+    assert values == {"203103": (Decimal("1200"), "exact"), "203104": (Decimal("12000"), "over")}
+    rows[1][5] = "1300"
+    again = pipeline.run(
+        session=session, actor=admin, kind="values", file_name="v.xlsx", data=_xlsx(rows), commit=True
+    )
+    assert (len(again.created), len(again.updated), len(again.unchanged)) == (0, 1, 2), again.as_dict()
+    officer = actor_of(session, "quanshan_officer")
+    other = pipeline.run(
+        session=session, actor=officer, kind="values", file_name="v.xlsx", data=_xlsx(rows), commit=True
+    )
+    assert not other.committed and {p.row for p in other.problems} == {2, 3, 4}

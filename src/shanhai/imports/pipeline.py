@@ -29,14 +29,14 @@ from sqlalchemy.orm import Session
 from shanhai.audit.service import Action, record
 from shanhai.auth.scope import Actor
 from shanhai.db import rehearsal, savepoint, serialize
-from shanhai.errors import Forbidden, Invalid, ShanhaiError
+from shanhai.errors import Forbidden, Invalid, NotFound, ShanhaiError
 from shanhai.imports import sheets
 from shanhai.lib import cnnum
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 from shanhai.registers import catalogue
 from shanhai.registers.fields import QUALIFIER_CHOICES, Field, read_field, visible_record
-from shanhai.registers.kit import RecordType, create, get_type, update
+from shanhai.registers.kit import RecordType, create, update
 
 ID_HEADERS = ("编号", "序号", "id", "ID", "记录编号")  # 序号: the id column of a list export
 MAX_PROBLEMS = 1_000  # listed on the page; the count says how many more
@@ -97,16 +97,72 @@ class Column:
     factor: Decimal = Decimal(1)  # a money column in 万元: its plain numbers × 10,000
 
 
-def importable(actor: Actor) -> list[RecordType]:
-    """The registers the actor may import into: those where they may create or edit."""
-    return [
-        t
-        for t in catalogue.types().values()
-        if actor.can(f"{t.module}:create") or actor.can(f"{t.module}:edit")
-    ]
+@dataclass(frozen=True)
+class Target:
+    """What a file imports into: a register (through the register kit) or data values (through the one
+    value write path) — its declared fields, natural keys, and how a row finds, creates and updates what
+    it describes."""
+
+    name: str
+    noun: str
+    menu: str  # the audit log's module
+    link: str  # where the imported records are listed
+    fields: tuple[Field, ...]
+    keys: tuple[tuple[str, ...], ...]
+    allowed: Callable[[Actor], bool]
+    # the record a row updates: by its 编号 (the second argument), else by its natural key; None: a new one
+    find: Callable[[Session, Actor, dict[str, Any], Any], Any | None]
+    create: Callable[[Session, Actor, dict[str, Any]], Any]  # the new record (with its id)
+    update: Callable[[Session, Actor, Any, dict[str, Any]], bool]  # whether anything changed
+
+    def field(self, key: str) -> Field | None:
+        return next((f for f in self.fields if f.key == key), None)
 
 
-def _match_columns(rtype: RecordType, headers: list[str], outcome: Outcome) -> list[Column]:
+def register_target(rtype: RecordType) -> Target:
+    def update_record(session: Session, actor: Actor, obj: Any, raw: dict[str, Any]) -> bool:
+        _keep_listed_rows(rtype, obj, raw)
+        version = obj.version
+        sent = {k: v for k, v in raw.items() if v is not None or _clears(rtype, k)}
+        obj = update(
+            session=session, actor=actor, rtype=rtype, record_id=obj.id, raw={**sent, "version": version}
+        )
+        return bool(obj.version != version)
+
+    return Target(
+        name=rtype.name,
+        noun=rtype.noun,
+        menu=rtype.menu,
+        link=f"/records/{rtype.name}",
+        fields=rtype.fields,
+        keys=rtype.keys,
+        allowed=lambda actor: actor.can(f"{rtype.module}:create") or actor.can(f"{rtype.module}:edit"),
+        find=lambda session, actor, raw, record_id: _existing(session, actor, rtype, raw, record_id),
+        create=lambda session, actor, raw: create(session=session, actor=actor, rtype=rtype, raw=raw),
+        update=update_record,
+    )
+
+
+def targets() -> dict[str, Target]:
+    """Every register, and data values."""
+    from shanhai.imports import values  # above this module: it declares its target on it
+
+    return {name: register_target(t) for name, t in catalogue.types().items()} | {"values": values.target()}
+
+
+def get_target(kind: str) -> Target:
+    found = targets().get(kind)
+    if found is None:
+        raise NotFound(f"没有可导入的“{kind[:40]}”", field="kind")
+    return found
+
+
+def importable(actor: Actor) -> list[Target]:
+    """What the actor may import into: the registers where they may create or edit, and data values."""
+    return [t for t in targets().values() if t.allowed(actor)]
+
+
+def _match_columns(rtype: Target, headers: list[str], outcome: Outcome) -> list[Column]:
     by_name: dict[str, Field] = {}
     for declared in rtype.fields:
         label = sheets.normalize_header(declared.label)
@@ -318,7 +374,7 @@ def _existing(
 
 
 def natural_key(
-    session: Session, actor: Actor, rtype: RecordType, raw: dict[str, Any]
+    session: Session, actor: Actor, rtype: RecordType | Target, raw: dict[str, Any]
 ) -> list[tuple[Field, Any]] | None:
     """The first of the register's natural keys the row fills — each required part filled, at least one
     (an empty optional part matches an empty value) — with its values read as the form reads them."""
@@ -349,10 +405,10 @@ def run(
     commit: bool,
     progress: Callable[[int], None] | None = None,
 ) -> Outcome:
-    """Read the file and put its rows through the register kit. commit False (a preview) or any problem:
-    nothing stays. The caller commits the transaction."""
-    rtype = get_type(kind)
-    if rtype not in importable(actor):
+    """Read the file and put its rows through the target's own writes (a register's kit, the value write
+    path). commit False (a preview) or any problem: nothing stays. The caller commits the transaction."""
+    rtype = get_target(kind)
+    if not rtype.allowed(actor):
         raise Forbidden(f"您没有导入{rtype.noun}的权限", field="kind")
     outcome = Outcome(kind, file_name[:200], hashlib.sha256(data).hexdigest())
     sheet = sheets.read(data, file_name)
@@ -398,7 +454,7 @@ def run(
 def _row(
     session: Session,
     actor: Actor,
-    rtype: RecordType,
+    rtype: Target,
     resolver: Resolver,
     columns: list[Column],
     number: int,
@@ -424,28 +480,18 @@ def _row(
         return
     try:
         with savepoint(session):
-            obj = _existing(session, actor, rtype, raw, record_id)
+            obj = rtype.find(session, actor, raw, record_id)
             key = (obj.id,) if obj is not None else _natural(session, actor, rtype, raw)
             if key is not None and key in keys_seen:
                 raise Invalid(
                     f"与第 {keys_seen[key]} 行是同一条{rtype.noun}，一个文件中只能出现一次", field="id"
                 )
-            if obj is not None:
-                _keep_listed_rows(rtype, obj, raw)
             if obj is None:
-                obj = create(session=session, actor=actor, rtype=rtype, raw=raw)
+                obj = rtype.create(session, actor, raw)
                 outcome.created.append(obj.id)
             else:
-                version = obj.version
-                sent = {k: v for k, v in raw.items() if v is not None or _clears(rtype, k)}
-                obj = update(
-                    session=session,
-                    actor=actor,
-                    rtype=rtype,
-                    record_id=obj.id,
-                    raw={**sent, "version": version},
-                )
-                (outcome.updated if obj.version != version else outcome.unchanged).append(obj.id)
+                changed = rtype.update(session, actor, obj, raw)
+                (outcome.updated if changed else outcome.unchanged).append(obj.id)
             if key is None:
                 key = (obj.id,)
             keys_seen[key] = number
@@ -474,15 +520,13 @@ def _clears(rtype: RecordType, key: str) -> bool:
     return f is not None and f.kind in ("text", "textarea") and not f.required
 
 
-def _natural(
-    session: Session, actor: Actor, rtype: RecordType, raw: dict[str, Any]
-) -> tuple[Any, ...] | None:
+def _natural(session: Session, actor: Actor, rtype: Target, raw: dict[str, Any]) -> tuple[Any, ...] | None:
     found = natural_key(session, actor, rtype, raw)
     if found is None:
         return None
     return ("natural", *(str(v).upper() if isinstance(v, str) else v for _, v in found))
 
 
-def _label(rtype: RecordType, key: str | None) -> str:
+def _label(rtype: Target, key: str | None) -> str:
     f = rtype.field(key or "")
     return f.label if f is not None else ""

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor, visible
 from shanhai.errors import Forbidden
+from shanhai.imports.pipeline import Target, get_target
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 from shanhai.registers.fields import QUALIFIER_CHOICES, Field
-from shanhai.registers.kit import RecordType, get_type
 
 FORMATS = {
     "text": "文字",
@@ -70,7 +70,7 @@ def _example(f: Field, n: int, units: list[str], programmes: list[str]) -> Any:
     return ""
 
 
-def build(session: Session, actor: Actor, rtype: RecordType) -> bytes:
+def build(session: Session, actor: Actor, rtype: Target) -> bytes:
     units = list(
         session.scalars(
             select(OrgUnit.name)
@@ -133,14 +133,12 @@ def build(session: Session, actor: Actor, rtype: RecordType) -> bytes:
 
 def for_download(session: Session, actor: Actor, kind: str) -> tuple[bytes, str]:
     """The template of a register the actor may import into, and its file name."""
-    from shanhai.imports.pipeline import importable
-
-    rtype = get_type(kind)
-    if rtype not in importable(actor):
+    rtype = get_target(kind)
+    if not rtype.allowed(actor):
         raise Forbidden(f"您没有导入{rtype.noun}的权限", field="kind")
     return build(session, actor, rtype), f"{rtype.noun}导入模板.xlsx"
 
 
-def _label(rtype: RecordType, key: str) -> str:
+def _label(rtype: Target, key: str) -> str:
     f = rtype.field(key)
     return f.label if f else key

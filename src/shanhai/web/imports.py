@@ -17,7 +17,6 @@ from shanhai.errors import Conflict, Forbidden, Invalid, ShanhaiError
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep, client_ip
 from shanhai.imports import jobs, pipeline, sheets, template
 from shanhai.imports.models import DONE, QUEUED
-from shanhai.registers.kit import get_type
 from shanhai.web.render import recoverable, render
 
 router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
@@ -69,8 +68,8 @@ def upload(
 ) -> Response:
     kinds = pipeline.importable(actor)
     try:
-        rtype = get_type(kind[:32])
-        if rtype not in kinds:
+        rtype = pipeline.get_target(kind[:32])
+        if not rtype.allowed(actor):
             raise Forbidden(f"您没有导入{rtype.noun}的权限", field="kind")
         if file is None or not file.filename:
             raise Invalid("请选择要导入的文件（.xlsx、.xls 或 .csv）", field="file")
@@ -96,7 +95,7 @@ def job_page(request: Request, job_id: IdPath, session: SessionDep, actor: Actor
         request,
         "imports/job.html",
         job=job,
-        rtype=get_type(job.kind),
+        rtype=pipeline.get_target(job.kind),
         rows=jobs.progress(job.id),
         kinds=pipeline.importable(actor),
     )
