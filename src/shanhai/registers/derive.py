@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, inspect, select, true
+from sqlalchemy import ColumnElement, and_, func, inspect, select, true
 from sqlalchemy.orm import Session
 
 from shanhai.auth.scope import Actor
@@ -322,13 +322,15 @@ def refresh(
     it left and entered. Returns how many cells were recounted."""
     session.flush()
     n = 0
+    covered: dict[tuple[Any, ...], dict[tuple[str, int], Decimal]] = {}  # a group's, for every derivation
+    exists: dict[tuple[Any, ...], bool] = {}  # whether a summary stands in a group, asked once
     for d in catalogue.derivations():
         if d.model is not model:
             continue
         touched = d.cells(before) | d.cells(after)
         group_totals: dict[Cell, tuple[Decimal, set[str]]] = {}
         grouped = d.summarises and any(
-            row is not None and _has_summaries(session, d, row) for row in (before, after)
+            row is not None and _has_summaries(session, d, row, exists) for row in (before, after)
         )
         if grouped:  # a row's change may change what a summary beside it counts: the whole group
             groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
@@ -340,7 +342,10 @@ def refresh(
                 # one writer of a group at a time: they queue instead of conflicting
                 serialize(session, f"derive:{d.code}:{unit}:{programme_id}")
                 if d.summary_subtree:  # a summary over the units below: its residual in SQL
-                    group_totals |= _subtree_totals(session, d, programme_id, year, rows)
+                    group = (_alike(d), programme_id, year)
+                    if group not in covered:  # what each summary covers, for every derivation at once
+                        covered[group] = _covered_together(session, model, programme_id, year, _alike(d))
+                    group_totals |= _subtree_totals(session, d, programme_id, year, rows, covered[group])
                 else:
                     group_totals |= _totals(d, _group_rows(session, d, unit, programme_id, year))
             touched |= {(c.unit_id, c.programme_id, c.period_id) for c in group_totals}
@@ -425,8 +430,66 @@ def _current(
     return out
 
 
+def _alike(d: Derivation) -> tuple[Derivation, ...]:
+    """The subtree-summary derivations of d's model that place rows as d does (same date, year and summary
+    columns): what a summary covers is summed for all of them in one pass."""
+    shape = (d.model, d.date, d.end, d.within, d.year, d.period, d.summary)
+    return tuple(
+        e
+        for e in catalogue.derivations()
+        if e.summary_subtree and (e.model, e.date, e.end, e.within, e.year, e.period, e.summary) == shape
+    )
+
+
+def _plain(d: Derivation) -> list[ColumnElement[bool]]:
+    """The conditions a plain row meets to count for d (its kind, a positive count, a measure)."""
+    conditions = [d.column(c).in_(allowed) for c, allowed in d.where]
+    conditions += [d.column(c) > 0 for c in d.needs]
+    if d.measure:
+        conditions.append(d.column(d.measure).is_not(None))
+    return conditions
+
+
+def _covered_together(
+    session: Session, model: type[Any], programme_id: int | None, year: int | None, ds: tuple[Derivation, ...]
+) -> dict[tuple[str, int], Decimal]:
+    """What each summary of a group (programme, year) covers — its plain rows at or below its unit inside
+    its span — for every derivation in `ds` that counts it: one SQL pass per summary, a FILTER for each
+    derivation, instead of one pass per derivation. Keyed by (derivation code, summary id)."""
+    first = ds[0]
+    columns = list(dict.fromkeys(c for d in ds for c in _columns(d)))
+    where = [first.of_programme(programme_id), *_in_year(first, year)]
+    found = session.execute(
+        select(*(first.column(c) for c in columns)).where(*where, first.column(first.summary or "") == true())
+    )
+    summaries = _placed(session, first, [dict(zip(columns, v, strict=True)) for v in found])
+    out: dict[tuple[str, int], Decimal] = {}
+    for s in summaries:
+        counting = [d for d in ds if d.matches(s)]
+        if not counting:
+            continue
+        start, end = first.span(s)
+        under = select(OrgUnit.id).where(OrgUnit.path.startswith(s["_path"], autoescape=True))
+        rows = [*where, first.column(first.summary or "") != true(), model.org_unit_id.in_(under)]
+        if first.date:
+            rows += [first.column(first.date) >= start, first.column(first.date) <= end]
+        sums = [
+            (func.sum(d.column(d.measure)) if d.measure else func.count()).filter(and_(true(), *_plain(d)))
+            for d in counting
+        ]
+        totals = session.execute(select(*sums).select_from(model).where(*rows)).one()
+        for d, total in zip(counting, totals, strict=True):
+            out[(d.code, s["id"])] = Decimal(total or 0)
+    return out
+
+
 def _subtree_totals(
-    session: Session, d: Derivation, programme_id: int | None, year: int | None, rows: list[dict[str, Any]]
+    session: Session,
+    d: Derivation,
+    programme_id: int | None,
+    year: int | None,
+    rows: list[dict[str, Any]],
+    covered: dict[tuple[str, int], Decimal] | None = None,
 ) -> dict[Cell, tuple[Decimal, set[str]]]:
     """The cells a change of `rows` (a row before and after, or one of them) may move in their group — the
     programme and year — with subtree summaries, added up in SQL rather than by loading the group: each
@@ -455,14 +518,14 @@ def _subtree_totals(
     residuals: dict[int, Decimal] = {}
     for s in sorted(summaries, key=inner_first):
         start, end = span(s)
-        under = select(OrgUnit.id).where(OrgUnit.path.startswith(s["_path"], autoescape=True))
-        plain = [*where, d.column(d.summary or "") != true(), model.org_unit_id.in_(under)]
-        plain += [d.column(c) > 0 for c in d.needs]
-        if d.measure:
-            plain.append(d.column(d.measure).is_not(None))
-        if d.date:
-            plain += [d.column(d.date) >= start, d.column(d.date) <= end]
-        covered = Decimal(session.scalar(select(measure).select_from(model).where(*plain)) or 0)
+        if covered is not None and (d.code, s["id"]) in covered:
+            covers = covered[(d.code, s["id"])]
+        else:
+            under = select(OrgUnit.id).where(OrgUnit.path.startswith(s["_path"], autoescape=True))
+            plain = [*where, d.column(d.summary or "") != true(), model.org_unit_id.in_(under), *_plain(d)]
+            if d.date:
+                plain += [d.column(d.date) >= start, d.column(d.date) <= end]
+            covers = Decimal(session.scalar(select(measure).select_from(model).where(*plain)) or 0)
         for t in summaries:
             t_start, t_end = span(t)
             if (
@@ -471,9 +534,9 @@ def _subtree_totals(
                 and start <= t_start
                 and t_end <= end
             ):
-                covered += residuals[t["id"]]
+                covers += residuals[t["id"]]
         total = Decimal(s[d.measure]) if d.measure else Decimal(1)
-        residuals[s["id"]] = max(total - covered, Decimal(0))
+        residuals[s["id"]] = max(total - covers, Decimal(0))
     cells = {Cell(*c) for row in rows for c in d.cells(row)}
     standing: dict[Cell, list[dict[str, Any]]] = defaultdict(list)
     for s in summaries:
@@ -492,7 +555,9 @@ def _subtree_totals(
     return out
 
 
-def _has_summaries(session: Session, d: Derivation, row: dict[str, Any]) -> bool:
+def _has_summaries(
+    session: Session, d: Derivation, row: dict[str, Any], known: dict[tuple[Any, ...], bool] | None = None
+) -> bool:
     """Whether a changed row's group holds a summary that may cover it: a flagged row of its unit (of its
     programme anywhere, with subtree summaries) — else each cell is its rows' plain sum, counted in SQL. Rows
     of a coarser period (a year's sale beside its months) are summaries by their period: always grouped."""
@@ -501,7 +566,20 @@ def _has_summaries(session: Session, d: Derivation, row: dict[str, Any]) -> bool
     where = [] if d.summary_subtree else [d.model.org_unit_id == row["org_unit_id"]]
     if d.summary_by:
         where.append(d.column(d.summary_by) == row.get(d.summary_by))
-    return _summary_exists(session, d, row.get("programme_id"), _year_of(d, row), *where)
+    # `known`: the answers of this change so far (derivations placing rows alike ask the same question)
+    key = (
+        (d.model, d.date, d.year, d.within, d.summary),
+        None if d.summary_subtree else row["org_unit_id"],
+        d.summary_by and (d.summary_by, row.get(d.summary_by)),
+        row.get("programme_id"),
+        _year_of(d, row),
+    )
+    if known is not None and key in known:
+        return known[key]
+    found = _summary_exists(session, d, row.get("programme_id"), _year_of(d, row), *where)
+    if known is not None:
+        known[key] = found
+    return found
 
 
 def _summary_exists(
