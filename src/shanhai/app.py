@@ -41,6 +41,7 @@ from shanhai.errors import Forbidden, OutOfScope, ShanhaiError, Unavailable
 from shanhai.health import Outage, check_at_start
 from shanhai.http.deps import ActorDep, client_ip
 from shanhai.imports.jobs import abandon_unfinished
+from shanhai.imports.sheets import MAX_BYTES as SHEET_BYTES
 from shanhai.middleware import BodyLimit, CatchAll, RequestLog, Shed
 from shanhai.operations.attachments import MAX_ATTACHMENT
 from shanhai.validation_messages import chinese
@@ -258,8 +259,9 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     app.add_middleware(
         BodyLimit,
         limit=settings.max_body_bytes,
-        upload_limit=max(MAX_ATTACHMENT, MAX_BYTES) + 64 * 1024,
+        upload_limit=max(MAX_ATTACHMENT, MAX_BYTES, SHEET_BYTES) + 64 * 1024,
         upload_suffixes=("/attachments", "/documents/upload"),
+        upload_prefixes=("/imports/", "/api/v1/imports/"),
     )
     app.add_middleware(Shed, limit=settings.max_inflight)
     app.add_middleware(RequestLog, on_response=on_response)  # outermost: shed requests are logged too

@@ -80,18 +80,27 @@ class BodyLimit:
     handed on. Starlette's own form parser would otherwise answer an oversized field in English."""
 
     def __init__(
-        self, app: ASGIApp, limit: int, upload_limit: int = 0, upload_suffixes: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        limit: int,
+        upload_limit: int = 0,
+        upload_suffixes: tuple[str, ...] = (),
+        upload_prefixes: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.limit = limit
         self.upload_limit = max(upload_limit, limit)
         self.upload_suffixes = upload_suffixes  # file uploads (attachments) may be larger than a form
+        self.upload_prefixes = upload_prefixes  # … and workbooks to import
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        upload = bool(self.upload_suffixes) and scope["path"].endswith(self.upload_suffixes)
+        path = scope["path"]
+        upload = (bool(self.upload_suffixes) and path.endswith(self.upload_suffixes)) or (
+            bool(self.upload_prefixes) and path.startswith(self.upload_prefixes)
+        )
         limit = self.upload_limit if upload else self.limit
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:

@@ -242,7 +242,8 @@ def test_the_template_reads_back_as_its_own_headers(session: Session) -> None:
         read = sheets.read(data, f"{kind}.xlsx")
         assert read.headers[0] == "编号" and read.headers[1:] == [template.header(f) for f in rtype.fields]
     plans = openpyxl.load_workbook(io.BytesIO(template.build(session, admin, pipeline.get_target("plans"))))
-    assert plans.sheetnames == ["资金计划", "选项", "填写说明"]
+    assert plans.sheetnames == ["资金计划", "示例", "选项", "填写说明"]
+    assert plans["资金计划"].max_row == 1 and plans["示例"].max_row == 3  # examples apart: nothing to import
     assert plans["资金计划"].data_validations.dataValidation  # dropdowns for the coded columns
 
 
@@ -383,3 +384,139 @@ def test_data_values_import_through_the_one_write_path(session: Session) -> None
         session=session, actor=officer, kind="values", file_name="v.xlsx", data=_xlsx(rows), commit=True
     )
     assert not other.committed and {p.row for p in other.problems} == {2, 3, 4}
+
+
+# --- from the fresh-eyes attack ---------------------------------------------------------------------------
+
+
+def test_a_workbook_over_a_megabyte_is_taken(client: TestClient) -> None:
+    wide = "x" * 60_000
+    body = (
+        "企业名称,所在区县/园区,附注\n" + "".join(f"大文件{n}有限公司,泉山区,{wide}\n" for n in range(20))
+    ).encode()
+    assert len(body) > 1_100_000
+    r = client.post("/api/v1/imports/enterprises", files={"file": ("big.csv", body, "text/csv")})
+    assert r.status_code == 200 and r.json()["created"] == 20, r.text[:300]
+
+
+def test_digits_in_a_link_column_are_a_code_before_an_id_and_empty_cells_clear_nothing(
+    session: Session,
+) -> None:
+    admin = actor_of(session, "city_admin")
+    head = "91320311000123450"
+    code = head + uscc.check_character(head)  # a credit code of digits only
+    made = pipeline.run(
+        session=session,
+        actor=admin,
+        kind="enterprises",
+        file_name="a.csv",
+        data=f"企业名称,统一社会信用代码,所在区县/园区\n数字代码科技有限公司,{code},泉山区\n".encode(),
+        commit=True,
+    )
+    assert made.committed, made.problems
+    rows = f"企业,资质类型,入库/认定年度\n{code},科技型中小企业,2025\n".encode()
+    qualified = pipeline.run(
+        session=session, actor=admin, kind="qualifications", file_name="q.csv", data=rows, commit=True
+    )
+    assert qualified.committed, qualified.problems
+    blank = "企业名称,统一社会信用代码,所在区县/园区\n数字代码科技有限公司,,泉山区\n".encode()
+    kept = pipeline.run(
+        session=session, actor=admin, kind="enterprises", file_name="b.csv", data=blank, commit=True
+    )
+    assert kept.committed and len(kept.unchanged) == 1, kept.as_dict()
+    assert session.get_one(Enterprise, made.created[0]).credit_code == code
+
+
+def test_rows_after_a_long_run_of_empty_rows_are_read() -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["企业名称"])
+    sheet.append(["甲"])
+    sheet.cell(row=1_506, column=1, value="隐藏的新公司")
+    out = io.BytesIO()
+    book.save(out)
+    assert [n for n, _ in sheets.read(out.getvalue()).rows] == [2, 1_506]
+
+
+def test_a_csv_export_with_formula_guards_imports_back_unchanged(
+    client: TestClient, session: Session
+) -> None:
+    admin = actor_of(session, "city_admin")
+    made = pipeline.run(
+        session=session,
+        actor=admin,
+        kind="enterprises",
+        file_name="f.csv",
+        data="企业名称,所在区县/园区,地址\n公式科技有限公司,泉山区,=1+1 号\n".encode(),
+        commit=True,
+    )
+    assert made.committed and session.get_one(Enterprise, made.created[0]).address == "=1+1 号"
+    exported = client.get(
+        "/api/v1/lists/records_enterprises/export", params={"format": "csv", "q": "公式科技"}
+    )
+    assert "'=1+1" in exported.text
+    back = pipeline.run(
+        session=session,
+        actor=admin,
+        kind="enterprises",
+        file_name="e.csv",
+        data=exported.content,
+        commit=True,
+    )
+    assert back.committed and len(back.unchanged) == 1, back.as_dict()
+    assert session.get_one(Enterprise, made.created[0]).address == "=1+1 号"
+
+
+def test_people_with_masked_numbers_import_back_as_they_were(client: TestClient, session: Session) -> None:
+    admin = actor_of(session, "city_admin")
+    text = (
+        "姓名,类别,派驻地,任期开始,任期结束,状态,身份证号,联系电话\n"
+        "导入张三,教师,奎屯市,2031-01-01,2032-12-31,在岗,320302199001011234,13812341234\n"
+    )
+    made = pipeline.run(
+        session=session, actor=admin, kind="people", file_name="p.csv", data=text.encode(), commit=True
+    )
+    assert made.committed, made.problems
+    exported = client.get("/api/v1/lists/records_people/export", params={"format": "xlsx", "q": "导入张三"})
+    back = pipeline.run(
+        session=session, actor=admin, kind="people", file_name="p.xlsx", data=exported.content, commit=True
+    )
+    assert back.committed and len(back.unchanged) == 1, back.as_dict()
+    from shanhai.operations.models import Person
+
+    person = session.get_one(Person, made.created[0])
+    assert (person.id_number, person.phone) == ("320302199001011234", "13812341234")
+
+
+def test_a_corrected_loan_amount_updates_the_loan(session: Session) -> None:
+    admin = actor_of(session, "city_admin")
+    firm = "久耀电子科技（徐州）有限公司"
+    first = f"企业,支持类型,产品/项目,金额（万元）,放款/拨付日期\n{firm},贷款,苏科贷,300,2025-07-01\n"
+    made = pipeline.run(
+        session=session, actor=admin, kind="support", file_name="l.csv", data=first.encode(), commit=True
+    )
+    assert made.committed, made.problems
+    fixed = pipeline.run(
+        session=session,
+        actor=admin,
+        kind="support",
+        file_name="l.csv",
+        data=first.replace(",300,", ",350,").encode(),
+        commit=True,
+    )
+    assert (len(fixed.created), len(fixed.updated)) == (0, 1), fixed.as_dict()
+    assert session.get_one(Support, made.created[0]).amount == Decimal("3500000.00")
+
+
+def test_integers_as_officials_and_formulas_write_them(session: Session) -> None:
+    column = pipeline.Column(0, "家次", catalogue.types()["support"].field("times"))
+    resolver = pipeline.Resolver(session, actor_of(session, "city_admin"))
+    assert [
+        pipeline.cell_value(resolver, column, v) for v in (1.0000000000000002, "1.2万", "1,200", "３")
+    ] == [
+        "1",
+        "12000",
+        "1200",
+        "3",
+    ]
+    assert sheets.as_date("45000") == date(2023, 3, 15)

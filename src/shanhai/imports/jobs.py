@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -22,7 +23,7 @@ from shanhai.auth.scope import Actor, actor_for
 from shanhai.db import transaction, utcnow
 from shanhai.errors import NotFound, ShanhaiError
 from shanhai.imports import pipeline, sheets
-from shanhai.imports.models import DONE, FAILED, QUEUED, ImportJob
+from shanhai.imports.models import CONFIRMED, DONE, FAILED, QUEUED, ImportJob
 
 log = logging.getLogger(__name__)
 _progress: dict[int, tuple[int, int | None]] = {}  # job id → (rows done, rows in the file), while it runs
@@ -32,6 +33,23 @@ _lock = threading.Lock()
 def stash_path(data_dir: Path, user_id: int | None, sha256: str) -> Path:
     """Where an uploaded file waits for its jobs: under its importer's own name, by its SHA-256."""
     return data_dir / "imports" / str(user_id or 0) / sha256
+
+
+KEEP_DAYS = 7  # an uploaded file waits this long for its import
+
+
+def sweep(data_dir: Path) -> int:
+    """Remove uploaded files older than KEEP_DAYS (previews never confirmed)."""
+    root = data_dir / "imports"
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - KEEP_DAYS * 86_400
+    removed = 0
+    for path in root.glob("*/*"):
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def create(
@@ -57,6 +75,14 @@ def of(session: Session, actor: Actor, job_id: int) -> ImportJob:
     if job is None or job.created_by_id != actor.user_id:
         raise NotFound("导入任务不存在", field="id")
     return job
+
+
+def confirm(session: Session, job_id: int) -> bool:
+    """Mark a finished preview as confirmed; False when someone (or the same form sent again) already did."""
+    done = session.execute(
+        update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == DONE).values(status=CONFIRMED)
+    )
+    return bool(getattr(done, "rowcount", 0) == 1)
 
 
 def progress(job_id: int) -> tuple[int, int | None] | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shanhai.db import Base, UTCDateTime, utcnow
 
 QUEUED, DONE, FAILED = "排队中", "已完成", "未完成"
+CONFIRMED = "已确认"  # a preview whose import was started: it is confirmed once
 
 
 class ImportJob(Base):

@@ -35,7 +35,7 @@ from shanhai.lib import cnnum
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 from shanhai.registers import catalogue
-from shanhai.registers.fields import QUALIFIER_CHOICES, Field, read_field, visible_record
+from shanhai.registers.fields import QUALIFIER_CHOICES, Field, mask, read_field, visible_record
 from shanhai.registers.kit import RecordType, create, update
 
 ID_HEADERS = ("编号", "序号", "id", "ID", "记录编号")  # 序号: the id column of a list export
@@ -123,7 +123,8 @@ def register_target(rtype: RecordType) -> Target:
     def update_record(session: Session, actor: Actor, obj: Any, raw: dict[str, Any]) -> bool:
         _keep_listed_rows(rtype, obj, raw)
         version = obj.version
-        sent = {k: v for k, v in raw.items() if v is not None or _clears(rtype, k)}
+        sent = {k: v for k, v in raw.items() if v is not None}  # an empty cell leaves the value as it is
+        _keep_masked(rtype, obj, sent)
         obj = update(
             session=session, actor=actor, rtype=rtype, record_id=obj.id, raw={**sent, "version": version}
         )
@@ -237,9 +238,10 @@ class Resolver:
         return self._one(self._programmes, text, f, "工作类别")
 
     def _one(self, index: dict[str, list[int]], text: str, f: Field, what: str) -> int | str:
-        if text.isdigit():
-            return text
+        """By its code or name; digits that are neither: its 编号 (id)."""
         found = sorted(set(index.get(_key(text), [])))
+        if not found and text.isdigit():
+            return text
         if not found:
             raise Invalid(f"{f.label}“{text[:40]}”不存在，请填写{what}的名称或编码", field=f.key)
         if len(found) > 1:
@@ -247,23 +249,21 @@ class Resolver:
         return found[0]
 
     def ref(self, text: str, f: Field) -> int | str:
+        """By its credit code, code, name or title; digits that are none of these: its 编号 (id)."""
         assert f.ref is not None
-        if text.isdigit():
-            return text
         cached = self._refs.get((f.ref, text))
         if cached is None:
             cached = self._find(f.ref, text, f)
             self._refs[(f.ref, text)] = cached
         return cached
 
-    def _find(self, model: type[Any], text: str, f: Field) -> int:
+    def _find(self, model: type[Any], text: str, f: Field) -> int | str:
         """A linked record by what officials call it: its credit code, code, name or title."""
         columns = [getattr(model, c) for c in ("credit_code", "code", "name", "title") if hasattr(model, c)]
         found: list[Any] = []
         if columns:
-            found = list(
-                self.session.scalars(select(model).where(or_(*(c == text for c in columns))).limit(5))
-            )
+            same = [func.upper(c) == text.upper() if c.key == "credit_code" else c == text for c in columns]
+            found = list(self.session.scalars(select(model).where(or_(*same)).limit(5)))
         if not found:
             rtype = catalogue.type_of(model)
             found = [
@@ -271,6 +271,8 @@ class Resolver:
                 for obj in self.session.scalars(select(model).order_by(model.id).limit(20_000))
                 if _key(rtype.title(obj)) == _key(text)
             ][:5]
+        if not found and text.isdigit():
+            return text  # the record's 编号: the form's own check finds it or says it is not there
         found = [obj for obj in found if visible_record(self.actor, obj)]
         if not found:
             raise Invalid(f"{f.label}“{text[:40]}”不存在或不在您的数据范围内", field=f.key)
@@ -323,9 +325,14 @@ def cell_value(resolver: Resolver, column: Column, value: Any) -> Any:
         except cnnum.NumberFormatError:
             return text  # 1.2万, 3.5亿元: as the form reads them
     if f.kind == "int":
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return unicodedata.normalize("NFKC", _text(value)).replace(",", "")
+        if isinstance(value, float) and abs(value - round(value)) < 1e-9:  # a formula's 1.0000000000000002
+            return str(round(value))
+        text = unicodedata.normalize("NFKC", _text(value))
+        try:
+            number = cnnum.parse_entered(text)  # 1,200 or 1.2万
+        except (cnnum.NumberFormatError, ArithmeticError):
+            return text  # the form's message names it
+        return str(int(number)) if number == number.to_integral_value() else text
     if f.kind == "bool":
         return _text(value)
     text = _text(value)
@@ -380,7 +387,7 @@ def natural_key(
     (an empty optional part matches an empty value) — with its values read as the form reads them."""
     for key in rtype.keys:
         fields = [f for f in (rtype.field(k) for k in key) if f is not None]
-        filled = {f.key: raw.get(f.key) not in (None, "") for f in fields}
+        filled = {f.key: raw.get(f.key) not in (None, "") and not _masked(f, raw.get(f.key)) for f in fields}
         if not all(filled[f.key] or not f.required for f in fields):
             continue
         if not any(filled[f.key] and (f.required or len(fields) == 1) for f in fields):
@@ -514,10 +521,23 @@ def _keep_listed_rows(rtype: RecordType, obj: Any, raw: dict[str, Any]) -> None:
             del raw[f.key]
 
 
-def _clears(rtype: RecordType, key: str) -> bool:
-    """An empty cell of an optional text column clears it on update; other empty cells leave the value."""
-    f = rtype.field(key)
-    return f is not None and f.kind in ("text", "textarea") and not f.required
+def _masked(f: Field, value: Any) -> bool:
+    """A sensitive value as shown masked (a key part that cannot find its record)."""
+    return f.sensitive and isinstance(value, str) and "*" in value
+
+
+def _keep_masked(rtype: RecordType, obj: Any, raw: dict[str, Any]) -> None:
+    """A sensitive value as exports and pages show it (3203**********1234) is not a new value: the stored
+    one stays (whoever imports, with or without the sensitive permission)."""
+    for f in rtype.fields:
+        shown = raw.get(f.key)
+        if (
+            f.sensitive
+            and isinstance(shown, str)
+            and "*" in shown
+            and shown == mask(getattr(obj, f.key) or "")
+        ):
+            del raw[f.key]
 
 
 def _natural(session: Session, actor: Actor, rtype: Target, raw: dict[str, Any]) -> tuple[Any, ...] | None:

@@ -18,13 +18,14 @@ from datetime import date, datetime, time
 from typing import Any
 
 from shanhai.errors import Invalid
+from shanhai.lib.csvout import FORMULA_START
 
 MAX_BYTES = 50 * 1024 * 1024  # an upload of more is refused before it is read
 MAX_UNPACKED = 400 * 1024 * 1024  # what the parts of an .xlsx may unpack to
 MAX_RATIO = 200  # unpacked ÷ packed, beyond which a part is a zip bomb, not a worksheet
 MAX_ROWS = 200_000
 MAX_COLUMNS = 200
-TRAILING_EMPTY = 1_000  # this many empty rows in a row end the sheet (formatted but empty rows below it)
+MAX_CELL = 100_000  # characters of one CSV cell
 
 XLSX = b"PK\x03\x04"
 XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -81,17 +82,15 @@ def _value(cell: Any) -> Any:
 
 
 def _numbered(rows: Iterator[list[Any]], first: int) -> Iterator[tuple[int, list[Any]]]:
-    """Rows with their numbers, the empty ones skipped; a long run of empty rows ends the sheet."""
-    empty = 0
+    """Rows with their numbers, the empty ones skipped (a sheet of a million formatted but empty rows reads
+    in seconds; a row after them is still read)."""
+    filled = 0
     for n, cells in enumerate(rows, start=first):
-        if n - first >= MAX_ROWS + TRAILING_EMPTY:
-            raise Invalid(f"表格超过 {MAX_ROWS:,} 行，请拆分后分批导入", field="file")
         if all(c is None for c in cells):
-            empty += 1
-            if empty >= TRAILING_EMPTY:
-                return
             continue
-        empty = 0
+        filled += 1
+        if filled > MAX_ROWS + 1:  # the header and MAX_ROWS rows
+            raise Invalid(f"表格超过 {MAX_ROWS:,} 行，请拆分后分批导入", field="file")
         yield n, cells
 
 
@@ -191,8 +190,6 @@ def _xls(data: bytes) -> Sheet:
         sheet = book.sheet_by_index(0)
     except Exception:
         raise Invalid("文件已损坏或不完整，无法作为 Excel 表格（.xls）读取", field="file") from None
-    if sheet.nrows > MAX_ROWS + TRAILING_EMPTY:
-        raise Invalid(f"表格超过 {MAX_ROWS:,} 行，请拆分后分批导入", field="file")
 
     def cell(c: Any) -> Any:
         if c.ctype == xlrd.XL_CELL_DATE:
@@ -226,17 +223,30 @@ def _csv(data: bytes) -> Sheet:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
+    csv.field_size_limit(MAX_CELL)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = _numbered((_cells(r) for r in _csv_guard(reader)), 1)
+    rows = _numbered(([_unguarded(c) for c in _cells(r)] for r in _csv_guard(reader)), 1)
     _, header_cells = _first_row(rows)
     return Sheet("csv", _headers(header_cells), rows)
+
+
+def _unguarded(cell: Any) -> Any:
+    """A text that CSV exports (ours among them) guard against formulas with a quote ('=SUM…) is read as
+    the text itself."""
+    if isinstance(cell, str) and len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_START:
+        return cell[1:]
+    return cell
 
 
 def _csv_guard(reader: Any) -> Iterator[list[str]]:
     try:
         yield from reader
     except csv.Error as exc:
-        raise Invalid(f"CSV 文件格式有误：{exc}", field="file") from None
+        if "field larger" in str(exc):
+            raise Invalid(f"CSV 文件中有超过 {MAX_CELL:,} 个字符的单元格，请检查文件", field="file") from None
+        raise Invalid(
+            "CSV 文件格式有误（引号不成对或行格式不一致），请用 Excel 或 WPS 另存后再导入", field="file"
+        ) from None
 
 
 def as_date(value: Any) -> Any:
@@ -252,6 +262,8 @@ def as_date(value: Any) -> Any:
         return from_excel(value).date()
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip()
+        if text.isdigit() and len(text) == 5 and 20_000 < int(text) < 80_000:  # a serial, written as text
+            return as_date(int(text))
         text = text.replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日")
         if text.isdigit() and len(text) == 8:
             text = f"{text[:4]}-{text[4:6]}-{text[6:]}"

@@ -83,13 +83,16 @@ def build(session: Session, actor: Actor, rtype: Target) -> bytes:
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     bold = book.add_format({"bold": True, "bg_color": "#E8F0FE", "border": 1})
     sheet = book.add_worksheet(rtype.noun[:31])
+    examples = book.add_worksheet("示例")  # apart: an unedited template imports nothing
     lists = book.add_worksheet("选项")
     notes = book.add_worksheet("填写说明")
     fields = list(rtype.fields)
     sheet.write(0, 0, "编号", bold)
+    examples.write(0, 0, "编号", bold)
     sheet.write_comment(0, 0, "留空为新增；填写已有记录的编号则修改该记录")
     for i, f in enumerate(fields, start=1):
         sheet.write(0, i, header(f), bold)
+        examples.write(0, i, header(f), bold)
         sheet.set_column(i, i, max(10, len(f.label) * 2 + 4))
         options = units if f.kind == "unit" else programmes if f.kind == "programme" else _choices(f)
         if options:
@@ -112,7 +115,7 @@ def build(session: Session, actor: Actor, rtype: Target) -> bytes:
         for n in range(2):
             value = _example(f, n, units, programmes)
             if value != "":
-                sheet.write(1 + n, i, value)
+                examples.write(1 + n, i, value)
     sheet.freeze_panes(1, 0)
     lists.hide()
     notes.write_row(0, 0, ["列", "必填", "填写方式", "说明"], bold)
@@ -124,7 +127,9 @@ def build(session: Session, actor: Actor, rtype: Target) -> bytes:
         notes.write_row(r, 0, [f.label, "是" if f.required else "", FORMATS.get(f.kind, ""), f.help])
     r = len(fields) + 3
     notes.write(r, 0, "说明", bold)
-    notes.write(r + 1, 0, "第 2、3 行为示例，导入前请删除或改写。整个文件要么全部导入，要么一行也不导入。")
+    notes.write(
+        r + 1, 0, "“示例”表是填写示例，不会导入；只导入第一张表。整个文件要么全部导入，要么一行也不导入。"
+    )
     if keys:
         notes.write(r + 2, 0, f"没有编号的行按以下各项查找已有记录（找到则修改，否则新增）：{keys}")
     book.close()

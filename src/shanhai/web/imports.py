@@ -76,6 +76,7 @@ def upload(
         data = file.file.read(sheets.MAX_BYTES + 1)
         sheets.check(data, file.filename)  # what it is and how big, before it is kept
         sha = hashlib.sha256(data).hexdigest()
+        jobs.sweep(settings.data_dir)
         stash = jobs.stash_path(settings.data_dir, actor.user_id, sha)
         stash.parent.mkdir(parents=True, exist_ok=True)
         stash.write_bytes(data)
@@ -119,6 +120,8 @@ def job_commit(
         raise Conflict("只有无问题的预览可以确认导入，请重新上传", field="id")
     if not jobs.stash_path(settings.data_dir, actor.user_id, preview.sha256).is_file():
         raise Conflict("该文件已导入或已过期，请重新上传", field="id")
+    if not jobs.confirm(session, preview.id):  # the same button sent twice: one import
+        raise Conflict("该预览已确认导入，请勿重复提交", field="id")
     job = jobs.create(
         session=session,
         actor=actor,
