@@ -4,7 +4,7 @@ and 苏科贷放款 on the sci-tech view has moved."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -67,7 +67,7 @@ def test_a_template_filled_with_mistakes_fixed_and_imported(server: str, page: P
             "支持类型*": "贷款",
             "产品/项目": "苏科贷",
             "金额（元）": "80万",
-            "放款/拨付日期*": today,
+            "放款/拨付日期*": today - timedelta(days=2),
         },
     ]
     amount = next(h for h in headers if h and h.startswith("金额"))
@@ -85,13 +85,13 @@ def test_a_template_filled_with_mistakes_fixed_and_imported(server: str, page: P
     expect(page.locator("#import-commit")).to_have_count(0)
 
     sheet.cell(row=2, column=headers.index(amount) + 1, value="200万")
-    sheet.cell(row=3, column=headers.index("放款/拨付日期*") + 1, value=today)
+    sheet.cell(row=3, column=headers.index("放款/拨付日期*") + 1, value=today - timedelta(days=1))
     sheet.cell(row=4, column=headers.index("企业") + 1, value="久耀电子科技（徐州）有限公司")
     for n in range(5, 305):  # enough rows to watch the progress bar move
         for key, value in {
             **rows[0],
             "金额（元）": f"{n}万",
-            "放款/拨付日期*": date(today.year, 1, 1),
+            "放款/拨付日期*": date(today.year - 1, 1, 1) + timedelta(days=n),  # a loan a day
         }.items():
             sheet.cell(row=n, column=headers.index(key if key != "金额（元）" else amount) + 1, value=value)
     book.save(filled)

@@ -306,7 +306,7 @@ SUPPORT = RecordType(
     module="enterprises",
     menu=MENU,
     check=_check_support,
-    keys=(("enterprise_id", "kind", "product", "granted_on"),)  # an amount corrected: the same loan,
+    keys=(("enterprise_id", "kind", "product", "granted_on"),),  # an amount corrected: the same loan
 )
 
 

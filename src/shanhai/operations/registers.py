@@ -393,7 +393,7 @@ REGISTERS: tuple[RecordType, ...] = (
         ),
         title=lambda d: f"{d.paid_on} 拨付 {d.amount:,.2f} 元",
         check=_check_disbursement,
-        keys=(("voucher",), ("plan_id", "paid_on"))  # an amount corrected: the same payment,
+        keys=(("voucher",), ("plan_id", "paid_on")),  # an amount corrected: the same payment
     ),
     RecordType(
         "parks",
