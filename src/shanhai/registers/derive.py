@@ -327,6 +327,8 @@ def refresh(
     for d in catalogue.derivations():
         if d.model is not model:
             continue
+        if not any(row is not None and d.matches(row) for row in (before, after)):
+            continue  # a record d does not count, before or after (a subsidy for 苏科贷): none of d's cells move
         touched = d.cells(before) | d.cells(after)
         group_totals: dict[Cell, tuple[Decimal, set[str]]] = {}
         grouped = d.summarises and any(
@@ -471,6 +473,11 @@ def _covered_together(
         start, end = first.span(s)
         under = select(OrgUnit.id).where(OrgUnit.path.startswith(s["_path"], autoescape=True))
         rows = [*where, first.column(first.summary or "") != true(), model.org_unit_id.in_(under)]
+        # a column every counting derivation restricts (their kinds): the union, so an index serves it
+        shared = set.intersection(*({c for c, _ in d.where} for d in counting))
+        for column in sorted(shared):
+            allowed = {v for d in counting for c, values in d.where if c == column for v in values}
+            rows.append(first.column(column).in_(sorted(allowed, key=str)))
         if first.date:
             rows += [first.column(first.date) >= start, first.column(first.date) <= end]
         sums = [
