@@ -328,7 +328,7 @@ def refresh(
         if d.model is not model:
             continue
         if not any(row is not None and d.matches(row) for row in (before, after)):
-            continue  # a record d does not count, before or after (a subsidy for 苏科贷): none of d's cells move
+            continue  # a record d counts neither before nor after (a subsidy, for 苏科贷): no cell of d moves
         touched = d.cells(before) | d.cells(after)
         group_totals: dict[Cell, tuple[Decimal, set[str]]] = {}
         grouped = d.summarises and any(
