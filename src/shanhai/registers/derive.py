@@ -235,11 +235,20 @@ def _cell_sum(
     conditions (the plain rows only, beside subtree summaries)."""
     conditions = [*d.in_cell(cell.unit_id, cell.programme_id, cell.period_id), *also]
     measure = func.sum(d.column(d.measure)) if d.measure else func.count()
+    if d.qualifier:  # the sum and the qualifiers in one query: a row per qualifier
+        found = session.execute(
+            select(d.column(d.qualifier), measure, func.count())
+            .select_from(d.model)
+            .where(*conditions)
+            .group_by(d.column(d.qualifier))
+        ).all()
+        if not found:
+            return None, set()
+        return sum((Decimal(total or 0) for _, total, _ in found), Decimal(0)), {q for q, _, _ in found}
     total, n = session.execute(select(measure, func.count()).select_from(d.model).where(*conditions)).one()
     if not n:
         return None, set()
-    qualifiers = select(d.column(d.qualifier)).where(*conditions).distinct() if d.qualifier else None
-    return Decimal(total or 0), set(session.scalars(qualifiers)) if qualifiers is not None else set()
+    return Decimal(total or 0), set()
 
 
 def _tally(session: Session, d: Derivation, cell: Cell) -> tuple[Decimal | None, Qualifier]:
