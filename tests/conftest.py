@@ -89,6 +89,17 @@ def fresh_db(backend: str, tmp_path: Path) -> Iterator[Database]:
     db.drop()
 
 
+@pytest.fixture
+def fresh_demo(fresh_db: Database) -> Database:
+    """A database of the test's own with the demo committed: for tests of separate processes, threads or
+    commits, which the shared demo's rolled-back transaction cannot hold."""
+    upgrade(fresh_db.engine)
+    with Session(fresh_db.engine) as session:
+        load_demo(session=session)
+        session.commit()
+    return fresh_db
+
+
 @pytest.fixture(scope="session")
 def demo_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """A migrated database with the demo data committed, shared by the session's tests."""

@@ -17,10 +17,8 @@ from sqlalchemy.orm import Session
 
 from shanhai.enterprises.models import Enterprise
 from shanhai.errors import ShanhaiError
-from shanhai.fixtures.loader import load_demo
 from shanhai.imports import pipeline
 from shanhai.lib import uscc
-from shanhai.migrations import upgrade
 from tests.conftest import Database, actor_of
 
 
@@ -36,12 +34,8 @@ def _firms(rows: int, tag: str) -> bytes:
 
 
 @pytest.fixture
-def demo(fresh_db: Database) -> Database:
-    upgrade(fresh_db.engine)
-    with Session(fresh_db.engine) as session:
-        load_demo(session=session)
-        session.commit()
-    return fresh_db
+def demo(fresh_demo: Database) -> Database:
+    return fresh_demo
 
 
 def _count(db: Database, tag: str) -> int:

@@ -14,9 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shanhai.errors import Invalid
-from shanhai.fixtures.loader import load_demo
 from shanhai.lib import blobs
-from shanhai.migrations import upgrade
 from shanhai.operations import attachments
 from shanhai.projects.models import Project
 from tests.conftest import Database, actor_of
@@ -27,12 +25,8 @@ def _png(n: int) -> bytes:
 
 
 @pytest.fixture
-def demo(fresh_db: Database) -> Database:
-    upgrade(fresh_db.engine)
-    with Session(fresh_db.engine) as session:
-        load_demo(session=session)
-        session.commit()
-    return fresh_db
+def demo(fresh_demo: Database) -> Database:
+    return fresh_demo
 
 
 def test_a_deleted_attachments_bytes_leave_the_disk_after_the_commit(demo: Database, tmp_path: Path) -> None:
