@@ -36,6 +36,12 @@ class Part:
     path: str = ""
 
 
+def tiebreak(key: Hashable) -> tuple[int, int | str]:
+    """The last word between two summaries of one span and place: the older record (the smaller id) first;
+    keys that are not ids by their text. The write path and the recount order them alike."""
+    return (0, key) if isinstance(key, int) else (1, str(key))
+
+
 def residual(total: Decimal, covered: Decimal) -> Decimal:
     """What a summary adds beyond what it covers (never below 0)."""
     return max(total - covered, Decimal(0))
@@ -50,7 +56,7 @@ def counted(parts: Iterable[Part]) -> dict[Hashable, Decimal]:
     done = [p for p in items if not p.summary]
 
     def inner_first(p: Part) -> tuple[object, ...]:
-        return (p.end - p.start, -p.path.count("/"), p.start, str(p.key))
+        return (p.end - p.start, -p.path.count("/"), p.start, tiebreak(p.key))
 
     for s in sorted((p for p in items if p.summary), key=inner_first):
         covered = sum(

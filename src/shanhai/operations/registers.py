@@ -226,7 +226,8 @@ def _check_disbursement(
 
 
 def _check_sale(session: Session, actor: Actor, s: ConsumptionSale, before: dict[str, Any] | None) -> None:
-    ensure_period(session=session, period_id=s.period_id)  # the period row the sale refers to
+    with session.no_autoflush:  # the period row first: the sale's changed period is flushed after it
+        ensure_period(session=session, period_id=s.period_id)  # the period row the sale refers to
 
 
 def _check_park(session: Session, actor: Actor, p: ParkYear, before: dict[str, Any] | None) -> None:

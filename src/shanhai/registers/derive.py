@@ -29,7 +29,7 @@ from shanhai.indicators import service as indicators
 from shanhai.indicators.models import Aggregation, DataElement, DataValue, ValueKind
 from shanhai.lib import periods
 from shanhai.lib.cnnum import Qualifier, combine_qualifiers, normalize
-from shanhai.lib.summaries import Part, counted, dated_span, held_within
+from shanhai.lib.summaries import Part, counted, dated_span, held_within, tiebreak
 from shanhai.orgunits.models import OrgUnit
 from shanhai.programmes.models import Programme
 from shanhai.registers import catalogue
@@ -528,7 +528,7 @@ def _subtree_totals(
 
     def inner_first(r: dict[str, Any]) -> tuple[Any, ...]:
         start, end = span(r)
-        return (end - start, -r["_path"].count("/"), start, r["id"])
+        return (end - start, -r["_path"].count("/"), start, tiebreak(r["id"]))
 
     measure = func.sum(d.column(d.measure)) if d.measure else func.count()
     residuals: dict[int, Decimal] = {}
@@ -579,14 +579,13 @@ def _has_summaries(
     of a coarser period (a year's sale beside its months) are summaries by their period: always grouped."""
     if d.summary is None:
         return True
+    # any summary of the group, of whatever `summary_by` value: a cell may hold a 技能培训 全年合计 beside the
+    # 招聘会 that changed, and counts only its residual
     where = [] if d.summary_subtree else [d.model.org_unit_id == row["org_unit_id"]]
-    if d.summary_by:
-        where.append(d.column(d.summary_by) == row.get(d.summary_by))
     # `known`: the answers of this change so far (derivations placing rows alike ask the same question)
     key = (
         (d.model, d.date, d.year, d.within, d.summary),
         None if d.summary_subtree else row["org_unit_id"],
-        d.summary_by and (d.summary_by, row.get(d.summary_by)),
         row.get("programme_id"),
         _year_of(d, row),
     )
