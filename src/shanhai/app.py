@@ -259,9 +259,10 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     app.add_middleware(
         BodyLimit,
         limit=settings.max_body_bytes,
-        upload_limit=max(MAX_ATTACHMENT, MAX_BYTES, SHEET_BYTES) + 64 * 1024,
+        upload_limit=max(MAX_ATTACHMENT, MAX_BYTES) + 64 * 1024,
         upload_suffixes=("/attachments", "/documents/upload"),
         upload_prefixes=("/imports/", "/api/v1/imports/"),
+        prefix_limit=SHEET_BYTES + 64 * 1024,
     )
     app.add_middleware(Shed, limit=settings.max_inflight)
     app.add_middleware(RequestLog, on_response=on_response)  # outermost: shed requests are logged too

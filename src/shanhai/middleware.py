@@ -86,22 +86,25 @@ class BodyLimit:
         upload_limit: int = 0,
         upload_suffixes: tuple[str, ...] = (),
         upload_prefixes: tuple[str, ...] = (),
+        prefix_limit: int = 0,
     ) -> None:
         self.app = app
         self.limit = limit
         self.upload_limit = max(upload_limit, limit)
         self.upload_suffixes = upload_suffixes  # file uploads (attachments) may be larger than a form
-        self.upload_prefixes = upload_prefixes  # … and workbooks to import
+        self.upload_prefixes = upload_prefixes  # … and workbooks to import, up to their own limit
+        self.prefix_limit = max(prefix_limit, limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        upload = (bool(self.upload_suffixes) and path.endswith(self.upload_suffixes)) or (
-            bool(self.upload_prefixes) and path.startswith(self.upload_prefixes)
-        )
-        limit = self.upload_limit if upload else self.limit
+        limit = self.limit
+        if self.upload_suffixes and path.endswith(self.upload_suffixes):
+            limit = self.upload_limit
+        elif self.upload_prefixes and path.startswith(self.upload_prefixes):
+            limit = self.prefix_limit
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             if not declared.isdigit() or int(declared) > limit:
