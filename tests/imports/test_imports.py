@@ -279,18 +279,24 @@ def test_the_page_previews_then_imports_and_the_api_says_the_same(
 
 def test_a_job_left_unfinished_by_a_stopped_server_says_so(session: Session) -> None:
     from shanhai.imports import jobs
-    from shanhai.imports.models import FAILED, ImportJob
+    from shanhai.imports.models import FAILED, QUEUED, ImportJob
 
     admin = actor_of(session, "city_admin")
     job = jobs.create(
         session=session, actor=admin, kind="plans", file_name="p.xlsx", sha256="0" * 64, commit=True
     )
+    alive = jobs.create(
+        session=session, actor=admin, kind="plans", file_name="q.xlsx", sha256="1" * 64, commit=True
+    )
+    job.runner = f"{jobs.socket.gethostname()}:{2**22 + 12345}"  # a process that is not there
+    session.flush()
     connection = session.connection()
     factory = lambda: Session(bind=connection, join_transaction_mode="create_savepoint")  # noqa: E731
     assert jobs.abandon_unfinished(factory) >= 1  # type: ignore[arg-type]
     session.expire_all()
     found = session.get_one(ImportJob, job.id)
     assert found.status == FAILED and "未导入任何数据" in found.message
+    assert session.get_one(ImportJob, alive.id).status == QUEUED  # this process's own job runs on
 
 
 def test_plans_import_with_names_for_units_and_programmes(session: Session) -> None:

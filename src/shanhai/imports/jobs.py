@@ -11,6 +11,8 @@ database, the work in the process that owns the connection pool."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -62,6 +64,7 @@ def create(
         commit=commit,
         status=QUEUED,
         message="",
+        runner=this_process(),
         created_by_id=actor.user_id,
     )
     session.add(job)
@@ -154,10 +157,30 @@ def start(
     ).start()
 
 
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _gone(runner: str) -> bool:
+    """Whether the process that ran a job has ended (one of this host; another host's is left alone)."""
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return not runner  # a job with no runner named: from before runners were kept
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def abandon_unfinished(factory: sessionmaker[Session]) -> int:
-    """At start: jobs left queued by a process that ended wrote nothing — they say so."""
+    """At a worker's start: jobs left queued by a process that has ended wrote nothing — they say so. The
+    jobs of the other workers, still running, are left alone."""
     with transaction(factory) as session:
-        stale = list(session.scalars(select(ImportJob.id).where(ImportJob.status == QUEUED)))
+        queued = session.execute(select(ImportJob.id, ImportJob.runner).where(ImportJob.status == QUEUED))
+        stale = [job_id for job_id, runner in queued if _gone(runner)]
         if stale:
             session.execute(
                 update(ImportJob)

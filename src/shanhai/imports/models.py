@@ -27,6 +27,8 @@ class ImportJob(Base):
     status: Mapped[str] = mapped_column(String(8), default=QUEUED)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     message: Mapped[str] = mapped_column(Text, default="")
+    # the process that runs it (host:pid): a restarted worker abandons only jobs whose process is gone
+    runner: Mapped[str] = mapped_column(String(128), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("outcome", sa.JSON(), nullable=True),
         sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("runner", sa.String(length=128), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
