@@ -5,13 +5,13 @@ row and column."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from shanhai.http.deps import ActorDep, CommitRoute, SessionDep
 from shanhai.http.errors import ERROR_RESPONSES
+from shanhai.http.lists import xlsx_response
 from shanhai.imports import pipeline, sheets
 from shanhai.imports.template import for_download
 from shanhai.registers import catalogue
@@ -32,12 +32,7 @@ def kinds(actor: ActorDep) -> list[dict[str, Any]]:
 
 @router.get("/imports/{kind}/template", summary="下载导入模板（.xlsx）")
 def template(kind: KindPath, session: SessionDep, actor: ActorDep) -> Response:
-    data, name = for_download(session, actor, kind)
-    return Response(
-        data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
-    )
+    return xlsx_response(*for_download(session, actor, kind))
 
 
 @router.post("/imports/{kind}", summary="预览或导入一个 Excel/CSV 文件（全部成功才写入）")

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import Query as Q
 from fastapi import Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from shanhai.lists.spec import PAGE_SIZES, FilterKind, ListSpec
@@ -62,13 +62,27 @@ def list_params(spec: ListSpec) -> Callable[..., dict[str, str]]:
     return dependency
 
 
-def file_response(path: str, filename: str, media_type: str) -> FileResponse:
-    """Send a temporary file as a download (a Chinese file name, RFC 5987) and remove it afterwards."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download_headers(filename: str) -> dict[str, str]:
+    """A download's headers: a Chinese file name (RFC 5987) with an ASCII fallback."""
     ascii_name = filename.encode("ascii", "ignore").decode() or "export"
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return {
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    }
+
+
+def file_response(path: str, filename: str, media_type: str) -> FileResponse:
+    """Send a temporary file as a download and remove it afterwards."""
     return FileResponse(
         path,
         media_type=media_type,
-        headers={"Content-Disposition": disposition},
+        headers=download_headers(filename),
         background=BackgroundTask(os.unlink, path),
     )
+
+
+def xlsx_response(data: bytes, filename: str) -> Response:
+    """A workbook made in memory (an import template) as a download."""
+    return Response(data, media_type=XLSX, headers=download_headers(filename))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,19 +14,12 @@ from starlette.background import BackgroundTask
 
 from shanhai.errors import Conflict, Forbidden, Invalid, ShanhaiError
 from shanhai.http.deps import ActorDep, CommitRoute, IdPath, SessionDep, SettingsDep, client_ip
+from shanhai.http.lists import xlsx_response
 from shanhai.imports import jobs, pipeline, sheets, template
 from shanhai.imports.models import DONE, QUEUED
 from shanhai.web.render import recoverable, render
 
 router = APIRouter(route_class=CommitRoute, default_response_class=HTMLResponse, include_in_schema=False)
-
-
-def xlsx_response(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
-    )
 
 
 @router.get("/imports", summary="导入")
