@@ -331,7 +331,8 @@ def refresh(
     it left and entered. Returns how many cells were recounted."""
     session.flush()
     n = 0
-    covered: dict[tuple[Any, ...], dict[tuple[str, int], Decimal]] = {}  # a group's, for every derivation
+    # a group's summaries and what each covers, for every derivation placing rows alike
+    covered: dict[tuple[Any, ...], Covered] = {}
     exists: dict[tuple[Any, ...], bool] = {}  # whether a summary stands in a group, asked once
     for d in catalogue.derivations():
         if d.model is not model:
@@ -356,7 +357,7 @@ def refresh(
                     group = (_alike(d), programme_id, year)
                     if group not in covered:  # what each summary covers, for every derivation at once
                         covered[group] = _covered_together(session, model, programme_id, year, _alike(d))
-                    group_totals |= _subtree_totals(session, d, programme_id, year, rows, covered[group])
+                    group_totals |= _subtree_totals(session, d, rows, covered[group])
                 else:
                     group_totals |= _totals(d, _group_rows(session, d, unit, programme_id, year))
             touched |= {(c.unit_id, c.programme_id, c.period_id) for c in group_totals}
@@ -461,12 +462,21 @@ def _plain(d: Derivation) -> list[ColumnElement[bool]]:
     return conditions
 
 
+@dataclass(frozen=True)
+class Covered:
+    """A group's summaries (with their place in the tree) and what each covers, by (derivation code,
+    summary id)."""
+
+    summaries: list[dict[str, Any]]
+    sums: dict[tuple[str, int], Decimal]
+
+
 def _covered_together(
     session: Session, model: type[Any], programme_id: int | None, year: int | None, ds: tuple[Derivation, ...]
-) -> dict[tuple[str, int], Decimal]:
-    """What each summary of a group (programme, year) covers — its plain rows at or below its unit inside
-    its span — for every derivation in `ds` that counts it: one SQL pass per summary, a FILTER for each
-    derivation, instead of one pass per derivation. Keyed by (derivation code, summary id)."""
+) -> Covered:
+    """The summaries of a group (programme, year), read once, and what each covers — its plain rows at or
+    below its unit inside its span — for every derivation in `ds` that counts it: one SQL pass per summary,
+    a FILTER for each derivation, instead of one pass per derivation."""
     first = ds[0]
     columns = list(dict.fromkeys(c for d in ds for c in _columns(d)))
     where = [first.of_programme(programme_id), *_in_year(first, year)]
@@ -496,32 +506,19 @@ def _covered_together(
         totals = session.execute(select(*sums).select_from(model).where(*rows)).one()
         for d, total in zip(counting, totals, strict=True):
             out[(d.code, s["id"])] = Decimal(total or 0)
-    return out
+    return Covered(summaries, out)
 
 
 def _subtree_totals(
-    session: Session,
-    d: Derivation,
-    programme_id: int | None,
-    year: int | None,
-    rows: list[dict[str, Any]],
-    covered: dict[tuple[str, int], Decimal] | None = None,
+    session: Session, d: Derivation, rows: list[dict[str, Any]], group: Covered
 ) -> dict[Cell, tuple[Decimal, set[str]]]:
     """The cells a change of `rows` (a row before and after, or one of them) may move in their group — the
     programme and year — with subtree summaries, added up in SQL rather than by loading the group: each
-    summary of the group counts its residual over the rows at or below its unit inside its span (the rows
-    their own sum, inner summaries their residual — lib.summaries' rule, inner first); each cell is then the
-    sum of its plain rows plus the residuals of the summaries that stand in it. The cells are the rows' own
-    and the summaries'."""
-    model = d.model
-    where = [d.of_programme(programme_id), *_in_year(d, year)]
-    where += [d.column(c).in_(allowed) for c, allowed in d.where]
-    columns = _columns(d)
-    found = session.execute(
-        select(*(d.column(c) for c in columns)).where(*where, d.column(d.summary or "") == true())
-    )
-    summaries = _placed(session, d, [dict(zip(columns, v, strict=True)) for v in found])
-    summaries = [r for r in summaries if d.matches(r)]
+    summary of the group counts its residual over what it covers (`group`: the rows at or below its unit
+    inside its span their own sum, inner summaries their residual — lib.summaries' rule, inner first); each
+    cell is then the sum of its plain rows plus the residuals of the summaries that stand in it. The cells
+    are the rows' own and the summaries'."""
+    summaries = [r for r in group.summaries if d.matches(r)]
 
     def span(r: dict[str, Any]) -> tuple[Day, Day]:
         return d.span(r)
@@ -530,18 +527,10 @@ def _subtree_totals(
         start, end = span(r)
         return (end - start, -r["_path"].count("/"), start, tiebreak(r["id"]))
 
-    measure = func.sum(d.column(d.measure)) if d.measure else func.count()
     residuals: dict[int, Decimal] = {}
     for s in sorted(summaries, key=inner_first):
         start, end = span(s)
-        if covered is not None and (d.code, s["id"]) in covered:
-            covers = covered[(d.code, s["id"])]
-        else:
-            under = select(OrgUnit.id).where(OrgUnit.path.startswith(s["_path"], autoescape=True))
-            plain = [*where, d.column(d.summary or "") != true(), model.org_unit_id.in_(under), *_plain(d)]
-            if d.date:
-                plain += [d.column(d.date) >= start, d.column(d.date) <= end]
-            covers = Decimal(session.scalar(select(measure).select_from(model).where(*plain)) or 0)
+        covers = group.sums[(d.code, s["id"])]
         for t in summaries:
             t_start, t_end = span(t)
             if (
